@@ -1,0 +1,4 @@
+//! Dendra: a desktop lab for dendritic computation.
+//!
+//! [`sim`] is the simulation core (no Bevy); `cli` holds the headless commands.
+pub mod sim;

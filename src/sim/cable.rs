@@ -1,0 +1,110 @@
+//! The cable equation's tree matrix and its O(N) solve (Hines 1984; NEURON's
+//! `nrn_rhs`/`nrn_lhs` and `triang`/`bksub`, biophysics.md 1.3-1.4).
+//!
+//! Rows are scaled as NEURON scales them: a membrane node's row is divided by its area
+//! (coefficients in S/cm2, right-hand sides in mA/cm2), a zero-area node's row is kept in
+//! uS and nA (NEURON's "area 100" convention). `scale[i]` = 100 / area (um2), or 1.
+
+use crate::sim::cell::{Cell, NO_PARENT};
+
+/// The tree matrix of one cell, in the delta form D dv + offdiag = rhs.
+#[derive(Debug, Clone)]
+pub struct CableMatrix {
+    /// Parent of each node (`NO_PARENT` for node 0); parent < child.
+    pub parent: Vec<u32>,
+    /// Converts a point current (nA) or conductance (uS) at a node into the row's units.
+    pub scale: Vec<f64>,
+    /// Coefficient of dv[i] in the parent's row (S/cm2 or uS).
+    pub a: Vec<f64>,
+    /// Coefficient of dv[parent] in row i.
+    pub b: Vec<f64>,
+    /// The constant part of the diagonal: capacitance term plus axial terms.
+    pub d_base: Vec<f64>,
+    /// Working diagonal, rebuilt every step.
+    pub d: Vec<f64>,
+    /// Right-hand side; holds dv after [`CableMatrix::solve`].
+    pub rhs: Vec<f64>,
+    /// Axial conductance to the parent scaled into this row's units.
+    g_self: Vec<f64>,
+    /// Axial conductance to this node scaled into the parent's row units.
+    g_parent: Vec<f64>,
+}
+
+impl CableMatrix {
+    /// Sets up the matrix of `cell` for time step `dt` (ms). `cn` selects
+    /// Crank-Nicolson (NEURON's secondorder = 2: capacitance term 2/dt) instead of
+    /// backward Euler (1/dt).
+    pub fn new(cell: &Cell, dt: f64, cn: bool) -> CableMatrix {
+        let n = cell.node_count();
+        let scale: Vec<f64> = cell.area.iter().map(|&a| if a > 0.0 { 100.0 / a } else { 1.0 }).collect();
+        let mut m = CableMatrix {
+            parent: cell.parent.clone(),
+            scale,
+            a: vec![0.0; n],
+            b: vec![0.0; n],
+            d_base: vec![0.0; n],
+            d: vec![0.0; n],
+            rhs: vec![0.0; n],
+            g_self: vec![0.0; n],
+            g_parent: vec![0.0; n],
+        };
+        m.set_dt(cell, dt, cn);
+        m
+    }
+
+    /// Recomputes the constant diagonal for a new dt or integration method.
+    pub fn set_dt(&mut self, cell: &Cell, dt: f64, cn: bool) {
+        let cj = if cn { 2.0 / dt } else { 1.0 / dt };
+        let n = self.parent.len();
+        for i in 0..n {
+            // cm [uF/cm2] * cj [1/ms] * 1e-3 -> S/cm2
+            self.d_base[i] = if cell.area[i] > 0.0 { 1e-3 * cell.cm[i] * cj } else { 0.0 };
+        }
+        for i in 1..n {
+            let p = self.parent[i] as usize;
+            let g = cell.g_axial[i];
+            self.g_self[i] = self.scale[i] * g;
+            self.g_parent[i] = self.scale[p] * g;
+            self.b[i] = -self.g_self[i];
+            self.a[i] = -self.g_parent[i];
+            self.d_base[i] += self.g_self[i];
+            self.d_base[p] += self.g_parent[i];
+        }
+    }
+
+    /// Starts a step: diagonal from its constant part, right-hand side with the axial
+    /// currents at voltages `v`.
+    #[inline]
+    pub fn begin(&mut self, v: &[f64]) {
+        self.d.copy_from_slice(&self.d_base);
+        self.rhs.iter_mut().for_each(|x| *x = 0.0);
+        for i in 1..self.parent.len() {
+            let p = self.parent[i] as usize;
+            let dv = v[p] - v[i];
+            self.rhs[i] += self.g_self[i] * dv;
+            self.rhs[p] -= self.g_parent[i] * dv;
+        }
+    }
+
+    /// Solves in place: afterwards `rhs` holds dv. O(N), no fill-in.
+    #[inline]
+    pub fn solve(&mut self) {
+        let n = self.parent.len();
+        for i in (1..n).rev() {
+            let p = self.parent[i] as usize;
+            let f = self.a[i] / self.d[i];
+            self.d[p] -= f * self.b[i];
+            self.rhs[p] -= f * self.rhs[i];
+        }
+        self.rhs[0] /= self.d[0];
+        for i in 1..n {
+            let p = self.parent[i] as usize;
+            self.rhs[i] = (self.rhs[i] - self.b[i] * self.rhs[p]) / self.d[i];
+        }
+    }
+}
+
+/// True when every node's parent comes before it.
+pub fn is_hines_ordered(parent: &[u32]) -> bool {
+    parent.first().is_some_and(|&p| p == NO_PARENT) && parent.iter().enumerate().skip(1).all(|(i, &p)| (p as usize) < i)
+}

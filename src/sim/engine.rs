@@ -1,0 +1,406 @@
+//! The simulation: one cell, its mechanisms, synapses and electrodes, advanced by
+//! NEURON's fixed step (biophysics.md 1.5):
+//! 1. deliver events due by t + dt/2;
+//! 2. currents and conductances at v(t) (electrodes at t + dt/2), axial terms;
+//! 3. solve the tree matrix; v += dv (backward Euler) or v += 2 dv (Crank-Nicolson);
+//! 4. integrate every state with the new v over dt;
+//! 5. record, detect spikes, deliver events due by the new t + dt/2.
+//!
+//! Live edits (switch a mechanism, change a parameter, add a synapse, fire) are methods
+//! called between steps. Nothing in [`Simulation::step`] allocates.
+
+use crate::sim::cable::CableMatrix;
+use crate::sim::cell::Cell;
+use crate::sim::events::{Event, EventQueue, PoissonSource};
+use crate::sim::mechanisms::{self, Env, Ions, Mechanism, ParamError};
+use crate::sim::recording::{Probe, Recorder};
+use crate::sim::stimuli::{EpspCurrent, IClamp, Stimuli};
+use crate::sim::synapses::{SynapseParams, Synapses};
+
+/// Numerical settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimConfig {
+    /// Time step (ms).
+    pub dt: f64,
+    /// Temperature (degC).
+    pub celsius: f64,
+    /// Initial voltage (mV).
+    pub v_init: f64,
+    /// Crank-Nicolson (NEURON's secondorder = 2) instead of backward Euler.
+    pub crank_nicolson: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig { dt: 0.025, celsius: 6.3, v_init: -65.0, crank_nicolson: false }
+    }
+}
+
+/// A mechanism in a simulation, with its switch and a label (e.g. `hh` on `soma`).
+#[derive(Debug)]
+pub struct MechSlot {
+    pub mech: Box<dyn Mechanism>,
+    /// False while blocked: it passes no current, but its states keep following v so
+    /// that it comes back in a sane state.
+    pub enabled: bool,
+    /// Where it was inserted (a region or section label), for the user.
+    pub label: String,
+}
+
+/// Counts upward crossings of a threshold at a node (NEURON's NetCon/APCount).
+#[derive(Debug, Clone)]
+pub struct SpikeDetector {
+    pub node: u32,
+    /// Threshold (mV).
+    pub threshold: f64,
+    above: bool,
+    /// Number of crossings since initialisation.
+    pub count: usize,
+    /// Time (ms) of the latest crossing, interpolated within the step.
+    pub last: Option<f64>,
+}
+
+/// A running simulation.
+#[derive(Debug)]
+pub struct Simulation {
+    pub cell: Cell,
+    pub config: SimConfig,
+    pub matrix: CableMatrix,
+    /// Membrane voltage of every node (mV).
+    pub v: Vec<f64>,
+    pub ions: Ions,
+    pub mechs: Vec<MechSlot>,
+    pub synapses: Synapses,
+    pub stimuli: Stimuli,
+    pub events: EventQueue,
+    pub recorder: Recorder,
+    pub detectors: Vec<SpikeDetector>,
+    steps: u64,
+    t: f64,
+    env: Env,
+}
+
+/// Something a live edit could not do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimError(pub String);
+
+impl std::fmt::Display for SimError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for SimError {}
+impl From<ParamError> for SimError {
+    fn from(e: ParamError) -> Self {
+        SimError(e.0)
+    }
+}
+
+impl Simulation {
+    /// A simulation of `cell` with no mechanisms yet (a bare membrane: add `pas` or
+    /// others with [`Simulation::insert`]).
+    pub fn new(cell: Cell, config: SimConfig) -> Result<Simulation, SimError> {
+        if !(config.dt.is_finite() && config.dt > 0.0 && config.dt <= 10.0) {
+            return Err(SimError(format!("dt must be in (0, 10] ms, got {}", config.dt)));
+        }
+        if !config.celsius.is_finite() || !config.v_init.is_finite() {
+            return Err(SimError("celsius and v_init must be finite".into()));
+        }
+        let n = cell.node_count();
+        let matrix = CableMatrix::new(&cell, config.dt, config.crank_nicolson);
+        Ok(Simulation {
+            matrix,
+            v: vec![config.v_init; n],
+            ions: Ions::new(n),
+            mechs: Vec::new(),
+            synapses: Synapses::default(),
+            stimuli: Stimuli::default(),
+            events: EventQueue::default(),
+            recorder: Recorder::new(1, 1),
+            detectors: Vec::new(),
+            steps: 0,
+            t: 0.0,
+            env: Env { dt: config.dt, celsius: config.celsius, t: 0.0 },
+            config,
+            cell,
+        })
+    }
+
+    /// Simulated time (ms).
+    pub fn t(&self) -> f64 {
+        self.t
+    }
+    /// Steps taken since initialisation.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Inserts mechanism `name` (NEURON's SUFFIX) on `nodes`; returns its slot.
+    pub fn insert(&mut self, name: &str, nodes: Vec<u32>, label: &str) -> Result<usize, SimError> {
+        let n = self.cell.node_count() as u32;
+        if let Some(bad) = nodes.iter().find(|&&k| k >= n || self.cell.area[k as usize] <= 0.0) {
+            return Err(SimError(format!("{name}: node {bad} is not a membrane compartment")));
+        }
+        let mech = mechanisms::create(name, nodes).ok_or_else(|| {
+            SimError(format!("unknown mechanism '{name}' (known: {})", mechanisms::MECHANISM_NAMES.join(", ")))
+        })?;
+        self.mechs.push(MechSlot { mech, enabled: true, label: label.to_string() });
+        Ok(self.mechs.len() - 1)
+    }
+
+    /// Sets a parameter of the mechanism in `slot` on all its nodes, live.
+    pub fn set_param(&mut self, slot: usize, name: &str, value: f64) -> Result<(), SimError> {
+        let m = self.mechs.get_mut(slot).ok_or_else(|| SimError(format!("no mechanism in slot {slot}")))?;
+        m.mech.set_param(name, value)?;
+        Ok(())
+    }
+
+    /// Switches the mechanism in `slot` on or off, live.
+    pub fn set_enabled(&mut self, slot: usize, on: bool) -> Result<(), SimError> {
+        let m = self.mechs.get_mut(slot).ok_or_else(|| SimError(format!("no mechanism in slot {slot}")))?;
+        m.enabled = on;
+        Ok(())
+    }
+
+    fn check_node(&self, node: u32) -> Result<(), SimError> {
+        if (node as usize) < self.cell.node_count() {
+            Ok(())
+        } else {
+            Err(SimError(format!("node {node} does not exist")))
+        }
+    }
+
+    /// Adds a synapse at `node`; returns its index.
+    pub fn add_synapse(&mut self, node: u32, params: SynapseParams) -> Result<usize, SimError> {
+        self.check_node(node)?;
+        params.validate().map_err(SimError)?;
+        let scale = self.matrix.scale[node as usize];
+        Ok(self.synapses.push(node, scale, params, self.config.dt))
+    }
+
+    /// Changes a synapse's kinetics, reversal or Mg2+ block, live.
+    pub fn set_synapse_params(&mut self, k: usize, params: SynapseParams) -> Result<(), SimError> {
+        params.validate().map_err(SimError)?;
+        if k >= self.synapses.len() {
+            return Err(SimError(format!("no synapse {k}")));
+        }
+        self.synapses.params[k] = params;
+        self.synapses.refresh(k, self.config.dt);
+        Ok(())
+    }
+
+    /// Adds a current clamp.
+    pub fn add_iclamp(&mut self, c: IClamp) -> Result<usize, SimError> {
+        self.check_node(c.node)?;
+        if !(c.delay.is_finite() && c.dur.is_finite() && c.amp.is_finite()) || c.dur < 0.0 {
+            return Err(SimError("IClamp: delay, dur and amp must be finite and dur >= 0".into()));
+        }
+        self.stimuli.iclamp_scale.push(self.matrix.scale[c.node as usize]);
+        self.stimuli.iclamps.push(c);
+        Ok(self.stimuli.iclamps.len() - 1)
+    }
+
+    /// Adds an EPSP-shaped current (Hay's `epsp`).
+    pub fn add_epsp(&mut self, c: EpspCurrent) -> Result<usize, SimError> {
+        self.check_node(c.node)?;
+        self.stimuli.epsp_scale.push(self.matrix.scale[c.node as usize]);
+        self.stimuli.epsps.push(c);
+        Ok(self.stimuli.epsps.len() - 1)
+    }
+
+    /// Schedules a spike into synapse `synapse` at each of `times` (ms), kept across
+    /// re-initialisations.
+    pub fn add_spike_times(&mut self, synapse: usize, times: &[f64], weight: f64) -> Result<(), SimError> {
+        if synapse >= self.synapses.len() {
+            return Err(SimError(format!("no synapse {synapse}")));
+        }
+        for &t in times {
+            if !t.is_finite() {
+                return Err(SimError(format!("spike time {t} is not finite")));
+            }
+            let ev = Event { t, synapse: synapse as u32, weight, source: u32::MAX };
+            self.events.fixed.push(ev);
+            self.events.push(ev);
+        }
+        Ok(())
+    }
+
+    /// Fires synapse `synapse` once at time `t` (ms), now only (not kept).
+    pub fn fire(&mut self, synapse: usize, t: f64, weight: f64) {
+        if synapse < self.synapses.len() {
+            self.events.push(Event { t, synapse: synapse as u32, weight, source: u32::MAX });
+        }
+    }
+
+    /// Drives synapse `synapse` with a seeded Poisson train.
+    pub fn add_poisson(&mut self, synapse: usize, rate_hz: f64, weight: f64, start: f64, stop: f64, seed: u64) -> Result<(), SimError> {
+        if synapse >= self.synapses.len() {
+            return Err(SimError(format!("no synapse {synapse}")));
+        }
+        if !(rate_hz.is_finite() && rate_hz >= 0.0) {
+            return Err(SimError(format!("Poisson rate must be >= 0 Hz, got {rate_hz}")));
+        }
+        self.events.sources.push(PoissonSource::new(synapse as u32, rate_hz, weight, start, stop, seed));
+        Ok(())
+    }
+
+    /// Counts spikes (upward crossings of `threshold` mV) at `node`; returns its index.
+    pub fn add_spike_detector(&mut self, node: u32, threshold: f64) -> Result<usize, SimError> {
+        self.check_node(node)?;
+        self.detectors.push(SpikeDetector { node, threshold, above: false, count: 0, last: None });
+        Ok(self.detectors.len() - 1)
+    }
+
+    /// Records `probes` every `every` steps, keeping the latest `capacity` samples.
+    pub fn record(&mut self, probes: &[Probe], every: u32, capacity: usize) -> Result<(), SimError> {
+        for p in probes {
+            match p {
+                Probe::Voltage(n) | Probe::Calcium(n) => self.check_node(*n)?,
+                Probe::Mechanism { slot, index, name } => {
+                    let m = self.mechs.get(*slot).ok_or_else(|| SimError(format!("no mechanism in slot {slot}")))?;
+                    if m.mech.state(name, *index).is_none() {
+                        return Err(SimError(format!("{} has no state '{name}' at index {index}", m.mech.name())));
+                    }
+                }
+                Probe::SynapseCurrent(k) => {
+                    if *k >= self.synapses.len() {
+                        return Err(SimError(format!("no synapse {k}")));
+                    }
+                }
+            }
+        }
+        self.recorder = Recorder::new(every, capacity);
+        for p in probes {
+            self.recorder.add(p.clone());
+        }
+        Ok(())
+    }
+
+    /// Changes the time step (ms), keeping the state.
+    pub fn set_dt(&mut self, dt: f64) -> Result<(), SimError> {
+        if !(dt.is_finite() && dt > 0.0 && dt <= 10.0) {
+            return Err(SimError(format!("dt must be in (0, 10] ms, got {dt}")));
+        }
+        self.config.dt = dt;
+        self.env.dt = dt;
+        self.matrix.set_dt(&self.cell, dt, self.config.crank_nicolson);
+        for k in 0..self.synapses.len() {
+            self.synapses.refresh(k, dt);
+        }
+        Ok(())
+    }
+
+    /// Changes the temperature (degC), live.
+    pub fn set_celsius(&mut self, celsius: f64) -> Result<(), SimError> {
+        if !celsius.is_finite() || !(-50.0..=100.0).contains(&celsius) {
+            return Err(SimError(format!("temperature must be within -50..100 degC, got {celsius}")));
+        }
+        self.config.celsius = celsius;
+        self.env.celsius = celsius;
+        Ok(())
+    }
+
+    /// NEURON's finitialize(v_init): t = 0, v = v_init, every state at its initial value,
+    /// events rescheduled, recordings cleared, then the first sample recorded.
+    pub fn init(&mut self) {
+        self.t = 0.0;
+        self.steps = 0;
+        self.v.iter_mut().for_each(|x| *x = self.config.v_init);
+        let n = self.v.len();
+        let (ena, ek) = (self.ions.ena.clone(), self.ions.ek.clone());
+        self.ions = Ions::new(n);
+        self.ions.ena = ena;
+        self.ions.ek = ek;
+        self.env = Env { dt: self.config.dt, celsius: self.config.celsius, t: 0.0 };
+        for m in &mut self.mechs {
+            m.mech.init(&self.v, &mut self.ions, &self.env);
+        }
+        self.ions.begin_currents(self.config.celsius);
+        self.synapses.init();
+        self.events.init();
+        for d in &mut self.detectors {
+            d.above = self.v[d.node as usize] >= d.threshold;
+            d.count = 0;
+            d.last = None;
+        }
+        self.recorder.clear();
+        self.sample();
+        let (syn, half) = (&mut self.synapses, self.config.dt / 2.0);
+        self.events.deliver_until(half, |e| syn.deliver(e.synapse as usize, e.weight));
+    }
+
+    /// Advances one step of dt.
+    pub fn step(&mut self) {
+        let dt = self.config.dt;
+        let t0 = self.t;
+        let t_mid = t0 + dt / 2.0;
+        {
+            let syn = &mut self.synapses;
+            self.events.deliver_until(t_mid, |e| syn.deliver(e.synapse as usize, e.weight));
+        }
+        self.env.t = t_mid;
+        self.matrix.begin(&self.v);
+        self.ions.begin_currents(self.config.celsius);
+        let (rhs, d) = (&mut self.matrix.rhs, &mut self.matrix.d);
+        for m in self.mechs.iter_mut() {
+            if m.enabled {
+                m.mech.current(&self.v, &mut self.ions, rhs, d, &self.env);
+            }
+        }
+        self.synapses.current(&self.v, rhs, d);
+        self.stimuli.current(t_mid, rhs);
+        self.matrix.solve();
+        let k = if self.config.crank_nicolson { 2.0 } else { 1.0 };
+        for (v, dv) in self.v.iter_mut().zip(&self.matrix.rhs) {
+            *v += k * dv;
+        }
+        self.steps += 1;
+        self.t = self.steps as f64 * dt;
+        self.env.t = self.t;
+        for m in self.mechs.iter_mut() {
+            m.mech.advance(&self.v, &mut self.ions, &self.env);
+        }
+        self.synapses.advance();
+        for det in &mut self.detectors {
+            let v = self.v[det.node as usize];
+            if !det.above && v >= det.threshold {
+                det.count += 1;
+                det.last = Some(self.t);
+            }
+            det.above = v >= det.threshold;
+        }
+        if self.steps % self.recorder.every as u64 == 0 {
+            self.sample();
+        }
+        let syn = &mut self.synapses;
+        self.events.deliver_until(self.t + dt / 2.0, |e| syn.deliver(e.synapse as usize, e.weight));
+    }
+
+    /// Steps until t reaches `t_stop` (ms) within half a step.
+    pub fn run_until(&mut self, t_stop: f64) {
+        let dt = self.config.dt;
+        while self.t + dt / 2.0 < t_stop {
+            self.step();
+        }
+    }
+
+    fn sample(&mut self) {
+        self.recorder.t.push(self.t);
+        for (p, r) in self.recorder.probes.iter().zip(self.recorder.traces.iter_mut()) {
+            let x = match p {
+                Probe::Voltage(n) => self.v[*n as usize],
+                Probe::Calcium(n) => self.ions.cai[*n as usize],
+                Probe::Mechanism { slot, index, name } => {
+                    self.mechs.get(*slot).and_then(|m| m.mech.state(name, *index)).unwrap_or(f64::NAN)
+                }
+                Probe::SynapseCurrent(k) => self.synapses.current_na(*k),
+            };
+            r.push(x);
+        }
+    }
+
+    /// True when every voltage is finite (a run gone numerically wrong is not).
+    pub fn is_finite(&self) -> bool {
+        self.v.iter().all(|v| v.is_finite())
+    }
+}

@@ -1,0 +1,150 @@
+//! `CaDynamics_E2`: Hay et al. 2011 intracellular calcium pool ("modified from Destexhe
+//! et al. 1994"), biophysics.md 3:
+//!
+//! cai' = -10000 ica gamma / (2 F depth) - (cai - minCai) / decay
+//!
+//! with ica in mA/cm2 (read from `ions.ica`, the sum of this step's Ca channel
+//! currents), depth in um, cai in mM, t in ms. Writes `ions.cai`. Like the mod file it
+//! has no INITIAL block: cai starts at whatever `ions.cai` holds at init (NEURON's
+//! cai0 = 5e-5 mM, below minCai). At init it also makes `eca` follow cai by the Nernst
+//! equation (`ions.eca_nernst`), as NEURON does for an ion whose cai a mechanism writes.
+
+use super::params::{columns, mechanism_tables};
+use super::{Env, FARADAY, Ions, Mechanism, cnexp, nernst};
+
+/// The calcium influx term of cai' (mM/ms) for a calcium current `ica` (mA/cm2).
+pub fn drive(ica: f64, gamma: f64, depth: f64) -> f64 {
+    -(10000.0) * (ica * gamma / (2.0 * FARADAY * depth))
+}
+
+columns! {
+    /// Parameters of [`CaDynamicsE2`], per node.
+    pub struct Params {
+        /// Fraction of free (unbuffered) calcium (1); the mod file's default 0.05.
+        gamma = "gamma", 0.05, NonNegative;
+        /// Time constant of removal (ms); the mod file's default 80.
+        decay = "decay", 80.0, Positive;
+        /// Depth of the submembrane shell (um); default 0.1.
+        depth = "depth", 0.1, Positive;
+        /// Resting calcium the pool decays to (mM); default 1e-4.
+        min_cai = "minCai", 1e-4, NonNegative;
+    }
+}
+
+columns! {
+    /// Recordable states of [`CaDynamicsE2`], per node.
+    pub struct States {
+        /// Intracellular calcium (mM), a copy of `ions.cai` at the node.
+        cai = "cai", 0.0, Any;
+    }
+}
+
+/// Calcium pool over a set of nodes.
+#[derive(Debug, Clone)]
+pub struct CaDynamicsE2 {
+    nodes: Vec<u32>,
+    /// Parameters.
+    pub p: Params,
+    /// States.
+    pub s: States,
+}
+
+impl CaDynamicsE2 {
+    pub fn new(nodes: Vec<u32>) -> Self {
+        let n = nodes.len();
+        CaDynamicsE2 { nodes, p: Params::new(n), s: States::new(n) }
+    }
+}
+
+impl Mechanism for CaDynamicsE2 {
+    mechanism_tables!("CaDynamics_E2");
+
+    fn init(&mut self, _v: &[f64], ions: &mut Ions, env: &Env) {
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let nd = node as usize;
+            self.s.cai[k] = ions.cai[nd];
+            ions.eca_nernst[nd] = true;
+            ions.eca[nd] = nernst(ions.cai[nd], ions.cao[nd], 2.0, env.celsius);
+        }
+    }
+    fn current(&mut self, _v: &[f64], _ions: &mut Ions, _rhs: &mut [f64], _d: &mut [f64], _env: &Env) {}
+    /// cnexp, exact for the linear ODE with ica held over the step: cai relaxes with
+    /// time constant `decay` toward minCai + decay * drive(ica).
+    fn advance(&mut self, _v: &[f64], ions: &mut Ions, env: &Env) {
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let nd = node as usize;
+            let decay = self.p.decay[k];
+            let target = self.p.min_cai[k] + decay * drive(ions.ica[nd], self.p.gamma[k], self.p.depth[k]);
+            let cai = cnexp(ions.cai[nd], target, decay, env.dt);
+            ions.cai[nd] = cai;
+            self.s.cai[k] = cai;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::params::testing::{assert_plumbing, close, env};
+    use super::*;
+
+    #[test]
+    fn drive_matches_the_sheet() {
+        // -10000 * ica * gamma / (2 F depth): 1 mA/cm2 inward, gamma 1, depth 0.1 um.
+        let f = 96485.309;
+        assert!(close(drive(-1.0, 1.0, 0.1), 10000.0 / (2.0 * f * 0.1), 1e-12));
+        assert!(drive(1e-3, 0.05, 0.1) < 0.0);
+    }
+
+    #[test]
+    fn inward_current_raises_cai_then_it_decays_to_min_cai_with_tau_decay() {
+        let mut pool = CaDynamicsE2::new(vec![0]);
+        pool.set_param("gamma", 5.01e-4).unwrap();
+        pool.set_param("decay", 460.0).unwrap();
+        let v = [-70.0];
+        let mut ions = Ions::new(1);
+        let e = env();
+        pool.init(&v, &mut ions, &e);
+        assert!(ions.eca_nernst[0]);
+        assert!(close(ions.eca[0], nernst(5e-5, 2.0, 2.0, 6.3), 1e-12));
+        assert_eq!(pool.state("cai", 0), Some(5e-5));
+        // 20 ms of a constant 0.01 mA/cm2 inward Ca current.
+        let ica = -0.01;
+        let n_on = 800;
+        for _ in 0..n_on {
+            ions.ica[0] = ica;
+            pool.advance(&v, &mut ions, &e);
+        }
+        // Exact solution of the linear ODE from cai0 = 5e-5.
+        let a = -10000.0 * ica * 5.01e-4 / (2.0 * 96485.309 * 0.1);
+        let target = 1e-4 + 460.0 * a;
+        let t_on = n_on as f64 * e.dt;
+        let expect = target + (5e-5 - target) * (-t_on / 460.0).exp();
+        let peak = ions.cai[0];
+        assert!(close(peak, expect, 1e-9), "{peak} vs {expect}");
+        assert!(peak > 1e-3, "{peak}");
+        assert_eq!(pool.state("cai", 0), Some(peak));
+        // Then no current: cai - minCai decays by 1/e per `decay` = 460 ms.
+        for _ in 0..(460.0 / e.dt) as usize {
+            ions.ica[0] = 0.0;
+            pool.advance(&v, &mut ions, &e);
+        }
+        let expect = 1e-4 + (peak - 1e-4) * (-1.0f64).exp();
+        assert!(close(ions.cai[0], expect, 1e-9), "{} vs {expect}", ions.cai[0]);
+        for _ in 0..(20.0 * 460.0 / e.dt) as usize {
+            pool.advance(&v, &mut ions, &e);
+        }
+        assert!(close(ions.cai[0], 1e-4, 1e-6));
+        // eca follows cai through Ions::begin_currents.
+        ions.begin_currents(e.celsius);
+        assert!(close(ions.eca[0], nernst(1e-4, 2.0, 2.0, 6.3), 1e-6));
+    }
+
+    #[test]
+    fn params() {
+        assert_plumbing(Box::new(CaDynamicsE2::new(vec![0, 1])), "decay", 80.0);
+        assert_plumbing(Box::new(CaDynamicsE2::new(vec![0, 1])), "minCai", 1e-4);
+        assert!(CaDynamicsE2::new(vec![0]).set_param("depth", 0.0).is_err());
+        let p = CaDynamicsE2::new(vec![0]);
+        assert_eq!((p.param("gamma", 0), p.param("depth", 0)), (Some(0.05), Some(0.1)));
+    }
+}

@@ -1,0 +1,146 @@
+//! `Ca_HVA`: Hay et al. 2011 high-voltage-activated Ca2+ channel (Reuveni et al. 1993),
+//! biophysics.md 5. g = gCa_HVAbar m^2 h (S/cm2), ica = g (v - eca) (mA/cm2), added to
+//! `ions.ica`. No temperature factor.
+
+use super::params::{columns, mechanism_tables};
+use super::{Env, Ions, Mechanism, cnexp};
+
+/// Steady states and time constants (ms) of m and h at `v` (mV):
+/// `[(minf, mtau), (hinf, htau)]`; v is nudged by +1e-4 mV at -27 mV like the mod file.
+pub fn rates(v: f64) -> [(f64, f64); 2] {
+    let mut v = v;
+    if v == -27.0 {
+        v += 0.0001;
+    }
+    let am = (0.055 * (-27.0 - v)) / (((-27.0 - v) / 3.8).exp() - 1.0);
+    let bm = 0.94 * ((-75.0 - v) / 17.0).exp();
+    let ah = 0.000457 * ((-13.0 - v) / 50.0).exp();
+    let bh = 0.0065 / (((-v - 15.0) / 28.0).exp() + 1.0);
+    [(am / (am + bm), 1.0 / (am + bm)), (ah / (ah + bh), 1.0 / (ah + bh))]
+}
+
+columns! {
+    /// Parameters of [`CaHva`], per node.
+    pub struct Params {
+        /// Maximal conductance (S/cm2); the mod file's default 1e-5.
+        gbar = "gCa_HVAbar", 0.00001, NonNegative;
+    }
+}
+
+columns! {
+    /// Recordable states of [`CaHva`], per node.
+    pub struct States {
+        /// Activation (1).
+        m = "m", 0.0, Any;
+        /// Inactivation (1).
+        h = "h", 0.0, Any;
+        /// Latest Ca2+ current of this channel (mA/cm2).
+        ica = "ica", 0.0, Any;
+        /// Latest conductance (S/cm2).
+        g = "gCa_HVA", 0.0, Any;
+    }
+}
+
+/// HVA Ca2+ channel over a set of nodes. Reads `ions.eca`, adds to `ions.ica`.
+#[derive(Debug, Clone)]
+pub struct CaHva {
+    nodes: Vec<u32>,
+    /// Parameters.
+    pub p: Params,
+    /// States.
+    pub s: States,
+}
+
+impl CaHva {
+    pub fn new(nodes: Vec<u32>) -> Self {
+        let n = nodes.len();
+        CaHva { nodes, p: Params::new(n), s: States::new(n) }
+    }
+}
+
+impl Mechanism for CaHva {
+    mechanism_tables!("Ca_HVA");
+
+    fn init(&mut self, v: &[f64], _ions: &mut Ions, _env: &Env) {
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let [(mi, _), (hi, _)] = rates(v[node as usize]);
+            self.s.m[k] = mi;
+            self.s.h[k] = hi;
+        }
+    }
+    fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let nd = node as usize;
+            let g = self.p.gbar[k] * self.s.m[k] * self.s.m[k] * self.s.h[k];
+            let i = g * (v[nd] - ions.eca[nd]);
+            self.s.g[k] = g;
+            self.s.ica[k] = i;
+            ions.ica[nd] += i;
+            rhs[nd] -= i;
+            d[nd] += g;
+        }
+    }
+    fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let [(mi, mt), (hi, ht)] = rates(v[node as usize]);
+            self.s.m[k] = cnexp(self.s.m[k], mi, mt, env.dt);
+            self.s.h[k] = cnexp(self.s.h[k], hi, ht, env.dt);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::params::testing::{assert_plumbing, assert_steady, close, env};
+    use super::*;
+
+    #[test]
+    fn rates_match_the_sheet() {
+        for v in [-80.0f64, -40.0, 0.0] {
+            let am = 0.055 * (-27.0 - v) / (((-27.0 - v) / 3.8).exp() - 1.0);
+            let bm = 0.94 * ((-75.0 - v) / 17.0).exp();
+            let ah = 0.000457 * ((-13.0 - v) / 50.0).exp();
+            let bh = 0.0065 / (((-v - 15.0) / 28.0).exp() + 1.0);
+            let [(mi, mt), (hi, ht)] = rates(v);
+            assert!(close(mi, am / (am + bm), 1e-12), "{v}");
+            assert!(close(mt, 1.0 / (am + bm), 1e-12), "{v}");
+            assert!(close(hi, ah / (ah + bh), 1e-12), "{v}");
+            assert!(close(ht, 1.0 / (ah + bh), 1e-12), "{v}");
+        }
+        // At the singular point alpha_m tends to 0.055 * 3.8.
+        let [(m, mt), _] = rates(-27.0);
+        let bm = 0.94 * ((-75.0 + 27.0) / 17.0f64).exp();
+        assert!(close(m, 0.209 / (0.209 + bm), 1e-4) && mt.is_finite());
+    }
+
+    #[test]
+    fn adds_its_current_to_ica() {
+        let mut c = CaHva::new(vec![0]);
+        c.set_param("gCa_HVAbar", 1e-3).unwrap();
+        let v = [-20.0];
+        let mut ions = Ions::new(1);
+        let e = env();
+        c.init(&v, &mut ions, &e);
+        ions.begin_currents(e.celsius);
+        ions.ica[0] = 1e-6;
+        let (mut rhs, mut d) = ([0.0], [0.0]);
+        c.current(&v, &mut ions, &mut rhs, &mut d, &e);
+        let [(m, _), (h, _)] = rates(-20.0);
+        let i = 1e-3 * m * m * h * (-20.0 - ions.eca[0]);
+        assert!(i < 0.0);
+        assert!(close(ions.ica[0], 1e-6 + i, 1e-12));
+        assert!(close(rhs[0], -i, 1e-12) && close(d[0], 1e-3 * m * m * h, 1e-12));
+    }
+
+    #[test]
+    fn steady_after_init() {
+        for v in [-80.0, -40.0, -27.0, 0.0] {
+            assert_steady(Box::new(CaHva::new(vec![0])), v, &["m", "h"]);
+        }
+    }
+
+    #[test]
+    fn params() {
+        assert_plumbing(Box::new(CaHva::new(vec![0, 1])), "gCa_HVAbar", 1e-5);
+    }
+}

@@ -1,0 +1,143 @@
+//! `Ca_LVAst`: Hay et al. 2011 low-voltage-activated (T-type) Ca2+ channel (Avery &
+//! Johnston 1996; tau from Randall 1997), biophysics.md 5. Uses v' = v + 10 mV.
+//! g = gCa_LVAstbar m^2 h (S/cm2), ica = g (v - eca) (mA/cm2), added to `ions.ica`;
+//! fixed qt = 2.953.
+
+use super::params::{HAY_QT, columns, mechanism_tables};
+use super::{Env, Ions, Mechanism, cnexp};
+
+/// Steady states and time constants (ms) of m and h at `v` (mV):
+/// `[(minf, mtau), (hinf, htau)]`.
+pub fn rates(v: f64) -> [(f64, f64); 2] {
+    let v = v + 10.0;
+    let minf = 1.0000 / (1.0 + ((v - -30.000) / -6.0).exp());
+    let mtau = (5.0000 + 20.0000 / (1.0 + ((v - -25.000) / 5.0).exp())) / HAY_QT;
+    let hinf = 1.0000 / (1.0 + ((v - -80.000) / 6.4).exp());
+    let htau = (20.0000 + 50.0000 / (1.0 + ((v - -40.000) / 7.0).exp())) / HAY_QT;
+    [(minf, mtau), (hinf, htau)]
+}
+
+columns! {
+    /// Parameters of [`CaLvast`], per node.
+    pub struct Params {
+        /// Maximal conductance (S/cm2); the mod file's default 1e-5.
+        gbar = "gCa_LVAstbar", 0.00001, NonNegative;
+    }
+}
+
+columns! {
+    /// Recordable states of [`CaLvast`], per node.
+    pub struct States {
+        /// Activation (1).
+        m = "m", 0.0, Any;
+        /// Inactivation (1).
+        h = "h", 0.0, Any;
+        /// Latest Ca2+ current of this channel (mA/cm2).
+        ica = "ica", 0.0, Any;
+        /// Latest conductance (S/cm2).
+        g = "gCa_LVAst", 0.0, Any;
+    }
+}
+
+/// T-type Ca2+ channel over a set of nodes. Reads `ions.eca`, adds to `ions.ica`.
+#[derive(Debug, Clone)]
+pub struct CaLvast {
+    nodes: Vec<u32>,
+    /// Parameters.
+    pub p: Params,
+    /// States.
+    pub s: States,
+}
+
+impl CaLvast {
+    pub fn new(nodes: Vec<u32>) -> Self {
+        let n = nodes.len();
+        CaLvast { nodes, p: Params::new(n), s: States::new(n) }
+    }
+}
+
+impl Mechanism for CaLvast {
+    mechanism_tables!("Ca_LVAst");
+
+    fn init(&mut self, v: &[f64], _ions: &mut Ions, _env: &Env) {
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let [(mi, _), (hi, _)] = rates(v[node as usize]);
+            self.s.m[k] = mi;
+            self.s.h[k] = hi;
+        }
+    }
+    fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let nd = node as usize;
+            let g = self.p.gbar[k] * self.s.m[k] * self.s.m[k] * self.s.h[k];
+            let i = g * (v[nd] - ions.eca[nd]);
+            self.s.g[k] = g;
+            self.s.ica[k] = i;
+            ions.ica[nd] += i;
+            rhs[nd] -= i;
+            d[nd] += g;
+        }
+    }
+    fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let [(mi, mt), (hi, ht)] = rates(v[node as usize]);
+            self.s.m[k] = cnexp(self.s.m[k], mi, mt, env.dt);
+            self.s.h[k] = cnexp(self.s.h[k], hi, ht, env.dt);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::params::testing::{assert_plumbing, assert_steady, close, env};
+    use super::*;
+
+    #[test]
+    fn rates_match_the_sheet() {
+        let qt = 2.3f64.powf(1.3);
+        for v in [-80.0f64, -40.0, 0.0] {
+            let vp = v + 10.0;
+            let minf = 1.0 / (1.0 + ((vp + 30.0) / -6.0).exp());
+            let mtau = (5.0 + 20.0 / (1.0 + ((vp + 25.0) / 5.0).exp())) / qt;
+            let hinf = 1.0 / (1.0 + ((vp + 80.0) / 6.4).exp());
+            let htau = (20.0 + 50.0 / (1.0 + ((vp + 40.0) / 7.0).exp())) / qt;
+            let [(mi, mt), (hi, ht)] = rates(v);
+            assert!(close(mi, minf, 1e-12), "{v}");
+            assert!(close(mt, mtau, 1e-12), "{v}");
+            assert!(close(hi, hinf, 1e-12), "{v}");
+            assert!(close(ht, htau, 1e-12), "{v}");
+        }
+        // Half activation at v' = -30, i.e. v = -40; half inactivation at v = -90.
+        assert!(close(rates(-40.0)[0].0, 0.5, 1e-12));
+        assert!(close(rates(-90.0)[1].0, 0.5, 1e-12));
+    }
+
+    #[test]
+    fn adds_its_current_to_ica() {
+        let mut c = CaLvast::new(vec![0]);
+        c.set_param("gbar", 0.0187).unwrap();
+        let v = [-50.0];
+        let mut ions = Ions::new(1);
+        let e = env();
+        c.init(&v, &mut ions, &e);
+        ions.begin_currents(e.celsius);
+        let (mut rhs, mut d) = ([0.0], [0.0]);
+        c.current(&v, &mut ions, &mut rhs, &mut d, &e);
+        let [(m, _), (h, _)] = rates(-50.0);
+        let i = 0.0187 * m * m * h * (-50.0 - ions.eca[0]);
+        assert!(close(ions.ica[0], i, 1e-12) && close(c.state("ica", 0).unwrap(), i, 1e-12));
+        assert!(close(rhs[0], -i, 1e-12));
+    }
+
+    #[test]
+    fn steady_after_init() {
+        for v in [-80.0, -40.0, 0.0] {
+            assert_steady(Box::new(CaLvast::new(vec![0])), v, &["m", "h"]);
+        }
+    }
+
+    #[test]
+    fn params() {
+        assert_plumbing(Box::new(CaLvast::new(vec![0, 1])), "gCa_LVAstbar", 1e-5);
+    }
+}

@@ -1,0 +1,195 @@
+//! `hh`: NEURON's built-in Hodgkin-Huxley channels (biophysics.md 4), with exact rate
+//! functions (NEURON's `usetable_hh = 0`) and Q10 = 3^((celsius - 6.3)/10).
+
+use super::{check_value, cnexp, vtrap, Env, Ions, Mechanism, ParamError};
+
+/// Steady states and time constants (ms) of m, h, n at `v` (mV) and `celsius`.
+/// Returns `[(minf, mtau), (hinf, htau), (ninf, ntau)]`.
+pub fn rates(v: f64, celsius: f64) -> [(f64, f64); 3] {
+    let q10 = 3f64.powf((celsius - 6.3) / 10.0);
+    let am = 0.1 * vtrap(-(v + 40.0), 10.0);
+    let bm = 4.0 * (-(v + 65.0) / 18.0).exp();
+    let ah = 0.07 * (-(v + 65.0) / 20.0).exp();
+    let bh = 1.0 / ((-(v + 35.0) / 10.0).exp() + 1.0);
+    let an = 0.01 * vtrap(-(v + 55.0), 10.0);
+    let bn = 0.125 * (-(v + 65.0) / 80.0).exp();
+    let f = |a: f64, b: f64| (a / (a + b), 1.0 / (q10 * (a + b)));
+    [f(am, bm), f(ah, bh), f(an, bn)]
+}
+
+/// Hodgkin-Huxley Na+, K+ and leak over a set of nodes.
+#[derive(Debug, Clone)]
+pub struct Hh {
+    nodes: Vec<u32>,
+    /// Na+ conductance (S/cm2), default 0.12.
+    pub gnabar: Vec<f64>,
+    /// K+ conductance (S/cm2), default 0.036.
+    pub gkbar: Vec<f64>,
+    /// Leak conductance (S/cm2), default 0.0003.
+    pub gl: Vec<f64>,
+    /// Leak reversal (mV), default -54.3.
+    pub el: Vec<f64>,
+    m: Vec<f64>,
+    h: Vec<f64>,
+    n: Vec<f64>,
+    ina: Vec<f64>,
+    ik: Vec<f64>,
+    il: Vec<f64>,
+}
+
+const PARAMS: &[&str] = &["gnabar", "gkbar", "gl", "el"];
+const STATES: &[&str] = &["m", "h", "n", "ina", "ik", "il"];
+
+impl Hh {
+    pub fn new(nodes: Vec<u32>) -> Self {
+        let k = nodes.len();
+        Hh {
+            nodes,
+            gnabar: vec![0.12; k],
+            gkbar: vec![0.036; k],
+            gl: vec![0.0003; k],
+            el: vec![-54.3; k],
+            m: vec![0.0; k],
+            h: vec![0.0; k],
+            n: vec![0.0; k],
+            ina: vec![0.0; k],
+            ik: vec![0.0; k],
+            il: vec![0.0; k],
+        }
+    }
+
+    fn array(&mut self, name: &str) -> Result<(&mut Vec<f64>, bool), ParamError> {
+        match name {
+            "gnabar" => Ok((&mut self.gnabar, true)),
+            "gkbar" => Ok((&mut self.gkbar, true)),
+            "gl" => Ok((&mut self.gl, true)),
+            "el" => Ok((&mut self.el, false)),
+            _ => Err(ParamError(format!("hh has no parameter '{name}' (it has {})", PARAMS.join(", ")))),
+        }
+    }
+}
+
+impl Mechanism for Hh {
+    fn name(&self) -> &'static str {
+        "hh"
+    }
+    fn nodes(&self) -> &[u32] {
+        &self.nodes
+    }
+    fn init(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let [(mi, _), (hi, _), (ni, _)] = rates(v[node as usize], env.celsius);
+            self.m[k] = mi;
+            self.h[k] = hi;
+            self.n[k] = ni;
+        }
+    }
+    fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let nd = node as usize;
+            let vv = v[nd];
+            let m = self.m[k];
+            let n2 = self.n[k] * self.n[k];
+            let gna = self.gnabar[k] * m * m * m * self.h[k];
+            let gk = self.gkbar[k] * n2 * n2;
+            let gl = self.gl[k];
+            let ina = gna * (vv - ions.ena[nd]);
+            let ik = gk * (vv - ions.ek[nd]);
+            let il = gl * (vv - self.el[k]);
+            self.ina[k] = ina;
+            self.ik[k] = ik;
+            self.il[k] = il;
+            rhs[nd] -= ina + ik + il;
+            d[nd] += gna + gk + gl;
+        }
+    }
+    fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let [(mi, mt), (hi, ht), (ni, nt)] = rates(v[node as usize], env.celsius);
+            self.m[k] = cnexp(self.m[k], mi, mt, env.dt);
+            self.h[k] = cnexp(self.h[k], hi, ht, env.dt);
+            self.n[k] = cnexp(self.n[k], ni, nt, env.dt);
+        }
+    }
+    fn param_names(&self) -> &'static [&'static str] {
+        PARAMS
+    }
+    fn set_param(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
+        let (a, nonneg) = self.array(name)?;
+        check_value("hh", name, value, nonneg)?;
+        a.iter_mut().for_each(|x| *x = value);
+        Ok(())
+    }
+    fn set_param_at(&mut self, name: &str, index: usize, value: f64) -> Result<(), ParamError> {
+        let (a, nonneg) = self.array(name)?;
+        check_value("hh", name, value, nonneg)?;
+        match a.get_mut(index) {
+            Some(x) => {
+                *x = value;
+                Ok(())
+            }
+            None => Err(ParamError(format!("hh: node index {index} out of range"))),
+        }
+    }
+    fn param(&self, name: &str, index: usize) -> Option<f64> {
+        match name {
+            "gnabar" => self.gnabar.get(index).copied(),
+            "gkbar" => self.gkbar.get(index).copied(),
+            "gl" => self.gl.get(index).copied(),
+            "el" => self.el.get(index).copied(),
+            _ => None,
+        }
+    }
+    fn state_names(&self) -> &'static [&'static str] {
+        STATES
+    }
+    fn state(&self, name: &str, index: usize) -> Option<f64> {
+        let a = match name {
+            "m" => &self.m,
+            "h" => &self.h,
+            "n" => &self.n,
+            "ina" => &self.ina,
+            "ik" => &self.ik,
+            "il" => &self.il,
+            _ => return None,
+        };
+        a.get(index).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_match_hh_formulas_at_rest() {
+        // At -65 mV, 6.3 degC: classical values m = 0.0529, h = 0.5961, n = 0.3177.
+        let [(m, mt), (h, ht), (n, nt)] = rates(-65.0, 6.3);
+        assert!((m - 0.05293).abs() < 1e-4, "{m}");
+        assert!((h - 0.59612).abs() < 1e-4, "{h}");
+        assert!((n - 0.31768).abs() < 1e-4, "{n}");
+        // tau = 1/(alpha + beta): alpha_m(-65) = 0.1*25/(e^2.5 - 1), beta_m = 4.
+        let am = 0.1 * 25.0 / ((2.5f64).exp() - 1.0);
+        assert!((mt - 1.0 / (am + 4.0)).abs() < 1e-12);
+        assert!(ht > 8.0 && ht < 9.0, "{ht}");
+        assert!(nt > 5.0 && nt < 6.0, "{nt}");
+    }
+
+    #[test]
+    fn q10_scales_time_constants_only() {
+        let cold = rates(-50.0, 6.3);
+        let warm = rates(-50.0, 16.3);
+        for k in 0..3 {
+            assert!((cold[k].0 - warm[k].0).abs() < 1e-15);
+            assert!((cold[k].1 / warm[k].1 - 3.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn vtrap_is_continuous_at_its_singularity() {
+        // alpha_m at v = -40 exactly (x = 0) equals the limit 0.1 * 10.
+        let [(m, mt), _, _] = rates(-40.0, 6.3);
+        let [(m2, mt2), _, _] = rates(-40.0 + 1e-7, 6.3);
+        assert!((m - m2).abs() < 1e-6 && (mt - mt2).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,169 @@
+//! Membrane mechanisms (density channels and ion pools), all behind one trait.
+//!
+//! Units as in NEURON: v in mV, densities in S/cm2, currents in mA/cm2 (positive
+//! outward), concentrations in mM, time in ms, temperature in degC.
+//!
+//! Each mechanism instance covers a set of compartment nodes (`nodes`) and keeps its
+//! state as structure-of-arrays indexed by position in that set. The engine calls,
+//! once per fixed step (NEURON's order, biophysics.md 1.5):
+//! 1. [`Mechanism::current`] with v(t): add the current to `rhs` and its slope
+//!    conductance to `d` (both per node, in mA/cm2 and S/cm2);
+//! 2. (the cable solve updates v);
+//! 3. [`Mechanism::advance`] with v(t + dt): integrate the states over dt.
+//!
+//! No method may allocate after [`Mechanism::init`].
+
+pub mod hh;
+pub mod pas;
+
+use std::fmt;
+
+/// Shared per-node ionic state, indexed by node (like `v`). Mechanisms read the
+/// reversal potentials and may add to the calcium current or write the calcium
+/// concentration, as NEURON's ion mechanisms let them.
+#[derive(Debug, Clone)]
+pub struct Ions {
+    /// Sodium reversal potential (mV). NEURON's default with hh: 50.
+    pub ena: Vec<f64>,
+    /// Potassium reversal potential (mV). NEURON's default with hh: -77.
+    pub ek: Vec<f64>,
+    /// Calcium reversal potential (mV). Recomputed by Nernst from `cai` each step where
+    /// `eca_nernst` is set, else fixed.
+    pub eca: Vec<f64>,
+    /// Whether `eca` follows `cai` by the Nernst equation at this node.
+    pub eca_nernst: Vec<bool>,
+    /// Intracellular calcium (mM). NEURON's cai0 = 5e-5.
+    pub cai: Vec<f64>,
+    /// Extracellular calcium (mM). NEURON's cao0 = 2.
+    pub cao: Vec<f64>,
+    /// Total calcium current this step (mA/cm2), summed by the Ca channels during the
+    /// current phase and read by calcium pools in the state phase.
+    pub ica: Vec<f64>,
+}
+
+/// Faraday constant (C/mol), NEURON's value.
+pub const FARADAY: f64 = 96485.309;
+/// Gas constant (J/(mol K)), NEURON's value.
+pub const GAS_CONSTANT: f64 = 8.314_462_618;
+
+/// Nernst potential (mV) for valence `z`, concentrations in mM, temperature in degC.
+pub fn nernst(c_in: f64, c_out: f64, z: f64, celsius: f64) -> f64 {
+    let c_in = c_in.max(1e-12);
+    let c_out = c_out.max(1e-12);
+    1000.0 * GAS_CONSTANT * (celsius + 273.15) / (z * FARADAY) * (c_out / c_in).ln()
+}
+
+impl Ions {
+    /// NEURON's defaults for `n` nodes.
+    pub fn new(n: usize) -> Self {
+        Ions {
+            ena: vec![50.0; n],
+            ek: vec![-77.0; n],
+            eca: vec![nernst(5e-5, 2.0, 2.0, 6.3); n],
+            eca_nernst: vec![false; n],
+            cai: vec![5e-5; n],
+            cao: vec![2.0; n],
+            ica: vec![0.0; n],
+        }
+    }
+
+    /// Start of the current phase: clear the summed calcium current and update eca
+    /// where it follows cai.
+    pub fn begin_currents(&mut self, celsius: f64) {
+        for x in self.ica.iter_mut() {
+            *x = 0.0;
+        }
+        for i in 0..self.eca.len() {
+            if self.eca_nernst[i] {
+                self.eca[i] = nernst(self.cai[i], self.cao[i], 2.0, celsius);
+            }
+        }
+    }
+}
+
+/// Everything a mechanism may read about the whole simulation in one call.
+#[derive(Debug, Clone, Copy)]
+pub struct Env {
+    /// Time step (ms).
+    pub dt: f64,
+    /// Temperature (degC), NEURON's `celsius`.
+    pub celsius: f64,
+    /// Time (ms) at which the call is made: t + dt/2 for `current`, t + dt for `advance`,
+    /// 0 for `init`.
+    pub t: f64,
+}
+
+/// A parameter was unknown or its value unusable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamError(pub String);
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for ParamError {}
+
+/// A density mechanism (channel, pump, pool) over a set of nodes.
+pub trait Mechanism: Send + fmt::Debug {
+    /// NEURON's SUFFIX, e.g. `hh`, `NaTa_t`.
+    fn name(&self) -> &'static str;
+    /// The nodes covered, in the order of the state arrays.
+    fn nodes(&self) -> &[u32];
+    /// Set the states to their initial values for the voltages `v` (NEURON's INITIAL).
+    fn init(&mut self, v: &[f64], ions: &mut Ions, env: &Env);
+    /// Current phase: add i (mA/cm2) to `rhs[node]` as `rhs -= i` and the slope
+    /// conductance di/dv (S/cm2) to `d[node]`. Calcium channels add their current to
+    /// `ions.ica` too.
+    fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], env: &Env);
+    /// State phase: integrate the states from t to t + dt with the new voltages.
+    fn advance(&mut self, v: &[f64], ions: &mut Ions, env: &Env);
+    /// Names of the parameters `set_param` accepts (uniform over the nodes), e.g. `gbar`.
+    fn param_names(&self) -> &'static [&'static str];
+    /// Set a parameter on every node (e.g. `gbar` in S/cm2).
+    fn set_param(&mut self, name: &str, value: f64) -> Result<(), ParamError>;
+    /// Set a parameter on one node (by position in `nodes`), for distributions.
+    fn set_param_at(&mut self, name: &str, index: usize, value: f64) -> Result<(), ParamError>;
+    /// A parameter's value at one node (by position in `nodes`).
+    fn param(&self, name: &str, index: usize) -> Option<f64>;
+    /// Names of the recordable states and currents, e.g. `m`, `h`, `ina`.
+    fn state_names(&self) -> &'static [&'static str];
+    /// A state or current at one node (by position in `nodes`). Currents are the ones
+    /// computed in the latest current phase (mA/cm2).
+    fn state(&self, name: &str, index: usize) -> Option<f64>;
+}
+
+/// Checks a parameter value: finite, and not negative for conductances.
+pub fn check_value(mech: &str, name: &str, value: f64, nonnegative: bool) -> Result<(), ParamError> {
+    if !value.is_finite() {
+        return Err(ParamError(format!("{mech}: {name} must be a finite number, got {value}")));
+    }
+    if nonnegative && value < 0.0 {
+        return Err(ParamError(format!("{mech}: {name} must not be negative, got {value}")));
+    }
+    Ok(())
+}
+
+/// x / (exp(x/y) - 1), with its limit y (1 - x/(2y)) for |x/y| < 1e-6 (NEURON's hh vtrap).
+#[inline]
+pub fn vtrap(x: f64, y: f64) -> f64 {
+    if (x / y).abs() < 1e-6 { y * (1.0 - x / y / 2.0) } else { x / ((x / y).exp() - 1.0) }
+}
+
+/// One cnexp step of x' = (xinf - x)/tau over dt: exact for constant v.
+#[inline]
+pub fn cnexp(x: f64, xinf: f64, tau: f64, dt: f64) -> f64 {
+    x + (1.0 - (-dt / tau).exp()) * (xinf - x)
+}
+
+/// Names of every mechanism that [`create`] can build.
+pub const MECHANISM_NAMES: &[&str] = &["pas", "hh"];
+
+/// Build a mechanism by NEURON name over `nodes`, with default parameters.
+pub fn create(name: &str, nodes: Vec<u32>) -> Option<Box<dyn Mechanism>> {
+    Some(match name {
+        "pas" => Box::new(pas::Pas::new(nodes)),
+        "hh" => Box::new(hh::Hh::new(nodes)),
+        _ => return None,
+    })
+}

@@ -1,0 +1,173 @@
+//! `NaTa_t`: Hay et al. 2011 transient Na+ channel (Colbert & Pan 2002), biophysics.md 5.
+//! g = gNaTa_tbar m^3 h (S/cm2), ina = g (v - ena) (mA/cm2); fixed qt = 2.953.
+
+use super::params::{HAY_QT, columns, mechanism_tables};
+use super::{Env, Ions, Mechanism, cnexp};
+
+/// Steady states and time constants (ms) of m and h at `v` (mV), with both curves
+/// shifted by `shift` mV (0 for NaTa_t, +6 for NaTs2_t). As the mod files do, v is
+/// nudged by +1e-4 mV where it equals a singular point (-38 + shift for m, then
+/// -66 + shift for h, carrying the first nudge into the second).
+/// Returns `[(minf, mtau), (hinf, htau)]`.
+pub fn rates(v: f64, shift: f64) -> [(f64, f64); 2] {
+    let mut v = v;
+    let vm = -38.0 + shift;
+    if v == vm {
+        v += 0.0001;
+    }
+    let am = (0.182 * (v - vm)) / (1.0 - (-(v - vm) / 6.0).exp());
+    let bm = (0.124 * (-v + vm)) / (1.0 - (-(-v + vm) / 6.0).exp());
+    let vh = -66.0 + shift;
+    if v == vh {
+        v += 0.0001;
+    }
+    let ah = (-0.015 * (v - vh)) / (1.0 - ((v - vh) / 6.0).exp());
+    let bh = (-0.015 * (-v + vh)) / (1.0 - ((-v + vh) / 6.0).exp());
+    [(am / (am + bm), (1.0 / (am + bm)) / HAY_QT), (ah / (ah + bh), (1.0 / (ah + bh)) / HAY_QT)]
+}
+
+columns! {
+    /// Parameters of [`NaTaT`], per node.
+    pub struct Params {
+        /// Maximal conductance (S/cm2); the mod file's default 1e-5.
+        gbar = "gNaTa_tbar", 0.00001, NonNegative;
+    }
+}
+
+columns! {
+    /// Recordable states of [`NaTaT`], per node.
+    pub struct States {
+        /// Activation (1).
+        m = "m", 0.0, Any;
+        /// Inactivation (1).
+        h = "h", 0.0, Any;
+        /// Latest Na+ current (mA/cm2).
+        ina = "ina", 0.0, Any;
+        /// Latest conductance (S/cm2).
+        g = "gNaTa_t", 0.0, Any;
+    }
+}
+
+/// Transient Na+ channel over a set of nodes. Reads `ions.ena`.
+#[derive(Debug, Clone)]
+pub struct NaTaT {
+    nodes: Vec<u32>,
+    /// Parameters.
+    pub p: Params,
+    /// States.
+    pub s: States,
+}
+
+impl NaTaT {
+    pub fn new(nodes: Vec<u32>) -> Self {
+        let n = nodes.len();
+        NaTaT { nodes, p: Params::new(n), s: States::new(n) }
+    }
+}
+
+/// The NaTa_t/NaTs2_t loops, shared: `shift` is 0 or 6 mV.
+pub(crate) fn init_mh(nodes: &[u32], s_m: &mut [f64], s_h: &mut [f64], v: &[f64], shift: f64) {
+    for (k, &node) in nodes.iter().enumerate() {
+        let [(mi, _), (hi, _)] = rates(v[node as usize], shift);
+        s_m[k] = mi;
+        s_h[k] = hi;
+    }
+}
+
+pub(crate) fn advance_mh(
+    nodes: &[u32],
+    s_m: &mut [f64],
+    s_h: &mut [f64],
+    v: &[f64],
+    shift: f64,
+    dt: f64,
+) {
+    for (k, &node) in nodes.iter().enumerate() {
+        let [(mi, mt), (hi, ht)] = rates(v[node as usize], shift);
+        s_m[k] = cnexp(s_m[k], mi, mt, dt);
+        s_h[k] = cnexp(s_h[k], hi, ht, dt);
+    }
+}
+
+impl Mechanism for NaTaT {
+    mechanism_tables!("NaTa_t");
+
+    fn init(&mut self, v: &[f64], _ions: &mut Ions, _env: &Env) {
+        init_mh(&self.nodes, &mut self.s.m, &mut self.s.h, v, 0.0);
+    }
+    fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let nd = node as usize;
+            let m = self.s.m[k];
+            let g = self.p.gbar[k] * m * m * m * self.s.h[k];
+            let i = g * (v[nd] - ions.ena[nd]);
+            self.s.g[k] = g;
+            self.s.ina[k] = i;
+            rhs[nd] -= i;
+            d[nd] += g;
+        }
+    }
+    fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
+        advance_mh(&self.nodes, &mut self.s.m, &mut self.s.h, v, 0.0, env.dt);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::params::testing::{assert_plumbing, assert_steady, close};
+    use super::*;
+
+    #[test]
+    fn rates_match_the_sheet() {
+        let qt = 2.3f64.powf(1.3);
+        for v in [-80.0, -40.0, 0.0, 20.0] {
+            let am = 0.182 * (v + 38.0) / (1.0 - (-(v + 38.0) / 6.0f64).exp());
+            let bm = 0.124 * (-v - 38.0) / (1.0 - (-(-v - 38.0) / 6.0f64).exp());
+            let ah = -0.015 * (v + 66.0) / (1.0 - ((v + 66.0) / 6.0f64).exp());
+            let bh = -0.015 * (-v - 66.0) / (1.0 - ((-v - 66.0) / 6.0f64).exp());
+            let [(mi, mt), (hi, ht)] = rates(v, 0.0);
+            assert!(close(mi, am / (am + bm), 1e-12), "{v}");
+            assert!(close(mt, 1.0 / (am + bm) / qt, 1e-12), "{v}");
+            assert!(close(hi, ah / (ah + bh), 1e-12), "{v}");
+            assert!(close(ht, 1.0 / (ah + bh) / qt, 1e-12), "{v}");
+        }
+        // Sanity: half activation near -38 mV (am/bm cross there with 0.182 vs 0.124).
+        let [(mi, _), _] = rates(-38.0, 0.0);
+        assert!(close(mi, 0.182 / (0.182 + 0.124), 1e-3), "{mi}");
+    }
+
+    #[test]
+    fn singular_points_are_nudged_like_the_mod_file() {
+        let [(m1, t1), (h1, s1)] = rates(-38.0, 0.0);
+        let [(m2, t2), (h2, s2)] = rates(-38.0 + 0.0001, 0.0);
+        assert_eq!((m1, t1, h1, s1), (m2, t2, h2, s2));
+        let [_, (h1, s1)] = rates(-66.0, 0.0);
+        let [_, (h2, s2)] = rates(-66.0 + 0.0001, 0.0);
+        assert_eq!((h1, s1), (h2, s2));
+        assert!(h1.is_finite() && s1.is_finite());
+    }
+
+    #[test]
+    fn steady_after_init() {
+        for v in [-80.0, -66.0, -38.0, -40.0, 0.0] {
+            assert_steady(Box::new(NaTaT::new(vec![0])), v, &["m", "h"]);
+        }
+    }
+
+    #[test]
+    fn params_and_current() {
+        assert_plumbing(Box::new(NaTaT::new(vec![0, 1])), "gNaTa_tbar", 1e-5);
+        let mut c = NaTaT::new(vec![0]);
+        c.set_param("gbar", 2.04).unwrap();
+        let v = [-40.0];
+        let mut ions = Ions::new(1);
+        let env = super::super::params::testing::env();
+        c.init(&v, &mut ions, &env);
+        let (mut rhs, mut d) = ([0.0], [0.0]);
+        c.current(&v, &mut ions, &mut rhs, &mut d, &env);
+        let [(m, _), (h, _)] = rates(-40.0, 0.0);
+        let g = 2.04 * m.powi(3) * h;
+        assert!(close(d[0], g, 1e-12));
+        assert!(close(rhs[0], -g * (-40.0 - 50.0), 1e-12));
+    }
+}

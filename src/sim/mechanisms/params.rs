@@ -1,0 +1,257 @@
+//! Shared plumbing for the mechanisms' per-node parameters and recordable states, so
+//! that each mechanism file holds only its equations.
+//!
+//! [`columns!`] declares a structure-of-arrays table (one `Vec<f64>` per named
+//! quantity, indexed by position in the mechanism's `nodes`) and implements [`Table`]
+//! for it; [`mechanism_tables!`] writes the name/parameter/state methods of
+//! [`Mechanism`](super::Mechanism) for a struct with fields `nodes`, `p` (parameters)
+//! and `s` (states).
+
+use super::{ParamError, check_value};
+
+/// Temperature factor of every Hay et al. 2011 channel that has one:
+/// qt = 2.3^((34 - 21)/10), fixed at 34 degC whatever `celsius` is (biophysics.md 5).
+/// It divides the time constants only.
+pub const HAY_QT: f64 = 2.952882641412121;
+
+/// Which values a parameter accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Range {
+    /// Any finite number (reversal potentials, thresholds, shifts).
+    Any,
+    /// Finite and >= 0 (conductances, weights).
+    NonNegative,
+    /// Finite and > 0 (time constants, depths: they divide).
+    Positive,
+}
+
+/// A table of named per-node columns: what [`columns!`] generates.
+pub trait Table {
+    /// NEURON names of the columns, in declaration order.
+    fn names(&self) -> &'static [&'static str];
+    /// A column by NEURON name (or by the Rust field name).
+    fn column(&self, name: &str) -> Option<&[f64]>;
+    /// A column by NEURON name (or by the Rust field name), with the values it accepts.
+    fn column_mut(&mut self, name: &str) -> Option<(&mut [f64], Range)>;
+}
+
+fn check(mech: &str, name: &str, value: f64, range: Range) -> Result<(), ParamError> {
+    check_value(mech, name, value, range != Range::Any)?;
+    if range == Range::Positive && value <= 0.0 {
+        return Err(ParamError(format!("{mech}: {name} must be positive, got {value}")));
+    }
+    Ok(())
+}
+
+fn column<'a, T: Table>(
+    mech: &str,
+    t: &'a mut T,
+    name: &str,
+    value: f64,
+) -> Result<&'a mut [f64], ParamError> {
+    let names = t.names();
+    let Some((col, range)) = t.column_mut(name) else {
+        return Err(ParamError(format!(
+            "{mech} has no parameter '{name}' (it has {})",
+            names.join(", ")
+        )));
+    };
+    check(mech, name, value, range)?;
+    Ok(col)
+}
+
+/// Sets parameter `name` to `value` on every node.
+pub fn set_all<T: Table>(mech: &str, t: &mut T, name: &str, value: f64) -> Result<(), ParamError> {
+    column(mech, t, name, value)?.iter_mut().for_each(|x| *x = value);
+    Ok(())
+}
+
+/// Sets parameter `name` to `value` on the node at position `index`.
+pub fn set_at<T: Table>(
+    mech: &str,
+    t: &mut T,
+    name: &str,
+    index: usize,
+    value: f64,
+) -> Result<(), ParamError> {
+    match column(mech, t, name, value)?.get_mut(index) {
+        Some(x) => {
+            *x = value;
+            Ok(())
+        }
+        None => Err(ParamError(format!("{mech}: node index {index} out of range"))),
+    }
+}
+
+/// The value of column `name` at position `index`.
+pub fn get<T: Table>(t: &T, name: &str, index: usize) -> Option<f64> {
+    t.column(name)?.get(index).copied()
+}
+
+/// Declares a structure-of-arrays table and implements [`Table`] for it.
+///
+/// ```ignore
+/// columns! {
+///     /// Parameters of NaTa_t.
+///     pub struct Params {
+///         /// Maximal conductance (S/cm2).
+///         gbar = "gNaTa_tbar", 1e-5, NonNegative;
+///     }
+/// }
+/// ```
+/// Each entry is `field = "NEURON name", default, Range variant;`. Lookups accept the
+/// NEURON name or the field name.
+macro_rules! columns {
+    (
+        $(#[$meta:meta])*
+        pub struct $ty:ident {
+            $( $(#[$fmeta:meta])* $field:ident = $neuron:literal, $default:expr, $range:ident; )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $ty {
+            $( $(#[$fmeta])* pub $field: Vec<f64>, )*
+        }
+
+        impl $ty {
+            /// NEURON names, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($neuron),*];
+
+            /// Every column at its default, for `n` nodes.
+            pub fn new(n: usize) -> Self {
+                $ty { $( $field: vec![$default; n], )* }
+            }
+        }
+
+        impl $crate::sim::mechanisms::params::Table for $ty {
+            fn names(&self) -> &'static [&'static str] {
+                Self::NAMES
+            }
+            fn column(&self, name: &str) -> Option<&[f64]> {
+                $( if name == $neuron || name == stringify!($field) {
+                    return Some(&self.$field);
+                } )*
+                None
+            }
+            fn column_mut(
+                &mut self,
+                name: &str,
+            ) -> Option<(&mut [f64], $crate::sim::mechanisms::params::Range)> {
+                $( if name == $neuron || name == stringify!($field) {
+                    return Some((&mut self.$field, $crate::sim::mechanisms::params::Range::$range));
+                } )*
+                None
+            }
+        }
+    };
+}
+pub(crate) use columns;
+
+/// Writes `name`, `nodes`, `param_names`, `set_param`, `set_param_at`, `param`,
+/// `state_names` and `state` inside an `impl Mechanism for X` block, for a struct with
+/// fields `nodes: Vec<u32>`, `p` (a [`columns!`] parameter table) and `s` (a
+/// [`columns!`] state table).
+macro_rules! mechanism_tables {
+    ($mech:literal) => {
+        fn name(&self) -> &'static str {
+            $mech
+        }
+        fn nodes(&self) -> &[u32] {
+            &self.nodes
+        }
+        fn param_names(&self) -> &'static [&'static str] {
+            $crate::sim::mechanisms::params::Table::names(&self.p)
+        }
+        fn set_param(&mut self, name: &str, value: f64) -> Result<(), $crate::sim::mechanisms::ParamError> {
+            $crate::sim::mechanisms::params::set_all($mech, &mut self.p, name, value)
+        }
+        fn set_param_at(
+            &mut self,
+            name: &str,
+            index: usize,
+            value: f64,
+        ) -> Result<(), $crate::sim::mechanisms::ParamError> {
+            $crate::sim::mechanisms::params::set_at($mech, &mut self.p, name, index, value)
+        }
+        fn param(&self, name: &str, index: usize) -> Option<f64> {
+            $crate::sim::mechanisms::params::get(&self.p, name, index)
+        }
+        fn state_names(&self) -> &'static [&'static str] {
+            $crate::sim::mechanisms::params::Table::names(&self.s)
+        }
+        fn state(&self, name: &str, index: usize) -> Option<f64> {
+            $crate::sim::mechanisms::params::get(&self.s, name, index)
+        }
+    };
+}
+pub(crate) use mechanism_tables;
+
+/// Test helpers shared by the mechanism files.
+#[cfg(test)]
+pub mod testing {
+    use super::super::{Env, Ions, Mechanism};
+
+    /// Environment of a test: dt 0.025 ms, 6.3 degC (NEURON's defaults), t = 0.
+    pub fn env() -> Env {
+        Env { dt: 0.025, celsius: 6.3, t: 0.0 }
+    }
+
+    /// Relative closeness, with an absolute floor for values near zero.
+    pub fn close(a: f64, b: f64, rel: f64) -> bool {
+        (a - b).abs() <= rel * a.abs().max(b.abs()).max(1e-300)
+    }
+
+    /// After `init` at `v` on one node, a full step (current then advance) at the same
+    /// `v` leaves every named state where it was (to 1e-12 relative).
+    pub fn assert_steady(mut mech: Box<dyn Mechanism>, v: f64, states: &[&str]) {
+        assert_eq!(mech.nodes(), &[0]);
+        let vs = [v];
+        let mut ions = Ions::new(1);
+        let e = env();
+        mech.init(&vs, &mut ions, &e);
+        let before: Vec<f64> = states.iter().map(|s| mech.state(s, 0).unwrap()).collect();
+        let (mut rhs, mut d) = ([0.0], [0.0]);
+        for _ in 0..10 {
+            ions.begin_currents(e.celsius);
+            mech.current(&vs, &mut ions, &mut rhs, &mut d, &e);
+            mech.advance(&vs, &mut ions, &e);
+        }
+        for (s, b) in states.iter().zip(before) {
+            let a = mech.state(s, 0).unwrap();
+            assert!(close(a, b, 1e-12), "{} {s} at {v} mV drifted: {b} -> {a}", mech.name());
+        }
+    }
+
+    /// Parameter plumbing: defaults readable, set_param and set_param_at change them,
+    /// unknown names and bad values are refused, every state name is recordable.
+    pub fn assert_plumbing(mut mech: Box<dyn Mechanism>, param: &str, default: f64) {
+        assert_eq!(mech.param(param, 0), Some(default));
+        mech.set_param(param, 0.5).unwrap();
+        assert_eq!(mech.param(param, 1), Some(0.5));
+        mech.set_param_at(param, 1, 0.25).unwrap();
+        assert_eq!(mech.param(param, 0), Some(0.5));
+        assert_eq!(mech.param(param, 1), Some(0.25));
+        assert!(mech.set_param_at(param, 99, 1.0).is_err());
+        assert!(mech.set_param(param, f64::NAN).is_err());
+        assert!(mech.set_param("no_such_parameter", 1.0).is_err());
+        assert_eq!(mech.param("no_such_parameter", 0), None);
+        for p in mech.param_names() {
+            assert!(mech.param(p, 0).is_some(), "{p}");
+        }
+        for s in mech.state_names() {
+            assert!(mech.state(s, 0).is_some(), "{s}");
+        }
+        assert_eq!(mech.state("no_such_state", 0), None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hay_qt_is_2_3_to_the_1_3() {
+        assert_eq!(HAY_QT, 2.3f64.powf((34.0 - 21.0) / 10.0));
+    }
+}

@@ -1,0 +1,20 @@
+//! The simulation core: morphology, discretisation, cable solver, mechanisms,
+//! synapses, stimuli, recording. A plain library: it knows nothing of Bevy or any
+//! window, and builds and tests with `cargo test --no-default-features`.
+//!
+//! Units are NEURON's throughout: mV, ms, um, uF/cm2, S/cm2, mA/cm2 (density
+//! currents), nA (point currents), uS (point conductances), mM, degC.
+
+pub mod mechanisms;
+pub mod morphology;
+pub mod cable;
+pub mod cell;
+pub mod discretize;
+pub mod engine;
+pub mod events;
+pub mod recording;
+pub mod rng;
+pub mod stimuli;
+pub mod synapses;
+pub mod spec;
+pub mod compare;

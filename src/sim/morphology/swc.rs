@@ -1,0 +1,1027 @@
+//! SWC reader: text -> validated, ordered sample points.
+//!
+//! # Format read
+//!
+//! Plain text, one sample per line, whitespace-separated columns
+//! `id type x y z radius parent` (biophysics sheet section 9; NEURON's Import3d
+//! reader is the reference):
+//!
+//! - `#` starts a comment, at the start of a line, after leading whitespace, or after
+//!   the data of a line. Blank lines are skipped.
+//! - `\r` counts as whitespace anywhere (CRLF files, stray `\r\r\n`); a file with no
+//!   `\n` at all but with `\r` is read as old Mac text (lines end at `\r`). A leading
+//!   UTF-8 byte order mark is skipped.
+//! - Numbers are Rust `f64` literals as files write them (`1.`, `.5`, `1e-3`, `-2`).
+//!   `id`, `type` and `parent` must be integral (`3.0` is accepted, `3.5` is not).
+//!   NaN, infinite values and magnitudes above [`MAX_ABS_VALUE_UM`] are errors, and
+//!   so are negative ids and negative radii.
+//! - Columns beyond the seventh are ignored, with one warning for the whole file.
+//! - A negative parent marks a root. Ids may start anywhere (0 or 1 are usual),
+//!   need not be contiguous, and may come in any order; a parent may come after its
+//!   child.
+//! - Type codes are kept as written: 1 soma, 2 axon, 3 basal, 4 apical, anything else
+//!   (0, >= 5, negative) custom.
+//!
+//! # Validation
+//!
+//! Errors (each names the file, the line and the ids involved): too few columns, a
+//! non-number, a non-finite or out-of-range value, a non-integral id/type/parent, a
+//! negative id or radius, a duplicate id, a point that is its own parent, a missing
+//! parent, a parent cycle, two or more somas, no points at all, more than
+//! [`MAX_POINTS`] points.
+//!
+//! A soma is a connected group of type-1 points (connected through parent links
+//! between type-1 points). Two such groups anywhere in the file are an error. A file
+//! without soma is accepted with a warning.
+//!
+//! When the file holds several trees (several roots), the tree that holds the soma
+//! is kept (the largest tree when there is no soma; the first in the file on a tie)
+//! and the others are dropped with one warning.
+//!
+//! Radii below [`MIN_RADIUS_UM`] (zeros, usually) are raised to it with one warning.
+//!
+//! No input makes the reader panic; the work is linear or `n log n` in the size of
+//! the text and uses no recursion.
+
+use super::MorphError;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::path::Path;
+
+/// Smallest radius (um) a point may have; smaller radii (zeros) are raised to it with
+/// a warning.
+pub const MIN_RADIUS_UM: f64 = 0.05;
+
+/// Most points a file may hold; larger files are rejected.
+pub const MAX_POINTS: usize = 5_000_000;
+
+/// Largest magnitude (um) a coordinate or radius may have (1 km). Keeps later
+/// geometry (squares, sums of lengths) finite.
+pub const MAX_ABS_VALUE_UM: f64 = 1.0e9;
+
+/// Largest file [`read_swc`] reads (bytes).
+pub const MAX_FILE_BYTES: u64 = 2 << 30;
+
+/// One SWC sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SwcPoint {
+    /// Id as written in the file (0 or more).
+    pub id: i64,
+    /// SWC type code: 1 soma, 2 axon, 3 basal dendrite, 4 apical dendrite, other custom.
+    pub kind: i32,
+    /// Position (um), finite, each coordinate at most [`MAX_ABS_VALUE_UM`] in magnitude.
+    pub pos: [f64; 3],
+    /// Radius (um), at least [`MIN_RADIUS_UM`] and at most [`MAX_ABS_VALUE_UM`].
+    pub radius: f64,
+    /// Parent id as written in the file (negative for the root).
+    pub parent_id: i64,
+    /// 1-based line number in the file.
+    pub line: usize,
+}
+
+/// A validated SWC tree.
+///
+/// Guarantees of a value returned by [`parse_swc`] / [`read_swc`]:
+///
+/// - `points` is not empty and holds one tree: the one with the soma (or the largest
+///   tree when the file has no soma). Ids are unique.
+/// - `parent.len() == points.len()`; `parent[0]` is `None` (index 0 is the root) and,
+///   for every `i > 0`, `parent[i] == Some(j)` with `j < i` and
+///   `points[j].id == points[i].parent_id`.
+/// - When sorting the kept points by id puts every parent before its children, the
+///   order is exactly the id-sorted order (as NEURON does). Otherwise it is the
+///   depth-first preorder from the root, children visited in increasing id order, and
+///   `warnings` says so.
+/// - At most one soma (a connected group of type-1 points).
+/// - All values finite; radii at least [`MIN_RADIUS_UM`].
+#[derive(Debug, Clone)]
+pub struct SwcData {
+    /// File name as given by the caller (used in messages).
+    pub file: String,
+    /// The kept points, parents before children.
+    pub points: Vec<SwcPoint>,
+    /// Index in `points` of each point's parent (`None` only for the root, index 0).
+    pub parent: Vec<Option<usize>>,
+    /// What was repaired or dropped, one line each, without the file name.
+    pub warnings: Vec<String>,
+}
+
+const COLUMNS: [&str; 7] = ["id", "type", "x", "y", "z", "radius", "parent"];
+/// Integers above this magnitude are not exact in an `f64`.
+const MAX_EXACT_INT: f64 = 9_007_199_254_740_992.0;
+const NONE: usize = usize::MAX;
+
+/// Parses SWC text. `file` names the source in messages (a path or a label).
+pub fn parse_swc(text: &str, file: &str) -> Result<SwcData, MorphError> {
+    parse_swc_limited(text, file, MAX_POINTS)
+}
+
+/// Reads and parses an SWC file. Bytes that are not UTF-8 are replaced (they can
+/// only be harmless in comments). `path` as displayed names the file in messages.
+pub fn read_swc(path: &Path) -> Result<SwcData, MorphError> {
+    let name = path.display().to_string();
+    let cannot =
+        |e: std::io::Error| MorphError::new(&name, None, format!("cannot read the file: {e}"));
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if meta.is_dir() {
+        return Err(MorphError::new(
+            &name,
+            None,
+            "cannot read the file: it is a directory",
+        ));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(MorphError::new(
+            &name,
+            None,
+            format!(
+                "the file is too large ({} bytes; at most {MAX_FILE_BYTES})",
+                meta.len()
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(cannot)?;
+    let text = String::from_utf8_lossy(&bytes);
+    parse_swc(&text, &name)
+}
+
+/// A token as shown in messages: quoted, at most 32 characters, control characters
+/// escaped.
+fn quote(tok: &str) -> String {
+    let mut s = String::from("'");
+    for (i, c) in tok.chars().enumerate() {
+        if i == 32 {
+            s.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            s.extend(c.escape_default());
+        } else {
+            s.push(c);
+        }
+    }
+    s.push('\'');
+    s
+}
+
+/// Parses one column as a finite number.
+fn number(tok: &str, col: usize) -> Result<f64, String> {
+    let v: f64 = tok
+        .parse()
+        .map_err(|_| format!("{} is not a number (column {})", quote(tok), COLUMNS[col]))?;
+    if !v.is_finite() {
+        return Err(format!(
+            "{} is not a finite number (column {})",
+            quote(tok),
+            COLUMNS[col]
+        ));
+    }
+    Ok(v)
+}
+
+/// Parses one column as a number within [`MAX_ABS_VALUE_UM`].
+fn length(tok: &str, col: usize) -> Result<f64, String> {
+    let v = number(tok, col)?;
+    if v.abs() > MAX_ABS_VALUE_UM {
+        return Err(format!(
+            "{} is out of range (column {}; values must be at most {:e} um in magnitude)",
+            quote(tok),
+            COLUMNS[col],
+            MAX_ABS_VALUE_UM
+        ));
+    }
+    Ok(v)
+}
+
+/// Parses one column as an integral value (`3` or `3.0`, not `3.5`).
+fn integer(tok: &str, col: usize) -> Result<i64, String> {
+    if let Ok(v) = tok.parse::<i64>() {
+        return Ok(v);
+    }
+    let v = number(tok, col)?;
+    if v.fract() != 0.0 {
+        return Err(format!(
+            "{} is not an integer (column {})",
+            quote(tok),
+            COLUMNS[col]
+        ));
+    }
+    if v.abs() > MAX_EXACT_INT {
+        return Err(format!(
+            "{} is out of range (column {})",
+            quote(tok),
+            COLUMNS[col]
+        ));
+    }
+    Ok(v as i64)
+}
+
+/// Parses the data part of one line (comment removed, not blank). Returns the point
+/// and whether the line had more than 7 columns.
+fn parse_line(data: &str, line: usize) -> Result<(SwcPoint, bool), String> {
+    let mut toks = data.split_whitespace();
+    let mut cols = [""; 7];
+    let mut found = 0;
+    while found < 7 {
+        match toks.next() {
+            Some(t) => {
+                cols[found] = t;
+                found += 1;
+            }
+            None => break,
+        }
+    }
+    if found < 7 {
+        return Err(format!(
+            "expected 7 columns (id type x y z radius parent), found {found}"
+        ));
+    }
+    let extra = toks.next().is_some();
+    let id = integer(cols[0], 0)?;
+    let kind = integer(cols[1], 1)?;
+    let kind = i32::try_from(kind)
+        .map_err(|_| format!("{} is out of range (column type)", quote(cols[1])))?;
+    let x = length(cols[2], 2)?;
+    let y = length(cols[3], 3)?;
+    let z = length(cols[4], 4)?;
+    let radius = length(cols[5], 5)?;
+    let parent_id = integer(cols[6], 6)?;
+    if id < 0 {
+        return Err(format!("point id {id} is negative (ids must be 0 or more)"));
+    }
+    if radius < 0.0 {
+        return Err(format!(
+            "point {id} has a negative radius {}",
+            quote(cols[5])
+        ));
+    }
+    let point = SwcPoint {
+        id,
+        kind,
+        pos: [x, y, z],
+        radius,
+        parent_id,
+        line,
+    };
+    Ok((point, extra))
+}
+
+/// `s` or nothing, for counts in messages.
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// [`parse_swc`] with a configurable point limit (tests use a small one).
+fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcData, MorphError> {
+    let err = |line: Option<usize>, msg: String| MorphError::new(file, line, msg);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut warnings = Vec::new();
+
+    // 1. Lines -> points, in file order.
+    let sep = if !text.contains('\n') && text.contains('\r') {
+        '\r'
+    } else {
+        '\n'
+    };
+    let mut pts: Vec<SwcPoint> = Vec::new();
+    let mut extra_lines = 0usize;
+    let mut first_extra = 0usize;
+    for (i, raw) in text.split(sep).enumerate() {
+        let line = i + 1;
+        let data = match raw.find('#') {
+            Some(k) => &raw[..k],
+            None => raw,
+        };
+        if data.trim().is_empty() {
+            continue;
+        }
+        if pts.len() >= max_points {
+            return Err(err(
+                Some(line),
+                format!("more than {max_points} points: the file is too large"),
+            ));
+        }
+        let (p, extra) = parse_line(data, line).map_err(|m| err(Some(line), m))?;
+        if extra {
+            if extra_lines == 0 {
+                first_extra = line;
+            }
+            extra_lines += 1;
+        }
+        pts.push(p);
+    }
+    let n = pts.len();
+    if n == 0 {
+        return Err(err(None, "no points: the file holds no SWC samples".into()));
+    }
+    if extra_lines > 0 {
+        warnings.push(format!(
+            "{extra_lines} line{} had more than 7 columns (first at line {first_extra}); \
+             the extra columns were ignored",
+            plural(extra_lines)
+        ));
+    }
+
+    // 2. Ids -> indices; duplicate ids, self-parents and missing parents.
+    let mut par: Vec<usize> = Vec::with_capacity(n);
+    {
+        let mut index: HashMap<i64, usize> = HashMap::with_capacity(n);
+        for (k, p) in pts.iter().enumerate() {
+            match index.entry(p.id) {
+                Entry::Occupied(e) => {
+                    let first = pts[*e.get()].line;
+                    return Err(err(
+                        Some(p.line),
+                        format!(
+                            "duplicate id {}: defined at lines {first} and {}",
+                            p.id, p.line
+                        ),
+                    ));
+                }
+                Entry::Vacant(e) => {
+                    e.insert(k);
+                }
+            }
+        }
+        for p in &pts {
+            if p.parent_id < 0 {
+                par.push(NONE);
+            } else if p.parent_id == p.id {
+                return Err(err(
+                    Some(p.line),
+                    format!("point {} is its own parent", p.id),
+                ));
+            } else {
+                match index.get(&p.parent_id) {
+                    Some(&j) => par.push(j),
+                    None => {
+                        return Err(err(
+                            Some(p.line),
+                            format!("parent {} of point {} does not exist", p.parent_id, p.id),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    // 3. Cycles: every parent chain must reach a root. Iterative walk with memo.
+    {
+        // 0 unseen, 1 on the current walk, 2 reaches a root.
+        let mut state = vec![0u8; n];
+        let mut walk = Vec::new();
+        for s in 0..n {
+            let mut v = s;
+            let cycle_at = loop {
+                match state[v] {
+                    2 => break None,
+                    1 => break Some(v),
+                    _ => {
+                        state[v] = 1;
+                        walk.push(v);
+                        if par[v] == NONE {
+                            break None;
+                        }
+                        v = par[v];
+                    }
+                }
+            };
+            if let Some(c) = cycle_at {
+                return Err(cycle_error(&pts, &par, c, &err));
+            }
+            for &u in &walk {
+                state[u] = 2;
+            }
+            walk.clear();
+        }
+    }
+
+    // 4. Children, in increasing id order (compressed lists).
+    let mut by_id: Vec<usize> = (0..n).collect();
+    by_id.sort_unstable_by_key(|&k| pts[k].id);
+    let mut start = vec![0usize; n + 1];
+    for &p in &par {
+        if p != NONE {
+            start[p + 1] += 1;
+        }
+    }
+    for k in 0..n {
+        start[k + 1] += start[k];
+    }
+    let mut kids = vec![0usize; start[n]];
+    {
+        let mut fill = start.clone();
+        for &k in &by_id {
+            let p = par[k];
+            if p != NONE {
+                kids[fill[p]] = k;
+                fill[p] += 1;
+            }
+        }
+    }
+    let children = |p: usize| &kids[start[p]..start[p + 1]];
+
+    // 5. Trees: which root each point hangs from, and tree sizes.
+    let roots: Vec<usize> = (0..n).filter(|&k| par[k] == NONE).collect();
+    let mut tree_of = vec![0usize; n];
+    let mut tree_size = vec![0usize; roots.len()];
+    {
+        let mut stack = Vec::new();
+        for (t, &r) in roots.iter().enumerate() {
+            stack.push(r);
+            while let Some(v) = stack.pop() {
+                tree_of[v] = t;
+                tree_size[t] += 1;
+                stack.extend_from_slice(children(v));
+            }
+        }
+    }
+
+    // 6. Somas: a group's top is a type-1 point whose parent is absent or not type 1.
+    let soma_tops: Vec<usize> = (0..n)
+        .filter(|&k| pts[k].kind == 1 && (par[k] == NONE || pts[par[k]].kind != 1))
+        .collect();
+    if soma_tops.len() >= 2 {
+        let (a, b) = (pts[soma_tops[0]].line, pts[soma_tops[1]].line);
+        let mut msg = format!("two somas: the soma points at lines {a} and {b} are not connected");
+        if soma_tops.len() > 2 {
+            msg.push_str(&format!(
+                " ({} separate soma groups in all)",
+                soma_tops.len()
+            ));
+        }
+        return Err(err(Some(b), msg));
+    }
+
+    // 7. The kept tree.
+    let kept_tree = match soma_tops.first() {
+        Some(&s) => tree_of[s],
+        None => {
+            warnings.push("the file has no soma (no type-1 points)".to_string());
+            // The largest tree; the first in the file on a tie.
+            (0..roots.len())
+                .rev()
+                .max_by_key(|&t| tree_size[t])
+                .unwrap_or(0)
+        }
+    };
+    if roots.len() > 1 {
+        let dropped = n - tree_size[kept_tree];
+        let others = roots.len() - 1;
+        let root = &pts[roots[kept_tree]];
+        let which = if soma_tops.is_empty() {
+            "kept the largest tree"
+        } else {
+            "kept the tree with the soma"
+        };
+        warnings.push(format!(
+            "the file holds {} trees; {which} (root {} at line {}, {} points) and dropped \
+             {dropped} point{} in {others} other tree{}",
+            roots.len(),
+            root.id,
+            root.line,
+            tree_size[kept_tree],
+            plural(dropped),
+            plural(others)
+        ));
+    }
+
+    // 8. Order: by id when that puts parents first, else depth-first preorder.
+    let kept: Vec<usize> = by_id
+        .into_iter()
+        .filter(|&k| tree_of[k] == kept_tree)
+        .collect();
+    let late_parent = kept
+        .iter()
+        .copied()
+        .filter(|&k| par[k] != NONE && pts[par[k]].id > pts[k].id)
+        .min_by_key(|&k| pts[k].line);
+    let order = match late_parent {
+        None => kept,
+        Some(k) => {
+            warnings.push(format!(
+                "parents come after their children (point {} at line {} has parent {}); \
+                 the points were reordered depth-first from the root",
+                pts[k].id, pts[k].line, pts[k].parent_id
+            ));
+            let mut order = Vec::with_capacity(kept.len());
+            let mut stack = vec![roots[kept_tree]];
+            while let Some(v) = stack.pop() {
+                order.push(v);
+                stack.extend(children(v).iter().rev());
+            }
+            order
+        }
+    };
+
+    // 9. Output.
+    let mut new_index = vec![NONE; n];
+    for (i, &k) in order.iter().enumerate() {
+        new_index[k] = i;
+    }
+    let parent: Vec<Option<usize>> = order
+        .iter()
+        .map(|&k| {
+            if par[k] == NONE {
+                None
+            } else {
+                Some(new_index[par[k]])
+            }
+        })
+        .collect();
+    let mut points: Vec<SwcPoint> = order.iter().map(|&k| pts[k].clone()).collect();
+    let mut raised = 0usize;
+    for p in &mut points {
+        if p.radius < MIN_RADIUS_UM {
+            p.radius = MIN_RADIUS_UM;
+            raised += 1;
+        }
+    }
+    if raised > 0 {
+        warnings.push(format!(
+            "{raised} point{} had a radius below {MIN_RADIUS_UM} um (zero, mostly); \
+             raised to {MIN_RADIUS_UM} um",
+            plural(raised)
+        ));
+    }
+    Ok(SwcData {
+        file: file.to_string(),
+        points,
+        parent,
+        warnings,
+    })
+}
+
+/// The error for a parent cycle through point index `c`: reported at the line of the
+/// cycle's first point in the file, listing the cycle's ids (at most 8).
+fn cycle_error(
+    pts: &[SwcPoint],
+    par: &[usize],
+    c: usize,
+    err: &dyn Fn(Option<usize>, String) -> MorphError,
+) -> MorphError {
+    // Members of the cycle, and the one that comes first in the file.
+    let mut first = c;
+    let mut len = 1usize;
+    let mut v = par[c];
+    while v != c {
+        if pts[v].line < pts[first].line {
+            first = v;
+        }
+        len += 1;
+        v = par[v];
+    }
+    let mut ids = vec![pts[first].id.to_string()];
+    let mut v = par[first];
+    for _ in 0..len.min(8) {
+        ids.push(pts[v].id.to_string());
+        v = par[v];
+    }
+    if len > 8 {
+        ids.push("...".to_string());
+    }
+    err(
+        Some(pts[first].line),
+        format!(
+            "point {} is in a parent cycle ({}) of {len} points that never reaches a root",
+            pts[first].id,
+            ids.join(" -> ")
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> SwcData {
+        match parse_swc(text, "t.swc") {
+            Ok(d) => {
+                check_invariants(&d);
+                d
+            }
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+
+    fn fail(text: &str) -> String {
+        match parse_swc(text, "t.swc") {
+            Ok(d) => panic!("expected an error, got {} points", d.points.len()),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn ids(d: &SwcData) -> Vec<i64> {
+        d.points.iter().map(|p| p.id).collect()
+    }
+
+    fn check_invariants(d: &SwcData) {
+        assert!(!d.points.is_empty());
+        assert_eq!(d.points.len(), d.parent.len());
+        assert_eq!(d.parent[0], None);
+        for i in 1..d.points.len() {
+            let j = d.parent[i].expect("only the root lacks a parent");
+            assert!(j < i);
+            assert_eq!(d.points[j].id, d.points[i].parent_id);
+        }
+        for p in &d.points {
+            assert!(p.radius >= MIN_RADIUS_UM && p.radius.is_finite());
+            assert!(p.pos.iter().all(|v| v.is_finite()));
+        }
+    }
+
+    const THREE_POINT: &str = "1 1 0 0 0 5 -1\n2 1 0 -5 0 5 1\n3 1 0 5 0 5 1\n4 3 0 6 0 1 3\n";
+
+    #[test]
+    fn simple_tree() {
+        let d = ok(THREE_POINT);
+        assert_eq!(ids(&d), [1, 2, 3, 4]);
+        assert_eq!(d.parent, [None, Some(0), Some(0), Some(2)]);
+        assert_eq!(d.points[3].kind, 3);
+        assert_eq!(d.points[3].pos, [0.0, 6.0, 0.0]);
+        assert_eq!(d.points[3].line, 4);
+        assert_eq!(d.file, "t.swc");
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    }
+
+    #[test]
+    fn crlf_tabs_comments_blank_lines() {
+        let text = "# header\r\n   # indented comment\r\n\t# tab comment\r\r\n# text\r\r\n\r\n\r\n\
+                    \n  \t \n1\t1\t0\t0\t0\t5\t-1\r\n 2  3 1 0 0 1 1 \r\r\n\r3 3 2 0 0 1 2 # trailing\r\n";
+        let d = ok(text);
+        assert_eq!(ids(&d), [1, 2, 3]);
+        assert_eq!(d.points[0].line, 9);
+        assert_eq!(d.points[2].line, 11);
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    }
+
+    #[test]
+    fn old_mac_line_ends_and_bom() {
+        let d = ok("\u{feff}# c\r1 1 0 0 0 5 -1\r2 3 1 0 0 1 1\r");
+        assert_eq!(ids(&d), [1, 2]);
+        assert_eq!(d.points[1].line, 3);
+        let d = ok("\u{feff}1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n");
+        assert_eq!(ids(&d), [1, 2]);
+    }
+
+    #[test]
+    fn number_forms() {
+        let d = ok("1.0 1 1. .5 1e-3 5 -1.0\n2 3.0 -.5 +2 1E2 0.25 1\n");
+        assert_eq!(d.points[0].pos, [1.0, 0.5, 0.001]);
+        assert_eq!(d.points[1].pos, [-0.5, 2.0, 100.0]);
+        assert_eq!(d.points[1].kind, 3);
+        assert_eq!(d.points[0].parent_id, -1);
+    }
+
+    #[test]
+    fn first_id_zero_and_gaps() {
+        let d = ok("0 1 0 0 0 5 -1\n7 3 1 0 0 1 0\n100 3 2 0 0 1 7\n");
+        assert_eq!(ids(&d), [0, 7, 100]);
+        assert_eq!(d.parent, [None, Some(0), Some(1)]);
+    }
+
+    #[test]
+    fn any_root_parent_below_zero() {
+        let d = ok("1 1 0 0 0 5 -5\n2 3 1 0 0 1 1\n");
+        assert_eq!(d.points[0].parent_id, -5);
+    }
+
+    #[test]
+    fn unsorted_ids_with_parents_first_by_id_use_id_order() {
+        // File order 3, 1, 4, 2 but every parent id is below its child's.
+        let d = ok("3 3 2 0 0 1 2\n1 1 0 0 0 5 -1\n4 3 3 0 0 1 1\n2 3 1 0 0 1 1\n");
+        assert_eq!(ids(&d), [1, 2, 3, 4]);
+        assert_eq!(d.parent, [None, Some(0), Some(1), Some(0)]);
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    }
+
+    #[test]
+    fn parents_after_children_reorder_depth_first() {
+        // 5 is the parent of 2 and 3; 9 hangs from 3; 4 from the root.
+        let text = "1 1 0 0 0 5 -1\n2 3 1 0 0 1 5\n3 3 2 0 0 1 5\n4 3 3 0 0 1 1\n\
+                    5 3 4 0 0 1 1\n9 3 5 0 0 1 3\n";
+        let d = ok(text);
+        assert_eq!(ids(&d), [1, 4, 5, 2, 3, 9]);
+        assert_eq!(
+            d.parent,
+            [None, Some(0), Some(0), Some(2), Some(2), Some(4)]
+        );
+        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        assert!(d.warnings[0].contains("parents come after their children"));
+        assert!(d.warnings[0].contains("point 2 at line 2 has parent 5"));
+    }
+
+    #[test]
+    fn root_not_smallest_id() {
+        let d = ok("5 1 0 0 0 5 -1\n1 3 1 0 0 1 5\n2 3 2 0 0 1 1\n");
+        assert_eq!(ids(&d), [5, 1, 2]);
+        assert_eq!(d.warnings.len(), 1);
+    }
+
+    #[test]
+    fn disconnected_trees_keep_soma_tree() {
+        let text = "1 3 0 0 0 1 -1\n2 3 1 0 0 1 1\n3 3 2 0 0 1 2\n\
+                    10 1 0 0 0 5 -1\n11 3 1 0 0 1 10\n20 2 0 0 0 1 -1\n";
+        let d = ok(text);
+        assert_eq!(ids(&d), [10, 11]);
+        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        let w = &d.warnings[0];
+        assert!(w.contains("3 trees"), "{w}");
+        assert!(w.contains("dropped 4 points in 2 other trees"), "{w}");
+        assert!(w.contains("soma"), "{w}");
+    }
+
+    #[test]
+    fn no_soma_keeps_largest_tree() {
+        let text = "1 3 0 0 0 1 -1\n2 3 1 0 0 1 1\n10 3 0 0 0 1 -1\n11 3 1 0 0 1 10\n\
+                    12 3 1 0 0 1 11\n";
+        let d = ok(text);
+        assert_eq!(ids(&d), [10, 11, 12]);
+        assert_eq!(d.warnings.len(), 2, "{:?}", d.warnings);
+        assert!(d.warnings[0].contains("no soma"));
+        assert!(d.warnings[1].contains("dropped 2 points in 1 other tree"));
+        // A single tree without soma: only the soma warning.
+        let d = ok("1 3 0 0 0 1 -1\n2 3 1 0 0 1 1\n");
+        assert_eq!(d.warnings.len(), 1);
+        assert!(d.warnings[0].contains("no soma"));
+    }
+
+    #[test]
+    fn connected_soma_points_are_one_soma() {
+        // Stacked soma with neurites on several soma points, ids in odd order.
+        let d = ok("3 1 0 2 0 4 2\n1 1 0 0 0 4 -1\n2 1 0 1 0 4 1\n4 3 0 3 0 1 3\n5 2 0 -1 0 1 1\n");
+        assert_eq!(ids(&d), [1, 2, 3, 4, 5]);
+        assert!(d.warnings.is_empty());
+    }
+
+    #[test]
+    fn two_somas() {
+        let e = fail("1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n# c\n3 1 0 0 0 5 -1\n");
+        assert_eq!(
+            e,
+            "t.swc:4: two somas: the soma points at lines 1 and 4 are not connected"
+        );
+        // Soma points separated by a dendrite point in the same tree.
+        let e = fail("1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n3 1 2 0 0 5 2\n");
+        assert_eq!(
+            e,
+            "t.swc:3: two somas: the soma points at lines 1 and 3 are not connected"
+        );
+        let e = fail("1 1 0 0 0 5 -1\n2 1 0 0 0 5 -1\n3 1 0 0 0 5 -1\n");
+        assert!(e.contains("(3 separate soma groups in all)"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_id() {
+        let e = fail("1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n\n2 3 2 0 0 1 1\n");
+        assert_eq!(e, "t.swc:4: duplicate id 2: defined at lines 2 and 4");
+    }
+
+    #[test]
+    fn self_parent() {
+        let e = fail("1 1 0 0 0 5 -1\n2 3 1 0 0 1 2\n");
+        assert_eq!(e, "t.swc:2: point 2 is its own parent");
+    }
+
+    #[test]
+    fn missing_parent() {
+        let mut text = String::from("1 1 0 0 0 5 -1\n");
+        for i in 2..=11 {
+            text.push_str(&format!("{i} 3 {i} 0 0 1 {}\n", i - 1));
+        }
+        text.push_str("13 3 0 0 0 1 44\n");
+        let e = fail(&text);
+        assert_eq!(e, "t.swc:12: parent 44 of point 13 does not exist");
+    }
+
+    #[test]
+    fn cycle() {
+        let e =
+            fail("1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n5 3 0 0 0 1 7\n6 3 0 0 0 1 5\n7 3 0 0 0 1 6\n");
+        assert_eq!(
+            e,
+            "t.swc:3: point 5 is in a parent cycle (5 -> 7 -> 6 -> 5) of 3 points that never \
+             reaches a root"
+        );
+        // A cycle with a branch hanging from it, and no root at all.
+        let e = fail("1 3 0 0 0 1 2\n2 3 0 0 0 1 1\n3 3 0 0 0 1 2\n");
+        assert!(
+            e.starts_with("t.swc:1: point 1 is in a parent cycle"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn no_points() {
+        for text in ["", "\n\n", "# only\n# comments\r\n", "   \t\r\n\r"] {
+            let e = parse_swc(text, "t.swc").unwrap_err();
+            assert_eq!(e.line, None);
+            assert_eq!(
+                e.to_string(),
+                "t.swc: no points: the file holds no SWC samples"
+            );
+        }
+    }
+
+    #[test]
+    fn too_few_columns_and_non_numbers() {
+        assert_eq!(
+            fail("1 1 0 0 0 5 -1\n2 x\n"),
+            "t.swc:2: expected 7 columns (id type x y z radius parent), found 2"
+        );
+        assert_eq!(
+            fail("1 1 0 0 0 5 -1\n2 x 0 0 0 1 1\n"),
+            "t.swc:2: 'x' is not a number (column type)"
+        );
+        assert_eq!(
+            fail("1 1 0 0 0 5,0 -1\n"),
+            "t.swc:1: '5,0' is not a number (column radius)"
+        );
+        assert_eq!(
+            fail("1 1 0 0 0 5 -1 # 2 x\n2 1 0 0 0 5 0x1\n"),
+            "t.swc:2: '0x1' is not a number (column parent)"
+        );
+        let long = "y".repeat(100);
+        let e = fail(&format!("1 1 {long} 0 0 5 -1\n"));
+        assert!(e.contains(&format!("'{}...'", "y".repeat(32))), "{e}");
+        let e = fail("1 1 \u{1} 0 0 5 -1\n");
+        assert_eq!(e, "t.swc:1: '\\u{1}' is not a number (column x)");
+    }
+
+    #[test]
+    fn non_finite_and_out_of_range() {
+        assert_eq!(
+            fail("1 1 0 NaN 0 5 -1\n"),
+            "t.swc:1: 'NaN' is not a finite number (column y)"
+        );
+        assert_eq!(
+            fail("1 1 0 0 inf 5 -1\n"),
+            "t.swc:1: 'inf' is not a finite number (column z)"
+        );
+        assert_eq!(
+            fail("1 1 -infinity 0 0 5 -1\n"),
+            "t.swc:1: '-infinity' is not a finite number (column x)"
+        );
+        assert_eq!(
+            fail("1 1 0 0 0 nan -1\n"),
+            "t.swc:1: 'nan' is not a finite number (column radius)"
+        );
+        assert_eq!(
+            fail("nan 1 0 0 0 5 -1\n"),
+            "t.swc:1: 'nan' is not a finite number (column id)"
+        );
+        assert_eq!(
+            fail("1 1 0 0 0 1e400 -1\n"),
+            "t.swc:1: '1e400' is not a finite number (column radius)"
+        );
+        let e = fail("1 1 1e300 0 0 5 -1\n");
+        assert!(
+            e.starts_with("t.swc:1: '1e300' is out of range (column x"),
+            "{e}"
+        );
+        assert!(fail("1 1e10 0 0 0 5 -1\n").contains("out of range (column type)"));
+        assert!(fail("1e300 1 0 0 0 5 -1\n").contains("out of range (column id)"));
+    }
+
+    #[test]
+    fn negative_radius_and_id() {
+        assert_eq!(
+            fail("1 1 0 0 0 5 -1\n2 3 0 0 0 -0.5 1\n"),
+            "t.swc:2: point 2 has a negative radius '-0.5'"
+        );
+        assert_eq!(
+            fail("-3 1 0 0 0 5 -1\n"),
+            "t.swc:1: point id -3 is negative (ids must be 0 or more)"
+        );
+    }
+
+    #[test]
+    fn non_integral_columns() {
+        assert_eq!(
+            fail("3.5 1 0 0 0 5 -1\n"),
+            "t.swc:1: '3.5' is not an integer (column id)"
+        );
+        assert_eq!(
+            fail("1 1.5 0 0 0 5 -1\n"),
+            "t.swc:1: '1.5' is not an integer (column type)"
+        );
+        assert_eq!(
+            fail("1 1 0 0 0 5 -1\n2 3 0 0 0 1 1.25\n"),
+            "t.swc:2: '1.25' is not an integer (column parent)"
+        );
+        let d = ok("3.0 1 0 0 0 5 -1.0\n4e0 3.00 0 0 0 5 3.\n");
+        assert_eq!(ids(&d), [3, 4]);
+        assert_eq!(d.points[1].kind, 3);
+    }
+
+    #[test]
+    fn extra_columns_one_warning() {
+        let d = ok("1 1 0 0 0 5 -1 7 8\n2 3 1 0 0 1 1 x\n3 3 2 0 0 1 2\n4 3 2 0 0 1 3 0.5\n");
+        assert_eq!(ids(&d), [1, 2, 3, 4]);
+        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        assert!(d.warnings[0].contains("3 lines had more than 7 columns (first at line 1)"));
+    }
+
+    #[test]
+    fn small_radii_raised_one_warning() {
+        let d = ok(
+            "1 1 0 0 0 0 -1\n2 3 1 0 0 0. 1\n3 3 2 0 0 0.049 2\n4 3 3 0 0 0.05 3\n5 3 3 0 0 -0 3\n",
+        );
+        assert!(d.points.iter().all(|p| p.radius == MIN_RADIUS_UM));
+        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        assert!(
+            d.warnings[0].starts_with("4 points had a radius below 0.05 um"),
+            "{}",
+            d.warnings[0]
+        );
+        assert!(d.warnings[0].contains("raised to 0.05 um"));
+    }
+
+    #[test]
+    fn custom_types_kept() {
+        let d =
+            ok("1 1 0 0 0 5 -1\n2 0 1 0 0 1 1\n3 7 2 0 0 1 2\n4 -3 3 0 0 1 3\n5 19 3 0 0 1 1\n");
+        let kinds: Vec<i32> = d.points.iter().map(|p| p.kind).collect();
+        assert_eq!(kinds, [1, 0, 7, -3, 19]);
+        assert!(d.warnings.is_empty());
+    }
+
+    #[test]
+    fn point_limit() {
+        let text = "1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n\n3 3 1 0 0 1 1\n";
+        assert!(parse_swc_limited(text, "t.swc", 3).is_ok());
+        let e = parse_swc_limited(text, "t.swc", 2).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.swc:4: more than 2 points: the file is too large"
+        );
+    }
+
+    #[test]
+    fn long_chains_do_not_overflow_the_stack() {
+        const N: usize = 1_000_000;
+        // In order.
+        let mut text = String::from("1 1 0 0 0 5 -1\n");
+        for i in 2..=N {
+            text.push_str(&format!("{i} 3 0 0 0 1 {}\n", i - 1));
+        }
+        let d = ok(&text);
+        assert_eq!(d.points.len(), N);
+        assert!(d.warnings.is_empty());
+        // Reversed ids: every parent after its child, so the depth-first order is used.
+        let mut text = format!("{N} 1 0 0 0 5 -1\n");
+        for i in 1..N {
+            text.push_str(&format!("{i} 3 0 0 0 1 {}\n", i + 1));
+        }
+        let d = ok(&text);
+        assert_eq!(d.points.len(), N);
+        assert_eq!(d.points[1].id, N as i64 - 1);
+        assert_eq!(d.warnings.len(), 1);
+        // One long cycle.
+        let mut text = String::from("1 1 0 0 0 5 -1\n");
+        for i in 2..=N {
+            let p = if i == 2 { N } else { i - 1 };
+            text.push_str(&format!("{i} 3 0 0 0 1 {p}\n"));
+        }
+        let e = fail(&text);
+        assert!(
+            e.starts_with(&format!(
+                "t.swc:2: point 2 is in a parent cycle (2 -> {N} ->"
+            )),
+            "{e}"
+        );
+        assert!(e.contains(&format!("of {} points", N - 1)), "{e}");
+    }
+
+    #[test]
+    fn read_swc_files() {
+        let dir = std::env::temp_dir().join(format!("dendra-swc-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("latin1.swc");
+        std::fs::write(
+            &path,
+            b"# Z\xfcrich \xff\xfe\n1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n",
+        )
+        .unwrap();
+        let d = read_swc(&path).unwrap();
+        assert_eq!(d.points.len(), 2);
+        assert_eq!(d.file, path.display().to_string());
+        let bad = dir.join("bad.swc");
+        std::fs::write(&bad, b"1 1 0 0 0 5 -1\n2 3 \xff 0 0 1 1\n").unwrap();
+        let e = read_swc(&bad).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(
+            e.to_string().starts_with(&format!("{}:2: ", bad.display())),
+            "{e}"
+        );
+        let missing = dir.join("missing.swc");
+        let e = read_swc(&missing).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}: cannot read the file", missing.display()))
+        );
+        let e = read_swc(&dir).unwrap_err();
+        assert!(e.to_string().contains("directory"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

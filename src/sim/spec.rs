@@ -1,0 +1,357 @@
+//! The JSON model spec of `../shared/reference/models/` (documented at the top of
+//! `make_reference.py`): sections given by length and diameter, mechanisms by NEURON
+//! name, current clamps, synapses with spike times, record sites. All in NEURON units.
+
+use crate::sim::cell::{Cell, Nseg, Passive};
+use crate::sim::engine::{SimConfig, Simulation};
+use crate::sim::morphology::{Morphology, Region, Section};
+use crate::sim::stimuli::IClamp;
+use crate::sim::synapses::{MgBlock, SynapseParams};
+use nalgebra::{Point3, Vector3};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+fn default_x() -> f64 {
+    1.0
+}
+fn default_every() -> u32 {
+    4
+}
+fn default_mg() -> f64 {
+    1.0
+}
+fn default_celsius() -> f64 {
+    6.3
+}
+fn default_dt() -> f64 {
+    0.025
+}
+fn default_vinit() -> f64 {
+    -65.0
+}
+fn default_ra() -> f64 {
+    35.4
+}
+fn default_cm() -> f64 {
+    1.0
+}
+fn default_nseg() -> usize {
+    1
+}
+
+/// A whole model.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default = "default_celsius")]
+    pub celsius: f64,
+    #[serde(default = "default_dt")]
+    pub dt: f64,
+    pub tstop: f64,
+    #[serde(default = "default_vinit")]
+    pub v_init: f64,
+    #[serde(default = "default_every")]
+    pub record_every: u32,
+    pub sections: Vec<SectionSpec>,
+    #[serde(default)]
+    pub iclamps: Vec<IClampSpec>,
+    #[serde(default)]
+    pub synapses: Vec<SynapseSpec>,
+    #[serde(default)]
+    pub record: Vec<SiteSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionSpec {
+    pub name: String,
+    #[serde(default)]
+    pub parent: Option<String>,
+    #[serde(default = "default_x")]
+    pub parent_x: f64,
+    #[serde(rename = "L")]
+    pub length: f64,
+    pub diam: f64,
+    #[serde(default = "default_nseg")]
+    pub nseg: usize,
+    #[serde(rename = "Ra", default = "default_ra")]
+    pub ra: f64,
+    #[serde(default = "default_cm")]
+    pub cm: f64,
+    /// Mechanism name -> parameter name -> value.
+    #[serde(default)]
+    pub mechanisms: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IClampSpec {
+    pub section: String,
+    pub x: f64,
+    pub delay: f64,
+    pub dur: f64,
+    pub amp: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SynapseSpec {
+    pub section: String,
+    pub x: f64,
+    /// `exp2syn` or `nmda`.
+    pub kind: String,
+    pub tau1: f64,
+    pub tau2: f64,
+    pub e: f64,
+    #[serde(default = "default_mg")]
+    pub mg: f64,
+    pub weight: f64,
+    #[serde(default)]
+    pub times: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSpec {
+    pub section: String,
+    /// Kept as written so that the CSV header matches NEURON's (`soma(0.5)`, `dend(1.0)`).
+    pub x: serde_json::Number,
+}
+
+impl SiteSpec {
+    pub fn x(&self) -> f64 {
+        self.x.as_f64().unwrap_or(f64::NAN)
+    }
+    /// The column name `section(x)`, x written as Python writes it.
+    pub fn column(&self) -> String {
+        let x = if self.x.is_f64() { format!("{:?}", self.x()) } else { self.x.to_string() };
+        format!("{}({})", self.section, x)
+    }
+}
+
+/// A spec that cannot be built, in words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecError(pub String);
+
+impl std::fmt::Display for SpecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for SpecError {}
+
+fn err<T>(msg: impl Into<String>) -> Result<T, SpecError> {
+    Err(SpecError(msg.into()))
+}
+
+fn check_finite(what: &str, x: f64) -> Result<(), SpecError> {
+    if x.is_finite() { Ok(()) } else { err(format!("{what} must be a finite number, got {x}")) }
+}
+
+fn check_x(what: &str, x: f64) -> Result<(), SpecError> {
+    if (0.0..=1.0).contains(&x) { Ok(()) } else { err(format!("{what}: x = {x} is outside [0, 1]")) }
+}
+
+/// A built model: the simulation plus the names of its recorded columns.
+#[derive(Debug)]
+pub struct BuiltModel {
+    pub sim: Simulation,
+    pub columns: Vec<String>,
+    pub tstop: f64,
+    pub section_index: HashMap<String, usize>,
+}
+
+impl ModelSpec {
+    /// Parses a spec from JSON text.
+    pub fn from_json(text: &str) -> Result<ModelSpec, SpecError> {
+        serde_json::from_str(text).map_err(|e| SpecError(format!("not a valid model spec: {e}")))
+    }
+
+    /// Checks the spec and builds the simulation, initialised and ready to run.
+    pub fn build(&self) -> Result<BuiltModel, SpecError> {
+        check_finite("tstop", self.tstop)?;
+        if self.tstop < 0.0 || self.tstop > 1e7 {
+            return err(format!("tstop must be within 0..1e7 ms, got {}", self.tstop));
+        }
+        if self.record_every == 0 {
+            return err("record_every must be at least 1");
+        }
+        if self.sections.is_empty() {
+            return err("the model has no sections");
+        }
+        // Sections in an order where parents come first (any order is accepted).
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        for (i, s) in self.sections.iter().enumerate() {
+            if by_name.insert(s.name.as_str(), i).is_some() {
+                return err(format!("section '{}' is defined twice", s.name));
+            }
+            check_finite(&format!("{}: L", s.name), s.length)?;
+            check_finite(&format!("{}: diam", s.name), s.diam)?;
+            if s.length <= 0.0 {
+                return err(format!("section '{}': L must be positive, got {}", s.name, s.length));
+            }
+            if s.diam <= 0.0 {
+                return err(format!("section '{}': diam must be positive, got {}", s.name, s.diam));
+            }
+            if s.nseg == 0 || s.nseg > 100_000 {
+                return err(format!("section '{}': nseg must be 1..100000, got {}", s.name, s.nseg));
+            }
+            check_x(&format!("section '{}' parent_x", s.name), s.parent_x)?;
+            for mech in s.mechanisms.keys() {
+                if !crate::sim::mechanisms::MECHANISM_NAMES.contains(&mech.as_str()) {
+                    return err(format!(
+                        "section '{}': unknown mechanism '{mech}' (known: {})",
+                        s.name,
+                        crate::sim::mechanisms::MECHANISM_NAMES.join(", ")
+                    ));
+                }
+            }
+        }
+        let mut order: Vec<usize> = Vec::with_capacity(self.sections.len());
+        let mut placed = vec![false; self.sections.len()];
+        let mut roots = 0;
+        for (i, s) in self.sections.iter().enumerate() {
+            match &s.parent {
+                None => roots += 1,
+                Some(p) if !by_name.contains_key(p.as_str()) => {
+                    return err(format!("section '{}': parent '{p}' does not exist", s.name));
+                }
+                Some(p) if p == &s.name => return err(format!("section '{}' is its own parent", s.name)),
+                _ => {}
+            }
+            let _ = i;
+        }
+        if roots != 1 {
+            return err(format!("the model needs exactly one root section (no parent), found {roots}"));
+        }
+        while order.len() < self.sections.len() {
+            let before = order.len();
+            for (i, s) in self.sections.iter().enumerate() {
+                if placed[i] {
+                    continue;
+                }
+                let ready = match &s.parent {
+                    None => true,
+                    Some(p) => placed[by_name[p.as_str()]],
+                };
+                if ready {
+                    placed[i] = true;
+                    order.push(i);
+                }
+            }
+            if order.len() == before {
+                let stuck: Vec<&str> =
+                    self.sections.iter().enumerate().filter(|(i, _)| !placed[*i]).map(|(_, s)| s.name.as_str()).collect();
+                return err(format!("the parents of sections {} form a cycle", stuck.join(", ")));
+            }
+        }
+        let mut new_index: HashMap<String, usize> = HashMap::new();
+        let mut sections: Vec<Section> = Vec::with_capacity(order.len());
+        let mut nchild: Vec<usize> = Vec::new();
+        for &i in &order {
+            let s = &self.sections[i];
+            let (parent, start, dir) = match &s.parent {
+                None => (None, Point3::origin(), Vector3::x()),
+                Some(p) => {
+                    let pi = new_index[p];
+                    let (pos, _) = sections[pi].at(s.parent_x);
+                    let pd = sections[pi].points[1] - sections[pi].points[0];
+                    let k = nchild[pi];
+                    nchild[pi] += 1;
+                    // Lay children out in a fan so the model can be drawn.
+                    let angle = 0.5 * (k as f64 - 0.5) + 0.3 * (pi % 3) as f64;
+                    let rot = nalgebra::Rotation3::from_axis_angle(&Vector3::z_axis(), angle);
+                    (Some(pi), pos, rot * pd)
+                }
+            };
+            let region = if parent.is_none() { Region::Soma } else { Region::Basal };
+            sections.push(Section::cylinder(s.name.clone(), region, parent, s.parent_x, start, dir, s.length, s.diam));
+            nchild.push(0);
+            new_index.insert(s.name.clone(), sections.len() - 1);
+        }
+        let morph = Morphology { file: self.name.clone(), sections, warnings: Vec::new() };
+        let specs: Vec<&SectionSpec> = order.iter().map(|&i| &self.sections[i]).collect();
+        let passive = Passive { ra: specs.iter().map(|s| s.ra).collect(), cm: specs.iter().map(|s| s.cm).collect() };
+        let nseg = Nseg::PerSection(specs.iter().map(|s| s.nseg).collect());
+        let cell = Cell::new(morph, passive, &nseg).map_err(|e| SpecError(e.0))?;
+        let config = SimConfig { dt: self.dt, celsius: self.celsius, v_init: self.v_init, crank_nicolson: false };
+        let mut sim = Simulation::new(cell, config).map_err(|e| SpecError(e.0))?;
+
+        // Mechanisms: one instance per (mechanism, section).
+        for (si, s) in specs.iter().enumerate() {
+            for (mech, params) in &s.mechanisms {
+                let nodes = sim.cell.nodes_where(|k| k == si);
+                let slot = sim.insert(mech, nodes, &s.name).map_err(|e| SpecError(e.0))?;
+                for (p, &v) in params {
+                    sim.set_param(slot, p, v).map_err(|e| SpecError(format!("section '{}': {e}", s.name)))?;
+                }
+            }
+        }
+        let locate = |what: &str, sec: &str, x: f64| -> Result<u32, SpecError> {
+            let si = *new_index.get(sec).ok_or_else(|| SpecError(format!("{what}: unknown section '{sec}'")))?;
+            check_x(what, x)?;
+            Ok(sim.cell.node_at(si, x))
+        };
+        let mut iclamps = Vec::new();
+        for (k, c) in self.iclamps.iter().enumerate() {
+            let node = locate(&format!("iclamp {k}"), &c.section, c.x)?;
+            iclamps.push(IClamp { node, delay: c.delay, dur: c.dur, amp: c.amp });
+        }
+        let mut syns = Vec::new();
+        for (k, s) in self.synapses.iter().enumerate() {
+            let what = format!("synapse {k}");
+            let node = locate(&what, &s.section, s.x)?;
+            let mg_block = match s.kind.as_str() {
+                "exp2syn" => None,
+                "nmda" => Some(MgBlock::jahr_stevens(s.mg)),
+                other => return err(format!("{what}: unknown kind '{other}' (exp2syn or nmda)")),
+            };
+            check_finite(&format!("{what}: weight"), s.weight)?;
+            syns.push((node, SynapseParams { tau1: s.tau1, tau2: s.tau2, e: s.e, mg_block }, s));
+        }
+        let mut probes = Vec::new();
+        let mut columns = Vec::new();
+        for (k, r) in self.record.iter().enumerate() {
+            probes.push(crate::sim::recording::Probe::Voltage(locate(&format!("record {k}"), &r.section, r.x())?));
+            columns.push(r.column());
+        }
+        for c in iclamps {
+            sim.add_iclamp(c).map_err(|e| SpecError(e.0))?;
+        }
+        for (node, p, s) in syns {
+            let k = sim.add_synapse(node, p).map_err(|e| SpecError(format!("synapse on {}: {e}", s.section)))?;
+            sim.add_spike_times(k, &s.times, s.weight).map_err(|e| SpecError(e.0))?;
+        }
+        let samples = (self.tstop / self.dt / self.record_every as f64).ceil() as usize + 2;
+        sim.record(&probes, self.record_every, samples).map_err(|e| SpecError(e.0))?;
+        sim.init();
+        Ok(BuiltModel { sim, columns, tstop: self.tstop, section_index: new_index })
+    }
+}
+
+impl BuiltModel {
+    /// Runs to tstop and returns the recorded CSV text (NEURON's reference format).
+    pub fn run_to_csv(&mut self) -> String {
+        self.sim.run_until(self.tstop);
+        let rec = &self.sim.recorder;
+        let mut out = String::with_capacity(rec.t.len() * (12 + 12 * self.columns.len()));
+        out.push('t');
+        for c in &self.columns {
+            out.push(',');
+            out.push_str(c);
+        }
+        out.push('\n');
+        use std::fmt::Write;
+        for k in 0..rec.t.len() {
+            let _ = write!(out, "{:.4}", rec.t.get(k).unwrap_or(f64::NAN));
+            for tr in &rec.traces {
+                let _ = write!(out, ",{:.6}", tr.get(k).unwrap_or(f64::NAN));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
