@@ -1,4 +1,5 @@
 //! Dendra: a desktop lab for dendritic computation.
 //!
-//! [`sim`] is the simulation core (no Bevy); `cli` holds the headless commands.
+//! [`sim`] is the simulation core (no Bevy); [`cli`] holds the headless commands.
+pub mod cli;
 pub mod sim;

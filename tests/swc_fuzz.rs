@@ -137,7 +137,8 @@ fn write_number(rng: &mut Rng, v: f64) -> String {
 /// A random valid tree: unique ids (any start, gaps, shuffled), one soma group at
 /// the root, parents before or after children. Returns the text and the point count.
 fn random_tree(rng: &mut Rng) -> (String, usize) {
-    let n = 1 + rng.below(if rng.chance(10) { 2000 } else { 60 });
+    let max = if rng.chance(10) { 2000 } else { 60 };
+    let n = 1 + rng.below(max);
     let first = rng.below(3) as i64;
     let mut ids: Vec<i64> = Vec::with_capacity(n);
     let mut next = first;

@@ -18,3 +18,5 @@ pub mod stimuli;
 pub mod synapses;
 pub mod spec;
 pub mod compare;
+pub mod passive;
+pub mod workloads;

@@ -959,11 +959,12 @@ mod tests {
 
     #[test]
     fn long_chains_do_not_overflow_the_stack() {
+        use std::fmt::Write;
         const N: usize = 1_000_000;
         // In order.
         let mut text = String::from("1 1 0 0 0 5 -1\n");
         for i in 2..=N {
-            text.push_str(&format!("{i} 3 0 0 0 1 {}\n", i - 1));
+            writeln!(text, "{i} 3 0 0 0 1 {}", i - 1).unwrap();
         }
         let d = ok(&text);
         assert_eq!(d.points.len(), N);
@@ -971,7 +972,7 @@ mod tests {
         // Reversed ids: every parent after its child, so the depth-first order is used.
         let mut text = format!("{N} 1 0 0 0 5 -1\n");
         for i in 1..N {
-            text.push_str(&format!("{i} 3 0 0 0 1 {}\n", i + 1));
+            writeln!(text, "{i} 3 0 0 0 1 {}", i + 1).unwrap();
         }
         let d = ok(&text);
         assert_eq!(d.points.len(), N);
@@ -981,7 +982,7 @@ mod tests {
         let mut text = String::from("1 1 0 0 0 5 -1\n");
         for i in 2..=N {
             let p = if i == 2 { N } else { i - 1 };
-            text.push_str(&format!("{i} 3 0 0 0 1 {p}\n"));
+            writeln!(text, "{i} 3 0 0 0 1 {p}").unwrap();
         }
         let e = fail(&text);
         assert!(

@@ -1,0 +1,66 @@
+//! The headless command line: `dendra morph`, `dendra simulate`, `dendra bench`.
+//! Thin wrappers over [`crate::sim`].
+
+pub mod bench;
+pub mod morph;
+pub mod simulate;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Dendra: a desktop lab for dendritic computation. With no command, opens the lab.
+#[derive(Debug, Parser)]
+#[command(name = "dendra", version, about)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Open this SWC morphology in the lab instead of the built-in cell.
+    #[arg(long, global = false)]
+    pub morphology: Option<PathBuf>,
+    /// Run the lab for `--frames` frames, save the window to this PNG and exit.
+    #[arg(long)]
+    pub screenshot: Option<PathBuf>,
+    /// Frames to run before the screenshot.
+    #[arg(long, default_value_t = 60)]
+    pub frames: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load a morphology (SWC) and report its geometry and passive figures.
+    Morph {
+        file: PathBuf,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a model spec (JSON, as in shared/reference/models) and write its traces as CSV.
+    Simulate {
+        spec: PathBuf,
+        /// Where to write the CSV (`-` for standard output).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Benchmarks (programs that print figures).
+    Bench {
+        #[command(subcommand)]
+        which: bench::BenchCommand,
+    },
+}
+
+/// Runs a headless command; `None` means no command was given (the app's turn).
+pub fn run_command(command: Command) -> ExitCode {
+    let result = match command {
+        Command::Morph { file, json } => morph::run(&file, json),
+        Command::Simulate { spec, out } => simulate::run(&spec, &out),
+        Command::Bench { which } => bench::run(which),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dendra: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! `dendra morph` against NEURON's figures for the four real cells of
+//! ../shared/reference/morphology/passive_props.json: length within 0.5%, area within 1%,
+//! input resistance within 2%, time constant within 3%; sections and compartments exact.
+
+use dendra::sim::morphology::Morphology;
+use dendra::sim::passive::passive_figures;
+use std::path::PathBuf;
+
+fn shared() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
+
+#[test]
+fn four_real_cells_match_neuron() {
+    let text = std::fs::read_to_string(shared().join("reference/morphology/passive_props.json")).unwrap();
+    // The file starts with NEURON's messages on stderr; the JSON follows.
+    let json: serde_json::Value = serde_json::from_str(&text[text.find('[').unwrap()..]).unwrap();
+    let cells = json.as_array().unwrap();
+    assert_eq!(cells.len(), 4);
+    for c in cells {
+        let file = c["file"].as_str().unwrap();
+        let morph = Morphology::from_swc_file(&shared().join("morphologies").join(file)).unwrap();
+        let f = passive_figures(morph).unwrap();
+        let rel = |ours: f64, key: &str| (ours - c[key].as_f64().unwrap()).abs() / c[key].as_f64().unwrap();
+        eprintln!("{file}: {f:?}");
+        assert_eq!(f.sections as u64, c["sections"].as_u64().unwrap(), "{file} sections");
+        assert_eq!(f.compartments as u64, c["compartments"].as_u64().unwrap(), "{file} compartments");
+        assert!(rel(f.length_um, "length_um") < 0.005, "{file} length {}", f.length_um);
+        assert!(rel(f.area_um2, "area_um2") < 0.01, "{file} area {}", f.area_um2);
+        assert!(rel(f.soma_area_um2, "soma_area_um2") < 0.01, "{file} soma area {}", f.soma_area_um2);
+        assert!(rel(f.rin_mohm, "rin_mohm") < 0.02, "{file} rin {}", f.rin_mohm);
+        assert!(rel(f.tau_ms, "tau_ms") < 0.03, "{file} tau {}", f.tau_ms);
+    }
+}
