@@ -89,14 +89,14 @@ fn error(name: &str, line: usize, parts: &[&str]) {
 }
 
 #[test]
-fn l5pc_mouse_allen() {
+fn swc_l5pc_mouse_allen() {
     let d = real_cell("l5pc_mouse_allen_rbp4_491766131.swc", 4852, 0);
     assert_eq!(kinds(&d), [1, 2, 3, 4]);
     assert_eq!(d.points.iter().filter(|p| p.kind == 1).count(), 1);
 }
 
 #[test]
-fn ca1_pyr_rat() {
+fn swc_ca1_pyr_rat() {
     // CRLF, comment header, NeuroMorpho three-point soma.
     let d = real_cell("ca1_pyr_rat_c91662.swc", 1510, 0);
     assert_eq!(kinds(&d), [1, 2, 3, 4]);
@@ -104,7 +104,7 @@ fn ca1_pyr_rat() {
 }
 
 #[test]
-fn pyr_mouse_m1_suter() {
+fn swc_pyr_mouse_m1_suter() {
     // CRLF with stray "\r\r\n" in the header; 19-point stacked soma.
     let d = real_cell("pyr_mouse_m1_suter_BS0284.swc", 2263, 0);
     assert_eq!(kinds(&d), [1, 3, 4]);
@@ -113,7 +113,7 @@ fn pyr_mouse_m1_suter() {
 }
 
 #[test]
-fn small_retinal_ganglion() {
+fn swc_small_retinal_ganglion() {
     // 24 points of radius 0.049 um, just below the minimum.
     let d = real_cell("small_retinal_ganglion_mp_ma_40984_gc2.CNG.swc", 353, 1);
     assert_eq!(kinds(&d), [1, 3]);
@@ -125,7 +125,7 @@ fn small_retinal_ganglion() {
 }
 
 #[test]
-fn small_cerebellar_granule() {
+fn swc_small_cerebellar_granule() {
     // Custom type codes 6-9 kept; two connected soma points.
     let d = real_cell("small_cerebellar_granule_dbbs.swc", 257, 0);
     assert_eq!(kinds(&d), [1, 3, 6, 7, 8, 9]);
@@ -133,7 +133,7 @@ fn small_cerebellar_granule() {
 }
 
 #[test]
-fn edge_custom_types() {
+fn swc_edge_custom_types() {
     let name = "edge_custom_types_5_to_19_morphio.swc";
     let d = load(name);
     assert_eq!(d.points.len(), 31);
@@ -149,7 +149,7 @@ fn edge_custom_types() {
 }
 
 #[test]
-fn edge_soma_zero_radius() {
+fn swc_edge_soma_zero_radius() {
     let d = load("edge_soma_zero_radius_neurom.swc");
     assert_eq!(d.points.len(), 9);
     assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
@@ -160,7 +160,7 @@ fn edge_soma_zero_radius() {
 }
 
 #[test]
-fn edge_multiple_somas() {
+fn swc_edge_multiple_somas() {
     error(
         "edge_multiple_somas_morphio.swc",
         11,
@@ -169,7 +169,7 @@ fn edge_multiple_somas() {
 }
 
 #[test]
-fn malformed_bad_syntax() {
+fn swc_malformed_bad_syntax() {
     error(
         "malformed_bad_syntax_treem.swc",
         1,
@@ -178,7 +178,7 @@ fn malformed_bad_syntax() {
 }
 
 #[test]
-fn malformed_cycle_selfparent() {
+fn swc_malformed_cycle_selfparent() {
     error(
         "malformed_cycle_selfparent_treem.swc",
         3,
@@ -187,7 +187,7 @@ fn malformed_cycle_selfparent() {
 }
 
 #[test]
-fn malformed_missing_parent() {
+fn swc_malformed_missing_parent() {
     error(
         "malformed_missing_parent_treem.swc",
         3,
@@ -197,7 +197,7 @@ fn malformed_missing_parent() {
 
 /// Every file in the directory has an expectation above (a new file needs one).
 #[test]
-fn every_file_is_covered() {
+fn swc_every_file_is_covered() {
     let known = [
         "README.md",
         "l5pc_mouse_allen_rbp4_491766131.swc",
@@ -229,7 +229,7 @@ fn every_file_is_covered() {
 /// The malformed files' other problems, each on its own (the file reports only its
 /// first).
 #[test]
-fn malformed_files_other_problems() {
+fn swc_malformed_files_other_problems() {
     use dendra::sim::morphology::swc::parse_swc;
     let e = parse_swc("2 x 0 0 0 1 1\n", "bad.swc").unwrap_err();
     assert_eq!(

@@ -292,7 +292,7 @@ fn garbage_line(rng: &mut Rng) -> String {
 }
 
 #[test]
-fn random_valid_trees_load_whole() {
+fn swc_random_valid_trees_load_whole() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for case in 0..1500 {
         let (text, n) = random_tree(&mut rng);
@@ -309,7 +309,7 @@ fn random_valid_trees_load_whole() {
 }
 
 #[test]
-fn random_trees_with_garbage_never_panic() {
+fn swc_random_trees_with_garbage_never_panic() {
     let mut rng = Rng(0x0123_4567_89ab_cdef);
     let mut oks = 0;
     for case in 0..1500 {
@@ -333,7 +333,7 @@ fn random_trees_with_garbage_never_panic() {
 }
 
 #[test]
-fn pure_garbage_never_panics() {
+fn swc_pure_garbage_never_panics() {
     let mut rng = Rng(0xdead_beef_cafe_f00d);
     for case in 0..2000 {
         let count = rng.below(30);
@@ -439,7 +439,7 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
 }
 
 #[test]
-fn mutated_real_files_never_panic() {
+fn swc_mutated_real_files_never_panic() {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(DIR)
         .expect("../shared/morphologies beside the crate")
         .map(|e| e.unwrap().path())

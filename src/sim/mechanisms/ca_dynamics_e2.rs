@@ -98,8 +98,7 @@ mod tests {
     #[test]
     fn inward_current_raises_cai_then_it_decays_to_min_cai_with_tau_decay() {
         let mut pool = CaDynamicsE2::new(vec![0]);
-        pool.set_param("gamma", 5.01e-4).unwrap();
-        pool.set_param("decay", 460.0).unwrap();
+        pool.set_param("decay", 122.0).unwrap();
         let v = [-70.0];
         let mut ions = Ions::new(1);
         let e = env();
@@ -115,22 +114,22 @@ mod tests {
             pool.advance(&v, &mut ions, &e);
         }
         // Exact solution of the linear ODE from cai0 = 5e-5.
-        let a = -10000.0 * ica * 5.01e-4 / (2.0 * 96485.309 * 0.1);
-        let target = 1e-4 + 460.0 * a;
+        let a = -10000.0 * ica * 0.05 / (2.0 * 96485.309 * 0.1);
+        let target = 1e-4 + 122.0 * a;
         let t_on = n_on as f64 * e.dt;
-        let expect = target + (5e-5 - target) * (-t_on / 460.0).exp();
+        let expect = target + (5e-5 - target) * (-t_on / 122.0).exp();
         let peak = ions.cai[0];
         assert!(close(peak, expect, 1e-9), "{peak} vs {expect}");
         assert!(peak > 1e-3, "{peak}");
         assert_eq!(pool.state("cai", 0), Some(peak));
-        // Then no current: cai - minCai decays by 1/e per `decay` = 460 ms.
-        for _ in 0..(460.0 / e.dt) as usize {
+        // Then no current: cai - minCai decays by 1/e per `decay` = 122 ms.
+        for _ in 0..(122.0 / e.dt).round() as usize {
             ions.ica[0] = 0.0;
             pool.advance(&v, &mut ions, &e);
         }
         let expect = 1e-4 + (peak - 1e-4) * (-1.0f64).exp();
         assert!(close(ions.cai[0], expect, 1e-9), "{} vs {expect}", ions.cai[0]);
-        for _ in 0..(20.0 * 460.0 / e.dt) as usize {
+        for _ in 0..(20.0 * 122.0 / e.dt) as usize {
             pool.advance(&v, &mut ions, &e);
         }
         assert!(close(ions.cai[0], 1e-4, 1e-6));

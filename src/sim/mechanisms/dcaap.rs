@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn logistic_cnexp_is_neurons_linearised_update() {
-        let (x, tau, dt) = (0.2, 3.0, 0.025);
+        let (x, tau, dt) = (0.2f64, 3.0, 0.025);
         let expect = x * (dt * (1.0 - 2.0 * x) / tau).exp();
         assert!(close(logistic_cnexp(x, tau, dt), expect, 1e-14));
         // Converges to 0.5, not 1, and stays there.
@@ -191,7 +191,8 @@ mod tests {
             let t0 = m.state("t_dCaAP", 0).unwrap();
             assert!((t0 - (10.0 + dt / 2.0)).abs() < 1e-9, "trigger at {t0}");
             assert_eq!(m.state("dcaap_count", 0), Some(1.0));
-            let (tmax, max, _) = out.iter().copied().fold((0.0, f64::MIN, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+            let (tmax, max, _) =
+                out.iter().copied().fold((0.0, f64::MIN, 0.0), |a, b| if b.1 > a.1 { b } else { a });
             assert!((max - 0.37).abs() < 0.01, "dt {dt}: max(A-B) = {max}");
             assert!((tmax - t0 - 22.0).abs() < 0.5, "dt {dt}: peak {} ms after trigger", tmax - t0);
             let above: Vec<f64> = out.iter().filter(|x| x.1 > 0.1).map(|x| x.0 - t0).collect();

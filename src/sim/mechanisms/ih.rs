@@ -125,7 +125,8 @@ mod tests {
         assert!(close(d[0], 2e-4 * rates(-45.0, 0.0).0, 1e-12));
         c.set_param("ehcn", -30.0).unwrap();
         c.current(&v, &mut ions, &mut rhs, &mut d, &e);
-        assert!(rhs[0] < 0.0); // outward current at v > ehcn
+        // Inward (depolarising) current below ehcn: i < 0, so rhs grows.
+        assert!(c.state("ihcn", 0).unwrap() < 0.0 && rhs[0] > 0.0);
     }
 
     #[test]

@@ -74,14 +74,7 @@ pub(crate) fn init_mh(nodes: &[u32], s_m: &mut [f64], s_h: &mut [f64], v: &[f64]
     }
 }
 
-pub(crate) fn advance_mh(
-    nodes: &[u32],
-    s_m: &mut [f64],
-    s_h: &mut [f64],
-    v: &[f64],
-    shift: f64,
-    dt: f64,
-) {
+pub(crate) fn advance_mh(nodes: &[u32], s_m: &mut [f64], s_h: &mut [f64], v: &[f64], shift: f64, dt: f64) {
     for (k, &node) in nodes.iter().enumerate() {
         let [(mi, mt), (hi, ht)] = rates(v[node as usize], shift);
         s_m[k] = cnexp(s_m[k], mi, mt, dt);

@@ -51,10 +51,7 @@ fn column<'a, T: Table>(
 ) -> Result<&'a mut [f64], ParamError> {
     let names = t.names();
     let Some((col, range)) = t.column_mut(name) else {
-        return Err(ParamError(format!(
-            "{mech} has no parameter '{name}' (it has {})",
-            names.join(", ")
-        )));
+        return Err(ParamError(format!("{mech} has no parameter '{name}' (it has {})", names.join(", "))));
     };
     check(mech, name, value, range)?;
     Ok(col)

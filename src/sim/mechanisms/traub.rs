@@ -177,7 +177,8 @@ mod tests {
     #[test]
     fn current_is_the_sum_of_its_parts() {
         let mut c = Traub::new(vec![0]);
-        for (p, x) in [("gNabar", 0.1), ("gKbar", 0.045), ("gLbar", 2.7e-5), ("eL", -74.0), ("v_shft", 50.0)] {
+        for (p, x) in [("gNabar", 0.1), ("gKbar", 0.045), ("gLbar", 2.7e-5), ("eL", -74.0), ("v_shft", 50.0)]
+        {
             c.set_param(p, x).unwrap();
         }
         let v = [-60.0];

@@ -44,8 +44,6 @@
 //! the text and uses no recursion.
 
 use super::MorphError;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::path::Path;
 
 /// Smallest radius (um) a point may have; smaller radii (zeros) are raised to it with
@@ -323,47 +321,69 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
     }
 
     // 2. Ids -> indices; duplicate ids, self-parents and missing parents.
-    let mut par: Vec<usize> = Vec::with_capacity(n);
-    {
-        let mut index: HashMap<i64, usize> = HashMap::with_capacity(n);
+    // Stable sort: equal ids stay in file order.
+    let mut by_id: Vec<usize> = (0..n).collect();
+    by_id.sort_by_key(|&k| pts[k].id);
+    // The duplicate met first when reading the file: the smallest second occurrence.
+    let duplicate = by_id
+        .windows(2)
+        .filter(|w| pts[w[0]].id == pts[w[1]].id)
+        .min_by_key(|w| pts[w[1]].line);
+    if let Some(w) = duplicate {
+        let (a, b) = (&pts[w[0]], &pts[w[1]]);
+        return Err(err(
+            Some(b.line),
+            format!(
+                "duplicate id {}: defined at lines {} and {}",
+                b.id, a.line, b.line
+            ),
+        ));
+    }
+    // Id -> index: a table when the ids are dense (the usual 1..N), else a binary
+    // search. Ids are 0 or more, so the span cannot overflow.
+    let min_id = pts[by_id[0]].id;
+    let span = pts[by_id[n - 1]].id - min_id;
+    let table: Option<Vec<usize>> = (span < 4 * n as i64 + 64).then(|| {
+        let mut t = vec![NONE; span as usize + 1];
         for (k, p) in pts.iter().enumerate() {
-            match index.entry(p.id) {
-                Entry::Occupied(e) => {
-                    let first = pts[*e.get()].line;
+            t[(p.id - min_id) as usize] = k;
+        }
+        t
+    });
+    let index_of = |id: i64| -> Option<usize> {
+        match &table {
+            Some(t) => {
+                let k = *t.get(usize::try_from(id.checked_sub(min_id)?).ok()?)?;
+                (k != NONE).then_some(k)
+            }
+            None => by_id
+                .binary_search_by_key(&id, |&k| pts[k].id)
+                .ok()
+                .map(|i| by_id[i]),
+        }
+    };
+    let mut par: Vec<usize> = Vec::with_capacity(n);
+    for p in &pts {
+        if p.parent_id < 0 {
+            par.push(NONE);
+        } else if p.parent_id == p.id {
+            return Err(err(
+                Some(p.line),
+                format!("point {} is its own parent", p.id),
+            ));
+        } else {
+            match index_of(p.parent_id) {
+                Some(j) => par.push(j),
+                None => {
                     return Err(err(
                         Some(p.line),
-                        format!(
-                            "duplicate id {}: defined at lines {first} and {}",
-                            p.id, p.line
-                        ),
+                        format!("parent {} of point {} does not exist", p.parent_id, p.id),
                     ));
-                }
-                Entry::Vacant(e) => {
-                    e.insert(k);
-                }
-            }
-        }
-        for p in &pts {
-            if p.parent_id < 0 {
-                par.push(NONE);
-            } else if p.parent_id == p.id {
-                return Err(err(
-                    Some(p.line),
-                    format!("point {} is its own parent", p.id),
-                ));
-            } else {
-                match index.get(&p.parent_id) {
-                    Some(&j) => par.push(j),
-                    None => {
-                        return Err(err(
-                            Some(p.line),
-                            format!("parent {} of point {} does not exist", p.parent_id, p.id),
-                        ));
-                    }
                 }
             }
         }
     }
+    drop(table);
 
     // 3. Cycles: every parent chain must reach a root. Iterative walk with memo.
     {
@@ -397,8 +417,6 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
     }
 
     // 4. Children, in increasing id order (compressed lists).
-    let mut by_id: Vec<usize> = (0..n).collect();
-    by_id.sort_unstable_by_key(|&k| pts[k].id);
     let mut start = vec![0usize; n + 1];
     for &p in &par {
         if p != NONE {
