@@ -1,5 +1,5 @@
 use clap::Parser;
-use dendra::cli::{run_command, Args};
+use dendra::cli::{Args, run_command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

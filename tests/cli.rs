@@ -20,7 +20,9 @@ fn morph_json_prints_one_object_with_the_keys() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for key in ["file", "sections", "compartments", "length_um", "area_um2", "soma_area_um2", "rin_mohm", "tau_ms"] {
+    for key in
+        ["file", "sections", "compartments", "length_um", "area_um2", "soma_area_um2", "rin_mohm", "tau_ms"]
+    {
         assert!(v.get(key).is_some(), "missing {key}");
     }
     assert!(v["warnings"].is_array());

@@ -12,11 +12,17 @@ fn reference_dir() -> PathBuf {
 fn check(name: &str) {
     let dir = reference_dir();
     let spec_text = std::fs::read_to_string(dir.join(format!("models/{name}.json"))).expect("spec");
-    let reference = parse_csv(&std::fs::read_to_string(dir.join(format!("traces/{name}.csv"))).expect("trace")).unwrap();
+    let reference =
+        parse_csv(&std::fs::read_to_string(dir.join(format!("traces/{name}.csv"))).expect("trace")).unwrap();
     let spec = ModelSpec::from_json(&spec_text).unwrap();
     let mut model = spec.build().unwrap();
     let ours = parse_csv(&model.run_to_csv()).unwrap();
-    assert!(ours.rows.len() >= reference.rows.len(), "{name}: {} rows, NEURON has {}", ours.rows.len(), reference.rows.len());
+    assert!(
+        ours.rows.len() >= reference.rows.len(),
+        "{name}: {} rows, NEURON has {}",
+        ours.rows.len(),
+        reference.rows.len()
+    );
     let verdicts = compare(&reference, &ours).unwrap();
     for v in &verdicts {
         eprintln!(

@@ -105,9 +105,7 @@ fn invariants(d: &SwcData) -> Result<(), String> {
     let sorted = d.points.windows(2).all(|w| w[0].id < w[1].id);
     let reordered = d.warnings.iter().any(|w| w.contains("reordered"));
     if sorted == reordered {
-        return Err(format!(
-            "id-sorted {sorted} but reorder warning {reordered}"
-        ));
+        return Err(format!("id-sorted {sorted} but reorder warning {reordered}"));
     }
     if d.points.iter().filter(|p| p.kind == 1).count() > 0 {
         // One soma group: exactly one type-1 point has a parent that is not type 1.
@@ -144,11 +142,7 @@ fn random_tree(rng: &mut Rng) -> (String, usize) {
     let mut next = first;
     for _ in 0..n {
         ids.push(next);
-        next += 1 + if rng.chance(20) {
-            rng.below(5) as i64
-        } else {
-            0
-        };
+        next += 1 + if rng.chance(20) { rng.below(5) as i64 } else { 0 };
     }
     // Relabel: shuffle the ids among the tree positions sometimes (parents after
     // children).
@@ -172,17 +166,12 @@ fn random_tree(rng: &mut Rng) -> (String, usize) {
         let kind = if i < somas {
             "1".to_string()
         } else {
-            rng.pick(&["2", "3", "4", "3", "3", "0", "5", "12", "-7"])
-                .to_string()
+            rng.pick(&["2", "3", "4", "3", "3", "0", "5", "12", "-7"]).to_string()
         };
         let x = (rng.float() - 0.5) * 2000.0;
         let y = (rng.float() - 0.5) * 2000.0;
         let z = (rng.float() - 0.5) * 200.0;
-        let r = if rng.chance(5) {
-            0.0
-        } else {
-            rng.float() * 5.0
-        };
+        let r = if rng.chance(5) { 0.0 } else { rng.float() * 5.0 };
         let ws = |rng: &mut Rng| rng.pick(&[" ", "  ", "\t", " \t ", "\r "]).to_string();
         let mut line = String::new();
         if rng.chance(10) {
@@ -274,14 +263,10 @@ fn garbage_line(rng: &mut Rng) -> String {
         let tok = match rng.below(5) {
             0 => (rng.below(20) as i64 - 3).to_string(),
             1 => format!("{}", (rng.float() - 0.3) * 100.0),
-            2 => rng
-                .pick(&["nan", "-inf", "1e999", "-1e-999", ".", "-", "e5", "+", "#"])
-                .to_string(),
+            2 => rng.pick(&["nan", "-inf", "1e999", "-1e-999", ".", "-", "e5", "+", "#"]).to_string(),
             3 => {
                 let len = rng.below(6);
-                (0..len)
-                    .map(|_| char::from(32 + rng.below(95) as u8))
-                    .collect()
+                (0..len).map(|_| char::from(32 + rng.below(95) as u8)).collect()
             }
             _ => "1".to_string(),
         };
@@ -347,12 +332,7 @@ fn swc_pure_garbage_never_panics() {
 fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
     let line_starts = |b: &[u8]| -> Vec<usize> {
         let mut v = vec![0];
-        v.extend(
-            b.iter()
-                .enumerate()
-                .filter(|(_, c)| **c == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        v.extend(b.iter().enumerate().filter(|(_, c)| **c == b'\n').map(|(i, _)| i + 1));
         v
     };
     match rng.below(9) {
@@ -404,8 +384,8 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
                 let t = rng.below(toks.len());
                 toks[t] = rng
                     .pick(&[
-                        "NaN", "inf", "-inf", "1e308", "-1e308", "1e20", "-1", "-5", "-0.5", "0",
-                        "3.5", "", "99999999", "-99999", "1.", ".5", "1e-3", "x", "1 2",
+                        "NaN", "inf", "-inf", "1e308", "-1e308", "1e20", "-1", "-5", "-0.5", "0", "3.5", "",
+                        "99999999", "-99999", "1.", ".5", "1e-3", "x", "1 2",
                     ])
                     .to_string();
                 lines[k] = toks.join(" ");
@@ -425,11 +405,7 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
             let mut toks: Vec<String> = lines[k].split_whitespace().map(str::to_string).collect();
             if toks.len() >= 7 {
                 let target = rng.below(lines.len());
-                let new_parent = lines[target]
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("-1")
-                    .to_string();
+                let new_parent = lines[target].split_whitespace().next().unwrap_or("-1").to_string();
                 toks[6] = new_parent;
                 lines[k] = toks.join(" ");
             }
@@ -444,12 +420,7 @@ fn swc_mutated_real_files_never_panic() {
         .expect("../shared/morphologies beside the crate")
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "swc"))
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
         .collect();
     files.sort();
     assert!(files.len() >= 10, "{} SWC files", files.len());
@@ -471,8 +442,5 @@ fn swc_mutated_real_files_never_panic() {
         let ok = check(&text, &format!("mutation {case} of {name}"));
         outcomes[ok as usize] += 1;
     }
-    assert!(
-        outcomes[0] > 0 && outcomes[1] > 0,
-        "errors/oks: {outcomes:?}"
-    );
+    assert!(outcomes[0] > 0 && outcomes[1] > 0, "errors/oks: {outcomes:?}");
 }

@@ -1,7 +1,7 @@
 //! `dendra bench tree ...`: the binary-tree workload of `../shared/bench/`, printing one
 //! JSON line with the same keys as the NEURON and Arbor scripts.
 
-use crate::sim::workloads::{binary_tree, TreeBench};
+use crate::sim::workloads::{TreeBench, binary_tree};
 use clap::Subcommand;
 use std::time::Instant;
 

@@ -106,5 +106,6 @@ impl CableMatrix {
 
 /// True when every node's parent comes before it.
 pub fn is_hines_ordered(parent: &[u32]) -> bool {
-    parent.first().is_some_and(|&p| p == NO_PARENT) && parent.iter().enumerate().skip(1).all(|(i, &p)| (p as usize) < i)
+    parent.first().is_some_and(|&p| p == NO_PARENT)
+        && parent.iter().enumerate().skip(1).all(|(i, &p)| (p as usize) < i)
 }

@@ -80,8 +80,12 @@ pub fn compare(reference: &Table, ours: &Table) -> Result<Vec<ColumnVerdict>, St
     let key = |t: f64| (t * 1000.0).round() as i64;
     let index: std::collections::HashMap<i64, usize> =
         ours.rows.iter().enumerate().map(|(i, r)| (key(r[0]), i)).collect();
-    let common: Vec<(usize, usize)> =
-        reference.rows.iter().enumerate().filter_map(|(i, r)| index.get(&key(r[0])).map(|&j| (i, j))).collect();
+    let common: Vec<(usize, usize)> = reference
+        .rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| index.get(&key(r[0])).map(|&j| (i, j)))
+        .collect();
     if (common.len() as f64) < 0.99 * reference.rows.len() as f64 {
         return Err(format!("only {} of {} reference times present", common.len(), reference.rows.len()));
     }

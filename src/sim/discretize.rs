@@ -73,7 +73,8 @@ fn integrate(sec: &Section, sa: f64, sb: f64) -> (f64, f64) {
         if u1 < u0 || (u1 == u0 && !(a1 == a0 && a0 >= sa && a0 < sb)) {
             continue;
         }
-        let (d0, d1) = if a1 > a0 { (diam_at(k, u0), diam_at(k, u1)) } else { (sec.diams[k - 1], sec.diams[k]) };
+        let (d0, d1) =
+            if a1 > a0 { (diam_at(k, u0), diam_at(k, u1)) } else { (sec.diams[k - 1], sec.diams[k]) };
         let dx = u1 - u0;
         area += PI / 2.0 * (d0 + d1) * (dx * dx + (d1 - d0) * (d1 - d0) / 4.0).sqrt();
         if dx > 0.0 {

@@ -70,6 +70,9 @@ pub struct Simulation {
     pub v: Vec<f64>,
     pub ions: Ions,
     pub mechs: Vec<MechSlot>,
+    /// Slots in NEURON's mechanism order (the order of [`mechanisms::MECHANISM_NAMES`]):
+    /// a calcium pool integrates before the channels that read it, as in NEURON.
+    order: Vec<usize>,
     pub synapses: Synapses,
     pub stimuli: Stimuli,
     pub events: EventQueue,
@@ -113,6 +116,7 @@ impl Simulation {
             v: vec![config.v_init; n],
             ions: Ions::new(n),
             mechs: Vec::new(),
+            order: Vec::new(),
             synapses: Synapses::default(),
             stimuli: Stimuli::default(),
             events: EventQueue::default(),
@@ -142,9 +146,19 @@ impl Simulation {
             return Err(SimError(format!("{name}: node {bad} is not a membrane compartment")));
         }
         let mech = mechanisms::create(name, nodes).ok_or_else(|| {
-            SimError(format!("unknown mechanism '{name}' (known: {})", mechanisms::MECHANISM_NAMES.join(", ")))
+            SimError(format!(
+                "unknown mechanism '{name}' (known: {})",
+                mechanisms::MECHANISM_NAMES.join(", ")
+            ))
         })?;
         self.mechs.push(MechSlot { mech, enabled: true, label: label.to_string() });
+        let rank = |slot: &usize| {
+            let name = self.mechs[*slot].mech.name();
+            mechanisms::MECHANISM_NAMES.iter().position(|n| *n == name).unwrap_or(usize::MAX)
+        };
+        let mut order: Vec<usize> = (0..self.mechs.len()).collect();
+        order.sort_by_key(rank);
+        self.order = order;
         Ok(self.mechs.len() - 1)
     }
 
@@ -233,7 +247,15 @@ impl Simulation {
     }
 
     /// Drives synapse `synapse` with a seeded Poisson train.
-    pub fn add_poisson(&mut self, synapse: usize, rate_hz: f64, weight: f64, start: f64, stop: f64, seed: u64) -> Result<(), SimError> {
+    pub fn add_poisson(
+        &mut self,
+        synapse: usize,
+        rate_hz: f64,
+        weight: f64,
+        start: f64,
+        stop: f64,
+        seed: u64,
+    ) -> Result<(), SimError> {
         if synapse >= self.synapses.len() {
             return Err(SimError(format!("no synapse {synapse}")));
         }
@@ -257,9 +279,15 @@ impl Simulation {
             match p {
                 Probe::Voltage(n) | Probe::Calcium(n) => self.check_node(*n)?,
                 Probe::Mechanism { slot, index, name } => {
-                    let m = self.mechs.get(*slot).ok_or_else(|| SimError(format!("no mechanism in slot {slot}")))?;
+                    let m = self
+                        .mechs
+                        .get(*slot)
+                        .ok_or_else(|| SimError(format!("no mechanism in slot {slot}")))?;
                     if m.mech.state(name, *index).is_none() {
-                        return Err(SimError(format!("{} has no state '{name}' at index {index}", m.mech.name())));
+                        return Err(SimError(format!(
+                            "{} has no state '{name}' at index {index}",
+                            m.mech.name()
+                        )));
                     }
                 }
                 Probe::SynapseCurrent(k) => {
@@ -312,8 +340,8 @@ impl Simulation {
         self.ions.ena = ena;
         self.ions.ek = ek;
         self.env = Env { dt: self.config.dt, celsius: self.config.celsius, t: 0.0 };
-        for m in &mut self.mechs {
-            m.mech.init(&self.v, &mut self.ions, &self.env);
+        for &k in &self.order {
+            self.mechs[k].mech.init(&self.v, &mut self.ions, &self.env);
         }
         self.ions.begin_currents(self.config.celsius);
         self.synapses.init();
@@ -342,7 +370,8 @@ impl Simulation {
         self.matrix.begin(&self.v);
         self.ions.begin_currents(self.config.celsius);
         let (rhs, d) = (&mut self.matrix.rhs, &mut self.matrix.d);
-        for m in self.mechs.iter_mut() {
+        for &k in &self.order {
+            let m = &mut self.mechs[k];
             if m.enabled {
                 m.mech.current(&self.v, &mut self.ions, rhs, d, &self.env);
             }
@@ -357,8 +386,8 @@ impl Simulation {
         self.steps += 1;
         self.t = self.steps as f64 * dt;
         self.env.t = self.t;
-        for m in self.mechs.iter_mut() {
-            m.mech.advance(&self.v, &mut self.ions, &self.env);
+        for &k in &self.order {
+            self.mechs[k].mech.advance(&self.v, &mut self.ions, &self.env);
         }
         self.synapses.advance();
         for det in &mut self.detectors {

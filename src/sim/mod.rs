@@ -5,18 +5,18 @@
 //! Units are NEURON's throughout: mV, ms, um, uF/cm2, S/cm2, mA/cm2 (density
 //! currents), nA (point currents), uS (point conductances), mM, degC.
 
-pub mod mechanisms;
-pub mod morphology;
 pub mod cable;
 pub mod cell;
+pub mod compare;
 pub mod discretize;
 pub mod engine;
 pub mod events;
+pub mod mechanisms;
+pub mod morphology;
+pub mod passive;
 pub mod recording;
 pub mod rng;
+pub mod spec;
 pub mod stimuli;
 pub mod synapses;
-pub mod spec;
-pub mod compare;
-pub mod passive;
 pub mod workloads;

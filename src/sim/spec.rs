@@ -242,8 +242,13 @@ impl ModelSpec {
                 }
             }
             if order.len() == before {
-                let stuck: Vec<&str> =
-                    self.sections.iter().enumerate().filter(|(i, _)| !placed[*i]).map(|(_, s)| s.name.as_str()).collect();
+                let stuck: Vec<&str> = self
+                    .sections
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !placed[*i])
+                    .map(|(_, s)| s.name.as_str())
+                    .collect();
                 return err(format!("the parents of sections {} form a cycle", stuck.join(", ")));
             }
         }
@@ -267,16 +272,27 @@ impl ModelSpec {
                 }
             };
             let region = if parent.is_none() { Region::Soma } else { Region::Basal };
-            sections.push(Section::cylinder(s.name.clone(), region, parent, s.parent_x, start, dir, s.length, s.diam));
+            sections.push(Section::cylinder(
+                s.name.clone(),
+                region,
+                parent,
+                s.parent_x,
+                start,
+                dir,
+                s.length,
+                s.diam,
+            ));
             nchild.push(0);
             new_index.insert(s.name.clone(), sections.len() - 1);
         }
         let morph = Morphology { file: self.name.clone(), sections, warnings: Vec::new() };
         let specs: Vec<&SectionSpec> = order.iter().map(|&i| &self.sections[i]).collect();
-        let passive = Passive { ra: specs.iter().map(|s| s.ra).collect(), cm: specs.iter().map(|s| s.cm).collect() };
+        let passive =
+            Passive { ra: specs.iter().map(|s| s.ra).collect(), cm: specs.iter().map(|s| s.cm).collect() };
         let nseg = Nseg::PerSection(specs.iter().map(|s| s.nseg).collect());
         let cell = Cell::new(morph, passive, &nseg).map_err(|e| SpecError(e.0))?;
-        let config = SimConfig { dt: self.dt, celsius: self.celsius, v_init: self.v_init, crank_nicolson: false };
+        let config =
+            SimConfig { dt: self.dt, celsius: self.celsius, v_init: self.v_init, crank_nicolson: false };
         let mut sim = Simulation::new(cell, config).map_err(|e| SpecError(e.0))?;
 
         // Mechanisms: one instance per (mechanism, section).
@@ -290,7 +306,8 @@ impl ModelSpec {
             }
         }
         let locate = |what: &str, sec: &str, x: f64| -> Result<u32, SpecError> {
-            let si = *new_index.get(sec).ok_or_else(|| SpecError(format!("{what}: unknown section '{sec}'")))?;
+            let si =
+                *new_index.get(sec).ok_or_else(|| SpecError(format!("{what}: unknown section '{sec}'")))?;
             check_x(what, x)?;
             Ok(sim.cell.node_at(si, x))
         };
@@ -314,14 +331,19 @@ impl ModelSpec {
         let mut probes = Vec::new();
         let mut columns = Vec::new();
         for (k, r) in self.record.iter().enumerate() {
-            probes.push(crate::sim::recording::Probe::Voltage(locate(&format!("record {k}"), &r.section, r.x())?));
+            probes.push(crate::sim::recording::Probe::Voltage(locate(
+                &format!("record {k}"),
+                &r.section,
+                r.x(),
+            )?));
             columns.push(r.column());
         }
         for c in iclamps {
             sim.add_iclamp(c).map_err(|e| SpecError(e.0))?;
         }
         for (node, p, s) in syns {
-            let k = sim.add_synapse(node, p).map_err(|e| SpecError(format!("synapse on {}: {e}", s.section)))?;
+            let k =
+                sim.add_synapse(node, p).map_err(|e| SpecError(format!("synapse on {}: {e}", s.section)))?;
             sim.add_spike_times(k, &s.times, s.weight).map_err(|e| SpecError(e.0))?;
         }
         let samples = (self.tstop / self.dt / self.record_every as f64).ceil() as usize + 2;
@@ -354,4 +376,3 @@ impl BuiltModel {
         out
     }
 }
-

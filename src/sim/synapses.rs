@@ -82,7 +82,10 @@ impl SynapseParams {
     /// Checks the values are usable.
     pub fn validate(&self) -> Result<(), String> {
         if !(self.tau1.is_finite() && self.tau1 > 0.0 && self.tau2.is_finite() && self.tau2 > 0.0) {
-            return Err(format!("synapse time constants must be positive, got {} and {}", self.tau1, self.tau2));
+            return Err(format!(
+                "synapse time constants must be positive, got {} and {}",
+                self.tau1, self.tau2
+            ));
         }
         if !self.e.is_finite() {
             return Err("synapse reversal potential must be finite".into());
@@ -241,7 +244,8 @@ mod tests {
     #[test]
     fn peak_factors_match_the_table() {
         // biophysics.md 7.1
-        for (t1, t2, f) in [(0.3, 3.0, 1.4351), (2.0, 70.0, 1.1429), (0.2, 8.0, 1.1274), (8.0, 35.0, 2.0074)] {
+        for (t1, t2, f) in [(0.3, 3.0, 1.4351), (2.0, 70.0, 1.1429), (0.2, 8.0, 1.1274), (8.0, 35.0, 2.0074)]
+        {
             let got = SynapseParams::exp2syn(t1, t2, 0.0).peak_factor();
             assert!((got - f).abs() < 1e-3, "{t1}/{t2}: {got}");
         }

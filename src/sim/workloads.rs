@@ -55,7 +55,16 @@ pub fn binary_tree(b: &TreeBench) -> Result<Simulation, SimError> {
             let angle = if k == 0 { 0.5 } else { -0.5 } / (1.0 + level as f64 * 0.3);
             let d = Rotation3::from_axis_angle(&Vector3::z_axis(), angle) * dir;
             let name = format!("d{}", sections.len() - 1);
-            sections.push(Section::cylinder(name, Region::Basal, Some(parent), 1.0, start, d, 100.0, 3.0 * 0.8f64.powi(level as i32)));
+            sections.push(Section::cylinder(
+                name,
+                Region::Basal,
+                Some(parent),
+                1.0,
+                start,
+                d,
+                100.0,
+                3.0 * 0.8f64.powi(level as i32),
+            ));
             let idx = sections.len() - 1;
             if level == b.depth - 1 {
                 terminals.push(idx);
@@ -69,7 +78,8 @@ pub fn binary_tree(b: &TreeBench) -> Result<Simulation, SimError> {
     let morph = Morphology { file: "binary tree".into(), sections, warnings: Vec::new() };
     let mut nseg = vec![b.nseg; ns];
     nseg[0] = 1;
-    let cell = Cell::new(morph, Passive::uniform(ns, 100.0, 1.0), &Nseg::PerSection(nseg)).map_err(|e| SimError(e.0))?;
+    let cell = Cell::new(morph, Passive::uniform(ns, 100.0, 1.0), &Nseg::PerSection(nseg))
+        .map_err(|e| SimError(e.0))?;
     let config = SimConfig { dt: 0.025, celsius: 6.3, v_init: -65.0, crank_nicolson: false };
     let mut sim = Simulation::new(cell, config)?;
     let soma_nodes = sim.cell.nodes_where(|s| s == 0);

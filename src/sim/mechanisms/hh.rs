@@ -2,7 +2,7 @@
 //! functions (with vtrap) and Q10 = 3^((celsius - 6.3)/10), tabulated on a 0.05 mV grid
 //! for the state update (or evaluated exactly with `usetable = false`).
 
-use super::{check_value, cnexp, vtrap, Env, Ions, Mechanism, ParamError};
+use super::{Env, Ions, Mechanism, ParamError, check_value, cnexp, vtrap};
 
 /// Steady states and time constants (ms) of m, h, n at `v` (mV) and `celsius`.
 /// Returns `[(minf, mtau), (hinf, htau), (ninf, ntau)]`.

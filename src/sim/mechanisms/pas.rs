@@ -1,6 +1,6 @@
 //! `pas`: NEURON's passive leak, i = g (v - e).
 
-use super::{check_value, Env, Ions, Mechanism, ParamError};
+use super::{Env, Ions, Mechanism, ParamError, check_value};
 
 /// Passive leak over a set of nodes.
 #[derive(Debug, Clone)]

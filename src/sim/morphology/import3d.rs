@@ -116,7 +116,16 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
             let end = if soma3 { 1 } else { end };
             let idx: Vec<usize> = (first..end).collect();
             let diams = idx.iter().map(|&i| diam(i)).collect();
-            RawSection { first, pts: idx, diams, kind: kind(first), parent: None, parent_x: 1.0, wire: false, removed: false }
+            RawSection {
+                first,
+                pts: idx,
+                diams,
+                kind: kind(first),
+                parent: None,
+                parent_x: 1.0,
+                wire: false,
+                removed: false,
+            }
         } else {
             let pp = pix[first].expect("non-root point has a parent");
             let psec = point2sec[pp];
@@ -142,7 +151,8 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
                 }
             }
             if !handled && ptype == 1 {
-                let last_own = if psec == 0 { psec_first + psec_npts - 1 } else { psec_first + psec_npts - 2 };
+                let last_own =
+                    if psec == 0 { psec_first + psec_npts - 1 } else { psec_first + psec_npts - 2 };
                 if pp < last_own {
                     parent_x = 0.5;
                     wire = den_con_soma && own > 1;
@@ -159,7 +169,16 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
             if connect2prox[first] {
                 parent_x = 0.0;
             }
-            RawSection { first, pts: idx, diams, kind: kind(first), parent: Some(psec), parent_x, wire, removed: false }
+            RawSection {
+                first,
+                pts: idx,
+                diams,
+                kind: kind(first),
+                parent: Some(psec),
+                parent_x,
+                wire,
+                removed: false,
+            }
         };
         raws.push(r);
         first = end;

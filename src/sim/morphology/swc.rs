@@ -48,7 +48,7 @@ use std::path::Path;
 
 /// Smallest radius (um) a point may have; smaller radii (zeros) are raised to it with
 /// a warning.
-pub const MIN_RADIUS_UM: f64 = 0.05;
+pub const MIN_RADIUS_UM: f64 = 0.01;
 
 /// Most points a file may hold; larger files are rejected.
 pub const MAX_POINTS: usize = 5_000_000;
@@ -58,7 +58,7 @@ pub const MAX_POINTS: usize = 5_000_000;
 pub const MAX_ABS_VALUE_UM: f64 = 1.0e9;
 
 /// Largest file [`read_swc`] reads (bytes).
-pub const MAX_FILE_BYTES: u64 = 2 << 30;
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
 /// One SWC sample.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,28 +114,21 @@ pub fn parse_swc(text: &str, file: &str) -> Result<SwcData, MorphError> {
     parse_swc_limited(text, file, MAX_POINTS)
 }
 
-/// Reads and parses an SWC file. Bytes that are not UTF-8 are replaced (they can
-/// only be harmless in comments). `path` as displayed names the file in messages.
+/// Reads and parses an SWC file. Bytes that are not UTF-8 are replaced by U+FFFD
+/// (harmless in comments; in a data line they make that line an error). `path` as
+/// displayed names the file in messages, also when it cannot be read.
 pub fn read_swc(path: &Path) -> Result<SwcData, MorphError> {
     let name = path.display().to_string();
-    let cannot =
-        |e: std::io::Error| MorphError::new(&name, None, format!("cannot read the file: {e}"));
+    let cannot = |e: std::io::Error| MorphError::new(&name, None, format!("cannot read the file: {e}"));
     let meta = std::fs::metadata(path).map_err(cannot)?;
     if meta.is_dir() {
-        return Err(MorphError::new(
-            &name,
-            None,
-            "cannot read the file: it is a directory",
-        ));
+        return Err(MorphError::new(&name, None, "cannot read the file: it is a directory"));
     }
     if meta.len() > MAX_FILE_BYTES {
         return Err(MorphError::new(
             &name,
             None,
-            format!(
-                "the file is too large ({} bytes; at most {MAX_FILE_BYTES})",
-                meta.len()
-            ),
+            format!("the file is too large ({} bytes; at most {MAX_FILE_BYTES})", meta.len()),
         ));
     }
     let bytes = std::fs::read(path).map_err(cannot)?;
@@ -164,15 +157,10 @@ fn quote(tok: &str) -> String {
 
 /// Parses one column as a finite number.
 fn number(tok: &str, col: usize) -> Result<f64, String> {
-    let v: f64 = tok
-        .parse()
-        .map_err(|_| format!("{} is not a number (column {})", quote(tok), COLUMNS[col]))?;
+    let v: f64 =
+        tok.parse().map_err(|_| format!("{} is not a number (column {})", quote(tok), COLUMNS[col]))?;
     if !v.is_finite() {
-        return Err(format!(
-            "{} is not a finite number (column {})",
-            quote(tok),
-            COLUMNS[col]
-        ));
+        return Err(format!("{} is not a finite number (column {})", quote(tok), COLUMNS[col]));
     }
     Ok(v)
 }
@@ -198,18 +186,10 @@ fn integer(tok: &str, col: usize) -> Result<i64, String> {
     }
     let v = number(tok, col)?;
     if v.fract() != 0.0 {
-        return Err(format!(
-            "{} is not an integer (column {})",
-            quote(tok),
-            COLUMNS[col]
-        ));
+        return Err(format!("{} is not an integer (column {})", quote(tok), COLUMNS[col]));
     }
     if v.abs() > MAX_EXACT_INT {
-        return Err(format!(
-            "{} is out of range (column {})",
-            quote(tok),
-            COLUMNS[col]
-        ));
+        return Err(format!("{} is out of range (column {})", quote(tok), COLUMNS[col]));
     }
     Ok(v as i64)
 }
@@ -230,15 +210,13 @@ fn parse_line(data: &str, line: usize) -> Result<(SwcPoint, bool), String> {
         }
     }
     if found < 7 {
-        return Err(format!(
-            "expected 7 columns (id type x y z radius parent), found {found}"
-        ));
+        return Err(format!("expected 7 columns (id type x y z radius parent), found {found}"));
     }
     let extra = toks.next().is_some();
     let id = integer(cols[0], 0)?;
     let kind = integer(cols[1], 1)?;
-    let kind = i32::try_from(kind)
-        .map_err(|_| format!("{} is out of range (column type)", quote(cols[1])))?;
+    let kind =
+        i32::try_from(kind).map_err(|_| format!("{} is out of range (column type)", quote(cols[1])))?;
     let x = length(cols[2], 2)?;
     let y = length(cols[3], 3)?;
     let z = length(cols[4], 4)?;
@@ -248,19 +226,9 @@ fn parse_line(data: &str, line: usize) -> Result<(SwcPoint, bool), String> {
         return Err(format!("point id {id} is negative (ids must be 0 or more)"));
     }
     if radius < 0.0 {
-        return Err(format!(
-            "point {id} has a negative radius {}",
-            quote(cols[5])
-        ));
+        return Err(format!("point {id} has a negative radius {}", quote(cols[5])));
     }
-    let point = SwcPoint {
-        id,
-        kind,
-        pos: [x, y, z],
-        radius,
-        parent_id,
-        line,
-    };
+    let point = SwcPoint { id, kind, pos: [x, y, z], radius, parent_id, line };
     Ok((point, extra))
 }
 
@@ -276,11 +244,7 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
     let mut warnings = Vec::new();
 
     // 1. Lines -> points, in file order.
-    let sep = if !text.contains('\n') && text.contains('\r') {
-        '\r'
-    } else {
-        '\n'
-    };
+    let sep = if !text.contains('\n') && text.contains('\r') { '\r' } else { '\n' };
     let mut pts: Vec<SwcPoint> = Vec::new();
     let mut extra_lines = 0usize;
     let mut first_extra = 0usize;
@@ -294,10 +258,7 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
             continue;
         }
         if pts.len() >= max_points {
-            return Err(err(
-                Some(line),
-                format!("more than {max_points} points: the file is too large"),
-            ));
+            return Err(err(Some(line), format!("more than {max_points} points: the file is too large")));
         }
         let (p, extra) = parse_line(data, line).map_err(|m| err(Some(line), m))?;
         if extra {
@@ -325,18 +286,12 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
     let mut by_id: Vec<usize> = (0..n).collect();
     by_id.sort_by_key(|&k| pts[k].id);
     // The duplicate met first when reading the file: the smallest second occurrence.
-    let duplicate = by_id
-        .windows(2)
-        .filter(|w| pts[w[0]].id == pts[w[1]].id)
-        .min_by_key(|w| pts[w[1]].line);
+    let duplicate = by_id.windows(2).filter(|w| pts[w[0]].id == pts[w[1]].id).min_by_key(|w| pts[w[1]].line);
     if let Some(w) = duplicate {
         let (a, b) = (&pts[w[0]], &pts[w[1]]);
         return Err(err(
             Some(b.line),
-            format!(
-                "duplicate id {}: defined at lines {} and {}",
-                b.id, a.line, b.line
-            ),
+            format!("duplicate id {}: defined at lines {} and {}", b.id, a.line, b.line),
         ));
     }
     // Id -> index: a table when the ids are dense (the usual 1..N), else a binary
@@ -356,10 +311,7 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
                 let k = *t.get(usize::try_from(id.checked_sub(min_id)?).ok()?)?;
                 (k != NONE).then_some(k)
             }
-            None => by_id
-                .binary_search_by_key(&id, |&k| pts[k].id)
-                .ok()
-                .map(|i| by_id[i]),
+            None => by_id.binary_search_by_key(&id, |&k| pts[k].id).ok().map(|i| by_id[i]),
         }
     };
     let mut par: Vec<usize> = Vec::with_capacity(n);
@@ -367,10 +319,7 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
         if p.parent_id < 0 {
             par.push(NONE);
         } else if p.parent_id == p.id {
-            return Err(err(
-                Some(p.line),
-                format!("point {} is its own parent", p.id),
-            ));
+            return Err(err(Some(p.line), format!("point {} is its own parent", p.id)));
         } else {
             match index_of(p.parent_id) {
                 Some(j) => par.push(j),
@@ -456,17 +405,13 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
     }
 
     // 6. Somas: a group's top is a type-1 point whose parent is absent or not type 1.
-    let soma_tops: Vec<usize> = (0..n)
-        .filter(|&k| pts[k].kind == 1 && (par[k] == NONE || pts[par[k]].kind != 1))
-        .collect();
+    let soma_tops: Vec<usize> =
+        (0..n).filter(|&k| pts[k].kind == 1 && (par[k] == NONE || pts[par[k]].kind != 1)).collect();
     if soma_tops.len() >= 2 {
         let (a, b) = (pts[soma_tops[0]].line, pts[soma_tops[1]].line);
         let mut msg = format!("two somas: the soma points at lines {a} and {b} are not connected");
         if soma_tops.len() > 2 {
-            msg.push_str(&format!(
-                " ({} separate soma groups in all)",
-                soma_tops.len()
-            ));
+            msg.push_str(&format!(" ({} separate soma groups in all)", soma_tops.len()));
         }
         return Err(err(Some(b), msg));
     }
@@ -477,21 +422,15 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
         None => {
             warnings.push("the file has no soma (no type-1 points)".to_string());
             // The largest tree; the first in the file on a tie.
-            (0..roots.len())
-                .rev()
-                .max_by_key(|&t| tree_size[t])
-                .unwrap_or(0)
+            (0..roots.len()).rev().max_by_key(|&t| tree_size[t]).unwrap_or(0)
         }
     };
     if roots.len() > 1 {
         let dropped = n - tree_size[kept_tree];
         let others = roots.len() - 1;
         let root = &pts[roots[kept_tree]];
-        let which = if soma_tops.is_empty() {
-            "kept the largest tree"
-        } else {
-            "kept the tree with the soma"
-        };
+        let which =
+            if soma_tops.is_empty() { "kept the largest tree" } else { "kept the tree with the soma" };
         warnings.push(format!(
             "the file holds {} trees; {which} (root {} at line {}, {} points) and dropped \
              {dropped} point{} in {others} other tree{}",
@@ -505,10 +444,7 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
     }
 
     // 8. Order: by id when that puts parents first, else depth-first preorder.
-    let kept: Vec<usize> = by_id
-        .into_iter()
-        .filter(|&k| tree_of[k] == kept_tree)
-        .collect();
+    let kept: Vec<usize> = by_id.into_iter().filter(|&k| tree_of[k] == kept_tree).collect();
     let late_parent = kept
         .iter()
         .copied()
@@ -537,16 +473,8 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
     for (i, &k) in order.iter().enumerate() {
         new_index[k] = i;
     }
-    let parent: Vec<Option<usize>> = order
-        .iter()
-        .map(|&k| {
-            if par[k] == NONE {
-                None
-            } else {
-                Some(new_index[par[k]])
-            }
-        })
-        .collect();
+    let parent: Vec<Option<usize>> =
+        order.iter().map(|&k| if par[k] == NONE { None } else { Some(new_index[par[k]]) }).collect();
     let mut points: Vec<SwcPoint> = order.iter().map(|&k| pts[k].clone()).collect();
     let mut raised = 0usize;
     for p in &mut points {
@@ -562,12 +490,7 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
             plural(raised)
         ));
     }
-    Ok(SwcData {
-        file: file.to_string(),
-        points,
-        parent,
-        warnings,
-    })
+    Ok(SwcData { file: file.to_string(), points, parent, warnings })
 }
 
 /// The error for a parent cycle through point index `c`: reported at the line of the
@@ -720,10 +643,7 @@ mod tests {
                     5 3 4 0 0 1 1\n9 3 5 0 0 1 3\n";
         let d = ok(text);
         assert_eq!(ids(&d), [1, 4, 5, 2, 3, 9]);
-        assert_eq!(
-            d.parent,
-            [None, Some(0), Some(0), Some(2), Some(2), Some(4)]
-        );
+        assert_eq!(d.parent, [None, Some(0), Some(0), Some(2), Some(2), Some(4)]);
         assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
         assert!(d.warnings[0].contains("parents come after their children"));
         assert!(d.warnings[0].contains("point 2 at line 2 has parent 5"));
@@ -775,16 +695,10 @@ mod tests {
     #[test]
     fn two_somas() {
         let e = fail("1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n# c\n3 1 0 0 0 5 -1\n");
-        assert_eq!(
-            e,
-            "t.swc:4: two somas: the soma points at lines 1 and 4 are not connected"
-        );
+        assert_eq!(e, "t.swc:4: two somas: the soma points at lines 1 and 4 are not connected");
         // Soma points separated by a dendrite point in the same tree.
         let e = fail("1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n3 1 2 0 0 5 2\n");
-        assert_eq!(
-            e,
-            "t.swc:3: two somas: the soma points at lines 1 and 3 are not connected"
-        );
+        assert_eq!(e, "t.swc:3: two somas: the soma points at lines 1 and 3 are not connected");
         let e = fail("1 1 0 0 0 5 -1\n2 1 0 0 0 5 -1\n3 1 0 0 0 5 -1\n");
         assert!(e.contains("(3 separate soma groups in all)"), "{e}");
     }
@@ -814,8 +728,7 @@ mod tests {
 
     #[test]
     fn cycle() {
-        let e =
-            fail("1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n5 3 0 0 0 1 7\n6 3 0 0 0 1 5\n7 3 0 0 0 1 6\n");
+        let e = fail("1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n5 3 0 0 0 1 7\n6 3 0 0 0 1 5\n7 3 0 0 0 1 6\n");
         assert_eq!(
             e,
             "t.swc:3: point 5 is in a parent cycle (5 -> 7 -> 6 -> 5) of 3 points that never \
@@ -823,10 +736,7 @@ mod tests {
         );
         // A cycle with a branch hanging from it, and no root at all.
         let e = fail("1 3 0 0 0 1 2\n2 3 0 0 0 1 1\n3 3 0 0 0 1 2\n");
-        assert!(
-            e.starts_with("t.swc:1: point 1 is in a parent cycle"),
-            "{e}"
-        );
+        assert!(e.starts_with("t.swc:1: point 1 is in a parent cycle"), "{e}");
     }
 
     #[test]
@@ -834,10 +744,7 @@ mod tests {
         for text in ["", "\n\n", "# only\n# comments\r\n", "   \t\r\n\r"] {
             let e = parse_swc(text, "t.swc").unwrap_err();
             assert_eq!(e.line, None);
-            assert_eq!(
-                e.to_string(),
-                "t.swc: no points: the file holds no SWC samples"
-            );
+            assert_eq!(e.to_string(), "t.swc: no points: the file holds no SWC samples");
         }
     }
 
@@ -847,14 +754,8 @@ mod tests {
             fail("1 1 0 0 0 5 -1\n2 x\n"),
             "t.swc:2: expected 7 columns (id type x y z radius parent), found 2"
         );
-        assert_eq!(
-            fail("1 1 0 0 0 5 -1\n2 x 0 0 0 1 1\n"),
-            "t.swc:2: 'x' is not a number (column type)"
-        );
-        assert_eq!(
-            fail("1 1 0 0 0 5,0 -1\n"),
-            "t.swc:1: '5,0' is not a number (column radius)"
-        );
+        assert_eq!(fail("1 1 0 0 0 5 -1\n2 x 0 0 0 1 1\n"), "t.swc:2: 'x' is not a number (column type)");
+        assert_eq!(fail("1 1 0 0 0 5,0 -1\n"), "t.swc:1: '5,0' is not a number (column radius)");
         assert_eq!(
             fail("1 1 0 0 0 5 -1 # 2 x\n2 1 0 0 0 5 0x1\n"),
             "t.swc:2: '0x1' is not a number (column parent)"
@@ -868,35 +769,17 @@ mod tests {
 
     #[test]
     fn non_finite_and_out_of_range() {
-        assert_eq!(
-            fail("1 1 0 NaN 0 5 -1\n"),
-            "t.swc:1: 'NaN' is not a finite number (column y)"
-        );
-        assert_eq!(
-            fail("1 1 0 0 inf 5 -1\n"),
-            "t.swc:1: 'inf' is not a finite number (column z)"
-        );
+        assert_eq!(fail("1 1 0 NaN 0 5 -1\n"), "t.swc:1: 'NaN' is not a finite number (column y)");
+        assert_eq!(fail("1 1 0 0 inf 5 -1\n"), "t.swc:1: 'inf' is not a finite number (column z)");
         assert_eq!(
             fail("1 1 -infinity 0 0 5 -1\n"),
             "t.swc:1: '-infinity' is not a finite number (column x)"
         );
-        assert_eq!(
-            fail("1 1 0 0 0 nan -1\n"),
-            "t.swc:1: 'nan' is not a finite number (column radius)"
-        );
-        assert_eq!(
-            fail("nan 1 0 0 0 5 -1\n"),
-            "t.swc:1: 'nan' is not a finite number (column id)"
-        );
-        assert_eq!(
-            fail("1 1 0 0 0 1e400 -1\n"),
-            "t.swc:1: '1e400' is not a finite number (column radius)"
-        );
+        assert_eq!(fail("1 1 0 0 0 nan -1\n"), "t.swc:1: 'nan' is not a finite number (column radius)");
+        assert_eq!(fail("nan 1 0 0 0 5 -1\n"), "t.swc:1: 'nan' is not a finite number (column id)");
+        assert_eq!(fail("1 1 0 0 0 1e400 -1\n"), "t.swc:1: '1e400' is not a finite number (column radius)");
         let e = fail("1 1 1e300 0 0 5 -1\n");
-        assert!(
-            e.starts_with("t.swc:1: '1e300' is out of range (column x"),
-            "{e}"
-        );
+        assert!(e.starts_with("t.swc:1: '1e300' is out of range (column x"), "{e}");
         assert!(fail("1 1e10 0 0 0 5 -1\n").contains("out of range (column type)"));
         assert!(fail("1e300 1 0 0 0 5 -1\n").contains("out of range (column id)"));
     }
@@ -907,22 +790,13 @@ mod tests {
             fail("1 1 0 0 0 5 -1\n2 3 0 0 0 -0.5 1\n"),
             "t.swc:2: point 2 has a negative radius '-0.5'"
         );
-        assert_eq!(
-            fail("-3 1 0 0 0 5 -1\n"),
-            "t.swc:1: point id -3 is negative (ids must be 0 or more)"
-        );
+        assert_eq!(fail("-3 1 0 0 0 5 -1\n"), "t.swc:1: point id -3 is negative (ids must be 0 or more)");
     }
 
     #[test]
     fn non_integral_columns() {
-        assert_eq!(
-            fail("3.5 1 0 0 0 5 -1\n"),
-            "t.swc:1: '3.5' is not an integer (column id)"
-        );
-        assert_eq!(
-            fail("1 1.5 0 0 0 5 -1\n"),
-            "t.swc:1: '1.5' is not an integer (column type)"
-        );
+        assert_eq!(fail("3.5 1 0 0 0 5 -1\n"), "t.swc:1: '3.5' is not an integer (column id)");
+        assert_eq!(fail("1 1.5 0 0 0 5 -1\n"), "t.swc:1: '1.5' is not an integer (column type)");
         assert_eq!(
             fail("1 1 0 0 0 5 -1\n2 3 0 0 0 1 1.25\n"),
             "t.swc:2: '1.25' is not an integer (column parent)"
@@ -942,23 +816,16 @@ mod tests {
 
     #[test]
     fn small_radii_raised_one_warning() {
-        let d = ok(
-            "1 1 0 0 0 0 -1\n2 3 1 0 0 0. 1\n3 3 2 0 0 0.049 2\n4 3 3 0 0 0.05 3\n5 3 3 0 0 -0 3\n",
-        );
+        let d = ok("1 1 0 0 0 0 -1\n2 3 1 0 0 0. 1\n3 3 2 0 0 0.0099 2\n4 3 3 0 0 0.01 3\n5 3 3 0 0 -0 3\n");
         assert!(d.points.iter().all(|p| p.radius == MIN_RADIUS_UM));
         assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
-        assert!(
-            d.warnings[0].starts_with("4 points had a radius below 0.05 um"),
-            "{}",
-            d.warnings[0]
-        );
-        assert!(d.warnings[0].contains("raised to 0.05 um"));
+        assert!(d.warnings[0].starts_with("4 points had a radius below 0.01 um"), "{}", d.warnings[0]);
+        assert!(d.warnings[0].contains("raised to 0.01 um"));
     }
 
     #[test]
     fn custom_types_kept() {
-        let d =
-            ok("1 1 0 0 0 5 -1\n2 0 1 0 0 1 1\n3 7 2 0 0 1 2\n4 -3 3 0 0 1 3\n5 19 3 0 0 1 1\n");
+        let d = ok("1 1 0 0 0 5 -1\n2 0 1 0 0 1 1\n3 7 2 0 0 1 2\n4 -3 3 0 0 1 3\n5 19 3 0 0 1 1\n");
         let kinds: Vec<i32> = d.points.iter().map(|p| p.kind).collect();
         assert_eq!(kinds, [1, 0, 7, -3, 19]);
         assert!(d.warnings.is_empty());
@@ -969,10 +836,7 @@ mod tests {
         let text = "1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n\n3 3 1 0 0 1 1\n";
         assert!(parse_swc_limited(text, "t.swc", 3).is_ok());
         let e = parse_swc_limited(text, "t.swc", 2).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "t.swc:4: more than 2 points: the file is too large"
-        );
+        assert_eq!(e.to_string(), "t.swc:4: more than 2 points: the file is too large");
     }
 
     #[test]
@@ -1003,12 +867,7 @@ mod tests {
             writeln!(text, "{i} 3 0 0 0 1 {p}").unwrap();
         }
         let e = fail(&text);
-        assert!(
-            e.starts_with(&format!(
-                "t.swc:2: point 2 is in a parent cycle (2 -> {N} ->"
-            )),
-            "{e}"
-        );
+        assert!(e.starts_with(&format!("t.swc:2: point 2 is in a parent cycle (2 -> {N} ->")), "{e}");
         assert!(e.contains(&format!("of {} points", N - 1)), "{e}");
     }
 
@@ -1017,11 +876,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("dendra-swc-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("latin1.swc");
-        std::fs::write(
-            &path,
-            b"# Z\xfcrich \xff\xfe\n1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n",
-        )
-        .unwrap();
+        std::fs::write(&path, b"# Z\xfcrich \xff\xfe\n1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n").unwrap();
         let d = read_swc(&path).unwrap();
         assert_eq!(d.points.len(), 2);
         assert_eq!(d.file, path.display().to_string());
@@ -1029,16 +884,10 @@ mod tests {
         std::fs::write(&bad, b"1 1 0 0 0 5 -1\n2 3 \xff 0 0 1 1\n").unwrap();
         let e = read_swc(&bad).unwrap_err();
         assert_eq!(e.line, Some(2));
-        assert!(
-            e.to_string().starts_with(&format!("{}:2: ", bad.display())),
-            "{e}"
-        );
+        assert!(e.to_string().starts_with(&format!("{}:2: ", bad.display())), "{e}");
         let missing = dir.join("missing.swc");
         let e = read_swc(&missing).unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with(&format!("{}: cannot read the file", missing.display()))
-        );
+        assert!(e.to_string().starts_with(&format!("{}: cannot read the file", missing.display())));
         let e = read_swc(&dir).unwrap_err();
         assert!(e.to_string().contains("directory"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs the binary-tree benchmark in Dendra, NEURON and Arbor side by side, on the same
+# machine in the same run, and prints a Markdown table with ratios.
+#
+#   scripts/bench_tree.sh [DEPTHS...]          (default: 4 6 8)
+#
+# Needs a release build of dendra (cargo build --release --no-default-features is enough)
+# and a Python with neuron==9.0.2 and arbor==0.12.2:
+#   python3 -m venv ~/.cache/dendra/venv && ~/.cache/dendra/venv/bin/pip install neuron==9.0.2 arbor==0.12.2 numpy
+# Environment: DENDRA (binary), PYTHON (interpreter), BENCH_DIR (shared/bench), REPEAT (runs, best kept).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+DENDRA="${DENDRA:-${CARGO_TARGET_DIR:-$here/target}/release/dendra}"
+PYTHON="${PYTHON:-$HOME/.cache/dendra/venv/bin/python}"
+BENCH_DIR="${BENCH_DIR:-$here/../shared/bench}"
+REPEAT="${REPEAT:-3}"
+depths=("$@")
+[ ${#depths[@]} -gt 0 ] || depths=(4 6 8)
+
+best() { # best wall time of REPEAT runs of a command printing one JSON line
+    local best_line="" best_wall=""
+    for _ in $(seq "$REPEAT"); do
+        line=$("$@" 2>/dev/null | grep '^{' | tail -1)
+        wall=$(printf '%s' "$line" | python3 -c 'import json,sys; print(json.load(sys.stdin)["wall_s"])')
+        if [ -z "$best_wall" ] || python3 -c "import sys; sys.exit(0 if $wall < $best_wall else 1)"; then
+            best_wall=$wall; best_line=$line
+        fi
+    done
+    printf '%s\n' "$best_line"
+}
+field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+
+echo "| depth | compartments | Dendra s | NEURON s | Arbor s | NEURON / Dendra | Arbor / Dendra | soma spikes D/N/A |"
+echo "|---|---|---|---|---|---|---|---|"
+for d in "${depths[@]}"; do
+    dl=$(best "$DENDRA" bench tree --depth "$d")
+    nl=$(best "$PYTHON" "$BENCH_DIR/neuron_tree_bench.py" --depth "$d")
+    al=$(best "$PYTHON" "$BENCH_DIR/arbor_tree_bench.py" --depth "$d")
+    dw=$(field "$dl" wall_s); nw=$(field "$nl" wall_s); aw=$(field "$al" wall_s)
+    python3 - "$d" "$(field "$dl" compartments)" "$dw" "$nw" "$aw" "$(field "$dl" soma_spikes)" "$(field "$nl" soma_spikes)" "$(field "$al" soma_spikes)" <<'PY'
+import sys
+d, c, dw, nw, aw, ds, ns, as_ = sys.argv[1:]
+dw, nw, aw = float(dw), float(nw), float(aw)
+print(f"| {d} | {c} | {dw:.3f} | {nw:.3f} | {aw:.3f} | {nw/dw:.2f} | {aw/dw:.2f} | {ds}/{ns}/{as_} |")
+PY
+done
