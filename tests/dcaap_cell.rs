@@ -95,11 +95,12 @@ fn dcaap_amplitude_falls_with_stronger_input() {
             o.triggers, o.k2, o.amp2
         );
         rows.push((amp, o.triggers, o.k2, o.amp2));
-        if let Some(prev) = &last {
-            if prev.triggers >= 2.0 && o.triggers >= 2.0 {
-                assert!(o.k2 < prev.k2, "K must fall with input: {} then {}", prev.k2, o.k2);
-                assert!(o.amp2 < prev.amp2, "amplitude must fall: {} then {}", prev.amp2, o.amp2);
-            }
+        if let Some(prev) = &last
+            && prev.triggers >= 2.0
+            && o.triggers >= 2.0
+        {
+            assert!(o.k2 < prev.k2, "K must fall with input: {} then {}", prev.k2, o.k2);
+            assert!(o.amp2 < prev.amp2, "amplitude must fall: {} then {}", prev.amp2, o.amp2);
         }
         last = Some(o);
     }

@@ -398,7 +398,7 @@ impl Simulation {
             }
             det.above = v >= det.threshold;
         }
-        if self.steps % self.recorder.every as u64 == 0 {
+        if self.steps.is_multiple_of(self.recorder.every as u64) {
             self.sample();
         }
         let syn = &mut self.synapses;

@@ -65,7 +65,7 @@ impl PoissonSource {
     }
 
     fn next_after(&mut self, t: f64) -> Option<f64> {
-        if !(self.rate_hz > 0.0) || !self.rate_hz.is_finite() {
+        if self.rate_hz.is_nan() || self.rate_hz <= 0.0 || !self.rate_hz.is_finite() {
             return None;
         }
         let next = t + self.rng.exponential(1000.0 / self.rate_hz);
@@ -129,11 +129,11 @@ impl EventQueue {
             let q = self.heap.pop().expect("peeked");
             f(&q.ev);
             let k = q.ev.source as usize;
-            if let Some(s) = self.sources.get_mut(k) {
-                if let Some(t) = s.next_after(q.ev.t) {
-                    let ev = Event { t, synapse: s.synapse, weight: s.weight, source: q.ev.source };
-                    self.push(ev);
-                }
+            if let Some(s) = self.sources.get_mut(k)
+                && let Some(t) = s.next_after(q.ev.t)
+            {
+                let ev = Event { t, synapse: s.synapse, weight: s.weight, source: q.ev.source };
+                self.push(ev);
             }
         }
     }

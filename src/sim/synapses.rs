@@ -90,10 +90,10 @@ impl SynapseParams {
         if !self.e.is_finite() {
             return Err("synapse reversal potential must be finite".into());
         }
-        if let Some(b) = self.mg_block {
-            if !(b.mg.is_finite() && b.mg >= 0.0 && b.gamma.is_finite() && b.kd.is_finite() && b.kd > 0.0) {
-                return Err("Mg2+ block: [Mg] must be >= 0, gamma finite, kd > 0".into());
-            }
+        if let Some(b) = self.mg_block
+            && !(b.mg.is_finite() && b.mg >= 0.0 && b.gamma.is_finite() && b.kd.is_finite() && b.kd > 0.0)
+        {
+            return Err("Mg2+ block: [Mg] must be >= 0, gamma finite, kd > 0".into());
         }
         Ok(())
     }

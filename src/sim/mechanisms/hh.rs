@@ -63,7 +63,7 @@ impl RateTable {
     #[inline]
     fn lookup(&self, v: f64) -> [f64; 6] {
         let x = (v - TABLE_VMIN) / TABLE_STEP;
-        if !(x >= 0.0) || x >= (self.rows.len() - 1) as f64 {
+        if x.is_nan() || x < 0.0 || x >= (self.rows.len() - 1) as f64 {
             return Self::row(v, self.dt, self.celsius);
         }
         let k = x as usize;

@@ -74,22 +74,29 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
     for i in 0..n {
         if kind(i) == 1 {
             nsoma += 1;
-            if let Some(p) = pix[i] {
-                if kind(p) == 1 {
-                    nchild_soma[p] += 1;
-                }
+            if let Some(p) = pix[i]
+                && kind(p) == 1
+            {
+                nchild_soma[p] += 1;
             }
         }
     }
     // NeuroMorpho three-point soma: centre, then two points at distance r, no children.
     let mut soma3 = false;
-    if nsoma == 3 && n >= 3 && (0..3).all(|i| kind(i) == 1) && pix[1] == Some(0) && pix[2] == Some(0) {
-        if nchild[1] == 0 && nchild[2] == 0 && diam(1) == diam(0) && diam(2) == diam(0) {
-            let len = (1..3).map(|i| dist(&pts[i].pos, &pts[0].pos)).sum::<f64>();
-            if (len / diam(0) - 1.0).abs() < 0.01 {
-                soma3 = true;
-                pix[2] = Some(1);
-            }
+    if nsoma == 3
+        && n >= 3
+        && (0..3).all(|i| kind(i) == 1)
+        && pix[1] == Some(0)
+        && pix[2] == Some(0)
+        && nchild[1] == 0
+        && nchild[2] == 0
+        && diam(1) == diam(0)
+        && diam(2) == diam(0)
+    {
+        let len = (1..3).map(|i| dist(&pts[i].pos, &pts[0].pos)).sum::<f64>();
+        if (len / diam(0) - 1.0).abs() < 0.01 {
+            soma3 = true;
+            pix[2] = Some(1);
         }
     }
     // A chain of soma points is one section unless the soma branches there.

@@ -109,6 +109,7 @@ impl Section {
         Section { name, region, parent, parent_x, points, diams, arc, line }
     }
 
+    #[allow(clippy::too_many_arguments)]
     /// A straight cylinder of length `l` and diameter `d` (um) from `start` along `dir`.
     pub fn cylinder(
         name: String,
