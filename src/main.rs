@@ -6,11 +6,21 @@ fn main() -> ExitCode {
     let args = Args::parse();
     match args.command {
         Some(cmd) => run_command(cmd),
-        None => {
-            eprintln!(
-                "dendra: the lab window is not part of this build yet; use a command (dendra --help lists them)."
-            );
-            ExitCode::FAILURE
-        }
+        None => open_lab(args),
     }
+}
+
+#[cfg(feature = "app")]
+fn open_lab(args: Args) -> ExitCode {
+    dendra::app::run(dendra::app::AppOptions {
+        morphology: args.morphology,
+        screenshot: args.screenshot,
+        frames: args.frames,
+    })
+}
+
+#[cfg(not(feature = "app"))]
+fn open_lab(_args: Args) -> ExitCode {
+    eprintln!("dendra: this build has no window (built without the `app` feature); use a command, see --help");
+    ExitCode::FAILURE
 }

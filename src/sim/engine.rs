@@ -239,6 +239,33 @@ impl Simulation {
         Ok(())
     }
 
+    /// Schedules a burst into synapse `synapse`: `n` spikes (at most 10000) at
+    /// `start_ms + k * 1000 / freq_hz` ms, k = 0..n, each of `weight` (uS), kept across
+    /// re-initialisations like [`Simulation::add_spike_times`].
+    pub fn add_burst(
+        &mut self,
+        synapse: usize,
+        start_ms: f64,
+        n: usize,
+        freq_hz: f64,
+        weight: f64,
+    ) -> Result<(), SimError> {
+        if synapse >= self.synapses.len() {
+            return Err(SimError(format!("no synapse {synapse}")));
+        }
+        if n > 10_000 {
+            return Err(SimError(format!("a burst has at most 10000 spikes, got {n}")));
+        }
+        if !(freq_hz.is_finite() && freq_hz > 0.0) {
+            return Err(SimError(format!("burst frequency must be a finite number > 0 Hz, got {freq_hz}")));
+        }
+        if !start_ms.is_finite() || !weight.is_finite() {
+            return Err(SimError(format!("burst start ({start_ms} ms) and weight ({weight}) must be finite")));
+        }
+        let times: Vec<f64> = (0..n).map(|k| start_ms + k as f64 * 1000.0 / freq_hz).collect();
+        self.add_spike_times(synapse, &times, weight)
+    }
+
     /// Fires synapse `synapse` once at time `t` (ms), now only (not kept).
     pub fn fire(&mut self, synapse: usize, t: f64, weight: f64) {
         if synapse < self.synapses.len() {

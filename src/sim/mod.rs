@@ -5,6 +5,7 @@
 //! Units are NEURON's throughout: mV, ms, um, uF/cm2, S/cm2, mA/cm2 (density
 //! currents), nA (point currents), uS (point conductances), mM, degC.
 
+pub mod builtin_cells;
 pub mod cable;
 pub mod cell;
 pub mod compare;
@@ -12,8 +13,10 @@ pub mod discretize;
 pub mod engine;
 pub mod events;
 pub mod mechanisms;
+pub mod model;
 pub mod morphology;
 pub mod passive;
+pub mod placement;
 pub mod recording;
 pub mod rng;
 pub mod spec;

@@ -61,6 +61,9 @@ pub struct ModelSpec {
     pub synapses: Vec<SynapseSpec>,
     #[serde(default)]
     pub record: Vec<SiteSpec>,
+    /// Crank-Nicolson (NEURON's secondorder = 2) instead of backward Euler.
+    #[serde(default)]
+    pub crank_nicolson: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -291,8 +294,12 @@ impl ModelSpec {
             Passive { ra: specs.iter().map(|s| s.ra).collect(), cm: specs.iter().map(|s| s.cm).collect() };
         let nseg = Nseg::PerSection(specs.iter().map(|s| s.nseg).collect());
         let cell = Cell::new(morph, passive, &nseg).map_err(|e| SpecError(e.0))?;
-        let config =
-            SimConfig { dt: self.dt, celsius: self.celsius, v_init: self.v_init, crank_nicolson: false };
+        let config = SimConfig {
+            dt: self.dt,
+            celsius: self.celsius,
+            v_init: self.v_init,
+            crank_nicolson: self.crank_nicolson,
+        };
         let mut sim = Simulation::new(cell, config).map_err(|e| SpecError(e.0))?;
 
         // Mechanisms: one instance per (mechanism, section).

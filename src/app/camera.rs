@@ -1,0 +1,153 @@
+//! The camera: orbit (right drag or arrow keys), pan (middle drag, or shift + right drag),
+//! zoom (wheel, touchpad, + and -); F frames the cell, G the selected synapses.
+
+use super::scene::TreeView;
+use super::state::LabRes;
+use bevy::core_pipeline::tonemapping::Tonemapping;
+use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
+use bevy::prelude::*;
+use bevy_egui::input::EguiWantsInput;
+
+/// Orbit parameters: the camera looks at `target` from `distance` at `yaw`/`pitch`.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct OrbitCamera {
+    pub target: Vec3,
+    pub yaw: f32,
+    pub pitch: f32,
+    pub distance: f32,
+}
+
+impl OrbitCamera {
+    pub fn transform(&self) -> Transform {
+        let rot = Quat::from_euler(EulerRot::YXZ, self.yaw, self.pitch, 0.0);
+        let eye = self.target + rot * Vec3::new(0.0, 0.0, self.distance);
+        Transform::from_translation(eye).looking_at(self.target, Vec3::Y)
+    }
+}
+
+/// Frames a sphere (world centre, radius).
+fn frame(cam: &mut OrbitCamera, centre: Vec3, radius: f32) {
+    cam.target = centre;
+    cam.distance = (radius * 2.4).max(5.0);
+}
+
+/// Frames the whole cell.
+pub fn frame_cell(cam: &mut OrbitCamera, lab: &LabRes, view: &TreeView) {
+    let (c, r) = crate::lab::geometry::bounds(&lab.0.sim.cell);
+    frame(cam, view.to_world(c), r as f32);
+}
+
+fn spawn_camera(mut commands: Commands) {
+    let orbit = OrbitCamera { target: Vec3::ZERO, yaw: 0.0, pitch: -0.1, distance: 1500.0 };
+    commands.spawn((
+        Camera3d::default(),
+        Projection::Perspective(PerspectiveProjection { near: 0.5, far: 1e6, ..default() }),
+        Tonemapping::None,
+        Msaa::Off,
+        orbit.transform(),
+        orbit,
+    ));
+}
+
+/// Frames the cell whenever a new one is drawn.
+fn frame_new_cell(
+    lab: Res<LabRes>,
+    view: Res<TreeView>,
+    mut ui: ResMut<super::state::UiState>,
+    mut cams: Query<&mut OrbitCamera>,
+) {
+    if view.is_changed() {
+        let pending = ui.pending_camera.take();
+        for mut cam in &mut cams {
+            match pending {
+                Some(p) => *cam = p,
+                None => frame_cell(&mut cam, &lab, &view),
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn controls(
+    mouse: Res<ButtonInput<MouseButton>>,
+    keys: Res<ButtonInput<KeyCode>>,
+    motion: Res<AccumulatedMouseMotion>,
+    scroll: Res<AccumulatedMouseScroll>,
+    egui: Option<Res<EguiWantsInput>>,
+    lab: Res<LabRes>,
+    view: Res<TreeView>,
+    time: Res<Time>,
+    mut cams: Query<(&mut OrbitCamera, &mut Transform)>,
+) {
+    let pointer_free = egui.as_ref().is_none_or(|e| !e.wants_any_pointer_input());
+    let keys_free = egui.as_ref().is_none_or(|e| !e.wants_any_keyboard_input());
+    let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
+    let ctrl = keys.pressed(KeyCode::ControlLeft) || keys.pressed(KeyCode::ControlRight);
+    let dt = time.delta_secs().min(0.1);
+    for (mut cam, mut tf) in &mut cams {
+        if pointer_free {
+            let d = motion.delta;
+            let right = mouse.pressed(MouseButton::Right);
+            let pan = mouse.pressed(MouseButton::Middle) || (right && shift);
+            if pan {
+                let rot = Quat::from_euler(EulerRot::YXZ, cam.yaw, cam.pitch, 0.0);
+                let k = cam.distance * 0.0015;
+                cam.target += rot * Vec3::new(-d.x * k, d.y * k, 0.0);
+            } else if right {
+                cam.yaw -= d.x * 0.005;
+                cam.pitch = (cam.pitch - d.y * 0.005).clamp(-1.55, 1.55);
+            }
+            let lines = match scroll.unit {
+                MouseScrollUnit::Line => scroll.delta.y,
+                MouseScrollUnit::Pixel => scroll.delta.y / 40.0,
+            };
+            if lines != 0.0 && lines.is_finite() {
+                cam.distance = (cam.distance * (-lines * 0.12).exp()).clamp(1.0, 1e5);
+            }
+        }
+        if keys_free && !ctrl {
+            let turn = 1.5 * dt;
+            if keys.pressed(KeyCode::ArrowLeft) {
+                cam.yaw += turn;
+            }
+            if keys.pressed(KeyCode::ArrowRight) {
+                cam.yaw -= turn;
+            }
+            if keys.pressed(KeyCode::ArrowUp) {
+                cam.pitch = (cam.pitch + turn).min(1.55);
+            }
+            if keys.pressed(KeyCode::ArrowDown) {
+                cam.pitch = (cam.pitch - turn).max(-1.55);
+            }
+            if keys.pressed(KeyCode::Equal) || keys.pressed(KeyCode::NumpadAdd) {
+                cam.distance = (cam.distance * (1.0 - dt)).max(1.0);
+            }
+            if keys.pressed(KeyCode::Minus) || keys.pressed(KeyCode::NumpadSubtract) {
+                cam.distance = (cam.distance * (1.0 + dt)).min(1e5);
+            }
+            if keys.just_pressed(KeyCode::KeyF) {
+                frame_cell(&mut cam, &lab, &view);
+            }
+            if keys.just_pressed(KeyCode::KeyG) {
+                let lab = &lab.0;
+                let pts: Vec<Vec3> = lab
+                    .synapses
+                    .iter()
+                    .filter(|s| s.selected)
+                    .map(|s| view.to_world(lab.sim.cell.morphology.sections[s.section].at(s.x).0))
+                    .collect();
+                if !pts.is_empty() {
+                    let c = pts.iter().copied().sum::<Vec3>() / pts.len() as f32;
+                    let r = pts.iter().map(|p| p.distance(c)).fold(20.0, f32::max);
+                    frame(&mut cam, c, r);
+                }
+            }
+        }
+        *tf = cam.transform();
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, spawn_camera);
+    app.add_systems(Update, (frame_new_cell, controls).chain().after(super::scene::SceneSet));
+}

@@ -1,0 +1,96 @@
+//! The lab window: a thin layer of Bevy plugins over [`crate::lab`] and [`crate::sim`],
+//! one plugin per file. `main` only calls [`run`].
+
+mod camera;
+mod colour;
+mod files;
+mod keys;
+mod markers;
+mod panel;
+mod picking;
+mod scene;
+mod screenshot;
+mod simulation;
+mod state;
+mod traces;
+
+pub use camera::OrbitCamera;
+pub use picking::apply_tool_at;
+pub use simulation::SimClock;
+pub use state::{LabRes, Tool, UiState};
+
+use crate::lab::Lab;
+use crate::sim::morphology::Morphology;
+use bevy::prelude::*;
+use bevy::window::WindowResolution;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// What the command line asks of the window.
+#[derive(Debug, Clone, Default)]
+pub struct AppOptions {
+    /// Open this SWC file instead of the built-in pyramidal cell.
+    pub morphology: Option<PathBuf>,
+    /// Save the window to this PNG after `frames` frames, then exit.
+    pub screenshot: Option<PathBuf>,
+    pub frames: u32,
+}
+
+/// Loads the cell, opens the window and runs until it is closed. A file that cannot be
+/// read is reported on stderr with its line, and nothing opens.
+pub fn run(opts: AppOptions) -> ExitCode {
+    let lab = match &opts.morphology {
+        Some(path) => Morphology::from_swc_file(path)
+            .map_err(|e| e.to_string())
+            .and_then(|m| Lab::new(m, &path.display().to_string())),
+        None => Lab::builtin("l5_pyramidal"),
+    };
+    let lab = match lab {
+        Ok(lab) => lab,
+        Err(e) => {
+            eprintln!("dendra: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut app = App::new();
+    app.add_plugins(DefaultPlugins.set(WindowPlugin {
+        primary_window: Some(Window {
+            title: "Dendra: a lab for dendritic computation".into(),
+            resolution: WindowResolution::new(1280, 800),
+            ..default()
+        }),
+        ..default()
+    }));
+    app.add_plugins((bevy_egui::EguiPlugin::default(), bevy::picking::mesh_picking::MeshPickingPlugin));
+    app.insert_resource(LabRes(lab));
+    if let Some(path) = opts.screenshot {
+        app.insert_resource(screenshot::ScreenshotRequest { path, frames: opts.frames.max(1) });
+    }
+    app.add_plugins(plugin);
+    match app.run() {
+        AppExit::Success => ExitCode::SUCCESS,
+        AppExit::Error(_) => ExitCode::FAILURE,
+    }
+}
+
+/// Every plugin of the lab window (needs a window and a renderer).
+pub fn plugin(app: &mut App) {
+    app.add_plugins((
+        headless_plugin,
+        scene::plugin,
+        camera::plugin,
+        picking::plugin,
+        markers::plugin,
+        panel::plugin,
+        traces::plugin,
+        files::plugin,
+        keys::plugin,
+        screenshot::plugin,
+    ));
+}
+
+/// The lab's logic without any rendering: state and the fixed-step simulation. Tests run
+/// it under `MinimalPlugins`; it expects a [`LabRes`] resource.
+pub fn headless_plugin(app: &mut App) {
+    app.add_plugins((state::plugin, simulation::plugin));
+}

@@ -1,0 +1,338 @@
+//! The control panel (egui): run controls, tools, synapses and firing, clamps,
+//! pharmacology per region, [Mg2+] and temperature, colouring with its colour bar,
+//! files and built-in cells; the traces below; the help overlay. Presenter mode makes
+//! everything larger and higher in contrast.
+
+use super::colour;
+use super::files::{FileDialogs, FileJob};
+use super::keys::HELP;
+use super::simulation::SimClock;
+use super::state::{LabRes, Tool, UiState};
+use crate::lab::biophysics::REGIONS;
+use crate::lab::pharmacology::Drug;
+use crate::lab::{FirePattern, Lab, Quantity, SynapseKind};
+use bevy::prelude::*;
+use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
+
+fn colour_bar(ui: &mut egui::Ui, map: usize, lo: f64, hi: f64) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width().min(260.0), 16.0), egui::Sense::hover());
+    let n = 64;
+    for k in 0..n {
+        let t0 = k as f32 / n as f32;
+        let [r, g, b] = colour::sample(map, t0 + 0.5 / n as f32);
+        let x0 = rect.left() + rect.width() * t0;
+        let x1 = rect.left() + rect.width() * (k + 1) as f32 / n as f32;
+        ui.painter().rect_filled(
+            egui::Rect::from_min_max(egui::pos2(x0, rect.top()), egui::pos2(x1 + 0.5, rect.bottom())),
+            0.0,
+            egui::Color32::from_rgb(r, g, b),
+        );
+    }
+    ui.horizontal(|ui| {
+        ui.label(format!("{lo:.3}"));
+        ui.add_space((rect.width() - 90.0).max(0.0));
+        ui.label(format!("{hi:.3}"));
+    });
+}
+
+fn run_controls(ui: &mut egui::Ui, lab: &mut Lab, clock: &mut SimClock, state: &mut UiState) {
+    ui.horizontal(|ui| {
+        if ui.button(if lab.paused { "Run (P)" } else { "Pause (P)" }).clicked() {
+            lab.paused = !lab.paused;
+        }
+        if ui.button("Step (N)").clicked() {
+            lab.paused = true;
+            clock.step_once = true;
+        }
+        if ui.button("Reset (R)").clicked() {
+            lab.reset();
+            state.say("reset to t = 0");
+        }
+    });
+    ui.add(egui::Slider::new(&mut lab.speed, 0.5..=20_000.0).logarithmic(true).text("ms / s (speed)"));
+    ui.label(format!(
+        "t = {:.1} ms   reached {:.0} ms/s   dt {} ms",
+        lab.t(),
+        clock.achieved,
+        lab.sim.config.dt
+    ));
+}
+
+fn synapse_controls(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
+    ui.horizontal(|ui| {
+        ui.label("Tool:");
+        for (k, t) in Tool::ALL.iter().enumerate() {
+            ui.selectable_value(&mut state.tool, *t, format!("{} {}", k + 1, t.label()));
+        }
+    });
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_id_salt("kind").selected_text(state.syn_kind.label()).show_ui(ui, |ui| {
+            for k in SynapseKind::ALL {
+                ui.selectable_value(&mut state.syn_kind, k, k.label());
+            }
+        });
+        ui.add(egui::Slider::new(&mut state.syn_weight_ns, 0.05..=20.0).logarithmic(true).text("nS"));
+    });
+    let selected = lab.synapses.iter().filter(|s| s.selected).count();
+    ui.label(format!("{} synapses, {} selected", lab.synapses.len(), selected));
+    ui.horizontal(|ui| {
+        if ui.button("All (A)").clicked() {
+            lab.select_all(true);
+        }
+        if ui.button("None (Esc)").clicked() {
+            lab.select_all(false);
+        }
+        if ui.button("Delete (Del)").clicked() {
+            lab.remove_selected();
+        }
+        if ui.button("Weight of selected").clicked() {
+            let w = state.syn_weight_ns;
+            lab.synapses.iter_mut().filter(|s| s.selected).for_each(|s| s.weight_ns = w);
+        }
+    });
+    let mut fired = None;
+    ui.horizontal(|ui| {
+        if ui.button("Fire (Space)").clicked() {
+            fired = Some(FirePattern::Single);
+        }
+        if ui.button("Burst (B)").clicked() {
+            fired = Some(state.burst());
+        }
+        ui.add(egui::DragValue::new(&mut state.burst_n).range(1..=100).suffix(" spikes"));
+        ui.add(egui::DragValue::new(&mut state.burst_hz).range(1.0..=500.0).suffix(" Hz"));
+    });
+    ui.horizontal(|ui| {
+        if ui.button("Poisson (O)").clicked() {
+            fired = Some(state.poisson());
+        }
+        ui.add(egui::DragValue::new(&mut state.poisson_hz).range(0.0..=500.0).suffix(" Hz"));
+        ui.add(egui::DragValue::new(&mut state.poisson_ms).range(1.0..=10_000.0).suffix(" ms"));
+    });
+    ui.horizontal(|ui| {
+        if ui.button("Inward (I)").clicked() {
+            fired = Some(state.sequence(true));
+        }
+        if ui.button("Outward (U)").clicked() {
+            fired = Some(state.sequence(false));
+        }
+        ui.add(egui::DragValue::new(&mut state.seq_interval_ms).range(0.0..=50.0).speed(0.1).suffix(" ms apart"));
+    });
+    if let Some(p) = fired {
+        let n = lab.fire(p);
+        state.say(format!("queued {n} spikes"));
+    }
+}
+
+fn clamp_controls(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
+    ui.horizontal(|ui| {
+        ui.add(egui::DragValue::new(&mut state.clamp_amp_na).range(-10.0..=10.0).speed(0.01).suffix(" nA"));
+        ui.add(egui::DragValue::new(&mut state.clamp_delay_ms).range(0.0..=10_000.0).suffix(" ms delay"));
+        ui.add(egui::DragValue::new(&mut state.clamp_dur_ms).range(0.0..=10_000.0).suffix(" ms"));
+    });
+    ui.label("Clamp tool (3) places one; here they restart from now:");
+    let mut remove = None;
+    for i in 0..lab.clamps.len() {
+        let name = lab.sim.cell.morphology.sections[lab.clamps[i].section].name.clone();
+        ui.horizontal(|ui| {
+            ui.label(format!("{name}({:.2})", lab.clamps[i].x));
+            if ui.button("Apply").clicked() {
+                lab.set_clamp(i, state.clamp_amp_na, state.clamp_delay_ms, state.clamp_dur_ms);
+            }
+            if ui.button("Remove").clicked() {
+                remove = Some(i);
+            }
+        });
+    }
+    if let Some(i) = remove {
+        lab.remove_clamp(i);
+    }
+}
+
+fn pharmacology(ui: &mut egui::Ui, lab: &mut Lab) {
+    egui::Grid::new("drugs").striped(true).show(ui, |ui| {
+        ui.label("");
+        for (r, _) in REGIONS {
+            ui.label(r);
+        }
+        ui.end_row();
+        for d in Drug::ALL {
+            ui.label(d.name()).on_hover_text(format!("blocks {}", d.blocks()));
+            for (r, _) in REGIONS {
+                let mut on = lab.drug_on(d, r);
+                if ui.checkbox(&mut on, "").on_hover_text(format!("{} in {r}: blocks {}", d.name(), d.blocks())).changed() {
+                    lab.set_drug(d, r, on);
+                }
+            }
+            ui.end_row();
+        }
+    });
+    let mut mg = lab.mg_mm;
+    if ui.add(egui::Slider::new(&mut mg, 0.0..=4.0).text("[Mg2+] mM")).changed() {
+        lab.set_mg(mg);
+    }
+    let mut gamma = lab.nmda_gamma;
+    if ui.add(egui::Slider::new(&mut gamma, 0.05..=0.1).text("Mg block slope /mV")).changed() {
+        lab.nmda_gamma = gamma;
+        lab.set_mg(lab.mg_mm);
+    }
+    let mut celsius = lab.sim.config.celsius;
+    if ui.add(egui::Slider::new(&mut celsius, 0.0..=40.0).text("temperature degC (hh Q10 = 3)")).changed() {
+        let _ = lab.sim.set_celsius(celsius);
+    }
+}
+
+fn colour_controls(ui: &mut egui::Ui, state: &mut UiState) {
+    egui::ComboBox::from_id_salt("quantity").selected_text(state.quantity.label()).show_ui(ui, |ui| {
+        for q in Quantity::ALL {
+            if ui.selectable_value(&mut state.quantity, q, q.label()).changed() {
+                state.range = q.default_range();
+            }
+        }
+    });
+    egui::ComboBox::from_id_salt("map").selected_text(colour::MAPS[state.colormap].0).show_ui(ui, |ui| {
+        for (k, (name, _)) in colour::MAPS.iter().enumerate() {
+            ui.selectable_value(&mut state.colormap, k, *name);
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.add(egui::DragValue::new(&mut state.range.0).speed(0.5).prefix("min "));
+        ui.add(egui::DragValue::new(&mut state.range.1).speed(0.5).prefix("max "));
+        if ui.button("Default").clicked() {
+            state.range = state.quantity.default_range();
+        }
+    });
+    if !(state.range.1 > state.range.0) {
+        state.range.1 = state.range.0 + 1e-3;
+    }
+    colour_bar(ui, state.colormap, state.range.0, state.range.1);
+}
+
+fn file_controls(ui: &mut egui::Ui, lab: &mut LabRes, state: &mut UiState, dialogs: &mut FileDialogs) {
+    ui.horizontal_wrapped(|ui| {
+        for (label, job) in [
+            ("Open SWC (Ctrl+O)", FileJob::OpenSwc),
+            ("Save setup (Ctrl+S)", FileJob::SaveSetup),
+            ("Load setup (Ctrl+L)", FileJob::OpenSetup),
+            ("Export CSV (Ctrl+E)", FileJob::ExportCsv),
+            ("Save PNG (Ctrl+P)", FileJob::SavePng),
+        ] {
+            if ui.add_enabled(!dialogs.busy, egui::Button::new(label)).clicked() {
+                dialogs.request(job);
+            }
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label("Built-in:");
+        for name in crate::sim::builtin_cells::BUILTIN_CELLS {
+            if ui.button(*name).clicked() {
+                match Lab::builtin(name) {
+                    Ok(new) => {
+                        let speed = lab.0.speed;
+                        lab.0 = new;
+                        lab.0.speed = speed;
+                        state.generation += 1;
+                        state.say(format!("opened the built-in {name}"));
+                    }
+                    Err(e) => state.fail(e),
+                }
+            }
+        }
+    });
+}
+
+fn style(ctx: &egui::Context, presenter: bool) {
+    ctx.set_zoom_factor(if presenter { 1.6 } else { 1.0 });
+    let mut v = egui::Visuals::dark();
+    if presenter {
+        v.override_text_color = Some(egui::Color32::WHITE);
+        v.panel_fill = egui::Color32::BLACK;
+    }
+    ctx.set_visuals(v);
+}
+
+fn draw(
+    mut contexts: EguiContexts,
+    mut lab: ResMut<LabRes>,
+    mut state: ResMut<UiState>,
+    mut clock: ResMut<SimClock>,
+    mut dialogs: ResMut<FileDialogs>,
+    mut last_presenter: Local<Option<bool>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    if *last_presenter != Some(state.presenter) {
+        style(ctx, state.presenter);
+        *last_presenter = Some(state.presenter);
+    }
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "root".into(),
+        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
+    );
+    let state = &mut *state;
+    egui::Panel::left("controls").resizable(true).default_size(330.0).show(&mut root, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.heading("Dendra");
+            let lab_ref = &lab.0;
+            ui.label(format!(
+                "{}: {} sections, {} compartments",
+                lab_ref.source,
+                lab_ref.sim.cell.morphology.sections.len(),
+                lab_ref.sim.cell.compartment_count()
+            ));
+            let colour = if state.error { egui::Color32::from_rgb(255, 110, 90) } else { egui::Color32::LIGHT_GREEN };
+            ui.colored_label(colour, &state.status);
+            ui.separator();
+            run_controls(ui, &mut lab.0, &mut clock, state);
+            egui::CollapsingHeader::new("Synapses and firing").default_open(true).show(ui, |ui| {
+                synapse_controls(ui, &mut lab.0, state);
+            });
+            egui::CollapsingHeader::new("Current clamps").default_open(false).show(ui, |ui| {
+                clamp_controls(ui, &mut lab.0, state);
+            });
+            egui::CollapsingHeader::new("Pharmacology, Mg2+, temperature").default_open(true).show(ui, |ui| {
+                pharmacology(ui, &mut lab.0);
+            });
+            egui::CollapsingHeader::new("Colour").default_open(true).show(ui, |ui| {
+                colour_controls(ui, state);
+            });
+            egui::CollapsingHeader::new("Files and cells").default_open(true).show(ui, |ui| {
+                file_controls(ui, &mut lab, state, &mut dialogs);
+            });
+            ui.horizontal(|ui| {
+                ui.checkbox(&mut state.presenter, "Presenter mode (F11)");
+                if ui.button("Help (H)").clicked() {
+                    state.show_help = !state.show_help;
+                }
+            });
+        });
+    });
+    egui::Panel::bottom("traces").resizable(true).default_size(230.0).show(&mut root, |ui| {
+        ui.horizontal(|ui| {
+            ui.label("Traces");
+            ui.add(egui::Slider::new(&mut state.trace_window_ms, 10.0..=5000.0).logarithmic(true).text("ms shown"));
+            if lab.0.paused {
+                ui.label("(paused: drag and zoom to inspect)");
+            }
+        });
+        super::traces::show(ui, &lab.0, state);
+    });
+    if state.show_help {
+        let mut open = true;
+        egui::Window::new("Keys").open(&mut open).collapsible(false).show(ctx, |ui| {
+            egui::Grid::new("help").striped(true).show(ui, |ui| {
+                for (k, what) in HELP {
+                    ui.strong(*k);
+                    ui.label(*what);
+                    ui.end_row();
+                }
+            });
+            ui.label("Mouse: left click acts with the tool; right drag orbits; middle drag pans; wheel zooms.");
+        });
+        state.show_help = open;
+    }
+    Ok(())
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(EguiPrimaryContextPass, draw);
+}

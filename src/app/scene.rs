@@ -1,0 +1,192 @@
+//! The cell in 3D: the tree as tapered tubes coloured per compartment through the WGSL
+//! shader `shaders/voltage.wgsl` (embedded in the binary), rebuilt when the cell changes
+//! and recoloured every frame.
+
+use super::colour;
+use super::state::{LabRes, UiState};
+use crate::lab::geometry::TreeMesh;
+use bevy::asset::RenderAssetUsages;
+use bevy::asset::io::embedded::EmbeddedAssetRegistry;
+use bevy::mesh::{Indices, PrimitiveTopology, VertexAttributeValues};
+use bevy::prelude::*;
+use bevy::render::render_resource::{AsBindGroup, ShaderType};
+use bevy::shader::ShaderRef;
+use std::path::{Path, PathBuf};
+
+const SHADER_PATH: &str = "embedded://dendra/voltage.wgsl";
+const MAX_STOPS: usize = 12;
+
+/// The colour map and range, as the shader reads them.
+#[derive(Clone, Debug, ShaderType)]
+pub struct ColourParams {
+    /// min, max, number of stops, unused.
+    pub range: Vec4,
+    pub stops: [Vec4; MAX_STOPS],
+}
+
+/// The tree's material.
+#[derive(Asset, TypePath, AsBindGroup, Clone, Debug)]
+pub struct VoltageMaterial {
+    #[uniform(0)]
+    pub params: ColourParams,
+}
+
+impl Material for VoltageMaterial {
+    fn fragment_shader() -> ShaderRef {
+        SHADER_PATH.into()
+    }
+}
+
+impl ColourParams {
+    pub fn new(map: usize, min: f64, max: f64) -> Self {
+        let stops = colour::linear_stops(map);
+        let mut s = [Vec4::ZERO; MAX_STOPS];
+        for (k, c) in stops.iter().take(MAX_STOPS).enumerate() {
+            s[k] = Vec4::new(c[0], c[1], c[2], 1.0);
+        }
+        ColourParams { range: Vec4::new(min as f32, max as f32, stops.len().min(MAX_STOPS) as f32, 0.0), stops: s }
+    }
+}
+
+/// The drawn tree: its entity, mesh, material and the node of each vertex.
+#[derive(Resource, Default)]
+pub struct TreeView {
+    pub entity: Option<Entity>,
+    pub mesh: Handle<Mesh>,
+    pub material: Handle<VoltageMaterial>,
+    pub vertex_node: Vec<u32>,
+    pub generation: Option<u64>,
+    /// Cell coordinates (um) to world coordinates.
+    pub transform: Transform,
+    values: Vec<f32>,
+}
+
+impl TreeView {
+    /// World position of a point of the cell (um).
+    pub fn to_world(&self, p: nalgebra::Point3<f64>) -> Vec3 {
+        self.transform.transform_point(Vec3::new(p.x as f32, p.y as f32, p.z as f32))
+    }
+    /// Cell position (um) of a world point.
+    pub fn to_cell(&self, w: Vec3) -> nalgebra::Point3<f64> {
+        let q = self.transform.compute_affine().inverse().transform_point3(w);
+        nalgebra::Point3::new(q.x as f64, q.y as f64, q.z as f64)
+    }
+}
+
+/// The systems that draw the tree.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SceneSet;
+
+/// Marks the tree entity (the picking target).
+#[derive(Component)]
+pub struct Tree;
+
+fn build_mesh(tm: &TreeMesh) -> Mesh {
+    let uv: Vec<[f32; 2]> = vec![[0.0, 0.0]; tm.positions.len()];
+    Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::MAIN_WORLD | RenderAssetUsages::RENDER_WORLD)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, tm.positions.clone())
+        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, tm.normals.clone())
+        .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, uv)
+        .with_inserted_indices(Indices::U32(tm.indices.clone()))
+}
+
+/// (Re)builds the tree when the lab's cell changed.
+fn rebuild(
+    mut commands: Commands,
+    lab: Res<LabRes>,
+    ui: Res<UiState>,
+    mut view: ResMut<TreeView>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<VoltageMaterial>>,
+) {
+    if view.generation == Some(ui.generation) {
+        return;
+    }
+    if let Some(e) = view.entity.take() {
+        commands.entity(e).despawn();
+    }
+    let cell = &lab.0.sim.cell;
+    let (_, radius) = crate::lab::geometry::bounds(cell);
+    // Thin branches keep a visible width: at least ~1/800 of the cell's size.
+    let tm = TreeMesh::build(cell, 10, (radius / 800.0).max(0.3));
+    let mesh = meshes.add(build_mesh(&tm));
+    let material = materials.add(VoltageMaterial { params: ColourParams::new(ui.colormap, ui.range.0, ui.range.1) });
+    let transform = Transform::from_rotation(upright(cell));
+    let e = commands.spawn((Tree, Mesh3d(mesh.clone()), MeshMaterial3d(material.clone()), transform)).id();
+    view.transform = transform;
+    view.entity = Some(e);
+    view.mesh = mesh;
+    view.material = material;
+    view.vertex_node = tm.node;
+    view.generation = Some(ui.generation);
+}
+
+/// Writes this frame's values into the mesh and the colour settings into the material.
+fn recolour(
+    lab: Res<LabRes>,
+    ui: Res<UiState>,
+    mut view: ResMut<TreeView>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<VoltageMaterial>>,
+) {
+    let view = &mut *view;
+    lab.0.node_values(ui.quantity, &mut view.values);
+    if let Some(mesh) = meshes.get_mut(&view.mesh) {
+        if let Some(VertexAttributeValues::Float32x2(uv)) = mesh.attribute_mut(Mesh::ATTRIBUTE_UV_0) {
+            for (k, n) in view.vertex_node.iter().enumerate() {
+                if let (Some(slot), Some(v)) = (uv.get_mut(k), view.values.get(*n as usize)) {
+                    slot[0] = *v;
+                }
+            }
+        }
+    }
+    if ui.is_changed() {
+        if let Some(m) = materials.get_mut(&view.material) {
+            m.params = ColourParams::new(ui.colormap, ui.range.0, ui.range.1);
+        }
+    }
+}
+
+fn setup_background(mut commands: Commands) {
+    commands.insert_resource(ClearColor(Color::srgb(0.08, 0.08, 0.1)));
+}
+
+/// The rotation that stands the cell upright: its apical dendrites (or, without them,
+/// its dendrites) point up (+y).
+pub fn upright(cell: &crate::sim::cell::Cell) -> Quat {
+    use crate::sim::morphology::Region;
+    let m = &cell.morphology;
+    let (centre, _) = m.sections[m.soma()].at(0.5);
+    let mean_of = |pred: &dyn Fn(Region) -> bool| {
+        let mut sum = nalgebra::Vector3::zeros();
+        let mut n = 0.0;
+        for s in m.sections.iter().filter(|s| pred(s.region)) {
+            for p in &s.points {
+                sum += p - centre;
+                n += 1.0;
+            }
+        }
+        (n > 0.0).then(|| sum / n)
+    };
+    let dir = mean_of(&|r| r == Region::Apical).or_else(|| mean_of(&|r| r.is_dendrite()));
+    match dir {
+        Some(d) if d.norm() > 1e-6 => {
+            let d = d.normalize();
+            Quat::from_rotation_arc(Vec3::new(d.x as f32, d.y as f32, d.z as f32), Vec3::Y)
+        }
+        _ => Quat::IDENTITY,
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    // The shader travels inside the binary: `dendra` runs from anywhere.
+    app.world_mut().resource_mut::<EmbeddedAssetRegistry>().insert_asset(
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/voltage.wgsl")),
+        Path::new("dendra/voltage.wgsl"),
+        include_bytes!("../../shaders/voltage.wgsl").as_slice(),
+    );
+    app.add_plugins(MaterialPlugin::<VoltageMaterial>::default());
+    app.init_resource::<TreeView>();
+    app.add_systems(Startup, setup_background);
+    app.add_systems(Update, (rebuild, recolour).chain().in_set(SceneSet).after(super::simulation::advance));
+}

@@ -1,0 +1,118 @@
+//! The lab and the panel's settings as Bevy resources.
+
+use crate::lab::{FirePattern, Lab, Quantity, SynapseKind};
+use bevy::prelude::*;
+
+/// The lab itself.
+#[derive(Resource)]
+pub struct LabRes(pub Lab);
+
+/// What a left click on the tree does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    /// Place a synapse.
+    Synapse,
+    /// Place a voltage probe.
+    Probe,
+    /// Place a current clamp.
+    Clamp,
+    /// Select the nearest synapse (shift adds to the selection).
+    Select,
+    /// Move the selected synapse here.
+    Move,
+}
+
+impl Tool {
+    pub const ALL: [Tool; 5] = [Tool::Synapse, Tool::Probe, Tool::Clamp, Tool::Select, Tool::Move];
+    pub fn label(self) -> &'static str {
+        match self {
+            Tool::Synapse => "Synapse",
+            Tool::Probe => "Probe",
+            Tool::Clamp => "Clamp",
+            Tool::Select => "Select",
+            Tool::Move => "Move",
+        }
+    }
+}
+
+/// The panel's settings and the messages shown to the user.
+#[derive(Resource, Debug, Clone)]
+pub struct UiState {
+    pub tool: Tool,
+    pub syn_kind: SynapseKind,
+    pub syn_weight_ns: f64,
+    pub burst_n: u32,
+    pub burst_hz: f64,
+    pub poisson_hz: f64,
+    pub poisson_ms: f64,
+    pub seq_interval_ms: f64,
+    pub clamp_amp_na: f64,
+    pub clamp_delay_ms: f64,
+    pub clamp_dur_ms: f64,
+    pub quantity: Quantity,
+    pub range: (f64, f64),
+    pub colormap: usize,
+    pub presenter: bool,
+    pub show_help: bool,
+    /// Milliseconds of trace shown.
+    pub trace_window_ms: f64,
+    /// The latest message (what happened, or what went wrong).
+    pub status: String,
+    pub error: bool,
+    /// Bumped whenever the lab is replaced, so the scene rebuilds.
+    pub generation: u64,
+    /// A view to restore instead of framing the next cell (from a saved setup).
+    pub pending_camera: Option<super::camera::OrbitCamera>,
+}
+
+impl Default for UiState {
+    fn default() -> Self {
+        UiState {
+            tool: Tool::Synapse,
+            syn_kind: SynapseKind::AmpaNmda,
+            syn_weight_ns: 1.0,
+            burst_n: 5,
+            burst_hz: 50.0,
+            poisson_hz: 20.0,
+            poisson_ms: 500.0,
+            seq_interval_ms: 2.0,
+            clamp_amp_na: 0.5,
+            clamp_delay_ms: 0.0,
+            clamp_dur_ms: 100.0,
+            quantity: Quantity::Voltage,
+            range: Quantity::Voltage.default_range(),
+            colormap: 0,
+            presenter: false,
+            show_help: false,
+            trace_window_ms: 200.0,
+            status: "Click a dendrite to place a synapse; space fires.".into(),
+            error: false,
+            generation: 0,
+            pending_camera: None,
+        }
+    }
+}
+
+impl UiState {
+    pub fn say(&mut self, msg: impl Into<String>) {
+        self.status = msg.into();
+        self.error = false;
+    }
+    pub fn fail(&mut self, msg: impl Into<String>) {
+        self.status = msg.into();
+        self.error = true;
+    }
+    pub fn burst(&self) -> FirePattern {
+        FirePattern::Burst { n: self.burst_n, hz: self.burst_hz }
+    }
+    pub fn poisson(&self) -> FirePattern {
+        FirePattern::Poisson { hz: self.poisson_hz, ms: self.poisson_ms }
+    }
+    pub fn sequence(&self, inward: bool) -> FirePattern {
+        FirePattern::Sequence { inward, interval_ms: self.seq_interval_ms }
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<UiState>();
+}

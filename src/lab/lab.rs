@@ -1,0 +1,561 @@
+//! The lab's state and the commands the panel, the keyboard and clicks on the tree send.
+
+use super::biophysics;
+use super::pharmacology::{Drug, Target};
+use crate::sim::cell::{Cell, Nseg, Passive};
+use crate::sim::engine::Simulation;
+use crate::sim::morphology::Morphology;
+use crate::sim::recording::Ring;
+use crate::sim::rng::Rng;
+use crate::sim::stimuli::IClamp;
+use crate::sim::synapses::{MgBlock, SynapseParams};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+/// The receptor mix of a placed synapse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SynapseKind {
+    Ampa,
+    AmpaNmda,
+    GabaA,
+}
+
+impl SynapseKind {
+    pub const ALL: [SynapseKind; 3] = [SynapseKind::AmpaNmda, SynapseKind::Ampa, SynapseKind::GabaA];
+    pub fn label(self) -> &'static str {
+        match self {
+            SynapseKind::Ampa => "AMPA",
+            SynapseKind::AmpaNmda => "AMPA+NMDA",
+            SynapseKind::GabaA => "GABA-A",
+        }
+    }
+}
+
+/// A synapse the user placed.
+#[derive(Debug, Clone)]
+pub struct LabSynapse {
+    pub section: usize,
+    pub x: f64,
+    pub kind: SynapseKind,
+    /// Peak conductance of each receptor (nS).
+    pub weight_ns: f64,
+    /// Engine synapses: AMPA or GABA-A, and NMDA.
+    pub fast: usize,
+    pub nmda: Option<usize>,
+    pub selected: bool,
+}
+
+/// A voltage probe with its trace.
+#[derive(Debug, Clone)]
+pub struct LabProbe {
+    pub section: usize,
+    pub x: f64,
+    pub node: u32,
+    /// Colour of the trace and of the marker (sRGB).
+    pub color: [u8; 3],
+    pub t: Ring,
+    pub v: Ring,
+}
+
+/// A current clamp.
+#[derive(Debug, Clone)]
+pub struct LabClamp {
+    pub section: usize,
+    pub x: f64,
+    /// Index in the engine's IClamp list.
+    pub engine: usize,
+}
+
+/// How to fire the selected synapses.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum FirePattern {
+    /// One spike each, now.
+    Single,
+    /// `n` spikes at `hz`.
+    Burst { n: u32, hz: f64 },
+    /// A Poisson train at `hz` for `ms`.
+    Poisson { hz: f64, ms: f64 },
+    /// One spike each, in order of distance along the tree: distal first (`inward`) or
+    /// proximal first, `interval_ms` apart (Branco et al. 2010).
+    Sequence { inward: bool, interval_ms: f64 },
+}
+
+/// What colours the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Quantity {
+    /// Membrane voltage (mV).
+    Voltage,
+    /// NMDA receptor current at each compartment (nA, inward positive).
+    NmdaCurrent,
+    /// [Ca2+]i (uM).
+    Calcium,
+    /// Unblocked fraction of NMDA receptors at the local voltage (0..1).
+    MgUnblock,
+}
+
+impl Quantity {
+    pub const ALL: [Quantity; 4] = [Quantity::Voltage, Quantity::NmdaCurrent, Quantity::Calcium, Quantity::MgUnblock];
+    pub fn label(self) -> &'static str {
+        match self {
+            Quantity::Voltage => "voltage (mV)",
+            Quantity::NmdaCurrent => "NMDA current (nA, inward)",
+            Quantity::Calcium => "[Ca2+]i (uM)",
+            Quantity::MgUnblock => "Mg2+ unblock (fraction)",
+        }
+    }
+    /// A sensible colour range.
+    pub fn default_range(self) -> (f64, f64) {
+        match self {
+            Quantity::Voltage => (-80.0, 40.0),
+            Quantity::NmdaCurrent => (0.0, 0.05),
+            Quantity::Calcium => (0.0, 1.0),
+            Quantity::MgUnblock => (0.0, 1.0),
+        }
+    }
+}
+
+/// Colours given to probes in turn (colour-blind-safe, Okabe-Ito).
+pub const PROBE_COLORS: [[u8; 3]; 7] = [
+    [0, 114, 178],
+    [230, 159, 0],
+    [0, 158, 115],
+    [204, 121, 167],
+    [86, 180, 233],
+    [213, 94, 0],
+    [240, 228, 66],
+];
+
+/// Samples kept per probe trace.
+const TRACE_CAPACITY: usize = 40_000;
+
+/// The lab.
+#[derive(Debug)]
+pub struct Lab {
+    pub sim: Simulation,
+    /// Where the cell came from (a file path or `builtin:NAME`).
+    pub source: String,
+    pub synapses: Vec<LabSynapse>,
+    pub probes: Vec<LabProbe>,
+    pub clamps: Vec<LabClamp>,
+    /// (drug, region label) pairs applied.
+    pub drugs: BTreeSet<(Drug, String)>,
+    saved: HashMap<(usize, &'static str), Vec<f64>>,
+    /// [Mg2+] (mM) and the block's steepness (1/mV), for every NMDA synapse.
+    pub mg_mm: f64,
+    pub nmda_gamma: f64,
+    /// Simulated milliseconds per wall-clock second the app aims for.
+    pub speed: f64,
+    pub paused: bool,
+    /// Probe samples every this many steps.
+    pub sample_every: u32,
+    rng: Rng,
+}
+
+/// Upper bounds the panel's sliders respect (and commands clamp to).
+pub const MAX_WEIGHT_NS: f64 = 100.0;
+pub const MAX_MG_MM: f64 = 10.0;
+pub const MAX_CLAMP_NA: f64 = 50.0;
+
+impl Lab {
+    /// A lab on `morph` with the default biophysics and a probe at the soma.
+    pub fn new(morph: Morphology, source: &str) -> Result<Lab, String> {
+        let ns = morph.sections.len();
+        let file = morph.file.clone();
+        let cell = Cell::new(morph, Passive::uniform(ns, 100.0, 1.0), &Nseg::default())
+            .map_err(|e| format!("{file}: {e}"))?;
+        let mut sim = Simulation::new(cell, biophysics::lab_config()).map_err(|e| e.to_string())?;
+        biophysics::insert_default(&mut sim).map_err(|e| e.to_string())?;
+        sim.init();
+        let mut lab = Lab {
+            sim,
+            source: source.to_string(),
+            synapses: Vec::new(),
+            probes: Vec::new(),
+            clamps: Vec::new(),
+            drugs: BTreeSet::new(),
+            saved: HashMap::new(),
+            mg_mm: 1.0,
+            nmda_gamma: 0.062,
+            speed: 50.0,
+            paused: false,
+            sample_every: 4,
+            rng: Rng::new(1),
+        };
+        let soma = lab.sim.cell.morphology.soma();
+        lab.add_probe(soma, 0.5)?;
+        Ok(lab)
+    }
+
+    /// A lab on one of the built-in cells.
+    pub fn builtin(name: &str) -> Result<Lab, String> {
+        let text = crate::sim::builtin_cells::builtin_swc(name).ok_or_else(|| format!("no built-in cell '{name}'"))?;
+        let morph = Morphology::from_swc_str(&text, name).map_err(|e| e.to_string())?;
+        Lab::new(morph, &format!("builtin:{name}"))
+    }
+
+    /// Simulated time (ms).
+    pub fn t(&self) -> f64 {
+        self.sim.t()
+    }
+
+    fn sections(&self) -> usize {
+        self.sim.cell.morphology.sections.len()
+    }
+
+    fn check_location(&self, section: usize, x: f64) -> Result<(), String> {
+        if section >= self.sections() {
+            return Err(format!("there is no section {section}"));
+        }
+        if !(0.0..=1.0).contains(&x) {
+            return Err(format!("x must be within 0..1, got {x}"));
+        }
+        Ok(())
+    }
+
+    fn nmda_params(&self) -> SynapseParams {
+        SynapseParams {
+            tau1: 2.0,
+            tau2: 70.0,
+            e: 0.0,
+            mg_block: Some(MgBlock { mg: self.mg_mm, gamma: self.nmda_gamma, kd: 3.57 }),
+        }
+    }
+
+    /// Places a synapse at `x` on `section`; returns its index.
+    pub fn add_synapse(&mut self, section: usize, x: f64, kind: SynapseKind, weight_ns: f64) -> Result<usize, String> {
+        self.check_location(section, x)?;
+        let weight_ns = if weight_ns.is_finite() { weight_ns.clamp(0.0, MAX_WEIGHT_NS) } else { 1.0 };
+        let node = self.sim.cell.compartment_at(section, x);
+        let fast_params = match kind {
+            SynapseKind::GabaA => SynapseParams::gaba_a(),
+            _ => SynapseParams::ampa(),
+        };
+        let fast = self.sim.add_synapse(node, fast_params).map_err(|e| e.to_string())?;
+        let nmda = match kind {
+            SynapseKind::AmpaNmda => {
+                let k = self.sim.add_synapse(node, self.nmda_params()).map_err(|e| e.to_string())?;
+                let region = self.region_label(section);
+                self.sim.synapses.enabled[k] = !self.drugs.contains(&(Drug::Apv, region));
+                Some(k)
+            }
+            _ => None,
+        };
+        self.synapses.push(LabSynapse { section, x, kind, weight_ns, fast, nmda, selected: false });
+        Ok(self.synapses.len() - 1)
+    }
+
+    /// Removes synapse `i` (its engine synapses are silenced).
+    pub fn remove_synapse(&mut self, i: usize) {
+        if i < self.synapses.len() {
+            let s = self.synapses.remove(i);
+            self.sim.synapses.enabled[s.fast] = false;
+            if let Some(k) = s.nmda {
+                self.sim.synapses.enabled[k] = false;
+            }
+        }
+    }
+
+    /// Removes every selected synapse.
+    pub fn remove_selected(&mut self) {
+        let mut i = self.synapses.len();
+        while i > 0 {
+            i -= 1;
+            if self.synapses[i].selected {
+                self.remove_synapse(i);
+            }
+        }
+    }
+
+    /// Moves synapse `i` to a new location, keeping its kind, weight and selection.
+    pub fn move_synapse(&mut self, i: usize, section: usize, x: f64) -> Result<(), String> {
+        self.check_location(section, x)?;
+        let Some(old) = self.synapses.get(i).cloned() else { return Err(format!("no synapse {i}")) };
+        self.remove_synapse(i);
+        let j = self.add_synapse(section, x, old.kind, old.weight_ns)?;
+        let s = self.synapses.remove(j);
+        self.synapses.insert(i, LabSynapse { selected: old.selected, ..s });
+        Ok(())
+    }
+
+    /// Sets [Mg2+] (mM) for every NMDA receptor, live.
+    pub fn set_mg(&mut self, mg_mm: f64) {
+        if !mg_mm.is_finite() {
+            return;
+        }
+        self.mg_mm = mg_mm.clamp(0.0, MAX_MG_MM);
+        let p = self.nmda_params();
+        for s in &self.synapses {
+            if let Some(k) = s.nmda {
+                let _ = self.sim.set_synapse_params(k, p);
+            }
+        }
+    }
+
+    /// Selects or deselects every synapse.
+    pub fn select_all(&mut self, on: bool) {
+        self.synapses.iter_mut().for_each(|s| s.selected = on);
+    }
+
+    /// Fires the selected synapses (or all, if none is selected) with `pattern`.
+    /// Returns how many spikes were queued.
+    pub fn fire(&mut self, pattern: FirePattern) -> usize {
+        let mut chosen: Vec<usize> = (0..self.synapses.len()).filter(|&i| self.synapses[i].selected).collect();
+        if chosen.is_empty() {
+            chosen = (0..self.synapses.len()).collect();
+        }
+        let t0 = self.sim.t() + self.sim.config.dt;
+        let mut queued = 0;
+        let mut spike = |lab: &mut Lab, i: usize, t: f64| {
+            let s = &lab.synapses[i];
+            let w = s.weight_ns * 1e-3;
+            lab.sim.fire(s.fast, t, w);
+            if let Some(k) = s.nmda {
+                lab.sim.fire(k, t, w);
+            }
+            queued += 1;
+        };
+        match pattern {
+            FirePattern::Single => chosen.iter().for_each(|&i| spike(self, i, t0)),
+            FirePattern::Burst { n, hz } => {
+                let hz = if hz.is_finite() { hz.clamp(0.1, 1000.0) } else { 50.0 };
+                for k in 0..n.min(1000) {
+                    chosen.iter().for_each(|&i| spike(self, i, t0 + k as f64 * 1000.0 / hz));
+                }
+            }
+            FirePattern::Poisson { hz, ms } => {
+                let hz = if hz.is_finite() { hz.clamp(0.0, 1000.0) } else { 0.0 };
+                let ms = if ms.is_finite() { ms.clamp(0.0, 60_000.0) } else { 0.0 };
+                if hz > 0.0 {
+                    for &i in &chosen {
+                        let mut t = t0 + self.rng.exponential(1000.0 / hz);
+                        while t < t0 + ms {
+                            spike(self, i, t);
+                            t += self.rng.exponential(1000.0 / hz);
+                        }
+                    }
+                }
+            }
+            FirePattern::Sequence { inward, interval_ms } => {
+                let iv = if interval_ms.is_finite() { interval_ms.clamp(0.0, 1000.0) } else { 1.0 };
+                let morph = &self.sim.cell.morphology;
+                let mut order: Vec<(f64, usize)> = chosen
+                    .iter()
+                    .map(|&i| (morph.path_distance(0.5, self.synapses[i].section, self.synapses[i].x), i))
+                    .collect();
+                order.sort_by(|a, b| a.0.total_cmp(&b.0));
+                if inward {
+                    order.reverse();
+                }
+                for (k, &(_, i)) in order.iter().enumerate() {
+                    spike(self, i, t0 + k as f64 * iv);
+                }
+            }
+        }
+        queued
+    }
+
+    /// Adds a voltage probe; returns its index.
+    pub fn add_probe(&mut self, section: usize, x: f64) -> Result<usize, String> {
+        self.check_location(section, x)?;
+        let node = self.sim.cell.compartment_at(section, x);
+        let color = PROBE_COLORS[self.probes.len() % PROBE_COLORS.len()];
+        let mut p = LabProbe { section, x, node, color, t: Ring::new(TRACE_CAPACITY), v: Ring::new(TRACE_CAPACITY) };
+        p.t.push(self.sim.t());
+        p.v.push(self.sim.v[node as usize]);
+        self.probes.push(p);
+        Ok(self.probes.len() - 1)
+    }
+
+    /// Removes probe `i` (the soma probe, index 0, stays).
+    pub fn remove_probe(&mut self, i: usize) {
+        if i > 0 && i < self.probes.len() {
+            self.probes.remove(i);
+        }
+    }
+
+    /// Adds a current clamp: `amp_na` from `delay_ms` after now, for `dur_ms`.
+    pub fn add_clamp(&mut self, section: usize, x: f64, amp_na: f64, delay_ms: f64, dur_ms: f64) -> Result<usize, String> {
+        self.check_location(section, x)?;
+        let node = self.sim.cell.node_at(section, x.clamp(1e-6, 1.0 - 1e-6));
+        let clamp = IClamp {
+            node,
+            delay: self.sim.t() + delay_ms.clamp(0.0, 1e6),
+            dur: dur_ms.clamp(0.0, 1e6),
+            amp: amp_na.clamp(-MAX_CLAMP_NA, MAX_CLAMP_NA),
+        };
+        let engine = self.sim.add_iclamp(clamp).map_err(|e| e.to_string())?;
+        self.clamps.push(LabClamp { section, x, engine });
+        Ok(self.clamps.len() - 1)
+    }
+
+    /// Changes clamp `i` to `amp_na` from now + `delay_ms` for `dur_ms`.
+    pub fn set_clamp(&mut self, i: usize, amp_na: f64, delay_ms: f64, dur_ms: f64) {
+        if let Some(c) = self.clamps.get(i) {
+            let t = self.sim.t();
+            let ic = &mut self.sim.stimuli.iclamps[c.engine];
+            if amp_na.is_finite() && delay_ms.is_finite() && dur_ms.is_finite() {
+                ic.amp = amp_na.clamp(-MAX_CLAMP_NA, MAX_CLAMP_NA);
+                ic.delay = t + delay_ms.clamp(0.0, 1e6);
+                ic.dur = dur_ms.clamp(0.0, 1e6);
+            }
+        }
+    }
+
+    /// Removes clamp `i` (its electrode is silenced).
+    pub fn remove_clamp(&mut self, i: usize) {
+        if i < self.clamps.len() {
+            let c = self.clamps.remove(i);
+            self.sim.stimuli.iclamps[c.engine].amp = 0.0;
+        }
+    }
+
+    /// The region label of a section, as the mechanisms are labelled.
+    pub fn region_label(&self, section: usize) -> String {
+        let r = self.sim.cell.morphology.sections[section].region;
+        biophysics::REGIONS.iter().find(|(_, p)| p(r)).map(|(l, _)| l.to_string()).unwrap_or_default()
+    }
+
+    /// Applies or washes out `drug` in `region` (a label of [`biophysics::REGIONS`]).
+    pub fn set_drug(&mut self, drug: Drug, region: &str, on: bool) {
+        let key = (drug, region.to_string());
+        if on == self.drugs.contains(&key) {
+            return;
+        }
+        if on {
+            self.drugs.insert(key);
+        } else {
+            self.drugs.remove(&key);
+        }
+        for target in drug.targets() {
+            match *target {
+                Target::Mechanism(name) => {
+                    for m in self.sim.mechs.iter_mut().filter(|m| m.label == region && m.mech.name() == name) {
+                        m.enabled = !on;
+                    }
+                }
+                Target::Param(name, param) => {
+                    for slot in 0..self.sim.mechs.len() {
+                        let m = &mut self.sim.mechs[slot];
+                        if m.label != region || m.mech.name() != name {
+                            continue;
+                        }
+                        let n = m.mech.nodes().len();
+                        if on {
+                            let vals: Vec<f64> = (0..n).map(|k| m.mech.param(param, k).unwrap_or(0.0)).collect();
+                            self.saved.insert((slot, param), vals);
+                            let _ = m.mech.set_param(param, 0.0);
+                        } else if let Some(vals) = self.saved.remove(&(slot, param)) {
+                            for (k, v) in vals.into_iter().enumerate() {
+                                let _ = m.mech.set_param_at(param, k, v);
+                            }
+                        }
+                    }
+                }
+                Target::NmdaReceptors => {
+                    for i in 0..self.synapses.len() {
+                        if let Some(k) = self.synapses[i].nmda {
+                            if self.region_label(self.synapses[i].section) == region {
+                                self.sim.synapses.enabled[k] = !on;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `drug` is applied in `region`.
+    pub fn drug_on(&self, drug: Drug, region: &str) -> bool {
+        self.drugs.contains(&(drug, region.to_string()))
+    }
+
+    /// Takes `steps` fixed steps, sampling the probes. Stops early (and returns false) if
+    /// the voltages become non-finite, after pausing.
+    pub fn advance(&mut self, steps: u64) -> bool {
+        for _ in 0..steps {
+            self.sim.step();
+            if self.sim.steps() % self.sample_every as u64 == 0 {
+                let t = self.sim.t();
+                for p in &mut self.probes {
+                    p.t.push(t);
+                    p.v.push(self.sim.v[p.node as usize]);
+                }
+            }
+        }
+        if !self.sim.is_finite() {
+            self.paused = true;
+            return false;
+        }
+        true
+    }
+
+    /// Back to t = 0 and rest: every state initialised, queued spikes dropped, traces
+    /// cleared. Synapses, probes, clamps and drugs stay.
+    pub fn reset(&mut self) {
+        self.sim.events = crate::sim::events::EventQueue::default();
+        self.sim.init();
+        for p in &mut self.probes {
+            p.t.clear();
+            p.v.clear();
+            p.t.push(0.0);
+            p.v.push(self.sim.v[p.node as usize]);
+        }
+    }
+
+    /// The value of `q` at every node, for colouring.
+    pub fn node_values(&self, q: Quantity, out: &mut Vec<f32>) {
+        let n = self.sim.v.len();
+        out.clear();
+        match q {
+            Quantity::Voltage => out.extend(self.sim.v.iter().map(|&v| v as f32)),
+            Quantity::Calcium => out.extend(self.sim.ions.cai.iter().map(|&c| (c * 1000.0) as f32)),
+            Quantity::MgUnblock => {
+                let b = MgBlock { mg: self.mg_mm, gamma: self.nmda_gamma, kd: 3.57 };
+                out.extend(self.sim.v.iter().map(|&v| b.unblocked(v) as f32));
+            }
+            Quantity::NmdaCurrent => {
+                out.resize(n, 0.0);
+                for s in &self.synapses {
+                    if let Some(k) = s.nmda {
+                        let node = self.sim.synapses.node[k] as usize;
+                        out[node] -= self.sim.synapses.current_na(k) as f32;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The probe traces as CSV: `t` and one column per probe (`section(x)` in mV), on the
+    /// soma probe's sample times.
+    pub fn traces_csv(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::from("t");
+        let names: Vec<String> = self
+            .probes
+            .iter()
+            .map(|p| format!("{}({:.3})", self.sim.cell.morphology.sections[p.section].name, p.x))
+            .collect();
+        for n in &names {
+            let _ = write!(out, ",{n}");
+        }
+        out.push('\n');
+        let Some(first) = self.probes.first() else { return out };
+        for k in 0..first.t.len() {
+            let t = first.t.get(k).unwrap_or(f64::NAN);
+            let _ = write!(out, "{t:.4}");
+            for p in &self.probes {
+                // Probes added later have fewer samples: align from the end.
+                let off = first.t.len() as isize - p.t.len() as isize;
+                let j = k as isize - off;
+                match (j >= 0).then(|| p.v.get(j as usize)).flatten() {
+                    Some(v) => {
+                        let _ = write!(out, ",{v:.6}");
+                    }
+                    None => out.push(','),
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+}

@@ -1,0 +1,11 @@
+//! The lab: what the lecturer manipulates (synapses placed on the tree, probes, current
+//! clamps, drugs, [Mg2+], speed), kept apart from any window so that it can be tested
+//! without Bevy. The Bevy app (`crate::app`) draws a [`Lab`] and sends it commands.
+
+pub mod biophysics;
+pub mod geometry;
+pub mod lab;
+pub mod pharmacology;
+pub mod setup;
+
+pub use lab::{FirePattern, Lab, LabClamp, LabProbe, LabSynapse, Quantity, SynapseKind};

@@ -1,0 +1,165 @@
+//! Saving and reopening a whole setup (cell, synapses, probes, clamps, drugs, [Mg2+],
+//! view) as readable JSON with a version field.
+
+use super::lab::{Lab, Quantity, SynapseKind};
+use super::pharmacology::Drug;
+use crate::sim::morphology::Morphology;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The version this program writes and reads.
+pub const SETUP_VERSION: u32 = 1;
+
+/// A place on the tree by section name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Place {
+    pub section: String,
+    pub x: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SynapseSetup {
+    pub section: String,
+    pub x: f64,
+    pub kind: SynapseKind,
+    pub weight_ns: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClampSetup {
+    pub section: String,
+    pub x: f64,
+    pub amp_na: f64,
+    pub delay_ms: f64,
+    pub dur_ms: f64,
+}
+
+/// The camera: orbit target (um), angles (radians) and distance (um).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CameraSetup {
+    pub target: [f32; 3],
+    pub yaw: f32,
+    pub pitch: f32,
+    pub distance: f32,
+}
+
+/// How the tree is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ColourSetup {
+    pub quantity: Quantity,
+    pub min: f64,
+    pub max: f64,
+    /// Index of the colour map.
+    pub map: u32,
+}
+
+/// Everything needed to reopen a lab as it was.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Setup {
+    pub version: u32,
+    /// `builtin:NAME` or the path of an SWC file.
+    pub cell: String,
+    #[serde(default)]
+    pub synapses: Vec<SynapseSetup>,
+    #[serde(default)]
+    pub probes: Vec<Place>,
+    #[serde(default)]
+    pub clamps: Vec<ClampSetup>,
+    #[serde(default)]
+    pub drugs: Vec<(Drug, String)>,
+    pub mg_mm: f64,
+    pub nmda_gamma: f64,
+    pub speed: f64,
+    #[serde(default)]
+    pub camera: Option<CameraSetup>,
+    #[serde(default)]
+    pub colour: Option<ColourSetup>,
+}
+
+impl Lab {
+    /// The setup of this lab (the view parts are the caller's).
+    pub fn to_setup(&self, camera: Option<CameraSetup>, colour: Option<ColourSetup>) -> Setup {
+        let name = |s: usize| self.sim.cell.morphology.sections[s].name.clone();
+        Setup {
+            version: SETUP_VERSION,
+            cell: self.source.clone(),
+            synapses: self
+                .synapses
+                .iter()
+                .map(|s| SynapseSetup { section: name(s.section), x: s.x, kind: s.kind, weight_ns: s.weight_ns })
+                .collect(),
+            probes: self.probes.iter().skip(1).map(|p| Place { section: name(p.section), x: p.x }).collect(),
+            clamps: self
+                .clamps
+                .iter()
+                .map(|c| {
+                    let ic = &self.sim.stimuli.iclamps[c.engine];
+                    ClampSetup {
+                        section: name(c.section),
+                        x: c.x,
+                        amp_na: ic.amp,
+                        delay_ms: (ic.delay - self.sim.t()).max(0.0),
+                        dur_ms: ic.dur,
+                    }
+                })
+                .collect(),
+            drugs: self.drugs.iter().cloned().collect(),
+            mg_mm: self.mg_mm,
+            nmda_gamma: self.nmda_gamma,
+            speed: self.speed,
+            camera,
+            colour,
+        }
+    }
+
+    /// Rebuilds a lab from a setup; relative cell paths are resolved against `base`.
+    pub fn from_setup(setup: &Setup, base: &Path) -> Result<Lab, String> {
+        if setup.version != SETUP_VERSION {
+            return Err(format!("setup version {} is not supported (this program reads {SETUP_VERSION})", setup.version));
+        }
+        let mut lab = match setup.cell.strip_prefix("builtin:") {
+            Some(name) => Lab::builtin(name)?,
+            None => {
+                let p = base.join(&setup.cell);
+                let morph = Morphology::from_swc_file(&p).map_err(|e| e.to_string())?;
+                Lab::new(morph, &p.display().to_string())?
+            }
+        };
+        let find = |lab: &Lab, name: &str| {
+            lab.sim.cell.morphology.section_by_name(name).ok_or_else(|| format!("the cell has no section '{name}'"))
+        };
+        for s in &setup.synapses {
+            let sec = find(&lab, &s.section)?;
+            lab.add_synapse(sec, s.x, s.kind, s.weight_ns)?;
+        }
+        for p in &setup.probes {
+            let sec = find(&lab, &p.section)?;
+            lab.add_probe(sec, p.x)?;
+        }
+        for c in &setup.clamps {
+            let sec = find(&lab, &c.section)?;
+            lab.add_clamp(sec, c.x, c.amp_na, c.delay_ms, c.dur_ms)?;
+        }
+        for (d, r) in &setup.drugs {
+            lab.set_drug(*d, r, true);
+        }
+        lab.nmda_gamma = if setup.nmda_gamma.is_finite() { setup.nmda_gamma.clamp(0.0, 0.2) } else { 0.062 };
+        lab.set_mg(setup.mg_mm);
+        if setup.speed.is_finite() && setup.speed > 0.0 {
+            lab.speed = setup.speed.min(1e6);
+        }
+        Ok(lab)
+    }
+}
+
+/// Reads a setup file.
+pub fn read_setup(path: &Path) -> Result<Setup, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: not a Dendra setup: {e}", path.display()))
+}
+
+/// Writes a setup file (pretty JSON).
+pub fn write_setup(path: &Path, setup: &Setup) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(setup).map_err(|e| e.to_string())?;
+    std::fs::write(path, text).map_err(|e| format!("{}: cannot write: {e}", path.display()))
+}

@@ -1,0 +1,160 @@
+//! The lab's logic, without a window: placing synapses maps to the right compartment,
+//! firing depolarises it, drugs change the engine, [Mg2+] changes NMDA responses,
+//! sequences fire in order, setups round-trip, and nonsense input never panics.
+
+use dendra::lab::pharmacology::Drug;
+use dendra::lab::setup::{read_setup, write_setup};
+use dendra::lab::{FirePattern, Lab, SynapseKind};
+
+fn ball_and_stick() -> Lab {
+    Lab::builtin("ball_and_stick").unwrap()
+}
+
+fn dend(lab: &Lab) -> usize {
+    lab.sim.cell.morphology.sections.iter().position(|s| s.region.is_dendrite()).unwrap()
+}
+
+fn peak_at(lab: &mut Lab, node: u32, ms: f64) -> f64 {
+    let steps = (ms / lab.sim.config.dt) as u64;
+    let mut peak = f64::MIN;
+    for _ in 0..steps {
+        lab.advance(1);
+        peak = peak.max(lab.sim.v[node as usize]);
+    }
+    peak
+}
+
+#[test]
+fn a_synapse_goes_to_the_compartment_under_the_click_and_firing_depolarises_it() {
+    let mut lab = ball_and_stick();
+    let d = dend(&lab);
+    let i = lab.add_synapse(d, 0.8, SynapseKind::Ampa, 5.0).unwrap();
+    let node = lab.sim.cell.compartment_at(d, 0.8);
+    assert_eq!(lab.sim.synapses.node[lab.synapses[i].fast], node);
+    // The compartment's x range holds 0.8.
+    let nseg = lab.sim.cell.sec_nodes[d].nseg as f64;
+    let k = (node - lab.sim.cell.sec_nodes[d].first) as f64;
+    assert!(k / nseg <= 0.8 && 0.8 < (k + 1.0) / nseg);
+    let rest = lab.sim.v[node as usize];
+    lab.fire(FirePattern::Single);
+    let peak = peak_at(&mut lab, node, 20.0);
+    assert!(peak > rest + 2.0, "rest {rest}, peak {peak}");
+}
+
+#[test]
+fn ttx_at_the_soma_abolishes_the_spike_and_washing_out_restores_it() {
+    let mut lab = ball_and_stick();
+    let soma = lab.sim.cell.morphology.soma();
+    let node = lab.sim.cell.compartment_at(soma, 0.5);
+    lab.add_clamp(soma, 0.5, 1.0, 1.0, 2.0).unwrap();
+    assert!(peak_at(&mut lab, node, 15.0) > 0.0, "control spikes");
+    lab.set_drug(Drug::Ttx, "soma", true);
+    lab.set_drug(Drug::Ttx, "axon", true);
+    lab.set_clamp(0, 1.0, 1.0, 2.0);
+    assert!(peak_at(&mut lab, node, 15.0) < -20.0, "no spike under TTX");
+    lab.set_drug(Drug::Ttx, "soma", false);
+    lab.set_drug(Drug::Ttx, "axon", false);
+    lab.set_clamp(0, 1.0, 1.0, 2.0);
+    assert!(peak_at(&mut lab, node, 15.0) > 0.0, "spikes again after washout");
+    assert!(lab.sim.is_finite());
+}
+
+#[test]
+fn magnesium_and_apv_shape_the_nmda_response() {
+    let run = |mg: f64, apv: bool| {
+        let mut lab = ball_and_stick();
+        let d = dend(&lab);
+        for k in 0..10 {
+            lab.add_synapse(d, 0.7 + 0.02 * k as f64, SynapseKind::AmpaNmda, 1.5).unwrap();
+        }
+        lab.set_mg(mg);
+        if apv {
+            lab.set_drug(Drug::Apv, "basal", true);
+        }
+        let node = lab.sim.cell.compartment_at(d, 0.8);
+        lab.fire(FirePattern::Single);
+        // Area under the dendritic depolarisation over 100 ms.
+        let rest = lab.sim.v[node as usize];
+        let mut area = 0.0;
+        for _ in 0..4000 {
+            lab.advance(1);
+            area += (lab.sim.v[node as usize] - rest) * 0.025;
+        }
+        area
+    };
+    let (mg0, mg1, mg2, apv) = (run(0.0, false), run(1.0, false), run(2.0, false), run(1.0, true));
+    assert!(mg0 > mg1 && mg1 > mg2 && mg2 > apv, "{mg0} {mg1} {mg2} {apv}");
+}
+
+#[test]
+fn sequences_fire_distal_first_inward_and_proximal_first_outward() {
+    let mut lab = ball_and_stick();
+    let d = dend(&lab);
+    for x in [0.2, 0.5, 0.9] {
+        lab.add_synapse(d, x, SynapseKind::Ampa, 1.0).unwrap();
+    }
+    // Inward: the synapse at 0.9 first; its current starts before the one at 0.2.
+    lab.fire(FirePattern::Sequence { inward: true, interval_ms: 5.0 });
+    lab.advance(40); // 1 ms: only the first spike has arrived
+    let g: Vec<f64> = lab.synapses.iter().map(|s| lab.sim.synapses.conductance_us(s.fast)).collect();
+    assert!(g[2] > 0.0 && g[0] == 0.0 && g[1] == 0.0, "{g:?}");
+    lab.reset();
+    lab.fire(FirePattern::Sequence { inward: false, interval_ms: 5.0 });
+    lab.advance(40);
+    let g: Vec<f64> = lab.synapses.iter().map(|s| lab.sim.synapses.conductance_us(s.fast)).collect();
+    assert!(g[0] > 0.0 && g[1] == 0.0 && g[2] == 0.0, "{g:?}");
+}
+
+#[test]
+fn setups_round_trip() {
+    let mut lab = ball_and_stick();
+    let d = dend(&lab);
+    lab.add_synapse(d, 0.3, SynapseKind::GabaA, 2.0).unwrap();
+    lab.add_synapse(d, 0.6, SynapseKind::AmpaNmda, 1.0).unwrap();
+    lab.add_probe(d, 0.9).unwrap();
+    lab.add_clamp(d, 0.5, 0.2, 10.0, 50.0).unwrap();
+    lab.set_drug(Drug::Tea, "soma", true);
+    lab.set_mg(0.5);
+    let setup = lab.to_setup(None, None);
+    let dir = std::env::temp_dir().join(format!("dendra-setup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s.json");
+    write_setup(&path, &setup).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"version\": 1"));
+    let back = Lab::from_setup(&read_setup(&path).unwrap(), &dir).unwrap();
+    assert_eq!(back.to_setup(None, None), setup);
+    assert!(back.drug_on(Drug::Tea, "soma"));
+    // A damaged setup is a message, not a panic.
+    std::fs::write(&path, "{\"version\": 99}").unwrap();
+    assert!(read_setup(&path).is_err());
+    std::fs::write(&path, text.replace("ball_and_stick", "no_such_cell")).unwrap();
+    assert!(Lab::from_setup(&read_setup(&path).unwrap(), &dir).is_err());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn nonsense_input_is_refused_or_clamped_never_a_panic() {
+    let mut lab = ball_and_stick();
+    let d = dend(&lab);
+    assert!(lab.add_synapse(999, 0.5, SynapseKind::Ampa, 1.0).is_err());
+    assert!(lab.add_synapse(d, 1.5, SynapseKind::Ampa, 1.0).is_err());
+    assert!(lab.add_synapse(d, f64::NAN, SynapseKind::Ampa, 1.0).is_err());
+    let i = lab.add_synapse(d, 0.5, SynapseKind::AmpaNmda, f64::INFINITY).unwrap();
+    assert!(lab.synapses[i].weight_ns.is_finite());
+    lab.set_mg(f64::NAN);
+    lab.set_mg(-3.0);
+    assert_eq!(lab.mg_mm, 0.0);
+    lab.fire(FirePattern::Burst { n: u32::MAX, hz: f64::NAN });
+    lab.fire(FirePattern::Poisson { hz: f64::INFINITY, ms: 1e12 });
+    lab.fire(FirePattern::Sequence { inward: true, interval_ms: -5.0 });
+    assert!(lab.add_clamp(d, 0.5, f64::MAX, -1.0, f64::INFINITY).is_ok());
+    lab.move_synapse(42, d, 0.5).unwrap_err();
+    lab.remove_synapse(42);
+    lab.remove_probe(0);
+    assert_eq!(lab.probes.len(), 1, "the soma probe stays");
+    lab.advance(400);
+    assert!(lab.sim.is_finite());
+    let csv = lab.traces_csv();
+    assert!(csv.lines().count() > 10);
+}
