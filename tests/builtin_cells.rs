@@ -131,14 +131,14 @@ fn builtin_l5_pyramidal_shape_and_passive_figures() {
 
     // Tuft tips: apical leaves beyond the nexus.
     let mut tips = 0;
-    for i in 0..n {
-        if m.sections[i].region == Region::Apical && children[i].is_empty() {
+    for (i, s) in m.sections.iter().enumerate() {
+        if s.region == Region::Apical && children[i].is_empty() {
             let d = m.path_distance(0.5, i, 1.0);
             if d > trunk_len {
-                assert!((1200.0..=1600.0).contains(&d), "tuft tip {} at {d} um", m.sections[i].name);
+                assert!((1200.0..=1600.0).contains(&d), "tuft tip {} at {d} um", s.name);
                 tips += 1;
             } else {
-                assert!(d < 0.9 * trunk_len, "oblique tip {} at {d} um", m.sections[i].name);
+                assert!(d < 0.9 * trunk_len, "oblique tip {} at {d} um", s.name);
             }
         }
     }

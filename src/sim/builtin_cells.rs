@@ -362,8 +362,8 @@ fn l5_pyramidal() -> String {
     {
         let mut rng = seed(2);
         let style = Style { step: 8.0, wander: 0.12, pull: 0.12, spread: 0.5, rise: -0.25 };
-        let two: &[(f64, f64)] = &[(20.0, 40.0), (40.0, 70.0), (90.0, 150.0)];
-        let three: &[(f64, f64)] = &[(15.0, 30.0), (30.0, 50.0), (40.0, 70.0), (70.0, 120.0)];
+        let two: &[(f64, f64)] = &[(20.0, 40.0), (40.0, 70.0), (80.0, 130.0)];
+        let three: &[(f64, f64)] = &[(15.0, 30.0), (30.0, 50.0), (40.0, 70.0), (60.0, 100.0)];
         let n = 7;
         for i in 0..n {
             let lengths = if i % 3 == 1 { three } else { two };
@@ -387,7 +387,7 @@ fn l5_pyramidal() -> String {
     let trunk = {
         let mut rng = seed(3);
         let from = swc.on_soma(APICAL, UP, 4.5);
-        let style = Style { step: 10.0, wander: 0.03, pull: 0.2, spread: 0.0, rise: 0.0 };
+        let style = Style { step: 10.0, wander: 0.04, pull: 0.15, spread: 0.0, rise: 0.0 };
         let mut pts = vec![from];
         pts.extend(cable(&mut swc, &mut rng, APICAL, &style, [0.0; 3], from, L5_TRUNK_UM, (4.5, 2.0)));
         pts
@@ -399,8 +399,8 @@ fn l5_pyramidal() -> String {
         let mut rng = seed(4);
         let nexus = *trunk.last().expect("the trunk has points");
         let style = Style { step: 8.0, wander: 0.1, pull: 0.12, spread: 0.35, rise: 0.25 };
-        let two: &[(f64, f64)] = &[(110.0, 150.0), (100.0, 140.0), (120.0, 170.0)];
-        let three: &[(f64, f64)] = &[(80.0, 110.0), (70.0, 100.0), (70.0, 100.0), (90.0, 130.0)];
+        let two: &[(f64, f64)] = &[(90.0, 130.0), (90.0, 120.0), (110.0, 150.0)];
+        let three: &[(f64, f64)] = &[(70.0, 100.0), (60.0, 90.0), (60.0, 90.0), (80.0, 110.0)];
         for i in 0..4 {
             let lengths = if i == 1 { three } else { two };
             let azimuth = (45.0 + 90.0 * i as f64 + rng.range(-20.0, 20.0)) * DEG;
