@@ -260,7 +260,9 @@ impl Simulation {
             return Err(SimError(format!("burst frequency must be a finite number > 0 Hz, got {freq_hz}")));
         }
         if !start_ms.is_finite() || !weight.is_finite() {
-            return Err(SimError(format!("burst start ({start_ms} ms) and weight ({weight}) must be finite")));
+            return Err(SimError(format!(
+                "burst start ({start_ms} ms) and weight ({weight}) must be finite"
+            )));
         }
         let times: Vec<f64> = (0..n).map(|k| start_ms + k as f64 * 1000.0 / freq_hz).collect();
         self.add_spike_times(synapse, &times, weight)

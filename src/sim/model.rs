@@ -304,7 +304,11 @@ impl CellModel {
             return err(format!("{}: no \"morphology\" file given", desc_path.display()));
         };
         let p = Path::new(m);
-        Ok(if p.is_absolute() { p.to_path_buf() } else { desc_path.parent().unwrap_or(Path::new("")).join(p) })
+        Ok(if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            desc_path.parent().unwrap_or(Path::new("")).join(p)
+        })
     }
 
     /// Builds the cell on an already loaded morphology (`self.morphology` is ignored);
@@ -555,12 +559,11 @@ fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<BuiltCell, M
                     b.sim.set_param(slot, name, *v).map_err(|e| ModelError(format!("{at}: {e}")))?;
                     continue;
                 }
-                let d = distances.get_or_insert_with(|| {
-                    Distances::new(&b.sim.cell, origin_x, desc.distance.hoc_for_x)
-                });
+                let d = distances
+                    .get_or_insert_with(|| Distances::new(&b.sim.cell, origin_x, desc.distance.hoc_for_x));
                 let norm = if dist.needs_longest_path() {
                     let l = *longest.entry(r).or_insert_with(|| d.longest_path(&b.sim.cell, r));
-                    if !(l > 0.0) {
+                    if l.is_nan() || l <= 0.0 {
                         return err(format!("{at}: {name}: the longest path of the region is 0 um"));
                     }
                     l
@@ -575,7 +578,9 @@ fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<BuiltCell, M
                         let s = cell.node_section[node as usize] as usize;
                         format!(
                             "{}({:.4}), {:.1} um from the origin",
-                            cell.morphology.sections[s].name, cell.node_x[node as usize], d.node_um[node as usize]
+                            cell.morphology.sections[s].name,
+                            cell.node_x[node as usize],
+                            d.node_um[node as usize]
                         )
                     };
                     if !v.is_finite() {

@@ -185,7 +185,7 @@ impl Distribution {
             return Err(format!("{what}: every number must be finite, got {x}"));
         }
         match *self {
-            Distribution::Sigmoid { d, .. } if d == 0.0 => Err("sigmoid: d must not be 0".into()),
+            Distribution::Sigmoid { d: 0.0, .. } => Err("sigmoid: d must not be 0".into()),
             Distribution::Step { c, d, .. } if c >= d => {
                 Err(format!("step: the zone (c, d) = ({c}, {d}) um is empty: c must be < d"))
             }
@@ -436,8 +436,8 @@ mod tests {
         assert_eq!(p("2").unwrap(), Distribution::Uniform(2.0));
         assert_eq!(p(r#"{"uniform": 0.0213}"#).unwrap(), Distribution::Uniform(0.0213));
         let hay = p(r#"{"hay": [2, -0.8696, 3.6161, 0.0, 2.087, 0.0002]}"#).unwrap();
-        let named = p(r#"{"exponential": {"a": -0.8696, "b": 3.6161, "c": 0, "d": 2.087, "base": 0.0002}}"#)
-            .unwrap();
+        let named =
+            p(r#"{"exponential": {"a": -0.8696, "b": 3.6161, "c": 0, "d": 2.087, "base": 0.0002}}"#).unwrap();
         assert_eq!(hay, named);
         let t4 = p(r#"{"exponential_then_constant": {"a": 0, "b": 1, "c": 0, "d": 1, "base": 1}}"#).unwrap();
         assert_eq!(t4, Distribution::ExpThenConst { a: 0.0, b: 1.0, c: 0.0, d: 1.0, base: 1.0, x_max: 0.65 });
@@ -451,6 +451,8 @@ mod tests {
         assert!(e.contains("unknown variant `expo`"), "{e}");
         let e = p(r#"{"linear": {"a": 1, "b": 2}}"#).unwrap_err().to_string();
         assert!(e.contains("missing field `base`"), "{e}");
+        let e = p(r#"{"linear": {"a": 1, "b": 2, "base": 1, "c": 3}}"#).unwrap_err().to_string();
+        assert!(e.contains("unknown field `c`"), "{e}");
         let e = p(r#"{"hay": [7, 1, 2, 3, 4, 5]}"#).unwrap_err().to_string();
         assert!(e.contains("type must be 0, 1, 2, 3 or 4"), "{e}");
         let e = p(r#"{"hay": [2, 1, 2]}"#).unwrap_err().to_string();
@@ -478,10 +480,7 @@ mod tests {
         assert!(!RegionSel::Dendrites.matches(Region::Axon));
         let present = [Region::Soma, Region::Axon, Region::Basal, Region::Apical];
         assert_eq!(select(&[RegionSel::Dendrites], &present), vec![Region::Basal, Region::Apical]);
-        assert_eq!(
-            select(&[RegionSel::Only(Region::Apical), RegionSel::All], &present),
-            present.to_vec()
-        );
+        assert_eq!(select(&[RegionSel::Only(Region::Apical), RegionSel::All], &present), present.to_vec());
         let s: Vec<RegionSel> = serde_json::from_str(r#"["soma", "dendrites"]"#).unwrap();
         assert_eq!(serde_json::to_string(&s).unwrap(), r#"["soma","dendrites"]"#);
         assert!(serde_json::from_str::<RegionSel>(r#""apicl""#).is_err());

@@ -1,0 +1,89 @@
+//! The app's logic under Bevy's MinimalPlugins, without a window: the fixed-step system
+//! advances simulated time at the set speed; a click's location maps to the right
+//! compartment; firing depolarises it; switching a channel changes the engine.
+#![cfg(feature = "app")]
+
+use bevy::prelude::*;
+use bevy::time::TimeUpdateStrategy;
+use dendra::app::{LabRes, Tool, UiState, apply_tool_at, headless_plugin};
+use dendra::lab::Lab;
+use dendra::lab::geometry::nearest_location;
+use dendra::lab::pharmacology::Drug;
+use std::time::Duration;
+
+fn app_with(lab: Lab) -> App {
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(100)));
+    app.insert_resource(LabRes(lab));
+    app.add_plugins(headless_plugin);
+    app
+}
+
+#[test]
+fn the_fixed_step_system_advances_time_at_the_set_speed() {
+    let mut lab = Lab::builtin("ball_and_stick").unwrap();
+    lab.speed = 40.0; // simulated ms per wall second
+    let mut app = app_with(lab);
+    app.update(); // the first frame has no elapsed time
+    let t0 = app.world().resource::<LabRes>().0.t();
+    for _ in 0..10 {
+        app.update(); // each frame: 100 ms of wall time
+    }
+    let t1 = app.world().resource::<LabRes>().0.t();
+    assert!(((t1 - t0) - 40.0).abs() < 0.1, "advanced {} ms, expected 40", t1 - t0);
+    // Pausing stops the clock.
+    app.world_mut().resource_mut::<LabRes>().0.paused = true;
+    app.update();
+    assert_eq!(app.world().resource::<LabRes>().0.t(), t1);
+}
+
+#[test]
+fn a_click_places_a_synapse_on_the_compartment_under_it_and_firing_depolarises_it() {
+    let lab = Lab::builtin("y_branch").unwrap();
+    let mut app = app_with(lab);
+    app.update();
+    let (sec, x, node) = {
+        let lab = &app.world().resource::<LabRes>().0;
+        let sec = lab.sim.cell.morphology.sections.len() - 1; // a daughter branch
+        // The point a picking hit reports: on the branch's surface at x = 0.75.
+        let (p, d) = lab.sim.cell.morphology.sections[sec].at(0.75);
+        let hit = p + nalgebra::Vector3::new(0.0, 0.0, d / 2.0);
+        let loc = nearest_location(&lab.sim.cell, hit).unwrap();
+        assert_eq!(loc.section, sec);
+        assert!((loc.x - 0.75).abs() < 1e-6);
+        (loc.section, loc.x, lab.sim.cell.compartment_at(sec, 0.75))
+    };
+    app.world_mut().resource_scope(|world, mut lab: Mut<LabRes>| {
+        let mut ui = world.resource_mut::<UiState>();
+        ui.tool = Tool::Synapse;
+        ui.syn_weight_ns = 3.0;
+        apply_tool_at(&mut lab.0, &mut ui, sec, x, false);
+    });
+    let rest = {
+        let lab = &app.world().resource::<LabRes>().0;
+        assert_eq!(lab.synapses.len(), 1);
+        assert_eq!(lab.sim.synapses.node[lab.synapses[0].fast], node);
+        lab.sim.v[node as usize]
+    };
+    app.world_mut().resource_mut::<LabRes>().0.fire(dendra::lab::FirePattern::Single);
+    let mut peak = f64::MIN;
+    for _ in 0..20 {
+        app.update();
+        peak = peak.max(app.world().resource::<LabRes>().0.sim.v[node as usize]);
+    }
+    assert!(peak > rest + 3.0, "rest {rest} peak {peak}");
+}
+
+#[test]
+fn switching_a_channel_changes_the_engine() {
+    let mut app = app_with(Lab::builtin("ball_and_stick").unwrap());
+    app.update();
+    let mut lab = app.world_mut().resource_mut::<LabRes>();
+    let slot = lab.0.sim.mechs.iter().position(|m| m.label == "soma" && m.mech.name() == "hh").unwrap();
+    assert!(lab.0.sim.mechs[slot].mech.param("gnabar", 0).unwrap() > 0.0);
+    lab.0.set_drug(Drug::Ttx, "soma", true);
+    assert_eq!(lab.0.sim.mechs[slot].mech.param("gnabar", 0), Some(0.0));
+    lab.0.set_drug(Drug::Ttx, "soma", false);
+    assert_eq!(lab.0.sim.mechs[slot].mech.param("gnabar", 0), Some(0.12));
+}
