@@ -7,5 +7,5 @@
 #[cfg(feature = "app")]
 pub mod app;
 pub mod cli;
-pub mod sim;
 pub mod lab;
+pub mod sim;

@@ -21,6 +21,8 @@ fn open_lab(args: Args) -> ExitCode {
 
 #[cfg(not(feature = "app"))]
 fn open_lab(_args: Args) -> ExitCode {
-    eprintln!("dendra: this build has no window (built without the `app` feature); use a command, see --help");
+    eprintln!(
+        "dendra: this build has no window (built without the `app` feature); use a command, see --help"
+    );
     ExitCode::FAILURE
 }

@@ -101,7 +101,9 @@ fn builtin_l5_pyramidal_shape_and_passive_figures() {
         s.region == Region::Apical && s.diams[1..].iter().all(|&d| d >= 1.9)
     };
     let mut trunk = vec![
-        (0..n).find(|&i| m.sections[i].region == Region::Apical && m.sections[i].parent == Some(soma_i)).unwrap(),
+        (0..n)
+            .find(|&i| m.sections[i].region == Region::Apical && m.sections[i].parent == Some(soma_i))
+            .unwrap(),
     ];
     while let Some(&next) = children[*trunk.last().unwrap()].iter().find(|&&c| thick(c)) {
         trunk.push(next);

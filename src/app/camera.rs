@@ -8,6 +8,43 @@ use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseSc
 use bevy::prelude::*;
 use bevy_egui::input::EguiWantsInput;
 
+/// Room the panels take (logical pixels): the 3-D view gets the rest of the window.
+#[derive(Resource, Debug, Default, Clone, Copy)]
+pub struct PanelLayout {
+    pub left: f32,
+    pub bottom: f32,
+}
+
+/// Gives the camera the part of the window the panels leave free, so the cell is
+/// centred in what the audience sees.
+fn fit_viewport(
+    layout: Res<PanelLayout>,
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    mut cams: Query<&mut Camera, With<OrbitCamera>>,
+) {
+    let Ok(window) = windows.single() else { return };
+    let s = window.scale_factor();
+    let (w, h) = (window.physical_width(), window.physical_height());
+    let left = ((layout.left * s) as u32).min(w.saturating_sub(1));
+    let bottom = ((layout.bottom * s) as u32).min(h.saturating_sub(1));
+    let size = UVec2::new(w - left, h - bottom);
+    if size.x < 8 || size.y < 8 {
+        return;
+    }
+    for mut cam in &mut cams {
+        let vp = bevy::camera::Viewport {
+            physical_position: UVec2::new(left, 0),
+            physical_size: size,
+            ..default()
+        };
+        if cam.viewport.as_ref().map(|v| (v.physical_position, v.physical_size))
+            != Some((vp.physical_position, size))
+        {
+            cam.viewport = Some(vp);
+        }
+    }
+}
+
 /// Orbit parameters: the camera looks at `target` from `distance` at `yaw`/`pitch`.
 #[derive(Component, Debug, Clone, Copy)]
 pub struct OrbitCamera {
@@ -32,12 +69,28 @@ fn frame(cam: &mut OrbitCamera, centre: Vec3, radius: f32) {
 }
 
 /// Frames the whole cell.
-pub fn frame_cell(cam: &mut OrbitCamera, lab: &LabRes, view: &TreeView) {
-    let (c, r) = crate::lab::geometry::bounds(&lab.0.sim.cell);
+pub fn frame_cell(cam: &mut OrbitCamera, lab: &crate::lab::Lab, view: &TreeView) {
+    let (c, r) = crate::lab::geometry::bounds(&lab.sim.cell);
     frame(cam, view.to_world(c), r as f32);
 }
 
+/// The 3-D camera, and a second camera that draws only egui over the whole window (so
+/// that the 3-D camera can keep to the part the panels leave free).
 fn spawn_camera(mut commands: Commands) {
+    commands.spawn((
+        bevy_egui::PrimaryEguiContext,
+        Camera2d,
+        bevy::camera::visibility::RenderLayers::none(),
+        Camera {
+            order: 1,
+            output_mode: bevy::camera::CameraOutputMode::Write {
+                blend_state: Some(bevy::render::render_resource::BlendState::ALPHA_BLENDING),
+                clear_color: ClearColorConfig::None,
+            },
+            clear_color: ClearColorConfig::Custom(Color::NONE),
+            ..default()
+        },
+    ));
     let orbit = OrbitCamera { target: Vec3::ZERO, yaw: 0.0, pitch: -0.1, distance: 1500.0 };
     commands.spawn((
         Camera3d::default(),
@@ -61,7 +114,7 @@ fn frame_new_cell(
         for mut cam in &mut cams {
             match pending {
                 Some(p) => *cam = p,
-                None => frame_cell(&mut cam, &lab, &view),
+                None => frame_cell(&mut cam, &lab.0, &view),
             }
         }
     }
@@ -126,7 +179,7 @@ fn controls(
                 cam.distance = (cam.distance * (1.0 + dt)).min(1e5);
             }
             if keys.just_pressed(KeyCode::KeyF) {
-                frame_cell(&mut cam, &lab, &view);
+                frame_cell(&mut cam, &lab.0, &view);
             }
             if keys.just_pressed(KeyCode::KeyG) {
                 let lab = &lab.0;
@@ -148,6 +201,11 @@ fn controls(
 }
 
 pub(super) fn plugin(app: &mut App) {
+    if let Some(mut s) = app.world_mut().get_resource_mut::<bevy_egui::EguiGlobalSettings>() {
+        s.auto_create_primary_context = false;
+    }
+    app.init_resource::<PanelLayout>();
     app.add_systems(Startup, spawn_camera);
+    app.add_systems(PostUpdate, fit_viewport);
     app.add_systems(Update, (frame_new_cell, controls).chain().after(super::scene::SceneSet));
 }

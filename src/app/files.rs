@@ -6,14 +6,14 @@
 use super::camera::OrbitCamera;
 use super::state::{LabRes, UiState};
 use crate::lab::Lab;
-use crate::lab::setup::{read_setup, write_setup, CameraSetup, ColourSetup};
+use crate::lab::setup::{CameraSetup, ColourSetup, read_setup, write_setup};
 use crate::sim::morphology::Morphology;
 use bevy::prelude::*;
-use bevy::render::view::screenshot::{save_to_disk, Screenshot};
+use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use bevy::window::FileDragAndDrop;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, Sender, channel};
 
 /// What a file dialog is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,15 +51,27 @@ impl FileDialogs {
         std::thread::spawn(move || {
             let d = rfd::FileDialog::new();
             let path = match job {
-                FileJob::OpenSwc => d.add_filter("SWC morphology", &["swc", "SWC"]).set_title("Open a morphology").pick_file(),
-                FileJob::OpenSetup => d.add_filter("Dendra setup", &["json"]).set_title("Open a setup").pick_file(),
-                FileJob::SaveSetup => {
-                    d.add_filter("Dendra setup", &["json"]).set_file_name("setup.json").set_title("Save the setup").save_file()
+                FileJob::OpenSwc => {
+                    d.add_filter("SWC morphology", &["swc", "SWC"]).set_title("Open a morphology").pick_file()
                 }
-                FileJob::ExportCsv => {
-                    d.add_filter("CSV", &["csv"]).set_file_name("traces.csv").set_title("Export the traces").save_file()
+                FileJob::OpenSetup => {
+                    d.add_filter("Dendra setup", &["json"]).set_title("Open a setup").pick_file()
                 }
-                FileJob::SavePng => d.add_filter("PNG", &["png"]).set_file_name("dendra.png").set_title("Save the view").save_file(),
+                FileJob::SaveSetup => d
+                    .add_filter("Dendra setup", &["json"])
+                    .set_file_name("setup.json")
+                    .set_title("Save the setup")
+                    .save_file(),
+                FileJob::ExportCsv => d
+                    .add_filter("CSV", &["csv"])
+                    .set_file_name("traces.csv")
+                    .set_title("Export the traces")
+                    .save_file(),
+                FileJob::SavePng => d
+                    .add_filter("PNG", &["png"])
+                    .set_file_name("dendra.png")
+                    .set_title("Save the view")
+                    .save_file(),
             };
             let _ = tx.send((job, path));
         });
@@ -113,7 +125,12 @@ pub fn open_setup(path: &Path, lab: &mut LabRes, ui: &mut UiState) {
 }
 
 fn camera_setup(cams: &Query<&mut OrbitCamera>) -> Option<CameraSetup> {
-    cams.iter().next().map(|c| CameraSetup { target: c.target.to_array(), yaw: c.yaw, pitch: c.pitch, distance: c.distance })
+    cams.iter().next().map(|c| CameraSetup {
+        target: c.target.to_array(),
+        yaw: c.yaw,
+        pitch: c.pitch,
+        distance: c.distance,
+    })
 }
 
 fn answers(
@@ -121,7 +138,7 @@ fn answers(
     mut dialogs: ResMut<FileDialogs>,
     mut lab: ResMut<LabRes>,
     mut ui: ResMut<UiState>,
-    mut cams: Query<&mut OrbitCamera>,
+    cams: Query<&mut OrbitCamera>,
 ) {
     let got = dialogs.rx.lock().ok().and_then(|rx| rx.try_recv().ok());
     let Some((job, path)) = got else { return };
@@ -134,7 +151,12 @@ fn answers(
         FileJob::OpenSwc => open_swc(&path, &mut lab, &mut ui),
         FileJob::OpenSetup => open_setup(&path, &mut lab, &mut ui),
         FileJob::SaveSetup => {
-            let colour = ColourSetup { quantity: ui.quantity, min: ui.range.0, max: ui.range.1, map: ui.colormap as u32 };
+            let colour = ColourSetup {
+                quantity: ui.quantity,
+                min: ui.range.0,
+                max: ui.range.1,
+                map: ui.colormap as u32,
+            };
             let setup = lab.0.to_setup(camera_setup(&cams), Some(colour));
             match write_setup(&path, &setup) {
                 Ok(()) => ui.say(format!("saved {}", path.display())),
@@ -152,11 +174,7 @@ fn answers(
     }
 }
 
-fn dropped(
-    mut drops: MessageReader<FileDragAndDrop>,
-    mut lab: ResMut<LabRes>,
-    mut ui: ResMut<UiState>,
-) {
+fn dropped(mut drops: MessageReader<FileDragAndDrop>, mut lab: ResMut<LabRes>, mut ui: ResMut<UiState>) {
     for d in drops.read() {
         if let FileDragAndDrop::DroppedFile { path_buf, .. } = d {
             let is_json = path_buf.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));

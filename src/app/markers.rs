@@ -35,11 +35,11 @@ fn sync(
     let lab = &lab.0;
     let morph = &lab.sim.cell.morphology;
     let (_, radius) = crate::lab::geometry::bounds(&lab.sim.cell);
-    let size = (radius / 120.0).max(1.0) as f32;
+    let size = (radius / 350.0).max(0.8) as f32;
     let mut items: Vec<(Vec3, Color, f32)> = Vec::new();
     for s in &lab.synapses {
         let p = view.to_world(morph.sections[s.section].at(s.x).0);
-        let (c, k) = if s.selected { (Color::WHITE, 1.5) } else { (kind_colour(s.kind), 1.0) };
+        let (c, k) = if s.selected { (Color::WHITE, 1.3) } else { (kind_colour(s.kind), 1.0) };
         items.push((p, c, size * k));
     }
     for p in &lab.probes {
@@ -47,13 +47,18 @@ fn sync(
         items.push((view.to_world(morph.sections[p.section].at(p.x).0), Color::srgb_u8(r, g, b), size * 1.3));
     }
     for c in &lab.clamps {
-        items.push((view.to_world(morph.sections[c.section].at(c.x).0), Color::srgb(0.9, 0.1, 0.1), size * 1.6));
+        items.push((
+            view.to_world(morph.sections[c.section].at(c.x).0),
+            Color::srgb(0.9, 0.1, 0.1),
+            size * 1.6,
+        ));
     }
     let key: Vec<(i64, i64, i64, u32, u8)> = items
         .iter()
         .map(|(p, c, s)| {
             let l = c.to_srgba();
-            let code = ((l.red * 255.0) as u32) << 16 | ((l.green * 255.0) as u32) << 8 | (l.blue * 255.0) as u32;
+            let code =
+                ((l.red * 255.0) as u32) << 16 | ((l.green * 255.0) as u32) << 8 | (l.blue * 255.0) as u32;
             (p.x as i64, p.y as i64, p.z as i64, code, (*s * 10.0) as u8)
         })
         .collect();

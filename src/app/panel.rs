@@ -12,10 +12,11 @@ use crate::lab::biophysics::REGIONS;
 use crate::lab::pharmacology::Drug;
 use crate::lab::{FirePattern, Lab, Quantity, SynapseKind};
 use bevy::prelude::*;
-use bevy_egui::{egui, EguiContexts, EguiPrimaryContextPass};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 fn colour_bar(ui: &mut egui::Ui, map: usize, lo: f64, hi: f64) {
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width().min(260.0), 16.0), egui::Sense::hover());
+    let (rect, _) =
+        ui.allocate_exact_size(egui::vec2(ui.available_width().min(260.0), 16.0), egui::Sense::hover());
     let n = 64;
     for k in 0..n {
         let t0 = k as f32 / n as f32;
@@ -115,7 +116,9 @@ fn synapse_controls(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
         if ui.button("Outward (U)").clicked() {
             fired = Some(state.sequence(false));
         }
-        ui.add(egui::DragValue::new(&mut state.seq_interval_ms).range(0.0..=50.0).speed(0.1).suffix(" ms apart"));
+        ui.add(
+            egui::DragValue::new(&mut state.seq_interval_ms).range(0.0..=50.0).speed(0.1).suffix(" ms apart"),
+        );
     });
     if let Some(p) = fired {
         let n = lab.fire(p);
@@ -159,7 +162,11 @@ fn pharmacology(ui: &mut egui::Ui, lab: &mut Lab) {
             ui.label(d.name()).on_hover_text(format!("blocks {}", d.blocks()));
             for (r, _) in REGIONS {
                 let mut on = lab.drug_on(d, r);
-                if ui.checkbox(&mut on, "").on_hover_text(format!("{} in {r}: blocks {}", d.name(), d.blocks())).changed() {
+                if ui
+                    .checkbox(&mut on, "")
+                    .on_hover_text(format!("{} in {r}: blocks {}", d.name(), d.blocks()))
+                    .changed()
+                {
                     lab.set_drug(d, r, on);
                 }
             }
@@ -257,6 +264,7 @@ fn draw(
     mut clock: ResMut<SimClock>,
     mut dialogs: ResMut<FileDialogs>,
     mut last_presenter: Local<Option<bool>>,
+    mut layout: ResMut<super::camera::PanelLayout>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if *last_presenter != Some(state.presenter) {
@@ -269,7 +277,7 @@ fn draw(
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
     let state = &mut *state;
-    egui::Panel::left("controls").resizable(true).default_size(330.0).show(&mut root, |ui| {
+    let left = egui::Panel::left("controls").resizable(true).default_size(330.0).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.heading("Dendra");
             let lab_ref = &lab.0;
@@ -279,7 +287,8 @@ fn draw(
                 lab_ref.sim.cell.morphology.sections.len(),
                 lab_ref.sim.cell.compartment_count()
             ));
-            let colour = if state.error { egui::Color32::from_rgb(255, 110, 90) } else { egui::Color32::LIGHT_GREEN };
+            let colour =
+                if state.error { egui::Color32::from_rgb(255, 110, 90) } else { egui::Color32::LIGHT_GREEN };
             ui.colored_label(colour, &state.status);
             ui.separator();
             run_controls(ui, &mut lab.0, &mut clock, state);
@@ -289,9 +298,12 @@ fn draw(
             egui::CollapsingHeader::new("Current clamps").default_open(false).show(ui, |ui| {
                 clamp_controls(ui, &mut lab.0, state);
             });
-            egui::CollapsingHeader::new("Pharmacology, Mg2+, temperature").default_open(true).show(ui, |ui| {
-                pharmacology(ui, &mut lab.0);
-            });
+            egui::CollapsingHeader::new("Pharmacology, Mg2+, temperature").default_open(true).show(
+                ui,
+                |ui| {
+                    pharmacology(ui, &mut lab.0);
+                },
+            );
             egui::CollapsingHeader::new("Colour").default_open(true).show(ui, |ui| {
                 colour_controls(ui, state);
             });
@@ -306,16 +318,22 @@ fn draw(
             });
         });
     });
-    egui::Panel::bottom("traces").resizable(true).default_size(230.0).show(&mut root, |ui| {
+    layout.left = left.response.rect.width();
+    let bottom = egui::Panel::bottom("traces").resizable(true).default_size(230.0).show(&mut root, |ui| {
         ui.horizontal(|ui| {
             ui.label("Traces");
-            ui.add(egui::Slider::new(&mut state.trace_window_ms, 10.0..=5000.0).logarithmic(true).text("ms shown"));
+            ui.add(
+                egui::Slider::new(&mut state.trace_window_ms, 10.0..=5000.0)
+                    .logarithmic(true)
+                    .text("ms shown"),
+            );
             if lab.0.paused {
                 ui.label("(paused: drag and zoom to inspect)");
             }
         });
         super::traces::show(ui, &lab.0, state);
     });
+    layout.bottom = bottom.response.rect.height();
     if state.show_help {
         let mut open = true;
         egui::Window::new("Keys").open(&mut open).collapsible(false).show(ctx, |ui| {
@@ -326,7 +344,9 @@ fn draw(
                     ui.end_row();
                 }
             });
-            ui.label("Mouse: left click acts with the tool; right drag orbits; middle drag pans; wheel zooms.");
+            ui.label(
+                "Mouse: left click acts with the tool; right drag orbits; middle drag pans; wheel zooms.",
+            );
         });
         state.show_help = open;
     }

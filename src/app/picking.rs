@@ -19,7 +19,10 @@ pub fn apply_tool_at(lab: &mut Lab, ui: &mut UiState, section: usize, x: f64, ad
                     lab.select_all(false);
                 }
                 lab.synapses[i].selected = true;
-                ui.say(format!("{} synapse at {name}({x:.3}); space fires the selection", ui.syn_kind.label()));
+                ui.say(format!(
+                    "{} synapse at {name}({x:.3}); space fires the selection",
+                    ui.syn_kind.label()
+                ));
             }
             Err(e) => ui.fail(e),
         },
@@ -49,7 +52,10 @@ pub fn apply_tool_at(lab: &mut Lab, ui: &mut UiState, section: usize, x: f64, ad
             match nearest {
                 Some((i, d)) if d < 50.0 => {
                     lab.synapses[i].selected = !lab.synapses[i].selected || !add;
-                    ui.say(format!("selected synapse {i} ({} selected)", lab.synapses.iter().filter(|s| s.selected).count()));
+                    ui.say(format!(
+                        "selected synapse {i} ({} selected)",
+                        lab.synapses.iter().filter(|s| s.selected).count()
+                    ));
                 }
                 _ => ui.say("no synapse within 50 um; selection cleared"),
             }

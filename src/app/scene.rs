@@ -44,7 +44,10 @@ impl ColourParams {
         for (k, c) in stops.iter().take(MAX_STOPS).enumerate() {
             s[k] = Vec4::new(c[0], c[1], c[2], 1.0);
         }
-        ColourParams { range: Vec4::new(min as f32, max as f32, stops.len().min(MAX_STOPS) as f32, 0.0), stops: s }
+        ColourParams {
+            range: Vec4::new(min as f32, max as f32, stops.len().min(MAX_STOPS) as f32, 0.0),
+            stops: s,
+        }
     }
 }
 
@@ -83,11 +86,14 @@ pub struct Tree;
 
 fn build_mesh(tm: &TreeMesh) -> Mesh {
     let uv: Vec<[f32; 2]> = vec![[0.0, 0.0]; tm.positions.len()];
-    Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::MAIN_WORLD | RenderAssetUsages::RENDER_WORLD)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, tm.positions.clone())
-        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, tm.normals.clone())
-        .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, uv)
-        .with_inserted_indices(Indices::U32(tm.indices.clone()))
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::MAIN_WORLD | RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, tm.positions.clone())
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, tm.normals.clone())
+    .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, uv)
+    .with_inserted_indices(Indices::U32(tm.indices.clone()))
 }
 
 /// (Re)builds the tree when the lab's cell changed.
@@ -108,9 +114,10 @@ fn rebuild(
     let cell = &lab.0.sim.cell;
     let (_, radius) = crate::lab::geometry::bounds(cell);
     // Thin branches keep a visible width: at least ~1/800 of the cell's size.
-    let tm = TreeMesh::build(cell, 10, (radius / 800.0).max(0.3));
+    let tm = TreeMesh::build(cell, 10, (radius / 300.0).max(0.3));
     let mesh = meshes.add(build_mesh(&tm));
-    let material = materials.add(VoltageMaterial { params: ColourParams::new(ui.colormap, ui.range.0, ui.range.1) });
+    let material =
+        materials.add(VoltageMaterial { params: ColourParams::new(ui.colormap, ui.range.0, ui.range.1) });
     let transform = Transform::from_rotation(upright(cell));
     let e = commands.spawn((Tree, Mesh3d(mesh.clone()), MeshMaterial3d(material.clone()), transform)).id();
     view.transform = transform;
@@ -131,7 +138,7 @@ fn recolour(
 ) {
     let view = &mut *view;
     lab.0.node_values(ui.quantity, &mut view.values);
-    if let Some(mesh) = meshes.get_mut(&view.mesh) {
+    if let Some(mut mesh) = meshes.get_mut(&view.mesh) {
         if let Some(VertexAttributeValues::Float32x2(uv)) = mesh.attribute_mut(Mesh::ATTRIBUTE_UV_0) {
             for (k, n) in view.vertex_node.iter().enumerate() {
                 if let (Some(slot), Some(v)) = (uv.get_mut(k), view.values.get(*n as usize)) {
@@ -141,14 +148,14 @@ fn recolour(
         }
     }
     if ui.is_changed() {
-        if let Some(m) = materials.get_mut(&view.material) {
+        if let Some(mut m) = materials.get_mut(&view.material) {
             m.params = ColourParams::new(ui.colormap, ui.range.0, ui.range.1);
         }
     }
 }
 
 fn setup_background(mut commands: Commands) {
-    commands.insert_resource(ClearColor(Color::srgb(0.08, 0.08, 0.1)));
+    commands.insert_resource(ClearColor(Color::srgb(0.2, 0.21, 0.24)));
 }
 
 /// The rotation that stands the cell upright: its apical dendrites (or, without them,

@@ -5,7 +5,7 @@
 use super::state::{LabRes, UiState};
 use crate::lab::{FirePattern, SynapseKind};
 use bevy::prelude::*;
-use bevy::render::view::screenshot::{save_to_disk, Screenshot, ScreenshotCaptured};
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
 use std::path::PathBuf;
 
 /// The command line's request.

@@ -34,7 +34,9 @@ pub fn show(ui: &mut egui::Ui, lab: &Lab, state: &UiState) {
                 .collect();
             let [r, g, b] = probe.color;
             let name = format!("{}({:.2})", lab.sim.cell.morphology.sections[probe.section].name, probe.x);
-            p.line(Line::new(name, PlotPoints::new(pts)).color(egui::Color32::from_rgb(r, g, b)).width(width));
+            p.line(
+                Line::new(name, PlotPoints::new(pts)).color(egui::Color32::from_rgb(r, g, b)).width(width),
+            );
         }
         if !lab.paused {
             p.set_plot_bounds_x(t0.max(0.0)..=t_now.max(t0.max(0.0) + 1.0));

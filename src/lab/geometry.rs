@@ -176,7 +176,16 @@ mod tests {
     use crate::sim::morphology::{Morphology, Region, Section};
 
     fn stick() -> Cell {
-        let soma = Section::cylinder("soma".into(), Region::Soma, None, 1.0, Point3::origin(), Vector3::x(), 20.0, 20.0);
+        let soma = Section::cylinder(
+            "soma".into(),
+            Region::Soma,
+            None,
+            1.0,
+            Point3::origin(),
+            Vector3::x(),
+            20.0,
+            20.0,
+        );
         let d = Section::cylinder(
             "dend".into(),
             Region::Basal,

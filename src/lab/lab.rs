@@ -94,7 +94,8 @@ pub enum Quantity {
 }
 
 impl Quantity {
-    pub const ALL: [Quantity; 4] = [Quantity::Voltage, Quantity::NmdaCurrent, Quantity::Calcium, Quantity::MgUnblock];
+    pub const ALL: [Quantity; 4] =
+        [Quantity::Voltage, Quantity::NmdaCurrent, Quantity::Calcium, Quantity::MgUnblock];
     pub fn label(self) -> &'static str {
         match self {
             Quantity::Voltage => "voltage (mV)",
@@ -188,7 +189,8 @@ impl Lab {
 
     /// A lab on one of the built-in cells.
     pub fn builtin(name: &str) -> Result<Lab, String> {
-        let text = crate::sim::builtin_cells::builtin_swc(name).ok_or_else(|| format!("no built-in cell '{name}'"))?;
+        let text = crate::sim::builtin_cells::builtin_swc(name)
+            .ok_or_else(|| format!("no built-in cell '{name}'"))?;
         let morph = Morphology::from_swc_str(&text, name).map_err(|e| e.to_string())?;
         Lab::new(morph, &format!("builtin:{name}"))
     }
@@ -222,7 +224,13 @@ impl Lab {
     }
 
     /// Places a synapse at `x` on `section`; returns its index.
-    pub fn add_synapse(&mut self, section: usize, x: f64, kind: SynapseKind, weight_ns: f64) -> Result<usize, String> {
+    pub fn add_synapse(
+        &mut self,
+        section: usize,
+        x: f64,
+        kind: SynapseKind,
+        weight_ns: f64,
+    ) -> Result<usize, String> {
         self.check_location(section, x)?;
         let weight_ns = if weight_ns.is_finite() { weight_ns.clamp(0.0, MAX_WEIGHT_NS) } else { 1.0 };
         let node = self.sim.cell.compartment_at(section, x);
@@ -299,7 +307,8 @@ impl Lab {
     /// Fires the selected synapses (or all, if none is selected) with `pattern`.
     /// Returns how many spikes were queued.
     pub fn fire(&mut self, pattern: FirePattern) -> usize {
-        let mut chosen: Vec<usize> = (0..self.synapses.len()).filter(|&i| self.synapses[i].selected).collect();
+        let mut chosen: Vec<usize> =
+            (0..self.synapses.len()).filter(|&i| self.synapses[i].selected).collect();
         if chosen.is_empty() {
             chosen = (0..self.synapses.len()).collect();
         }
@@ -359,7 +368,8 @@ impl Lab {
         self.check_location(section, x)?;
         let node = self.sim.cell.compartment_at(section, x);
         let color = PROBE_COLORS[self.probes.len() % PROBE_COLORS.len()];
-        let mut p = LabProbe { section, x, node, color, t: Ring::new(TRACE_CAPACITY), v: Ring::new(TRACE_CAPACITY) };
+        let mut p =
+            LabProbe { section, x, node, color, t: Ring::new(TRACE_CAPACITY), v: Ring::new(TRACE_CAPACITY) };
         p.t.push(self.sim.t());
         p.v.push(self.sim.v[node as usize]);
         self.probes.push(p);
@@ -374,7 +384,14 @@ impl Lab {
     }
 
     /// Adds a current clamp: `amp_na` from `delay_ms` after now, for `dur_ms`.
-    pub fn add_clamp(&mut self, section: usize, x: f64, amp_na: f64, delay_ms: f64, dur_ms: f64) -> Result<usize, String> {
+    pub fn add_clamp(
+        &mut self,
+        section: usize,
+        x: f64,
+        amp_na: f64,
+        delay_ms: f64,
+        dur_ms: f64,
+    ) -> Result<usize, String> {
         self.check_location(section, x)?;
         let node = self.sim.cell.node_at(section, x.clamp(1e-6, 1.0 - 1e-6));
         let clamp = IClamp {
@@ -429,7 +446,8 @@ impl Lab {
         for target in drug.targets() {
             match *target {
                 Target::Mechanism(name) => {
-                    for m in self.sim.mechs.iter_mut().filter(|m| m.label == region && m.mech.name() == name) {
+                    for m in self.sim.mechs.iter_mut().filter(|m| m.label == region && m.mech.name() == name)
+                    {
                         m.enabled = !on;
                     }
                 }
@@ -441,7 +459,8 @@ impl Lab {
                         }
                         let n = m.mech.nodes().len();
                         if on {
-                            let vals: Vec<f64> = (0..n).map(|k| m.mech.param(param, k).unwrap_or(0.0)).collect();
+                            let vals: Vec<f64> =
+                                (0..n).map(|k| m.mech.param(param, k).unwrap_or(0.0)).collect();
                             self.saved.insert((slot, param), vals);
                             let _ = m.mech.set_param(param, 0.0);
                         } else if let Some(vals) = self.saved.remove(&(slot, param)) {

@@ -86,7 +86,12 @@ impl Lab {
             synapses: self
                 .synapses
                 .iter()
-                .map(|s| SynapseSetup { section: name(s.section), x: s.x, kind: s.kind, weight_ns: s.weight_ns })
+                .map(|s| SynapseSetup {
+                    section: name(s.section),
+                    x: s.x,
+                    kind: s.kind,
+                    weight_ns: s.weight_ns,
+                })
                 .collect(),
             probes: self.probes.iter().skip(1).map(|p| Place { section: name(p.section), x: p.x }).collect(),
             clamps: self
@@ -115,7 +120,10 @@ impl Lab {
     /// Rebuilds a lab from a setup; relative cell paths are resolved against `base`.
     pub fn from_setup(setup: &Setup, base: &Path) -> Result<Lab, String> {
         if setup.version != SETUP_VERSION {
-            return Err(format!("setup version {} is not supported (this program reads {SETUP_VERSION})", setup.version));
+            return Err(format!(
+                "setup version {} is not supported (this program reads {SETUP_VERSION})",
+                setup.version
+            ));
         }
         let mut lab = match setup.cell.strip_prefix("builtin:") {
             Some(name) => Lab::builtin(name)?,
@@ -126,7 +134,11 @@ impl Lab {
             }
         };
         let find = |lab: &Lab, name: &str| {
-            lab.sim.cell.morphology.section_by_name(name).ok_or_else(|| format!("the cell has no section '{name}'"))
+            lab.sim
+                .cell
+                .morphology
+                .section_by_name(name)
+                .ok_or_else(|| format!("the cell has no section '{name}'"))
         };
         for s in &setup.synapses {
             let sec = find(&lab, &s.section)?;

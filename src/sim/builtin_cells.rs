@@ -298,7 +298,10 @@ fn grow(swc: &mut Swc, rng: &mut Rng, tree: &Tree, from: Tip, depth: usize) {
     let end = *pts.last().expect("a cable has points");
     if depth + 1 < levels {
         let w = rng.perpendicular(end.dir);
-        let a = [rng.range(tree.half_angle.0, tree.half_angle.1), rng.range(tree.half_angle.0, tree.half_angle.1)];
+        let a = [
+            rng.range(tree.half_angle.0, tree.half_angle.1),
+            rng.range(tree.half_angle.0, tree.half_angle.1),
+        ];
         for (a, sign) in a.into_iter().zip([1.0, -1.0]) {
             let (s, c) = sin_cos(a);
             let dir = unit(add(scale(end.dir, c), scale(w, sign * s)));
@@ -479,6 +482,9 @@ mod tests {
     fn builtin_three_point_soma() {
         let text = builtin_swc("y_branch").unwrap();
         let data: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).take(3).collect();
-        assert_eq!(data, ["1 1 0.00 0.00 0.00 8.000 -1", "2 1 0.00 -8.00 0.00 8.000 1", "3 1 0.00 8.00 0.00 8.000 1"]);
+        assert_eq!(
+            data,
+            ["1 1 0.00 0.00 0.00 8.000 -1", "2 1 0.00 -8.00 0.00 8.000 1", "3 1 0.00 8.00 0.00 8.000 1"]
+        );
     }
 }

@@ -120,7 +120,7 @@ impl fmt::Display for ParamError {
 impl std::error::Error for ParamError {}
 
 /// A density mechanism (channel, pump, pool) over a set of nodes.
-pub trait Mechanism: Send + fmt::Debug {
+pub trait Mechanism: Send + Sync + fmt::Debug {
     /// NEURON's SUFFIX, e.g. `hh`, `NaTa_t`.
     fn name(&self) -> &'static str;
     /// The nodes covered, in the order of the state arrays.
