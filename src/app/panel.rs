@@ -208,7 +208,9 @@ fn colour_controls(ui: &mut egui::Ui, state: &mut UiState) {
             state.range = state.quantity.default_range();
         }
     });
-    if !(state.range.1 > state.range.0) {
+    if !(state.range.0.is_finite() && state.range.1.is_finite()) {
+        state.range = state.quantity.default_range();
+    } else if state.range.1 <= state.range.0 {
         state.range.1 = state.range.0 + 1e-3;
     }
     colour_bar(ui, state.colormap, state.range.0, state.range.1);

@@ -138,19 +138,19 @@ fn recolour(
 ) {
     let view = &mut *view;
     lab.0.node_values(ui.quantity, &mut view.values);
-    if let Some(mut mesh) = meshes.get_mut(&view.mesh) {
-        if let Some(VertexAttributeValues::Float32x2(uv)) = mesh.attribute_mut(Mesh::ATTRIBUTE_UV_0) {
-            for (k, n) in view.vertex_node.iter().enumerate() {
-                if let (Some(slot), Some(v)) = (uv.get_mut(k), view.values.get(*n as usize)) {
-                    slot[0] = *v;
-                }
+    if let Some(mut mesh) = meshes.get_mut(&view.mesh)
+        && let Some(VertexAttributeValues::Float32x2(uv)) = mesh.attribute_mut(Mesh::ATTRIBUTE_UV_0)
+    {
+        for (k, n) in view.vertex_node.iter().enumerate() {
+            if let (Some(slot), Some(v)) = (uv.get_mut(k), view.values.get(*n as usize)) {
+                slot[0] = *v;
             }
         }
     }
-    if ui.is_changed() {
-        if let Some(mut m) = materials.get_mut(&view.material) {
-            m.params = ColourParams::new(ui.colormap, ui.range.0, ui.range.1);
-        }
+    if ui.is_changed()
+        && let Some(mut m) = materials.get_mut(&view.material)
+    {
+        m.params = ColourParams::new(ui.colormap, ui.range.0, ui.range.1);
     }
 }
 

@@ -5,8 +5,11 @@
 use crate::sim::engine::{SimConfig, SimError, Simulation};
 use crate::sim::morphology::Region;
 
+/// Whether a section of a region belongs to a lab region.
+pub type RegionTest = fn(Region) -> bool;
+
 /// Regions a mechanism can be inserted in, with their labels.
-pub const REGIONS: [(&str, fn(Region) -> bool); 4] = [
+pub const REGIONS: [(&str, RegionTest); 4] = [
     ("soma", |r| r == Region::Soma),
     ("axon", |r| r == Region::Axon),
     ("basal", |r| r == Region::Basal || matches!(r, Region::Custom(_))),

@@ -215,7 +215,7 @@ mod tests {
         let m = TreeMesh::build(&c, 8, 0.5);
         assert_eq!(m.positions.len(), m.node.len());
         assert!(m.indices.iter().all(|&i| (i as usize) < m.positions.len()));
-        assert!(m.indices.len() % 3 == 0 && !m.indices.is_empty());
+        assert!(m.indices.len().is_multiple_of(3) && !m.indices.is_empty());
         // Every compartment of the dendrite appears.
         for k in 0..5 {
             assert!(m.node.contains(&c.compartment_at(1, (k as f64 + 0.5) / 5.0)));

@@ -4,8 +4,8 @@
 
 pub mod biophysics;
 pub mod geometry;
-pub mod lab;
 pub mod pharmacology;
+pub mod session;
 pub mod setup;
 
-pub use lab::{FirePattern, Lab, LabClamp, LabProbe, LabSynapse, Quantity, SynapseKind};
+pub use session::{FirePattern, Lab, LabClamp, LabProbe, LabSynapse, Quantity, SynapseKind};

@@ -1,8 +1,8 @@
 //! Saving and reopening a whole setup (cell, synapses, probes, clamps, drugs, [Mg2+],
 //! view) as readable JSON with a version field.
 
-use super::lab::{Lab, Quantity, SynapseKind};
 use super::pharmacology::Drug;
+use super::session::{Lab, Quantity, SynapseKind};
 use crate::sim::morphology::Morphology;
 use serde::{Deserialize, Serialize};
 use std::path::Path;

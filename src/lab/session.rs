@@ -472,10 +472,10 @@ impl Lab {
                 }
                 Target::NmdaReceptors => {
                     for i in 0..self.synapses.len() {
-                        if let Some(k) = self.synapses[i].nmda {
-                            if self.region_label(self.synapses[i].section) == region {
-                                self.sim.synapses.enabled[k] = !on;
-                            }
+                        if let Some(k) = self.synapses[i].nmda
+                            && self.region_label(self.synapses[i].section) == region
+                        {
+                            self.sim.synapses.enabled[k] = !on;
                         }
                     }
                 }
@@ -493,7 +493,7 @@ impl Lab {
     pub fn advance(&mut self, steps: u64) -> bool {
         for _ in 0..steps {
             self.sim.step();
-            if self.sim.steps() % self.sample_every as u64 == 0 {
+            if self.sim.steps().is_multiple_of(self.sample_every as u64) {
                 let t = self.sim.t();
                 for p in &mut self.probes {
                     p.t.push(t);
