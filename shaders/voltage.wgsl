@@ -1,13 +1,20 @@
 // Dendra: colours the dendritic tree by a per-vertex value (membrane voltage, NMDA
 // current, [Ca2+]i or Mg2+ unblock) through a colour map, with simple head-light shading.
-// The value arrives in uv.x; the colour map (up to 12 stops, linear RGB) and its range
-// arrive in the material's uniform.
+// The value arrives in uv.x and the tube's radius (um) in uv.y; the colour map (up to 12
+// stops, linear RGB), its range and the thinnest on-screen radius (pixels) arrive in the
+// material's uniform. The vertex stage widens tubes that would be thinner than that on
+// screen, so thin branches stay visible at any zoom.
 
-#import bevy_pbr::forward_io::VertexOutput
-#import bevy_pbr::mesh_view_bindings::view
+#import bevy_pbr::{
+    mesh_functions,
+    forward_io::{Vertex, VertexOutput},
+    view_transformations::position_world_to_clip,
+    mesh_view_bindings::view,
+}
 
 struct ColourParams {
-    // x: value at the low end, y: value at the high end, z: number of stops, w: unused.
+    // x: value at the low end, y: value at the high end, z: number of stops,
+    // w: thinnest on-screen radius (pixels).
     range: vec4<f32>,
     stops: array<vec4<f32>, 12>,
 };
@@ -20,6 +27,26 @@ fn colormap(t: f32) -> vec3<f32> {
     let i = min(i32(floor(s)), n - 2);
     let f = s - f32(i);
     return mix(params.stops[i].rgb, params.stops[i + 1].rgb, f);
+}
+
+@vertex
+fn vertex(vertex: Vertex) -> VertexOutput {
+    var out: VertexOutput;
+    let world_from_local = mesh_functions::get_world_from_local(vertex.instance_index);
+    let n = normalize(mesh_functions::mesh_normal_local_to_world(vertex.normal, vertex.instance_index));
+    let p = mesh_functions::mesh_position_local_to_world(world_from_local, vec4<f32>(vertex.position, 1.0)).xyz;
+    let r = vertex.uv.y;
+    let axis = p - n * r;
+    // World size of one pixel at the axis: 2 d / (viewport height * P[1][1]).
+    let d = max(distance(view.world_position.xyz, axis), 1e-3);
+    let pixel = 2.0 * d / (max(view.viewport.w, 1.0) * view.clip_from_view[1][1]);
+    let radius = max(r, params.range.w * pixel);
+    let world = axis + n * radius;
+    out.world_position = vec4<f32>(world, 1.0);
+    out.position = position_world_to_clip(world);
+    out.world_normal = n;
+    out.uv = vertex.uv;
+    return out;
 }
 
 @fragment

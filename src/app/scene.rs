@@ -19,7 +19,7 @@ const MAX_STOPS: usize = 12;
 /// The colour map and range, as the shader reads them.
 #[derive(Clone, Debug, ShaderType)]
 pub struct ColourParams {
-    /// min, max, number of stops, unused.
+    /// min, max, number of stops, smallest drawn radius in pixels.
     pub range: Vec4,
     pub stops: [Vec4; MAX_STOPS],
 }
@@ -32,20 +32,29 @@ pub struct VoltageMaterial {
 }
 
 impl Material for VoltageMaterial {
+    fn vertex_shader() -> ShaderRef {
+        SHADER_PATH.into()
+    }
     fn fragment_shader() -> ShaderRef {
         SHADER_PATH.into()
     }
 }
 
+/// Thinnest on-screen radius of a branch (pixels): thin dendrites stay visible at any
+/// zoom, and more so in presenter mode.
+fn min_px(ui: &UiState) -> f32 {
+    if ui.presenter { 2.5 } else { 1.2 }
+}
+
 impl ColourParams {
-    pub fn new(map: usize, min: f64, max: f64) -> Self {
+    pub fn new(map: usize, min: f64, max: f64, min_px: f32) -> Self {
         let stops = colour::linear_stops(map);
         let mut s = [Vec4::ZERO; MAX_STOPS];
         for (k, c) in stops.iter().take(MAX_STOPS).enumerate() {
             s[k] = Vec4::new(c[0], c[1], c[2], 1.0);
         }
         ColourParams {
-            range: Vec4::new(min as f32, max as f32, stops.len().min(MAX_STOPS) as f32, 0.0),
+            range: Vec4::new(min as f32, max as f32, stops.len().min(MAX_STOPS) as f32, min_px),
             stops: s,
         }
     }
@@ -85,7 +94,7 @@ pub struct SceneSet;
 pub struct Tree;
 
 fn build_mesh(tm: &TreeMesh) -> Mesh {
-    let uv: Vec<[f32; 2]> = vec![[0.0, 0.0]; tm.positions.len()];
+    let uv: Vec<[f32; 2]> = tm.radius.iter().map(|&r| [0.0, r]).collect();
     Mesh::new(
         PrimitiveTopology::TriangleList,
         RenderAssetUsages::MAIN_WORLD | RenderAssetUsages::RENDER_WORLD,
@@ -117,7 +126,7 @@ fn rebuild(
     let tm = TreeMesh::build(cell, 10, (radius / 300.0).max(0.3));
     let mesh = meshes.add(build_mesh(&tm));
     let material =
-        materials.add(VoltageMaterial { params: ColourParams::new(ui.colormap, ui.range.0, ui.range.1) });
+        materials.add(VoltageMaterial { params: ColourParams::new(ui.colormap, ui.range.0, ui.range.1, min_px(&ui)) });
     let transform = Transform::from_rotation(upright(cell));
     let e = commands.spawn((Tree, Mesh3d(mesh.clone()), MeshMaterial3d(material.clone()), transform)).id();
     view.transform = transform;
@@ -150,7 +159,7 @@ fn recolour(
     if ui.is_changed()
         && let Some(mut m) = materials.get_mut(&view.material)
     {
-        m.params = ColourParams::new(ui.colormap, ui.range.0, ui.range.1);
+        m.params = ColourParams::new(ui.colormap, ui.range.0, ui.range.1, min_px(&ui));
     }
 }
 

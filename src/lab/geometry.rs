@@ -13,6 +13,9 @@ pub struct TreeMesh {
     pub indices: Vec<u32>,
     /// Node (compartment) of each vertex.
     pub node: Vec<u32>,
+    /// Radius of the tube (or sphere) each vertex lies on (um): the vertex is that far
+    /// from the axis along its normal.
+    pub radius: Vec<f32>,
 }
 
 /// Where on the tree a point lies.
@@ -122,6 +125,7 @@ impl TreeMesh {
                     m.positions.push([q.x as f32, q.y as f32, q.z as f32]);
                     m.normals.push([n.x as f32, n.y as f32, n.z as f32]);
                     m.node.push(node);
+                    m.radius.push(r as f32);
                 }
                 if let Some(pr) = prev_ring {
                     for j in 0..sides as u32 {
@@ -156,6 +160,7 @@ impl TreeMesh {
                 self.positions.push([q.x as f32, q.y as f32, q.z as f32]);
                 self.normals.push([n.x as f32, n.y as f32, n.z as f32]);
                 self.node.push(node);
+                self.radius.push(r as f32);
             }
         }
         let w = seg as u32 + 1;
@@ -214,6 +219,7 @@ mod tests {
         let c = stick();
         let m = TreeMesh::build(&c, 8, 0.5);
         assert_eq!(m.positions.len(), m.node.len());
+        assert_eq!(m.positions.len(), m.radius.len());
         assert!(m.indices.iter().all(|&i| (i as usize) < m.positions.len()));
         assert!(m.indices.len().is_multiple_of(3) && !m.indices.is_empty());
         // Every compartment of the dendrite appears.
