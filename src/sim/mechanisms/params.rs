@@ -87,7 +87,7 @@ pub fn get<T: Table>(t: &T, name: &str, index: usize) -> Option<f64> {
 
 /// Declares a structure-of-arrays table and implements [`Table`] for it.
 ///
-/// ```ignore
+/// ```text
 /// columns! {
 ///     /// Parameters of NaTa_t.
 ///     pub struct Params {
