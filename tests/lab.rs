@@ -158,3 +158,22 @@ fn nonsense_input_is_refused_or_clamped_never_a_panic() {
     let csv = lab.traces_csv();
     assert!(csv.lines().count() > 10);
 }
+
+#[test]
+fn densities_change_live_and_are_locked_while_a_drug_blocks_them() {
+    let mut lab = ball_and_stick();
+    let (slot, param) = lab
+        .densities()
+        .into_iter()
+        .find(|&(s, p)| lab.sim.mechs[s].label == "soma" && p == "gnabar")
+        .unwrap();
+    lab.set_density(slot, param, 0.2).unwrap();
+    assert_eq!(lab.sim.mechs[slot].mech.param("gnabar", 0), Some(0.2));
+    lab.set_drug(Drug::Ttx, "soma", true);
+    assert!(lab.density_blocked(slot, param));
+    assert!(lab.set_density(slot, param, 0.5).is_err());
+    lab.set_drug(Drug::Ttx, "soma", false);
+    assert_eq!(lab.sim.mechs[slot].mech.param("gnabar", 0), Some(0.2));
+    assert!(lab.set_density(slot, param, f64::NAN).is_err());
+    assert!(lab.set_density(slot, param, -1.0).is_err());
+}

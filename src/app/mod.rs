@@ -15,6 +15,7 @@ mod state;
 mod traces;
 
 pub use camera::OrbitCamera;
+pub use files::{open_setup, open_swc};
 pub use picking::apply_tool_at;
 pub use simulation::SimClock;
 pub use state::{LabRes, Tool, UiState};

@@ -188,6 +188,28 @@ fn pharmacology(ui: &mut egui::Ui, lab: &mut Lab) {
     }
 }
 
+fn densities(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
+    egui::Grid::new("densities").striped(true).show(ui, |ui| {
+        for (slot, param) in lab.densities() {
+            let m = &lab.sim.mechs[slot];
+            let label = format!("{} {} ({})", m.mech.name(), param, m.label);
+            let mut v = m.mech.param(param, 0).unwrap_or(0.0);
+            ui.label(label);
+            let blocked = lab.density_blocked(slot, param);
+            let slider = egui::Slider::new(&mut v, 0.0..=1.0)
+                .logarithmic(true)
+                .smallest_positive(1e-6)
+                .suffix(" S/cm2");
+            if ui.add_enabled(!blocked, slider).changed() {
+                if let Err(e) = lab.set_density(slot, param, v) {
+                    state.fail(e);
+                }
+            }
+            ui.end_row();
+        }
+    });
+}
+
 fn colour_controls(ui: &mut egui::Ui, state: &mut UiState) {
     egui::ComboBox::from_id_salt("quantity").selected_text(state.quantity.label()).show_ui(ui, |ui| {
         for q in Quantity::ALL {
@@ -306,6 +328,9 @@ fn draw(
                     pharmacology(ui, &mut lab.0);
                 },
             );
+            egui::CollapsingHeader::new("Channel densities").default_open(false).show(ui, |ui| {
+                densities(ui, &mut lab.0, state);
+            });
             egui::CollapsingHeader::new("Colour").default_open(true).show(ui, |ui| {
                 colour_controls(ui, state);
             });

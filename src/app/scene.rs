@@ -125,8 +125,8 @@ fn rebuild(
     // Thin branches keep a visible width: at least ~1/800 of the cell's size.
     let tm = TreeMesh::build(cell, 10, (radius / 300.0).max(0.3));
     let mesh = meshes.add(build_mesh(&tm));
-    let material =
-        materials.add(VoltageMaterial { params: ColourParams::new(ui.colormap, ui.range.0, ui.range.1, min_px(&ui)) });
+    let material = materials
+        .add(VoltageMaterial { params: ColourParams::new(ui.colormap, ui.range.0, ui.range.1, min_px(&ui)) });
     let transform = Transform::from_rotation(upright(cell));
     let e = commands.spawn((Tree, Mesh3d(mesh.clone()), MeshMaterial3d(material.clone()), transform)).id();
     view.transform = transform;

@@ -483,6 +483,34 @@ impl Lab {
         }
     }
 
+    /// The conductance densities the panel offers as sliders: (slot, parameter name) for
+    /// every parameter of every mechanism whose name starts with `g` (S/cm2).
+    pub fn densities(&self) -> Vec<(usize, &'static str)> {
+        let mut out = Vec::new();
+        for (slot, m) in self.sim.mechs.iter().enumerate() {
+            for &p in m.mech.param_names() {
+                if p.starts_with('g') {
+                    out.push((slot, p));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether a drug holds this parameter at 0 (its slider is then locked).
+    pub fn density_blocked(&self, slot: usize, param: &'static str) -> bool {
+        self.saved.contains_key(&(slot, param))
+    }
+
+    /// Sets a conductance density (S/cm2) uniformly on a mechanism, live. Refused while
+    /// a drug blocks it, or for a value that is not a finite non-negative number.
+    pub fn set_density(&mut self, slot: usize, param: &'static str, value: f64) -> Result<(), String> {
+        if self.density_blocked(slot, param) {
+            return Err(format!("{param} is blocked by a drug; wash it out first"));
+        }
+        self.sim.set_param(slot, param, value).map_err(|e| e.to_string())
+    }
+
     /// Whether `drug` is applied in `region`.
     pub fn drug_on(&self, drug: Drug, region: &str) -> bool {
         self.drugs.contains(&(drug, region.to_string()))

@@ -118,3 +118,56 @@ impl Morphology {
         order
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A three-point soma (r = 5 along y), a basal dendrite leaving it, and an apical
+    // trunk that branches once.
+    const CELL: &str = "1 1 0 0 0 5 -1\n2 1 0 -5 0 5 1\n3 1 0 5 0 5 1\n\
+        4 3 0 -5 0 1 1\n5 3 0 -25 0 1 4\n\
+        6 4 0 5 0 2 1\n7 4 0 105 0 2 6\n8 4 10 205 0 1 7\n9 4 -10 205 0 1 7\n";
+
+    #[test]
+    fn regions_names_distances_and_orders() {
+        let m = Morphology::from_swc_str(CELL, "t.swc").unwrap();
+        let names: Vec<&str> = m.sections.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["soma[0]", "dend[0]", "apic[0]", "apic[1]", "apic[2]"]);
+        let regions: Vec<Region> = m.sections.iter().map(|s| s.region).collect();
+        assert_eq!(regions, [Region::Soma, Region::Basal, Region::Apical, Region::Apical, Region::Apical]);
+        // The soma is a cylinder of length 2r = 10 um; children hang from its middle.
+        assert!((m.sections[0].length() - 10.0).abs() < 1e-9);
+        assert_eq!(m.sections[2].parent, Some(0));
+        assert_eq!(m.sections[2].parent_x, 0.5);
+        // The trunk runs 100 um from its own first point (a wire to the soma centre).
+        assert!((m.sections[2].length() - 100.0).abs() < 1e-9);
+        // Path distance from soma(0.5): the trunk's end is 100 um out, a tuft tip 100 +
+        // sqrt(10^2 + 100^2) further; from soma(0) add half the soma.
+        let tip = 100.0 + (10.0f64.powi(2) + 100.0f64.powi(2)).sqrt();
+        assert!((m.path_distance(0.5, 3, 1.0) - tip).abs() < 1e-9);
+        assert!((m.path_distance(0.0, 3, 1.0) - (tip + 5.0)).abs() < 1e-9);
+        assert!((m.path_distance(0.5, 0, 0.0) - 5.0).abs() < 1e-9);
+        assert!((m.path_distance(0.5, 1, 1.0) - 20.0).abs() < 1e-9);
+        assert_eq!(m.branch_order(0), 0);
+        assert_eq!(m.branch_order(2), 1);
+        assert_eq!(m.branch_order(4), 2);
+        assert_eq!(m.section_by_name("apic[2]"), Some(4));
+        assert_eq!(m.children()[2], vec![3, 4]);
+    }
+
+    #[test]
+    fn locations_map_to_compartments() {
+        use crate::sim::cell::{Cell, Nseg, Passive};
+        let m = Morphology::from_swc_str(CELL, "t.swc").unwrap();
+        let cell = Cell::new(m, Passive::uniform(5, 100.0, 1.0), &Nseg::Uniform(4)).unwrap();
+        let s = cell.sec_nodes[2];
+        assert_eq!(cell.compartment_at(2, 0.0), s.first);
+        assert_eq!(cell.compartment_at(2, 0.3), s.first + 1);
+        assert_eq!(cell.compartment_at(2, 1.0), s.first + 3);
+        // NEURON's node for x = 1 is the zero-area end node; compartments never are.
+        assert_eq!(cell.node_at(2, 1.0), s.end);
+        assert_eq!(cell.area[s.end as usize], 0.0);
+        assert!(cell.area[cell.compartment_at(2, 1.0) as usize] > 0.0);
+    }
+}
