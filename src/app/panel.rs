@@ -200,10 +200,10 @@ fn densities(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
                 .logarithmic(true)
                 .smallest_positive(1e-6)
                 .suffix(" S/cm2");
-            if ui.add_enabled(!blocked, slider).changed() {
-                if let Err(e) = lab.set_density(slot, param, v) {
-                    state.fail(e);
-                }
+            if ui.add_enabled(!blocked, slider).changed()
+                && let Err(e) = lab.set_density(slot, param, v)
+            {
+                state.fail(e);
             }
             ui.end_row();
         }
