@@ -115,7 +115,15 @@ fn setups_round_trip() {
     lab.add_clamp(d, 0.5, 0.2, 10.0, 50.0).unwrap();
     lab.set_drug(Drug::Tea, "soma", true);
     lab.set_mg(0.5);
+    let (slot, p) = lab
+        .densities()
+        .into_iter()
+        .find(|&(s, p)| lab.sim.mechs[s].label == "apical" && p == "gnabar")
+        .unwrap_or_else(|| lab.densities()[0]);
+    lab.set_density(slot, p, 0.03).unwrap();
+    lab.sim.set_celsius(20.0).unwrap();
     let setup = lab.to_setup(None, None);
+    assert!(setup.densities.iter().any(|d| d.value == 0.03));
     let dir = std::env::temp_dir().join(format!("dendra-setup-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("s.json");
@@ -125,6 +133,7 @@ fn setups_round_trip() {
     let back = Lab::from_setup(&read_setup(&path).unwrap(), &dir).unwrap();
     assert_eq!(back.to_setup(None, None), setup);
     assert!(back.drug_on(Drug::Tea, "soma"));
+    assert_eq!(back.sim.config.celsius, 20.0);
     // A damaged setup is a message, not a panic.
     std::fs::write(&path, "{\"version\": 99}").unwrap();
     assert!(read_setup(&path).is_err());

@@ -2,7 +2,7 @@
 //! (simulated ms per wall second) asks for, decoupled from the frame rate; each frame's
 //! work is capped so a frame never waits on a long chunk.
 
-use super::state::LabRes;
+use super::state::{LabRes, UiState};
 use bevy::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -26,7 +26,12 @@ impl Default for SimClock {
 }
 
 /// Steps the lab for this frame.
-pub fn advance(time: Res<Time>, mut lab: ResMut<LabRes>, mut clock: ResMut<SimClock>) {
+pub fn advance(
+    time: Res<Time>,
+    mut lab: ResMut<LabRes>,
+    mut clock: ResMut<SimClock>,
+    mut ui: ResMut<UiState>,
+) {
     let lab = &mut lab.0;
     let wall = time.delta_secs_f64().min(0.25);
     if lab.paused {
@@ -46,6 +51,9 @@ pub fn advance(time: Res<Time>, mut lab: ResMut<LabRes>, mut clock: ResMut<SimCl
     while done < want && start.elapsed() < clock.budget {
         let k = (want - done).min(40);
         if !lab.advance(k) {
+            ui.fail(
+                "the voltages stopped being finite numbers, so the run is paused; Reset (R) starts again",
+            );
             break;
         }
         done += k;

@@ -34,6 +34,15 @@ pub struct ClampSetup {
     pub dur_ms: f64,
 }
 
+/// A conductance density set on a mechanism of a region (S/cm2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DensitySetup {
+    pub mechanism: String,
+    pub region: String,
+    pub param: String,
+    pub value: f64,
+}
+
 /// The camera: orbit target (um), angles (radians) and distance (um).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CameraSetup {
@@ -70,6 +79,12 @@ pub struct Setup {
     pub mg_mm: f64,
     pub nmda_gamma: f64,
     pub speed: f64,
+    /// Temperature (degC); absent in older files.
+    #[serde(default)]
+    pub celsius: Option<f64>,
+    /// Every conductance density of the mechanisms (uniform ones), as set.
+    #[serde(default)]
+    pub densities: Vec<DensitySetup>,
     #[serde(default)]
     pub camera: Option<CameraSetup>,
     #[serde(default)]
@@ -112,6 +127,21 @@ impl Lab {
             mg_mm: self.mg_mm,
             nmda_gamma: self.nmda_gamma,
             speed: self.speed,
+            celsius: Some(self.sim.config.celsius),
+            densities: self
+                .densities()
+                .into_iter()
+                .filter(|&(slot, param)| !self.density_blocked(slot, param))
+                .filter_map(|(slot, param)| {
+                    let m = &self.sim.mechs[slot];
+                    Some(DensitySetup {
+                        mechanism: m.mech.name().to_string(),
+                        region: m.label.clone(),
+                        param: param.to_string(),
+                        value: m.mech.param(param, 0)?,
+                    })
+                })
+                .collect(),
             camera,
             colour,
         }
@@ -151,6 +181,21 @@ impl Lab {
         for c in &setup.clamps {
             let sec = find(&lab, &c.section)?;
             lab.add_clamp(sec, c.x, c.amp_na, c.delay_ms, c.dur_ms)?;
+        }
+        for d in &setup.densities {
+            let found = lab.densities().into_iter().find(|&(slot, p)| {
+                let m = &lab.sim.mechs[slot];
+                m.mech.name() == d.mechanism && m.label == d.region && p == d.param
+            });
+            match found {
+                Some((slot, p)) => lab.set_density(slot, p, d.value)?,
+                None => {
+                    return Err(format!("the lab has no {} {} in the {}", d.mechanism, d.param, d.region));
+                }
+            }
+        }
+        if let Some(c) = setup.celsius {
+            lab.sim.set_celsius(c).map_err(|e| e.to_string())?;
         }
         for (d, r) in &setup.drugs {
             lab.set_drug(*d, r, true);
