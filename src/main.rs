@@ -16,6 +16,7 @@ fn open_lab(args: Args) -> ExitCode {
         morphology: args.morphology,
         screenshot: args.screenshot,
         frames: args.frames,
+        presenter: args.presenter,
     })
 }
 

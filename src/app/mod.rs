@@ -35,6 +35,8 @@ pub struct AppOptions {
     /// Save the window to this PNG after `frames` frames, then exit.
     pub screenshot: Option<PathBuf>,
     pub frames: u32,
+    /// Start in presenter mode.
+    pub presenter: bool,
 }
 
 /// Loads the cell, opens the window and runs until it is closed. A file that cannot be
@@ -68,6 +70,7 @@ pub fn run(opts: AppOptions) -> ExitCode {
         app.insert_resource(screenshot::ScreenshotRequest { path, frames: opts.frames.max(1) });
     }
     app.add_plugins(plugin);
+    app.world_mut().resource_mut::<UiState>().presenter = opts.presenter;
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(_) => ExitCode::FAILURE,

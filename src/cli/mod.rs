@@ -24,6 +24,9 @@ pub struct Args {
     /// Frames to run before the screenshot.
     #[arg(long, default_value_t = 60)]
     pub frames: u32,
+    /// Start in presenter mode (large fonts and lines, high contrast; F11 toggles it).
+    #[arg(long)]
+    pub presenter: bool,
 }
 
 #[derive(Debug, Subcommand)]
