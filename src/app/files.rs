@@ -25,11 +25,14 @@ pub enum FileJob {
     SavePng,
 }
 
+/// A dialog's answer: the job, the chosen path, and how long the dialog was open.
+type Answer = (FileJob, Option<PathBuf>, std::time::Duration);
+
 /// The dialogs in flight and their answers.
 #[derive(Resource)]
 pub struct FileDialogs {
-    tx: Sender<(FileJob, Option<PathBuf>)>,
-    rx: Mutex<Receiver<(FileJob, Option<PathBuf>)>>,
+    tx: Sender<Answer>,
+    rx: Mutex<Receiver<Answer>>,
     pub busy: bool,
 }
 
@@ -49,6 +52,7 @@ impl FileDialogs {
         self.busy = true;
         let tx = self.tx.clone();
         std::thread::spawn(move || {
+            let opened = std::time::Instant::now();
             let d = rfd::FileDialog::new();
             let path = match job {
                 FileJob::OpenSwc => {
@@ -73,7 +77,7 @@ impl FileDialogs {
                     .set_title("Save the view")
                     .save_file(),
             };
-            let _ = tx.send((job, path));
+            let _ = tx.send((job, path, opened.elapsed()));
         });
     }
 }
@@ -141,10 +145,15 @@ fn answers(
     cams: Query<&mut OrbitCamera>,
 ) {
     let got = dialogs.rx.lock().ok().and_then(|rx| rx.try_recv().ok());
-    let Some((job, path)) = got else { return };
+    let Some((job, path, open_for)) = got else { return };
     dialogs.busy = false;
     let Some(path) = path else {
-        ui.say("cancelled");
+        if open_for < std::time::Duration::from_millis(300) {
+            // No dialog could be shown (rfd needs xdg-desktop-portal or zenity).
+            ui.fail("no file dialog is available on this desktop; drop the file on the window instead");
+        } else {
+            ui.say("cancelled");
+        }
         return;
     };
     match job {
