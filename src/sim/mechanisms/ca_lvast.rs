@@ -3,8 +3,8 @@
 //! g = gCa_LVAstbar m^2 h (S/cm2), ica = g (v - eca) (mA/cm2), added to `ions.ica`;
 //! fixed qt = 2.953.
 
-use super::params::{HAY_QT, columns, mechanism_tables};
-use super::{Env, Ions, Mechanism, cnexp};
+use super::gated::{GateKinetics, Gated, Reversal};
+use super::params::HAY_QT;
 
 /// Steady states and time constants (ms) of m and h at `v` (mV):
 /// `[(minf, mtau), (hinf, htau)]`.
@@ -17,79 +17,32 @@ pub fn rates(v: f64) -> [(f64, f64); 2] {
     [(minf, mtau), (hinf, htau)]
 }
 
-columns! {
-    /// Parameters of [`CaLvast`], per node.
-    pub struct Params {
-        /// Maximal conductance (S/cm2); the mod file's default 1e-5.
-        gbar = "gCa_LVAstbar", 0.00001, NonNegative;
-    }
-}
+/// Kinetics of [`CaLvast`].
+#[derive(Debug, Clone)]
+pub struct Kinetics;
 
-columns! {
-    /// Recordable states of [`CaLvast`], per node.
-    pub struct States {
-        /// Activation (1).
-        m = "m", 0.0, Any;
-        /// Inactivation (1).
-        h = "h", 0.0, Any;
-        /// Latest Ca2+ current of this channel (mA/cm2).
-        ica = "ica", 0.0, Any;
-        /// Latest conductance (S/cm2).
-        g = "gCa_LVAst", 0.0, Any;
+impl GateKinetics for Kinetics {
+    const NAME: &'static str = "Ca_LVAst";
+    const PARAMS: &'static [&'static str] = &["gCa_LVAstbar"];
+    /// The mod file's default conductance, 1e-5 S/cm2.
+    const DEFAULTS: &'static [f64] = &[0.00001];
+    const STATES: &'static [&'static str] = &["m", "h", "ica", "gCa_LVAst"];
+    const M: u32 = 2;
+    const H: u32 = 1;
+    const REVERSAL: Reversal = Reversal::Ca;
+    fn rates(v: f64, _shift: f64) -> [(f64, f64); 2] {
+        rates(v)
     }
 }
 
 /// T-type Ca2+ channel over a set of nodes. Reads `ions.eca`, adds to `ions.ica`.
-#[derive(Debug, Clone)]
-pub struct CaLvast {
-    nodes: Vec<u32>,
-    /// Parameters.
-    pub p: Params,
-    /// States.
-    pub s: States,
-}
-
-impl CaLvast {
-    pub fn new(nodes: Vec<u32>) -> Self {
-        let n = nodes.len();
-        CaLvast { nodes, p: Params::new(n), s: States::new(n) }
-    }
-}
-
-impl Mechanism for CaLvast {
-    mechanism_tables!("Ca_LVAst");
-
-    fn init(&mut self, v: &[f64], _ions: &mut Ions, _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let [(mi, _), (hi, _)] = rates(v[node as usize]);
-            self.s.m[k] = mi;
-            self.s.h[k] = hi;
-        }
-    }
-    fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let nd = node as usize;
-            let g = self.p.gbar[k] * self.s.m[k] * self.s.m[k] * self.s.h[k];
-            let i = g * (v[nd] - ions.eca[nd]);
-            self.s.g[k] = g;
-            self.s.ica[k] = i;
-            ions.ica[nd] += i;
-            rhs[nd] -= i;
-            d[nd] += g;
-        }
-    }
-    fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let [(mi, mt), (hi, ht)] = rates(v[node as usize]);
-            self.s.m[k] = cnexp(self.s.m[k], mi, mt, env.dt);
-            self.s.h[k] = cnexp(self.s.h[k], hi, ht, env.dt);
-        }
-    }
-}
+pub type CaLvast = Gated<Kinetics>;
 
 #[cfg(test)]
 mod tests {
+    use super::super::gated::testing::{assert_table_accurate, assert_table_matches_exact};
     use super::super::params::testing::{assert_plumbing, assert_steady, close, env};
+    use super::super::{Ions, Mechanism};
     use super::*;
 
     #[test]
@@ -139,5 +92,11 @@ mod tests {
     #[test]
     fn params() {
         assert_plumbing(Box::new(CaLvast::new(vec![0, 1])), "gCa_LVAstbar", 1e-5);
+    }
+
+    #[test]
+    fn rate_table_is_accurate() {
+        assert_table_accurate::<Kinetics>(&[0.0]);
+        assert_table_matches_exact(|| CaLvast::new(vec![0]), 2e-5);
     }
 }

@@ -2,6 +2,7 @@
 //! functions (with vtrap) and Q10 = 3^((celsius - 6.3)/10), tabulated on a 0.05 mV grid
 //! for the state update (or evaluated exactly with `usetable = false`).
 
+use super::rate_table::RateTable;
 use super::{Env, Ions, Mechanism, ParamError, check_value, cnexp, vtrap};
 
 /// Steady states and time constants (ms) of m, h, n at `v` (mV) and `celsius`.
@@ -18,63 +19,14 @@ pub fn rates(v: f64, celsius: f64) -> [(f64, f64); 3] {
     [f(am, bm), f(ah, bh), f(an, bn)]
 }
 
-/// Rate table for the state update: for v on a fine grid, each gate's steady state and
-/// its cnexp factor 1 - exp(-dt/tau), interpolated linearly between grid points. NEURON
-/// tabulates hh too (1 mV steps by default); this grid is 20 times finer, so the result
-/// differs from the exact rate functions by less than 1e-5 in any gate. Voltages off
-/// the grid are computed exactly.
-#[derive(Debug, Clone)]
-struct RateTable {
-    dt: f64,
-    celsius: f64,
-    /// Rows of [minf, mfac, hinf, hfac, ninf, nfac].
-    rows: Vec<[f64; 6]>,
-}
-
-const TABLE_VMIN: f64 = -100.0;
-const TABLE_VMAX: f64 = 100.0;
-const TABLE_STEP: f64 = 0.05;
-
-impl RateTable {
-    fn empty() -> Self {
-        RateTable { dt: f64::NAN, celsius: f64::NAN, rows: Vec::new() }
-    }
-
-    fn row(v: f64, dt: f64, celsius: f64) -> [f64; 6] {
-        let [(mi, mt), (hi, ht), (ni, nt)] = rates(v, celsius);
-        let f = |tau: f64| 1.0 - (-dt / tau).exp();
-        [mi, f(mt), hi, f(ht), ni, f(nt)]
-    }
-
-    /// Rebuilds the table if dt or the temperature changed (reusing its memory).
-    fn ensure(&mut self, dt: f64, celsius: f64) {
-        if self.dt == dt && self.celsius == celsius {
-            return;
-        }
-        let n = ((TABLE_VMAX - TABLE_VMIN) / TABLE_STEP).round() as usize + 1;
-        self.rows.resize(n, [0.0; 6]);
-        for (k, r) in self.rows.iter_mut().enumerate() {
-            *r = Self::row(TABLE_VMIN + k as f64 * TABLE_STEP, dt, celsius);
-        }
-        self.dt = dt;
-        self.celsius = celsius;
-    }
-
-    #[inline]
-    fn lookup(&self, v: f64) -> [f64; 6] {
-        let x = (v - TABLE_VMIN) / TABLE_STEP;
-        if x.is_nan() || x < 0.0 || x >= (self.rows.len() - 1) as f64 {
-            return Self::row(v, self.dt, self.celsius);
-        }
-        let k = x as usize;
-        let f = x - k as f64;
-        let (a, b) = (&self.rows[k], &self.rows[k + 1]);
-        let mut out = [0.0; 6];
-        for j in 0..6 {
-            out[j] = a[j] + f * (b[j] - a[j]);
-        }
-        out
-    }
+/// A row of the rate table at `v`: [minf, mfac, hinf, hfac, ninf, nfac], each fac being
+/// the cnexp factor 1 - exp(-dt/tau). The table ([`RateTable`], 0.05 mV grid, exact off
+/// it) differs from these exact values by less than 1e-5; NEURON tabulates hh too (1 mV
+/// steps by default).
+fn table_row(v: f64, dt: f64, celsius: f64) -> [f64; 6] {
+    let [(mi, mt), (hi, ht), (ni, nt)] = rates(v, celsius);
+    let f = |tau: f64| 1.0 - (-dt / tau).exp();
+    [mi, f(mt), hi, f(ht), ni, f(nt)]
 }
 
 /// Hodgkin-Huxley Na+, K+ and leak over a set of nodes.
@@ -84,7 +36,8 @@ pub struct Hh {
     /// Use the rate table (default); false evaluates the rate functions exactly
     /// every step (NEURON's `usetable_hh = 0`).
     pub usetable: bool,
-    table: RateTable,
+    /// Rows of [`table_row`] for (dt, celsius).
+    table: RateTable<(f64, f64), 6>,
     /// Na+ conductance (S/cm2), default 0.12.
     pub gnabar: Vec<f64>,
     /// K+ conductance (S/cm2), default 0.036.
@@ -110,7 +63,7 @@ impl Hh {
         Hh {
             nodes,
             usetable: true,
-            table: RateTable::empty(),
+            table: RateTable::new(),
             gnabar: vec![0.12; k],
             gkbar: vec![0.036; k],
             gl: vec![0.0003; k],
@@ -171,9 +124,11 @@ impl Mechanism for Hh {
     }
     fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
         if self.usetable {
-            self.table.ensure(env.dt, env.celsius);
+            let (dt, celsius) = (env.dt, env.celsius);
+            self.table.ensure((dt, celsius), |v| table_row(v, dt, celsius));
             for (k, &node) in self.nodes.iter().enumerate() {
-                let [mi, mf, hi, hf, ni, nf] = self.table.lookup(v[node as usize]);
+                let [mi, mf, hi, hf, ni, nf] =
+                    self.table.lookup(v[node as usize], |v| table_row(v, dt, celsius));
                 self.m[k] += mf * (mi - self.m[k]);
                 self.h[k] += hf * (hi - self.h[k]);
                 self.n[k] += nf * (ni - self.n[k]);
@@ -263,13 +218,14 @@ mod tests {
 
     #[test]
     fn rate_table_matches_exact_rates_closely() {
-        let mut t = RateTable::empty();
-        t.ensure(0.025, 6.3);
+        let row = |v| table_row(v, 0.025, 6.3);
+        let mut t = RateTable::new();
+        t.ensure((0.025, 6.3), row);
         let mut worst = 0.0f64;
         let mut v = -99.0;
         while v < 99.0 {
-            let exact = RateTable::row(v, 0.025, 6.3);
-            let got = t.lookup(v);
+            let exact = row(v);
+            let got = t.lookup(v, row);
             for j in 0..6 {
                 worst = worst.max((exact[j] - got[j]).abs());
             }
@@ -277,8 +233,8 @@ mod tests {
         }
         assert!(worst < 1e-5, "{worst}");
         // Off the grid: exact.
-        assert_eq!(t.lookup(150.0), RateTable::row(150.0, 0.025, 6.3));
-        assert_eq!(t.lookup(f64::NAN)[0].is_nan(), RateTable::row(f64::NAN, 0.025, 6.3)[0].is_nan());
+        assert_eq!(t.lookup(150.0, row), row(150.0));
+        assert_eq!(t.lookup(f64::NAN, row)[0].is_nan(), row(f64::NAN)[0].is_nan());
     }
 
     #[test]

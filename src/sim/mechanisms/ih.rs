@@ -3,8 +3,7 @@
 //! ihcn = g (v - ehcn) (mA/cm2), a nonspecific current with its own reversal `ehcn`.
 //! No temperature factor.
 
-use super::params::{columns, mechanism_tables};
-use super::{Env, Ions, Mechanism, cnexp};
+use super::gated::{GateKinetics, Gated, NO_GATE, Reversal};
 
 /// Half-activation constant of the alpha rate (mV).
 const VHALF: f64 = -154.9;
@@ -22,77 +21,35 @@ pub fn rates(v: f64, vshift: f64) -> (f64, f64) {
     (am / (am + bm), 1.0 / (am + bm))
 }
 
-columns! {
-    /// Parameters of [`Ih`], per node.
-    pub struct Params {
-        /// Maximal conductance (S/cm2); the mod file's default 1e-5.
-        gbar = "gIhbar", 0.00001, NonNegative;
-        /// Reversal potential (mV); default -45.
-        ehcn = "ehcn", -45.0, Any;
-        /// Shift of both rate curves (mV); default 0.
-        vshift = "vshift", 0.0, Any;
-    }
-}
+/// Kinetics of [`Ih`].
+#[derive(Debug, Clone)]
+pub struct Kinetics;
 
-columns! {
-    /// Recordable states of [`Ih`], per node.
-    pub struct States {
-        /// Activation (1).
-        m = "m", 0.0, Any;
-        /// Latest current (mA/cm2).
-        ihcn = "ihcn", 0.0, Any;
-        /// Latest conductance (S/cm2).
-        g = "gIh", 0.0, Any;
+impl GateKinetics for Kinetics {
+    const NAME: &'static str = "Ih";
+    /// Maximal conductance (S/cm2), reversal potential (mV) and the shift of both rate
+    /// curves (mV).
+    const PARAMS: &'static [&'static str] = &["gIhbar", "ehcn", "vshift"];
+    /// The mod file's defaults: 1e-5 S/cm2, -45 mV, 0 mV.
+    const DEFAULTS: &'static [f64] = &[0.00001, -45.0, 0.0];
+    const STATES: &'static [&'static str] = &["m", "ihcn", "gIh"];
+    const M: u32 = 1;
+    const H: u32 = 0;
+    const REVERSAL: Reversal = Reversal::Param(1);
+    const SHIFT: Option<usize> = Some(2);
+    fn rates(v: f64, vshift: f64) -> [(f64, f64); 2] {
+        [rates(v, vshift), NO_GATE]
     }
 }
 
 /// HCN channel over a set of nodes.
-#[derive(Debug, Clone)]
-pub struct Ih {
-    nodes: Vec<u32>,
-    /// Parameters.
-    pub p: Params,
-    /// States.
-    pub s: States,
-}
-
-impl Ih {
-    pub fn new(nodes: Vec<u32>) -> Self {
-        let n = nodes.len();
-        Ih { nodes, p: Params::new(n), s: States::new(n) }
-    }
-}
-
-impl Mechanism for Ih {
-    mechanism_tables!("Ih");
-
-    fn init(&mut self, v: &[f64], _ions: &mut Ions, _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            self.s.m[k] = rates(v[node as usize], self.p.vshift[k]).0;
-        }
-    }
-    fn current(&mut self, v: &[f64], _ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let nd = node as usize;
-            let g = self.p.gbar[k] * self.s.m[k];
-            let i = g * (v[nd] - self.p.ehcn[k]);
-            self.s.g[k] = g;
-            self.s.ihcn[k] = i;
-            rhs[nd] -= i;
-            d[nd] += g;
-        }
-    }
-    fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let (mi, mt) = rates(v[node as usize], self.p.vshift[k]);
-            self.s.m[k] = cnexp(self.s.m[k], mi, mt, env.dt);
-        }
-    }
-}
+pub type Ih = Gated<Kinetics>;
 
 #[cfg(test)]
 mod tests {
+    use super::super::gated::testing::{assert_table_accurate, assert_table_matches_exact};
     use super::super::params::testing::{assert_plumbing, assert_steady, close, env};
+    use super::super::{Ions, Mechanism};
     use super::*;
 
     #[test]
@@ -144,5 +101,20 @@ mod tests {
         assert_plumbing(Box::new(Ih::new(vec![0, 1])), "gIhbar", 1e-5);
         assert_plumbing(Box::new(Ih::new(vec![0, 1])), "ehcn", -45.0);
         assert_plumbing(Box::new(Ih::new(vec![0, 1])), "vshift", 0.0);
+    }
+
+    #[test]
+    fn rate_table_is_accurate() {
+        // One table serves every vshift: looked up at v - vshift.
+        assert_table_accurate::<Kinetics>(&[0.0, -5.0, 10.0, 37.5]);
+        assert_table_matches_exact(|| Ih::new(vec![0]), 2e-5);
+        for s in [-5.0, 10.0] {
+            let make = || {
+                let mut c = Ih::new(vec![0]);
+                c.set_param("vshift", s).unwrap();
+                c
+            };
+            assert_table_matches_exact(make, 2e-5);
+        }
     }
 }

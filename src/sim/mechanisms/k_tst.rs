@@ -2,8 +2,8 @@
 //! biophysics.md 5. Uses v' = v + 10 mV (junction-potential shift).
 //! g = gK_Tstbar m^4 h (S/cm2), ik = g (v - ek) (mA/cm2); fixed qt = 2.953.
 
-use super::params::{HAY_QT, columns, mechanism_tables};
-use super::{Env, Ions, Mechanism, cnexp};
+use super::gated::{GateKinetics, Gated, Reversal};
+use super::params::HAY_QT;
 
 /// Steady states and time constants (ms) of m and h at `v` (mV):
 /// `[(minf, mtau), (hinf, htau)]`.
@@ -16,78 +16,30 @@ pub fn rates(v: f64) -> [(f64, f64); 2] {
     [(minf, mtau), (hinf, htau)]
 }
 
-columns! {
-    /// Parameters of [`KTst`], per node.
-    pub struct Params {
-        /// Maximal conductance (S/cm2); the mod file's default 1e-5.
-        gbar = "gK_Tstbar", 0.00001, NonNegative;
-    }
-}
+/// Kinetics of [`KTst`].
+#[derive(Debug, Clone)]
+pub struct Kinetics;
 
-columns! {
-    /// Recordable states of [`KTst`], per node.
-    pub struct States {
-        /// Activation (1).
-        m = "m", 0.0, Any;
-        /// Inactivation (1).
-        h = "h", 0.0, Any;
-        /// Latest K+ current (mA/cm2).
-        ik = "ik", 0.0, Any;
-        /// Latest conductance (S/cm2).
-        g = "gK_Tst", 0.0, Any;
+impl GateKinetics for Kinetics {
+    const NAME: &'static str = "K_Tst";
+    const PARAMS: &'static [&'static str] = &["gK_Tstbar"];
+    /// The mod file's default conductance, 1e-5 S/cm2.
+    const DEFAULTS: &'static [f64] = &[0.00001];
+    const STATES: &'static [&'static str] = &["m", "h", "ik", "gK_Tst"];
+    const M: u32 = 4;
+    const H: u32 = 1;
+    const REVERSAL: Reversal = Reversal::K;
+    fn rates(v: f64, _shift: f64) -> [(f64, f64); 2] {
+        rates(v)
     }
 }
 
 /// Fast-inactivating K+ channel over a set of nodes. Reads `ions.ek`.
-#[derive(Debug, Clone)]
-pub struct KTst {
-    nodes: Vec<u32>,
-    /// Parameters.
-    pub p: Params,
-    /// States.
-    pub s: States,
-}
-
-impl KTst {
-    pub fn new(nodes: Vec<u32>) -> Self {
-        let n = nodes.len();
-        KTst { nodes, p: Params::new(n), s: States::new(n) }
-    }
-}
-
-impl Mechanism for KTst {
-    mechanism_tables!("K_Tst");
-
-    fn init(&mut self, v: &[f64], _ions: &mut Ions, _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let [(mi, _), (hi, _)] = rates(v[node as usize]);
-            self.s.m[k] = mi;
-            self.s.h[k] = hi;
-        }
-    }
-    fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let nd = node as usize;
-            let m2 = self.s.m[k] * self.s.m[k];
-            let g = self.p.gbar[k] * m2 * m2 * self.s.h[k];
-            let i = g * (v[nd] - ions.ek[nd]);
-            self.s.g[k] = g;
-            self.s.ik[k] = i;
-            rhs[nd] -= i;
-            d[nd] += g;
-        }
-    }
-    fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let [(mi, mt), (hi, ht)] = rates(v[node as usize]);
-            self.s.m[k] = cnexp(self.s.m[k], mi, mt, env.dt);
-            self.s.h[k] = cnexp(self.s.h[k], hi, ht, env.dt);
-        }
-    }
-}
+pub type KTst = Gated<Kinetics>;
 
 #[cfg(test)]
 mod tests {
+    use super::super::gated::testing::{assert_table_accurate, assert_table_matches_exact};
     use super::super::params::testing::{assert_plumbing, assert_steady, close};
     use super::*;
 
@@ -120,5 +72,11 @@ mod tests {
     #[test]
     fn params() {
         assert_plumbing(Box::new(KTst::new(vec![0, 1])), "gK_Tstbar", 1e-5);
+    }
+
+    #[test]
+    fn rate_table_is_accurate() {
+        assert_table_accurate::<Kinetics>(&[0.0]);
+        assert_table_matches_exact(|| KTst::new(vec![0]), 2e-5);
     }
 }

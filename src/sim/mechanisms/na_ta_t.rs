@@ -1,8 +1,8 @@
 //! `NaTa_t`: Hay et al. 2011 transient Na+ channel (Colbert & Pan 2002), biophysics.md 5.
 //! g = gNaTa_tbar m^3 h (S/cm2), ina = g (v - ena) (mA/cm2); fixed qt = 2.953.
 
-use super::params::{HAY_QT, columns, mechanism_tables};
-use super::{Env, Ions, Mechanism, cnexp};
+use super::gated::{GateKinetics, Gated, Reversal};
+use super::params::HAY_QT;
 
 /// Steady states and time constants (ms) of m and h at `v` (mV), with both curves
 /// shifted by `shift` mV (0 for NaTa_t, +6 for NaTs2_t). As the mod files do, v is
@@ -26,88 +26,32 @@ pub fn rates(v: f64, shift: f64) -> [(f64, f64); 2] {
     [(am / (am + bm), (1.0 / (am + bm)) / HAY_QT), (ah / (ah + bh), (1.0 / (ah + bh)) / HAY_QT)]
 }
 
-columns! {
-    /// Parameters of [`NaTaT`], per node.
-    pub struct Params {
-        /// Maximal conductance (S/cm2); the mod file's default 1e-5.
-        gbar = "gNaTa_tbar", 0.00001, NonNegative;
-    }
-}
+/// Kinetics of [`NaTaT`].
+#[derive(Debug, Clone)]
+pub struct Kinetics;
 
-columns! {
-    /// Recordable states of [`NaTaT`], per node.
-    pub struct States {
-        /// Activation (1).
-        m = "m", 0.0, Any;
-        /// Inactivation (1).
-        h = "h", 0.0, Any;
-        /// Latest Na+ current (mA/cm2).
-        ina = "ina", 0.0, Any;
-        /// Latest conductance (S/cm2).
-        g = "gNaTa_t", 0.0, Any;
+impl GateKinetics for Kinetics {
+    const NAME: &'static str = "NaTa_t";
+    const PARAMS: &'static [&'static str] = &["gNaTa_tbar"];
+    /// The mod file's default conductance, 1e-5 S/cm2.
+    const DEFAULTS: &'static [f64] = &[0.00001];
+    const STATES: &'static [&'static str] = &["m", "h", "ina", "gNaTa_t"];
+    const M: u32 = 3;
+    const H: u32 = 1;
+    const REVERSAL: Reversal = Reversal::Na;
+    fn rates(v: f64, _shift: f64) -> [(f64, f64); 2] {
+        rates(v, 0.0)
     }
 }
 
 /// Transient Na+ channel over a set of nodes. Reads `ions.ena`.
-#[derive(Debug, Clone)]
-pub struct NaTaT {
-    nodes: Vec<u32>,
-    /// Parameters.
-    pub p: Params,
-    /// States.
-    pub s: States,
-}
-
-impl NaTaT {
-    pub fn new(nodes: Vec<u32>) -> Self {
-        let n = nodes.len();
-        NaTaT { nodes, p: Params::new(n), s: States::new(n) }
-    }
-}
-
-/// The NaTa_t/NaTs2_t loops, shared: `shift` is 0 or 6 mV.
-pub(crate) fn init_mh(nodes: &[u32], s_m: &mut [f64], s_h: &mut [f64], v: &[f64], shift: f64) {
-    for (k, &node) in nodes.iter().enumerate() {
-        let [(mi, _), (hi, _)] = rates(v[node as usize], shift);
-        s_m[k] = mi;
-        s_h[k] = hi;
-    }
-}
-
-pub(crate) fn advance_mh(nodes: &[u32], s_m: &mut [f64], s_h: &mut [f64], v: &[f64], shift: f64, dt: f64) {
-    for (k, &node) in nodes.iter().enumerate() {
-        let [(mi, mt), (hi, ht)] = rates(v[node as usize], shift);
-        s_m[k] = cnexp(s_m[k], mi, mt, dt);
-        s_h[k] = cnexp(s_h[k], hi, ht, dt);
-    }
-}
-
-impl Mechanism for NaTaT {
-    mechanism_tables!("NaTa_t");
-
-    fn init(&mut self, v: &[f64], _ions: &mut Ions, _env: &Env) {
-        init_mh(&self.nodes, &mut self.s.m, &mut self.s.h, v, 0.0);
-    }
-    fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let nd = node as usize;
-            let m = self.s.m[k];
-            let g = self.p.gbar[k] * m * m * m * self.s.h[k];
-            let i = g * (v[nd] - ions.ena[nd]);
-            self.s.g[k] = g;
-            self.s.ina[k] = i;
-            rhs[nd] -= i;
-            d[nd] += g;
-        }
-    }
-    fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
-        advance_mh(&self.nodes, &mut self.s.m, &mut self.s.h, v, 0.0, env.dt);
-    }
-}
+pub type NaTaT = Gated<Kinetics>;
 
 #[cfg(test)]
 mod tests {
+    use super::super::gated::testing::{assert_table_accurate, assert_table_matches_exact};
     use super::super::params::testing::{assert_plumbing, assert_steady, close};
+    use super::super::{Ions, Mechanism};
     use super::*;
 
     #[test]
@@ -162,5 +106,11 @@ mod tests {
         let g = 2.04 * m.powi(3) * h;
         assert!(close(d[0], g, 1e-12));
         assert!(close(rhs[0], -g * (-40.0 - 50.0), 1e-12));
+    }
+
+    #[test]
+    fn rate_table_is_accurate() {
+        assert_table_accurate::<Kinetics>(&[0.0]);
+        assert_table_matches_exact(|| NaTaT::new(vec![0]), 2e-5);
     }
 }

@@ -2,9 +2,7 @@
 //! curves shifted +6 mV (38 -> 32 in the m rates, 66 -> 60 in the h rates).
 //! g = gNaTs2_tbar m^3 h (S/cm2), ina = g (v - ena) (mA/cm2); fixed qt = 2.953.
 
-use super::na_ta_t::{advance_mh, init_mh};
-use super::params::{columns, mechanism_tables};
-use super::{Env, Ions, Mechanism};
+use super::gated::{GateKinetics, Gated, Reversal};
 
 /// The shift (mV) of both NaTa_t curves.
 pub const SHIFT: f64 = 6.0;
@@ -15,70 +13,30 @@ pub fn rates(v: f64) -> [(f64, f64); 2] {
     super::na_ta_t::rates(v, SHIFT)
 }
 
-columns! {
-    /// Parameters of [`NaTs2T`], per node.
-    pub struct Params {
-        /// Maximal conductance (S/cm2); the mod file's default 1e-5.
-        gbar = "gNaTs2_tbar", 0.00001, NonNegative;
-    }
-}
+/// Kinetics of [`NaTs2T`].
+#[derive(Debug, Clone)]
+pub struct Kinetics;
 
-columns! {
-    /// Recordable states of [`NaTs2T`], per node.
-    pub struct States {
-        /// Activation (1).
-        m = "m", 0.0, Any;
-        /// Inactivation (1).
-        h = "h", 0.0, Any;
-        /// Latest Na+ current (mA/cm2).
-        ina = "ina", 0.0, Any;
-        /// Latest conductance (S/cm2).
-        g = "gNaTs2_t", 0.0, Any;
+impl GateKinetics for Kinetics {
+    const NAME: &'static str = "NaTs2_t";
+    const PARAMS: &'static [&'static str] = &["gNaTs2_tbar"];
+    /// The mod file's default conductance, 1e-5 S/cm2.
+    const DEFAULTS: &'static [f64] = &[0.00001];
+    const STATES: &'static [&'static str] = &["m", "h", "ina", "gNaTs2_t"];
+    const M: u32 = 3;
+    const H: u32 = 1;
+    const REVERSAL: Reversal = Reversal::Na;
+    fn rates(v: f64, _shift: f64) -> [(f64, f64); 2] {
+        rates(v)
     }
 }
 
 /// Somatic transient Na+ channel over a set of nodes. Reads `ions.ena`.
-#[derive(Debug, Clone)]
-pub struct NaTs2T {
-    nodes: Vec<u32>,
-    /// Parameters.
-    pub p: Params,
-    /// States.
-    pub s: States,
-}
-
-impl NaTs2T {
-    pub fn new(nodes: Vec<u32>) -> Self {
-        let n = nodes.len();
-        NaTs2T { nodes, p: Params::new(n), s: States::new(n) }
-    }
-}
-
-impl Mechanism for NaTs2T {
-    mechanism_tables!("NaTs2_t");
-
-    fn init(&mut self, v: &[f64], _ions: &mut Ions, _env: &Env) {
-        init_mh(&self.nodes, &mut self.s.m, &mut self.s.h, v, SHIFT);
-    }
-    fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let nd = node as usize;
-            let m = self.s.m[k];
-            let g = self.p.gbar[k] * m * m * m * self.s.h[k];
-            let i = g * (v[nd] - ions.ena[nd]);
-            self.s.g[k] = g;
-            self.s.ina[k] = i;
-            rhs[nd] -= i;
-            d[nd] += g;
-        }
-    }
-    fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
-        advance_mh(&self.nodes, &mut self.s.m, &mut self.s.h, v, SHIFT, env.dt);
-    }
-}
+pub type NaTs2T = Gated<Kinetics>;
 
 #[cfg(test)]
 mod tests {
+    use super::super::gated::testing::{assert_table_accurate, assert_table_matches_exact};
     use super::super::params::testing::{assert_plumbing, assert_steady, close};
     use super::*;
 
@@ -120,5 +78,11 @@ mod tests {
     #[test]
     fn params() {
         assert_plumbing(Box::new(NaTs2T::new(vec![0, 1])), "gNaTs2_tbar", 1e-5);
+    }
+
+    #[test]
+    fn rate_table_is_accurate() {
+        assert_table_accurate::<Kinetics>(&[0.0]);
+        assert_table_matches_exact(|| NaTs2T::new(vec![0]), 2e-5);
     }
 }

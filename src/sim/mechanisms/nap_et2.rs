@@ -2,8 +2,8 @@
 //! biophysics.md 5. g = gNap_Et2bar m^3 h (S/cm2), ina = g (v - ena) (mA/cm2);
 //! fixed qt = 2.953.
 
-use super::params::{HAY_QT, columns, mechanism_tables};
-use super::{Env, Ions, Mechanism, cnexp};
+use super::gated::{GateKinetics, Gated, Reversal};
+use super::params::HAY_QT;
 
 /// Steady states and time constants (ms) of m and h at `v` (mV):
 /// `[(minf, mtau), (hinf, htau)]`. Follows the mod file's order: minf at the raw v,
@@ -30,78 +30,30 @@ pub fn rates(v: f64) -> [(f64, f64); 2] {
     [(minf, mtau), (hinf, (1.0 / (ah + bh)) / HAY_QT)]
 }
 
-columns! {
-    /// Parameters of [`NapEt2`], per node.
-    pub struct Params {
-        /// Maximal conductance (S/cm2); the mod file's default 1e-5.
-        gbar = "gNap_Et2bar", 0.00001, NonNegative;
-    }
-}
+/// Kinetics of [`NapEt2`].
+#[derive(Debug, Clone)]
+pub struct Kinetics;
 
-columns! {
-    /// Recordable states of [`NapEt2`], per node.
-    pub struct States {
-        /// Activation (1).
-        m = "m", 0.0, Any;
-        /// Inactivation (1).
-        h = "h", 0.0, Any;
-        /// Latest Na+ current (mA/cm2).
-        ina = "ina", 0.0, Any;
-        /// Latest conductance (S/cm2).
-        g = "gNap_Et2", 0.0, Any;
+impl GateKinetics for Kinetics {
+    const NAME: &'static str = "Nap_Et2";
+    const PARAMS: &'static [&'static str] = &["gNap_Et2bar"];
+    /// The mod file's default conductance, 1e-5 S/cm2.
+    const DEFAULTS: &'static [f64] = &[0.00001];
+    const STATES: &'static [&'static str] = &["m", "h", "ina", "gNap_Et2"];
+    const M: u32 = 3;
+    const H: u32 = 1;
+    const REVERSAL: Reversal = Reversal::Na;
+    fn rates(v: f64, _shift: f64) -> [(f64, f64); 2] {
+        rates(v)
     }
 }
 
 /// Persistent Na+ channel over a set of nodes. Reads `ions.ena`.
-#[derive(Debug, Clone)]
-pub struct NapEt2 {
-    nodes: Vec<u32>,
-    /// Parameters.
-    pub p: Params,
-    /// States.
-    pub s: States,
-}
-
-impl NapEt2 {
-    pub fn new(nodes: Vec<u32>) -> Self {
-        let n = nodes.len();
-        NapEt2 { nodes, p: Params::new(n), s: States::new(n) }
-    }
-}
-
-impl Mechanism for NapEt2 {
-    mechanism_tables!("Nap_Et2");
-
-    fn init(&mut self, v: &[f64], _ions: &mut Ions, _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let [(mi, _), (hi, _)] = rates(v[node as usize]);
-            self.s.m[k] = mi;
-            self.s.h[k] = hi;
-        }
-    }
-    fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let nd = node as usize;
-            let m = self.s.m[k];
-            let g = self.p.gbar[k] * m * m * m * self.s.h[k];
-            let i = g * (v[nd] - ions.ena[nd]);
-            self.s.g[k] = g;
-            self.s.ina[k] = i;
-            rhs[nd] -= i;
-            d[nd] += g;
-        }
-    }
-    fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let [(mi, mt), (hi, ht)] = rates(v[node as usize]);
-            self.s.m[k] = cnexp(self.s.m[k], mi, mt, env.dt);
-            self.s.h[k] = cnexp(self.s.h[k], hi, ht, env.dt);
-        }
-    }
-}
+pub type NapEt2 = Gated<Kinetics>;
 
 #[cfg(test)]
 mod tests {
+    use super::super::gated::testing::{assert_table_accurate, assert_table_matches_exact};
     use super::super::params::testing::{assert_plumbing, assert_steady, close};
     use super::*;
 
@@ -141,5 +93,11 @@ mod tests {
     #[test]
     fn params() {
         assert_plumbing(Box::new(NapEt2::new(vec![0, 1])), "gNap_Et2bar", 1e-5);
+    }
+
+    #[test]
+    fn rate_table_is_accurate() {
+        assert_table_accurate::<Kinetics>(&[0.0]);
+        assert_table_matches_exact(|| NapEt2::new(vec![0]), 2e-5);
     }
 }

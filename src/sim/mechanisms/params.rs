@@ -150,7 +150,7 @@ pub(crate) use columns;
 /// fields `nodes: Vec<u32>`, `p` (a [`columns!`] parameter table) and `s` (a
 /// [`columns!`] state table).
 macro_rules! mechanism_tables {
-    ($mech:literal) => {
+    ($mech:expr) => {
         fn name(&self) -> &'static str {
             $mech
         }

@@ -1,8 +1,7 @@
 //! `SKv3_1`: Hay et al. 2011 Kv3.1 K+ channel (Rettig et al. 1992), biophysics.md 5.
 //! g = gSKv3_1bar m (S/cm2), ik = g (v - ek) (mA/cm2). No temperature factor.
 
-use super::params::{columns, mechanism_tables};
-use super::{Env, Ions, Mechanism, cnexp};
+use super::gated::{GateKinetics, Gated, NO_GATE, Reversal};
 
 /// Steady state and time constant (ms) of m at `v` (mV): `(minf, mtau)`.
 pub fn rates(v: f64) -> (f64, f64) {
@@ -11,72 +10,30 @@ pub fn rates(v: f64) -> (f64, f64) {
     (minf, mtau)
 }
 
-columns! {
-    /// Parameters of [`SKv31`], per node.
-    pub struct Params {
-        /// Maximal conductance (S/cm2); the mod file's default 1e-5.
-        gbar = "gSKv3_1bar", 0.00001, NonNegative;
-    }
-}
+/// Kinetics of [`SKv31`].
+#[derive(Debug, Clone)]
+pub struct Kinetics;
 
-columns! {
-    /// Recordable states of [`SKv31`], per node.
-    pub struct States {
-        /// Activation (1).
-        m = "m", 0.0, Any;
-        /// Latest K+ current (mA/cm2).
-        ik = "ik", 0.0, Any;
-        /// Latest conductance (S/cm2).
-        g = "gSKv3_1", 0.0, Any;
+impl GateKinetics for Kinetics {
+    const NAME: &'static str = "SKv3_1";
+    const PARAMS: &'static [&'static str] = &["gSKv3_1bar"];
+    /// The mod file's default conductance, 1e-5 S/cm2.
+    const DEFAULTS: &'static [f64] = &[0.00001];
+    const STATES: &'static [&'static str] = &["m", "ik", "gSKv3_1"];
+    const M: u32 = 1;
+    const H: u32 = 0;
+    const REVERSAL: Reversal = Reversal::K;
+    fn rates(v: f64, _shift: f64) -> [(f64, f64); 2] {
+        [rates(v), NO_GATE]
     }
 }
 
 /// Kv3.1 channel over a set of nodes. Reads `ions.ek`.
-#[derive(Debug, Clone)]
-pub struct SKv31 {
-    nodes: Vec<u32>,
-    /// Parameters.
-    pub p: Params,
-    /// States.
-    pub s: States,
-}
-
-impl SKv31 {
-    pub fn new(nodes: Vec<u32>) -> Self {
-        let n = nodes.len();
-        SKv31 { nodes, p: Params::new(n), s: States::new(n) }
-    }
-}
-
-impl Mechanism for SKv31 {
-    mechanism_tables!("SKv3_1");
-
-    fn init(&mut self, v: &[f64], _ions: &mut Ions, _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            self.s.m[k] = rates(v[node as usize]).0;
-        }
-    }
-    fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let nd = node as usize;
-            let g = self.p.gbar[k] * self.s.m[k];
-            let i = g * (v[nd] - ions.ek[nd]);
-            self.s.g[k] = g;
-            self.s.ik[k] = i;
-            rhs[nd] -= i;
-            d[nd] += g;
-        }
-    }
-    fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let (mi, mt) = rates(v[node as usize]);
-            self.s.m[k] = cnexp(self.s.m[k], mi, mt, env.dt);
-        }
-    }
-}
+pub type SKv31 = Gated<Kinetics>;
 
 #[cfg(test)]
 mod tests {
+    use super::super::gated::testing::{assert_table_accurate, assert_table_matches_exact};
     use super::super::params::testing::{assert_plumbing, assert_steady, close};
     use super::*;
 
@@ -104,5 +61,11 @@ mod tests {
     #[test]
     fn params() {
         assert_plumbing(Box::new(SKv31::new(vec![0, 1])), "gSKv3_1bar", 1e-5);
+    }
+
+    #[test]
+    fn rate_table_is_accurate() {
+        assert_table_accurate::<Kinetics>(&[0.0]);
+        assert_table_matches_exact(|| SKv31::new(vec![0]), 2e-5);
     }
 }

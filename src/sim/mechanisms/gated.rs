@@ -1,0 +1,494 @@
+//! One Hodgkin-Huxley-style gated channel, generic over its kinetics: the Hay et al.
+//! 2011 channels (NaTa_t, NaTs2_t, Nap_Et2, K_Tst, K_Pst, SKv3_1, Im, Ca_HVA,
+//! Ca_LVAst, Ih) differ only in their rate functions and a few constants, which each
+//! channel's file gives by implementing [`GateKinetics`]; [`Gated`] does the rest once.
+//!
+//! - INITIAL: each gate at its steady state, x = x_inf(v).
+//! - BREAKPOINT: g = gbar m^M h^H (S/cm2), i = g (v - e) (mA/cm2), with slope
+//!   conductance di/dv = g; e is ena, ek, eca (and i is added to `ions.ica`) or a
+//!   parameter of the channel (Ih's ehcn).
+//! - DERIVATIVE, cnexp: x += (1 - exp(-dt/tau)) (x_inf - x).
+//!
+//! With `usetable` (the default) x_inf and 1 - exp(-dt/tau) come from a
+//! [`RateTable`] (0.05 mV grid, within 1e-5 of the exact values, exact off the grid),
+//! rebuilt when dt changes, in INITIAL as in the state update, as NEURON's TABLE does;
+//! without it, the rate functions are evaluated exactly every step.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use super::params::{Range, Table, mechanism_tables};
+use super::rate_table::RateTable;
+use super::{Env, Ions, Mechanism, cnexp};
+
+/// The reversal potential a channel's current is driven by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reversal {
+    /// `ions.ena`.
+    Na,
+    /// `ions.ek`.
+    K,
+    /// `ions.eca`; the current is also added to `ions.ica`.
+    Ca,
+    /// A parameter of the channel, by index in [`GateKinetics::PARAMS`] (a nonspecific
+    /// current, e.g. Ih's `ehcn`).
+    Param(usize),
+}
+
+/// The second gate of a channel that has only one (H = 0): x_inf = 1, tau = infinity
+/// (it never moves and is never used).
+pub const NO_GATE: (f64, f64) = (1.0, f64::INFINITY);
+
+/// What makes a channel: its names, exponents, reversal and rate functions.
+pub trait GateKinetics: fmt::Debug + Clone + Send + Sync + 'static {
+    /// NEURON's SUFFIX, e.g. `NaTa_t`.
+    const NAME: &'static str;
+    /// Parameter names: the maximal conductance first (S/cm2, not negative; `gbar` is
+    /// accepted for it too), then any others (any finite value).
+    const PARAMS: &'static [&'static str];
+    /// Default values of [`GateKinetics::PARAMS`], in the same order.
+    const DEFAULTS: &'static [f64];
+    /// Recordable states: `m`, then `h` where H > 0, then the current (mA/cm2, e.g.
+    /// `ina`), then the conductance (S/cm2, e.g. `gNaTa_t`; `g` is accepted for it too).
+    const STATES: &'static [&'static str];
+    /// Exponent of the first gate m (at least 1).
+    const M: u32;
+    /// Exponent of the second gate h (0: no second gate).
+    const H: u32;
+    /// What drives the current.
+    const REVERSAL: Reversal;
+    /// Index in [`GateKinetics::PARAMS`] of a parameter that shifts both rate curves
+    /// along v (Ih's `vshift`), such that `rates(v + s, s) == rates(v, 0)` up to
+    /// rounding; one table then serves every value, looked up at v - s.
+    const SHIFT: Option<usize> = None;
+
+    /// Steady states and time constants (ms) of m and h at `v` (mV), given the value of
+    /// the [`GateKinetics::SHIFT`] parameter (0 where there is none):
+    /// `[(minf, mtau), (hinf, htau)]`, with [`NO_GATE`] for a missing h.
+    fn rates(v: f64, shift: f64) -> [(f64, f64); 2];
+}
+
+/// Per-node parameters of a [`Gated`] channel: one column per [`GateKinetics::PARAMS`].
+#[derive(Debug, Clone)]
+pub struct Params<K> {
+    cols: Vec<Vec<f64>>,
+    _k: PhantomData<K>,
+}
+
+impl<K: GateKinetics> Params<K> {
+    fn new(n: usize) -> Self {
+        Params { cols: K::DEFAULTS.iter().map(|&d| vec![d; n]).collect(), _k: PhantomData }
+    }
+
+    fn index(name: &str) -> Option<usize> {
+        if name == "gbar" { Some(0) } else { K::PARAMS.iter().position(|&p| p == name) }
+    }
+
+    /// The maximal conductance (S/cm2), per node.
+    pub fn gbar(&self) -> &[f64] {
+        &self.cols[0]
+    }
+}
+
+impl<K: GateKinetics> Table for Params<K> {
+    fn names(&self) -> &'static [&'static str] {
+        K::PARAMS
+    }
+    fn column(&self, name: &str) -> Option<&[f64]> {
+        Self::index(name).map(|j| &self.cols[j][..])
+    }
+    fn column_mut(&mut self, name: &str) -> Option<(&mut [f64], Range)> {
+        let j = Self::index(name)?;
+        Some((&mut self.cols[j][..], if j == 0 { Range::NonNegative } else { Range::Any }))
+    }
+}
+
+/// Per-node recordable states of a [`Gated`] channel.
+#[derive(Debug, Clone)]
+pub struct States<K> {
+    /// First gate (1).
+    pub m: Vec<f64>,
+    /// Second gate (1); empty where H = 0.
+    pub h: Vec<f64>,
+    /// Latest current (mA/cm2).
+    pub i: Vec<f64>,
+    /// Latest conductance (S/cm2).
+    pub g: Vec<f64>,
+    _k: PhantomData<K>,
+}
+
+impl<K: GateKinetics> States<K> {
+    fn new(n: usize) -> Self {
+        let h = if K::H > 0 { vec![0.0; n] } else { Vec::new() };
+        States { m: vec![0.0; n], h, i: vec![0.0; n], g: vec![0.0; n], _k: PhantomData }
+    }
+
+    /// Which of m, h, i, g (0..4) a state name means.
+    fn index(name: &str) -> Option<usize> {
+        let last = K::STATES.len() - 1;
+        let j = if name == "g" { last } else { K::STATES.iter().position(|&s| s == name)? };
+        Some(match j {
+            0 => 0,
+            _ if j == last => 3,
+            _ if j == last - 1 => 2,
+            _ => 1,
+        })
+    }
+}
+
+impl<K: GateKinetics> Table for States<K> {
+    fn names(&self) -> &'static [&'static str] {
+        K::STATES
+    }
+    fn column(&self, name: &str) -> Option<&[f64]> {
+        let j = Self::index(name)?;
+        Some([&self.m, &self.h, &self.i, &self.g][j])
+    }
+    fn column_mut(&mut self, name: &str) -> Option<(&mut [f64], Range)> {
+        let col = match Self::index(name)? {
+            0 => &mut self.m,
+            1 => &mut self.h,
+            2 => &mut self.i,
+            _ => &mut self.g,
+        };
+        Some((col, Range::Any))
+    }
+}
+
+/// A gated channel over a set of nodes, with kinetics `K`.
+#[derive(Debug, Clone)]
+pub struct Gated<K: GateKinetics> {
+    nodes: Vec<u32>,
+    /// Use the rate table (default); false evaluates the rate functions exactly every
+    /// step, like the mod files.
+    pub usetable: bool,
+    /// Parameters.
+    pub p: Params<K>,
+    /// States.
+    pub s: States<K>,
+    /// Rows of [minf, mfac, hinf, hfac] at v - shift, for dt.
+    table: RateTable<f64, 4>,
+}
+
+/// g = gbar m^M h^H, multiplied in the mod files' order.
+#[inline(always)]
+fn conductance<K: GateKinetics>(gbar: f64, m: f64, h: f64) -> f64 {
+    let g = match K::M {
+        1 => gbar * m,
+        2 => gbar * m * m,
+        3 => gbar * m * m * m,
+        4 => {
+            let m2 = m * m;
+            gbar * m2 * m2
+        }
+        p => gbar * m.powi(p as i32),
+    };
+    match K::H {
+        0 => g,
+        1 => g * h,
+        q => g * h.powi(q as i32),
+    }
+}
+
+/// Exact [minf, mfac, hinf, hfac] at `v` with shift `s` for step `dt`.
+#[inline]
+fn exact_row<K: GateKinetics>(v: f64, s: f64, dt: f64) -> [f64; 4] {
+    let [(mi, mt), (hi, ht)] = K::rates(v, s);
+    [mi, 1.0 - (-dt / mt).exp(), hi, 1.0 - (-dt / ht).exp()]
+}
+
+/// [minf, mfac, hinf, hfac] at `v` with shift `s`: from `table` (built for `dt`) at
+/// v - s on its grid, exact off it.
+#[inline(always)]
+fn tabulated<K: GateKinetics>(table: &RateTable<f64, 4>, v: f64, s: f64, dt: f64) -> [f64; 4] {
+    match table.get(v - s) {
+        Some(r) => r,
+        None => exact_row::<K>(v, s, dt),
+    }
+}
+
+impl<K: GateKinetics> Gated<K> {
+    /// Consistency of `K`'s constants, checked when the type is first used.
+    const CHECK: () = {
+        assert!(K::PARAMS.len() == K::DEFAULTS.len(), "one default per parameter");
+        assert!(K::M >= 1, "at least one gate");
+        assert!(K::STATES.len() == 3 + (K::H > 0) as usize, "m, [h], current, conductance");
+        if let Reversal::Param(j) = K::REVERSAL {
+            assert!(j > 0 && j < K::PARAMS.len(), "reversal parameter index");
+        }
+        if let Some(j) = K::SHIFT {
+            assert!(j > 0 && j < K::PARAMS.len(), "shift parameter index");
+        }
+    };
+
+    /// The channel over `nodes`, with the default parameters.
+    pub fn new(nodes: Vec<u32>) -> Self {
+        let () = Self::CHECK;
+        let n = nodes.len();
+        Gated { nodes, usetable: true, p: Params::new(n), s: States::new(n), table: RateTable::new() }
+    }
+
+    /// The value of the shift parameter at node position `k` (0 where there is none).
+    #[inline(always)]
+    fn shift(&self, k: usize) -> f64 {
+        match K::SHIFT {
+            Some(j) => self.p.cols[j][k],
+            None => 0.0,
+        }
+    }
+
+    /// Builds the table for `dt` if it is not built for it yet.
+    fn ensure_table(&mut self, dt: f64) {
+        self.table.ensure(dt, |u| exact_row::<K>(u, 0.0, dt));
+    }
+}
+
+impl<K: GateKinetics> Mechanism for Gated<K> {
+    mechanism_tables!(K::NAME);
+
+    fn init(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
+        if self.usetable {
+            self.ensure_table(env.dt);
+        }
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let (vv, s) = (v[node as usize], self.shift(k));
+            let (mi, hi) = if self.usetable {
+                let [mi, _, hi, _] = tabulated::<K>(&self.table, vv, s, env.dt);
+                (mi, hi)
+            } else {
+                let [(mi, _), (hi, _)] = K::rates(vv, s);
+                (mi, hi)
+            };
+            self.s.m[k] = mi;
+            if K::H > 0 {
+                self.s.h[k] = hi;
+            }
+        }
+    }
+
+    fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
+        let n = self.nodes.len();
+        let Ions { ena, ek, eca, ica, .. } = ions;
+        let e_ion: &[f64] = match K::REVERSAL {
+            Reversal::Na => ena,
+            Reversal::K => ek,
+            Reversal::Ca => eca,
+            Reversal::Param(_) => &[],
+        };
+        let e_par: &[f64] = match K::REVERSAL {
+            Reversal::Param(j) => &self.p.cols[j][..n],
+            _ => &[],
+        };
+        let gbar = &self.p.cols[0][..n];
+        let s = &mut self.s;
+        let (m, h) = (&s.m[..n], if K::H > 0 { &s.h[..n] } else { &[][..] });
+        let (g_out, i_out) = (&mut s.g[..n], &mut s.i[..n]);
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let nd = node as usize;
+            let g = conductance::<K>(gbar[k], m[k], if K::H > 0 { h[k] } else { 1.0 });
+            let e = match K::REVERSAL {
+                Reversal::Param(_) => e_par[k],
+                _ => e_ion[nd],
+            };
+            let i = g * (v[nd] - e);
+            g_out[k] = g;
+            i_out[k] = i;
+            if matches!(K::REVERSAL, Reversal::Ca) {
+                ica[nd] += i;
+            }
+            rhs[nd] -= i;
+            d[nd] += g;
+        }
+    }
+
+    fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
+        let dt = env.dt;
+        if self.usetable {
+            self.ensure_table(dt);
+        }
+        let n = self.nodes.len();
+        let shift: &[f64] = match K::SHIFT {
+            Some(j) => &self.p.cols[j][..n],
+            None => &[],
+        };
+        let table = &self.table;
+        let m = &mut self.s.m[..n];
+        let h: &mut [f64] = if K::H > 0 { &mut self.s.h[..n] } else { &mut [] };
+        for (k, &node) in self.nodes.iter().enumerate() {
+            let vv = v[node as usize];
+            let s = if K::SHIFT.is_some() { shift[k] } else { 0.0 };
+            if self.usetable {
+                let [mi, mf, hi, hf] = tabulated::<K>(table, vv, s, dt);
+                m[k] += mf * (mi - m[k]);
+                if K::H > 0 {
+                    h[k] += hf * (hi - h[k]);
+                }
+            } else {
+                let [(mi, mt), (hi, ht)] = K::rates(vv, s);
+                m[k] = cnexp(m[k], mi, mt, dt);
+                if K::H > 0 {
+                    h[k] = cnexp(h[k], hi, ht, dt);
+                }
+            }
+        }
+    }
+}
+
+/// Checks shared by the channels' tests.
+#[cfg(test)]
+pub mod testing {
+    use super::super::params::testing::{assert_steady, env};
+    use super::*;
+
+    /// The table agrees with the exact rates to 1e-5 in every x_inf and every
+    /// 1 - exp(-dt/tau), at dt 0.025 and 0.1 ms, over the grid (every 0.0137 mV) and at
+    /// its edges, for each shift in `shifts`; and it is exact off the grid.
+    pub fn assert_table_accurate<K: GateKinetics>(shifts: &[f64]) {
+        for dt in [0.025, 0.1] {
+            let mut c = Gated::<K>::new(vec![0]);
+            c.ensure_table(dt);
+            for &s in shifts {
+                let mut worst = (0.0f64, 0.0);
+                let mut v = -100.0 + s;
+                while v <= 100.0 + s {
+                    let (exact, got) = (exact_row::<K>(v, s, dt), tabulated::<K>(&c.table, v, s, dt));
+                    for j in 0..4 {
+                        let err = (exact[j] - got[j]).abs();
+                        assert!(err.is_finite(), "{} at {v} mV: {exact:?} vs {got:?}", K::NAME);
+                        if err > worst.0 {
+                            worst = (err, v);
+                        }
+                    }
+                    v += 0.0137;
+                }
+                assert!(worst.0 < 1e-5, "{} (dt {dt}, shift {s}): {:e} at {} mV", K::NAME, worst.0, worst.1);
+                for v in [-150.0, 100.0 + s, 120.0, f64::NAN] {
+                    let (exact, got) = (exact_row::<K>(v, s, dt), tabulated::<K>(&c.table, v, s, dt));
+                    for j in 0..4 {
+                        assert!(exact[j] == got[j] || (exact[j].is_nan() && got[j].is_nan()), "{v}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// With and without the table, the channel stays steady after init (to 1e-12), and
+    /// over a voltage sweep (-80..30 mV, 100 ms) its gates stay within `tol` of the exact
+    /// ones; the table is built once. Returns the largest difference seen.
+    pub fn assert_table_matches_exact<K: GateKinetics>(make: impl Fn() -> Gated<K>, tol: f64) -> f64 {
+        let gates: &[&str] = if K::H > 0 { &["m", "h"] } else { &["m"] };
+        for v in [-80.0, -65.3, -40.0, 0.0, 30.0] {
+            let mut exact = make();
+            exact.usetable = false;
+            assert_steady(Box::new(exact), v, gates);
+            assert_steady(Box::new(make()), v, gates);
+        }
+        let (mut a, mut b) = (make(), make());
+        b.usetable = false;
+        let e = env();
+        let mut ions = super::super::Ions::new(1);
+        let v0 = [-80.0];
+        a.init(&v0, &mut ions, &e);
+        b.init(&v0, &mut ions, &e);
+        let (mut rhs, mut d) = ([0.0], [0.0]);
+        let mut worst = 0.0f64;
+        for step in 1..=4000 {
+            let t = step as f64 * e.dt;
+            let v = [-80.0 + 110.0 * (t / 15.0).sin().powi(2)];
+            a.current(&v, &mut ions, &mut rhs, &mut d, &e);
+            b.current(&v, &mut ions, &mut rhs, &mut d, &e);
+            a.advance(&v, &mut ions, &e);
+            b.advance(&v, &mut ions, &e);
+            for name in gates {
+                let (x, y) = (a.state(name, 0).unwrap(), b.state(name, 0).unwrap());
+                worst = worst.max((x - y).abs());
+                assert!((x - y).abs() <= tol, "{} {name} at step {step}: {x} vs {y}", K::NAME);
+            }
+        }
+        assert_eq!(a.table.key(), Some(e.dt));
+        worst
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::params::testing::{assert_plumbing, env};
+    use super::super::{MECHANISM_NAMES, create};
+    use super::*;
+
+    /// A made-up channel exercising what the Hay channels do not: h^2, m^5.
+    #[derive(Debug, Clone)]
+    struct Odd;
+    impl GateKinetics for Odd {
+        const NAME: &'static str = "odd";
+        const PARAMS: &'static [&'static str] = &["godd", "eodd"];
+        const DEFAULTS: &'static [f64] = &[0.1, 10.0];
+        const STATES: &'static [&'static str] = &["m", "h", "iodd", "godd_"];
+        const M: u32 = 5;
+        const H: u32 = 2;
+        const REVERSAL: Reversal = Reversal::Param(1);
+        fn rates(v: f64, _shift: f64) -> [(f64, f64); 2] {
+            [(1.0 / (1.0 + (-v / 10.0).exp()), 1.0), (1.0 / (1.0 + (v / 10.0).exp()), 5.0)]
+        }
+    }
+
+    #[test]
+    fn current_is_gbar_m_to_the_m_h_to_the_h() {
+        let mut c = Gated::<Odd>::new(vec![0]);
+        c.usetable = false;
+        let v = [-20.0];
+        let mut ions = Ions::new(1);
+        let e = env();
+        c.init(&v, &mut ions, &e);
+        let (mut rhs, mut d) = ([1.0], [2.0]);
+        c.current(&v, &mut ions, &mut rhs, &mut d, &e);
+        let [(m, _), (h, _)] = Odd::rates(-20.0, 0.0);
+        let g = 0.1 * m.powi(5) * h * h;
+        assert!((d[0] - 2.0 - g).abs() < 1e-15);
+        assert!((rhs[0] - 1.0 + g * (-20.0 - 10.0)).abs() < 1e-15);
+        assert_eq!(c.state("g", 0), c.state("godd_", 0));
+        let g = c.state("g", 0).unwrap();
+        assert_eq!(c.state("iodd", 0), Some(g * (-30.0)));
+        assert_eq!(ions.ica[0], 0.0);
+        assert_plumbing(Box::new(Gated::<Odd>::new(vec![0, 1])), "godd", 0.1);
+        assert_plumbing(Box::new(Gated::<Odd>::new(vec![0, 1])), "eodd", 10.0);
+        // The conductance refuses negative values; other parameters take any.
+        assert!(c.set_param("gbar", -1.0).is_err());
+        assert!(c.set_param("eodd", -1.0).is_ok());
+    }
+
+    #[test]
+    fn odd_exponents_tabulate_too() {
+        testing::assert_table_accurate::<Odd>(&[0.0]);
+        testing::assert_table_matches_exact(|| Gated::<Odd>::new(vec![0]), 2e-5);
+    }
+
+    #[test]
+    fn every_gated_channel_keeps_its_names() {
+        let want: &[(&str, &str, &[&str])] = &[
+            ("NaTa_t", "gNaTa_tbar", &["m", "h", "ina", "gNaTa_t"]),
+            ("NaTs2_t", "gNaTs2_tbar", &["m", "h", "ina", "gNaTs2_t"]),
+            ("Nap_Et2", "gNap_Et2bar", &["m", "h", "ina", "gNap_Et2"]),
+            ("K_Tst", "gK_Tstbar", &["m", "h", "ik", "gK_Tst"]),
+            ("K_Pst", "gK_Pstbar", &["m", "h", "ik", "gK_Pst"]),
+            ("SKv3_1", "gSKv3_1bar", &["m", "ik", "gSKv3_1"]),
+            ("Im", "gImbar", &["m", "ik", "gIm"]),
+            ("Ca_HVA", "gCa_HVAbar", &["m", "h", "ica", "gCa_HVA"]),
+            ("Ca_LVAst", "gCa_LVAstbar", &["m", "h", "ica", "gCa_LVAst"]),
+            ("Ih", "gIhbar", &["m", "ihcn", "gIh"]),
+        ];
+        for &(name, gbar, states) in want {
+            assert!(MECHANISM_NAMES.contains(&name));
+            let mut c = create(name, vec![0, 1]).unwrap();
+            assert_eq!(c.name(), name);
+            assert_eq!(c.param_names()[0], gbar);
+            assert_eq!(c.state_names(), states);
+            c.set_param("gbar", 0.5).unwrap();
+            assert_eq!(c.param(gbar, 1), Some(0.5));
+            assert_eq!(c.param("gbar", 1), Some(0.5));
+            assert!(c.state("g", 1).is_some() && c.state("h", 0).is_some() == states.contains(&"h"));
+        }
+        let ih = create("Ih", vec![0]).unwrap();
+        assert_eq!(ih.param_names(), &["gIhbar", "ehcn", "vshift"]);
+    }
+}
