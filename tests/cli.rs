@@ -74,6 +74,7 @@ fn simulate_refuses_bad_specs_clearly() {
         (base.replace("\"hh\"", "\"hhh\"").replace("SECS", "").replace("EXTRA", ""), "unknown mechanism 'hhh'"),
         (base.replace("\"hh\": {}", "\"hh\": {\"gnabar\": -1}").replace("SECS", "").replace("EXTRA", ""), "must not be negative"),
         ("{ not json".to_string(), "not a valid model spec"),
+        (base.replace("\"tstop\": 10", "\"tstop\": 1e7, \"dt\": 0.001, \"record_every\": 1").replace("SECS", "").replace("EXTRA", ""), "too many to keep"),
     ];
     for (k, (spec, expect)) in cases.iter().enumerate() {
         let p = dir.join(format!("bad{k}.json"));

@@ -212,48 +212,46 @@ impl ModelSpec {
                 }
             }
         }
-        let mut order: Vec<usize> = Vec::with_capacity(self.sections.len());
-        let mut placed = vec![false; self.sections.len()];
-        let mut roots = 0;
+        // Parents first (sections may be listed in any order): a breadth-first walk from
+        // the root over child lists, linear in the number of sections.
+        let mut roots = Vec::new();
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); self.sections.len()];
         for (i, s) in self.sections.iter().enumerate() {
             match &s.parent {
-                None => roots += 1,
-                Some(p) if !by_name.contains_key(p.as_str()) => {
-                    return err(format!("section '{}': parent '{p}' does not exist", s.name));
-                }
+                None => roots.push(i),
                 Some(p) if p == &s.name => return err(format!("section '{}' is its own parent", s.name)),
-                _ => {}
+                Some(p) => match by_name.get(p.as_str()) {
+                    Some(&pi) => children[pi].push(i),
+                    None => return err(format!("section '{}': parent '{p}' does not exist", s.name)),
+                },
             }
-            let _ = i;
         }
-        if roots != 1 {
-            return err(format!("the model needs exactly one root section (no parent), found {roots}"));
+        if roots.len() != 1 {
+            return err(format!(
+                "the model needs exactly one root section (no parent), found {}",
+                roots.len()
+            ));
         }
-        while order.len() < self.sections.len() {
-            let before = order.len();
-            for (i, s) in self.sections.iter().enumerate() {
-                if placed[i] {
-                    continue;
-                }
-                let ready = match &s.parent {
-                    None => true,
-                    Some(p) => placed[by_name[p.as_str()]],
-                };
-                if ready {
-                    placed[i] = true;
-                    order.push(i);
-                }
-            }
-            if order.len() == before {
-                let stuck: Vec<&str> = self
-                    .sections
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| !placed[*i])
-                    .map(|(_, s)| s.name.as_str())
-                    .collect();
-                return err(format!("the parents of sections {} form a cycle", stuck.join(", ")));
-            }
+        let mut order: Vec<usize> = Vec::with_capacity(self.sections.len());
+        order.push(roots[0]);
+        let mut k = 0;
+        while k < order.len() {
+            order.extend_from_slice(&children[order[k]]);
+            k += 1;
+        }
+        if order.len() < self.sections.len() {
+            // Whatever the walk did not reach hangs from a loop of parents.
+            let mut reached = vec![false; self.sections.len()];
+            order.iter().for_each(|&i| reached[i] = true);
+            let stuck: Vec<&str> = self
+                .sections
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !reached[*i])
+                .map(|(_, s)| s.name.as_str())
+                .take(10)
+                .collect();
+            return err(format!("the parents of sections {} form a cycle", stuck.join(", ")));
         }
         let mut new_index: HashMap<String, usize> = HashMap::new();
         let mut sections: Vec<Section> = Vec::with_capacity(order.len());
@@ -353,7 +351,14 @@ impl ModelSpec {
                 sim.add_synapse(node, p).map_err(|e| SpecError(format!("synapse on {}: {e}", s.section)))?;
             sim.add_spike_times(k, &s.times, s.weight).map_err(|e| SpecError(e.0))?;
         }
-        let samples = (self.tstop / self.dt / self.record_every as f64).ceil() as usize + 2;
+        let samples_f = (self.tstop / self.dt / self.record_every as f64).ceil() + 2.0;
+        // Every recorded sample is kept in memory: refuse what would not fit.
+        if samples_f * (probes.len() + 1) as f64 > 5e7 {
+            return err(format!(
+                "{samples_f:.0} samples per trace are too many to keep; raise record_every or shorten tstop"
+            ));
+        }
+        let samples = samples_f as usize;
         sim.record(&probes, self.record_every, samples).map_err(|e| SpecError(e.0))?;
         sim.init();
         Ok(BuiltModel { sim, columns, tstop: self.tstop, section_index: new_index })
