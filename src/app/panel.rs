@@ -289,6 +289,7 @@ fn draw(
     mut dialogs: ResMut<FileDialogs>,
     mut last_presenter: Local<Option<bool>>,
     mut layout: ResMut<super::camera::PanelLayout>,
+    hover: Res<super::picking::Hover>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if *last_presenter != Some(state.presenter) {
@@ -314,6 +315,9 @@ fn draw(
             let colour =
                 if state.error { egui::Color32::from_rgb(255, 110, 90) } else { egui::Color32::LIGHT_GREEN };
             ui.colored_label(colour, &state.status);
+            let text =
+                super::picking::hover_text(&lab.0, &hover).unwrap_or_else(|| "(point at the tree)".into());
+            ui.label(text);
             ui.separator();
             run_controls(ui, &mut lab.0, &mut clock, state);
             egui::CollapsingHeader::new("Synapses and firing").default_open(true).show(ui, |ui| {
@@ -356,6 +360,24 @@ fn draw(
             );
             if lab.0.paused {
                 ui.label("(paused: drag and zoom to inspect)");
+            }
+            let mut remove = None;
+            for (i, p) in lab.0.probes.iter().enumerate().skip(1) {
+                let [r, g, b] = p.color;
+                let name = &lab.0.sim.cell.morphology.sections[p.section].name;
+                if ui
+                    .add(egui::Button::new(
+                        egui::RichText::new(format!("x {name}({:.2})", p.x))
+                            .color(egui::Color32::from_rgb(r, g, b)),
+                    ))
+                    .on_hover_text("remove this probe")
+                    .clicked()
+                {
+                    remove = Some(i);
+                }
+            }
+            if let Some(i) = remove {
+                lab.0.remove_probe(i);
             }
         });
         super::traces::show(ui, &lab.0, state);

@@ -4,7 +4,7 @@
 use super::scene::{Tree, TreeView};
 use super::state::{LabRes, Tool, UiState};
 use crate::lab::Lab;
-use bevy::picking::events::{Click, Pointer};
+use bevy::picking::events::{Click, Move, Out, Pointer};
 use bevy::picking::pointer::PointerButton;
 use bevy::prelude::*;
 
@@ -91,12 +91,48 @@ fn on_tree_click(
     apply_tool_at(&mut lab.0, &mut ui, loc.section, loc.x, add);
 }
 
+/// The place under the pointer, for the panel's read-out.
+#[derive(Resource, Debug, Default, Clone, Copy)]
+pub struct Hover {
+    pub section: Option<usize>,
+    pub x: f64,
+}
+
+fn on_tree_move(moved: On<Pointer<Move>>, lab: Res<LabRes>, view: Res<TreeView>, mut hover: ResMut<Hover>) {
+    let Some(world) = moved.event.hit.position else { return };
+    if let Some(loc) = crate::lab::geometry::nearest_location(&lab.0.sim.cell, view.to_cell(world)) {
+        *hover = Hover { section: Some(loc.section), x: loc.x };
+    }
+}
+
+fn on_tree_out(_: On<Pointer<Out>>, mut hover: ResMut<Hover>) {
+    hover.section = None;
+}
+
+/// What the pointer is over, in words: section, position, distance from the soma, and
+/// the voltage there.
+pub fn hover_text(lab: &Lab, hover: &Hover) -> Option<String> {
+    let sec = hover.section?;
+    let m = &lab.sim.cell.morphology;
+    let s = m.sections.get(sec)?;
+    let node = lab.sim.cell.compartment_at(sec, hover.x);
+    Some(format!(
+        "{}({:.2}), {}, {:.0} um from the soma: {:.1} mV",
+        s.name,
+        hover.x,
+        s.region.label(),
+        m.path_distance(0.5, sec, hover.x),
+        lab.sim.v[node as usize]
+    ))
+}
+
 fn attach_observer(mut commands: Commands, added: Query<Entity, Added<Tree>>) {
     for e in &added {
-        commands.entity(e).observe(on_tree_click);
+        commands.entity(e).observe(on_tree_click).observe(on_tree_move).observe(on_tree_out);
     }
 }
 
 pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Hover>();
     app.add_systems(Update, attach_observer.after(super::scene::SceneSet));
 }
