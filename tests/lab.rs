@@ -155,7 +155,10 @@ fn nonsense_input_is_refused_or_clamped_never_a_panic() {
     lab.set_mg(-3.0);
     assert_eq!(lab.mg_mm, 0.0);
     lab.fire(FirePattern::Burst { n: u32::MAX, hz: f64::NAN });
-    lab.fire(FirePattern::Poisson { hz: f64::INFINITY, ms: 1e12 });
+    assert!(
+        lab.fire(FirePattern::Poisson { hz: f64::INFINITY, ms: 1e12 })
+            <= dendra::lab::session::MAX_SPIKES_PER_FIRE
+    );
     lab.fire(FirePattern::Sequence { inward: true, interval_ms: -5.0 });
     assert!(lab.add_clamp(d, 0.5, f64::MAX, -1.0, f64::INFINITY).is_ok());
     lab.move_synapse(42, d, 0.5).unwrap_err();

@@ -281,6 +281,7 @@ fn style(ctx: &egui::Context, presenter: bool) {
     ctx.set_visuals(v);
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw(
     mut contexts: EguiContexts,
     mut lab: ResMut<LabRes>,

@@ -152,6 +152,10 @@ pub struct Lab {
     rng: Rng,
 }
 
+/// Most spikes one command queues (a Poisson train on many synapses for a minute would
+/// otherwise fill memory).
+pub const MAX_SPIKES_PER_FIRE: usize = 200_000;
+
 /// Upper bounds the panel's sliders respect (and commands clamp to).
 pub const MAX_WEIGHT_NS: f64 = 100.0;
 pub const MAX_MG_MM: f64 = 10.0;
@@ -315,6 +319,9 @@ impl Lab {
         let t0 = self.sim.t() + self.sim.config.dt;
         let mut queued = 0;
         let mut spike = |lab: &mut Lab, i: usize, t: f64| {
+            if queued >= MAX_SPIKES_PER_FIRE {
+                return;
+            }
             let s = &lab.synapses[i];
             let w = s.weight_ns * 1e-3;
             lab.sim.fire(s.fast, t, w);
@@ -337,7 +344,7 @@ impl Lab {
                 if hz > 0.0 {
                     for &i in &chosen {
                         let mut t = t0 + self.rng.exponential(1000.0 / hz);
-                        while t < t0 + ms {
+                        while t < t0 + ms && queued < MAX_SPIKES_PER_FIRE {
                             spike(self, i, t);
                             t += self.rng.exponential(1000.0 / hz);
                         }
