@@ -320,7 +320,7 @@ impl Lab {
         let mut queued = 0;
         let mut spike = |lab: &mut Lab, i: usize, t: f64| {
             if queued >= MAX_SPIKES_PER_FIRE {
-                return;
+                return false;
             }
             let s = &lab.synapses[i];
             let w = s.weight_ns * 1e-3;
@@ -329,13 +329,18 @@ impl Lab {
                 lab.sim.fire(k, t, w);
             }
             queued += 1;
+            true
         };
         match pattern {
-            FirePattern::Single => chosen.iter().for_each(|&i| spike(self, i, t0)),
+            FirePattern::Single => chosen.iter().for_each(|&i| {
+                spike(self, i, t0);
+            }),
             FirePattern::Burst { n, hz } => {
                 let hz = if hz.is_finite() { hz.clamp(0.1, 1000.0) } else { 50.0 };
                 for k in 0..n.min(1000) {
-                    chosen.iter().for_each(|&i| spike(self, i, t0 + k as f64 * 1000.0 / hz));
+                    chosen.iter().for_each(|&i| {
+                        spike(self, i, t0 + k as f64 * 1000.0 / hz);
+                    });
                 }
             }
             FirePattern::Poisson { hz, ms } => {
@@ -344,8 +349,10 @@ impl Lab {
                 if hz > 0.0 {
                     for &i in &chosen {
                         let mut t = t0 + self.rng.exponential(1000.0 / hz);
-                        while t < t0 + ms && queued < MAX_SPIKES_PER_FIRE {
-                            spike(self, i, t);
+                        while t < t0 + ms {
+                            if !spike(self, i, t) {
+                                break;
+                            }
                             t += self.rng.exponential(1000.0 / hz);
                         }
                     }
