@@ -24,6 +24,8 @@ pub struct CableMatrix {
     pub d: Vec<f64>,
     /// Right-hand side; holds dv after [`CableMatrix::solve`].
     pub rhs: Vec<f64>,
+    /// 1 / the eliminated diagonal, kept from the elimination for the back substitution.
+    inv_d: Vec<f64>,
     /// Axial conductance to the parent scaled into this row's units.
     g_self: Vec<f64>,
     /// Axial conductance to this node scaled into the parent's row units.
@@ -45,6 +47,7 @@ impl CableMatrix {
             d_base: vec![0.0; n],
             d: vec![0.0; n],
             rhs: vec![0.0; n],
+            inv_d: vec![0.0; n],
             g_self: vec![0.0; n],
             g_parent: vec![0.0; n],
         };
@@ -92,14 +95,16 @@ impl CableMatrix {
         let n = self.parent.len();
         for i in (1..n).rev() {
             let p = self.parent[i] as usize;
-            let f = self.a[i] / self.d[i];
+            let inv = 1.0 / self.d[i];
+            self.inv_d[i] = inv;
+            let f = self.a[i] * inv;
             self.d[p] -= f * self.b[i];
             self.rhs[p] -= f * self.rhs[i];
         }
         self.rhs[0] /= self.d[0];
         for i in 1..n {
             let p = self.parent[i] as usize;
-            self.rhs[i] = (self.rhs[i] - self.b[i] * self.rhs[p]) / self.d[i];
+            self.rhs[i] = (self.rhs[i] - self.b[i] * self.rhs[p]) * self.inv_d[i];
         }
     }
 }

@@ -63,7 +63,7 @@ impl Mechanism for CaDynamicsE2 {
         for (k, &node) in self.nodes.iter().enumerate() {
             let nd = node as usize;
             self.s.cai[k] = ions.cai[nd];
-            ions.eca_nernst[nd] = true;
+            ions.set_nernst(nd);
             ions.eca[nd] = nernst(ions.cai[nd], ions.cao[nd], 2.0, env.celsius);
         }
     }

@@ -56,6 +56,8 @@ pub struct Ions {
     /// Total calcium current this step (mA/cm2), summed by the Ca channels during the
     /// current phase and read by calcium pools in the state phase.
     pub ica: Vec<f64>,
+    /// The nodes whose `eca_nernst` is set, so each step visits only those.
+    nernst_nodes: Vec<u32>,
 }
 
 /// Faraday constant (C/mol), NEURON's value.
@@ -81,6 +83,15 @@ impl Ions {
             cai: vec![5e-5; n],
             cao: vec![2.0; n],
             ica: vec![0.0; n],
+            nernst_nodes: Vec::new(),
+        }
+    }
+
+    /// Makes eca at `node` follow cai by the Nernst equation (a pool writes cai there).
+    pub fn set_nernst(&mut self, node: usize) {
+        if node < self.eca_nernst.len() && !self.eca_nernst[node] {
+            self.eca_nernst[node] = true;
+            self.nernst_nodes.push(node as u32);
         }
     }
 
@@ -90,10 +101,9 @@ impl Ions {
         for x in self.ica.iter_mut() {
             *x = 0.0;
         }
-        for i in 0..self.eca.len() {
-            if self.eca_nernst[i] {
-                self.eca[i] = nernst(self.cai[i], self.cao[i], 2.0, celsius);
-            }
+        for &n in &self.nernst_nodes {
+            let i = n as usize;
+            self.eca[i] = nernst(self.cai[i], self.cao[i], 2.0, celsius);
         }
     }
 }
