@@ -17,6 +17,7 @@ fn open_lab(args: Args) -> ExitCode {
         screenshot: args.screenshot,
         frames: args.frames,
         presenter: args.presenter,
+        save_setup: args.save_setup,
     })
 }
 

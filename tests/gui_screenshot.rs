@@ -2,8 +2,11 @@
 //! (lavapipe), takes its own screenshot (`--screenshot PNG --frames N`) and exits 0; the
 //! picture must show the cell in more than one colour, and the panel.
 //!
-//! Without an X server (`xvfb-run` missing) the test says it was skipped, unless
-//! DENDRA_REQUIRE_GUI_TEST is set (CI sets it), in which case it fails.
+//! A second test clicks the tree for real (xdotool): the click must place a synapse on
+//! the branch under the pointer (read back from the setup the app saves).
+//!
+//! Without an X server (`xvfb-run`, `xdotool` missing) the tests say they were skipped,
+//! unless DENDRA_REQUIRE_GUI_TEST is set (CI sets it), in which case they fail.
 #![cfg(feature = "app")]
 
 use std::collections::HashSet;
@@ -25,13 +28,61 @@ fn decode(path: &Path) -> (usize, usize, Vec<[u8; 3]>) {
     (info.width as usize, info.height as usize, px)
 }
 
+/// Whether the tools a GUI test needs are here; if not, skip (or fail where required).
+fn gui_tools(tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools.iter().copied().filter(|t| !have(t)).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var_os("DENDRA_REQUIRE_GUI_TEST").is_some() {
+        panic!("DENDRA_REQUIRE_GUI_TEST is set but {missing:?} are not installed");
+    }
+    eprintln!("SKIPPED: {missing:?} not installed here; the GUI tests run in CI (.ci/run)");
+    false
+}
+
+#[test]
+fn a_click_on_the_tree_places_a_synapse_there() {
+    if !gui_tools(&["xvfb-run", "xdotool"]) {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("dendra-click-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (shot, setup) = (dir.join("shot.png"), dir.join("setup.json"));
+    let cell = Path::new(env!("CARGO_MANIFEST_DIR")).join("morphologies/y_branch.swc");
+    // The 3-D view spans x 380..1280 (right of the panel) and y 0..570 (above the
+    // traces); the Y cell stands upright in its middle, its trunk on x = 830 from the
+    // soma (y ~ 520) to the fork (y ~ 300). The script waits for the window, clicks the
+    // trunk, and lets the app run on to its screenshot.
+    let script = format!(
+        "{bin} --morphology {cell} --screenshot {shot} --save-setup {setup} --frames 250 & pid=$!; \
+         xdotool search --sync --onlyvisible --name Dendra >/dev/null; sleep 4; \
+         xdotool mousemove 830 420; sleep 0.3; xdotool mousedown 1; sleep 0.2; xdotool mouseup 1; \
+         wait $pid",
+        bin = env!("CARGO_BIN_EXE_dendra"),
+        cell = cell.display(),
+        shot = shot.display(),
+        setup = setup.display(),
+    );
+    let out = Command::new("timeout")
+        .args(["600", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}:\n{log}", out.status);
+    let text = std::fs::read_to_string(&setup).unwrap_or_else(|e| panic!("no setup saved ({e}):\n{log}"));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let on_trunk: Vec<&serde_json::Value> =
+        v["synapses"].as_array().unwrap().iter().filter(|s| s["section"] == "dend[0]").collect();
+    assert_eq!(on_trunk.len(), 1, "one synapse on the trunk expected: {text}");
+    let x = on_trunk[0]["x"].as_f64().unwrap();
+    assert!((0.2..0.9).contains(&x), "the click was on the trunk's middle, got x = {x}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn the_lab_window_draws_the_cell_in_colour_with_its_panel() {
-    if !have("xvfb-run") {
-        if std::env::var_os("DENDRA_REQUIRE_GUI_TEST").is_some() {
-            panic!("DENDRA_REQUIRE_GUI_TEST is set but xvfb-run is not installed");
-        }
-        eprintln!("SKIPPED: no xvfb-run here; the GUI test runs in CI (.ci/run)");
+    if !gui_tools(&["xvfb-run"]) {
         return;
     }
     let dir = std::env::temp_dir().join(format!("dendra-gui-{}", std::process::id()));

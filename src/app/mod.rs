@@ -37,6 +37,8 @@ pub struct AppOptions {
     pub frames: u32,
     /// Start in presenter mode.
     pub presenter: bool,
+    /// With `screenshot`: save the setup (JSON) when the picture is taken.
+    pub save_setup: Option<PathBuf>,
 }
 
 /// Loads the cell, opens the window and runs until it is closed. A file that cannot be
@@ -67,7 +69,11 @@ pub fn run(opts: AppOptions) -> ExitCode {
     app.add_plugins((bevy_egui::EguiPlugin::default(), bevy::picking::mesh_picking::MeshPickingPlugin));
     app.insert_resource(LabRes(lab));
     if let Some(path) = opts.screenshot {
-        app.insert_resource(screenshot::ScreenshotRequest { path, frames: opts.frames.max(1) });
+        app.insert_resource(screenshot::ScreenshotRequest {
+            path,
+            frames: opts.frames.max(1),
+            save_setup: opts.save_setup.clone(),
+        });
     }
     app.add_plugins(plugin);
     app.world_mut().resource_mut::<UiState>().presenter = opts.presenter;

@@ -13,6 +13,8 @@ use std::path::PathBuf;
 pub struct ScreenshotRequest {
     pub path: PathBuf,
     pub frames: u32,
+    /// Also save the setup here when the picture is taken.
+    pub save_setup: Option<PathBuf>,
 }
 
 #[derive(Resource, Default)]
@@ -58,7 +60,24 @@ fn drive(
         progress.requested = true;
         let path = req.path.clone();
         commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path)).observe(
-            |_: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
+            |_: On<ScreenshotCaptured>,
+             req: Res<ScreenshotRequest>,
+             lab: Res<LabRes>,
+             cams: Query<&super::camera::OrbitCamera>,
+             mut exit: MessageWriter<AppExit>| {
+                if let Some(p) = &req.save_setup {
+                    let camera = cams.iter().next().map(|c| crate::lab::setup::CameraSetup {
+                        target: c.target.to_array(),
+                        yaw: c.yaw,
+                        pitch: c.pitch,
+                        distance: c.distance,
+                    });
+                    if let Err(e) = crate::lab::setup::write_setup(p, &lab.0.to_setup(camera, None)) {
+                        error!("{e}");
+                        exit.write(AppExit::error());
+                        return;
+                    }
+                }
                 exit.write(AppExit::Success);
             },
         );

@@ -24,6 +24,10 @@ pub struct Args {
     /// Frames to run before the screenshot.
     #[arg(long, default_value_t = 60)]
     pub frames: u32,
+    /// With --screenshot: also save the whole setup (cell, synapses, probes, view) as
+    /// JSON when the picture is taken.
+    #[arg(long, requires = "screenshot")]
+    pub save_setup: Option<PathBuf>,
     /// Start in presenter mode (large fonts and lines, high contrast; F11 toggles it).
     #[arg(long)]
     pub presenter: bool,
