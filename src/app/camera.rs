@@ -130,8 +130,11 @@ fn controls(
     lab: Res<LabRes>,
     view: Res<TreeView>,
     time: Res<Time>,
+    mut pinch: MessageReader<bevy::input::gestures::PinchGesture>,
     mut cams: Query<(&mut OrbitCamera, &mut Transform)>,
 ) {
+    // Touchpad pinch: positive spreads the fingers, which zooms in.
+    let pinched: f32 = pinch.read().map(|p| p.0).filter(|d| d.is_finite()).sum();
     let pointer_free = egui.as_ref().is_none_or(|e| !e.wants_any_pointer_input());
     let keys_free = egui.as_ref().is_none_or(|e| !e.wants_any_keyboard_input());
     let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
@@ -156,6 +159,9 @@ fn controls(
             };
             if lines != 0.0 && lines.is_finite() {
                 cam.distance = (cam.distance * (-lines * 0.12).exp()).clamp(1.0, 1e5);
+            }
+            if pinched != 0.0 {
+                cam.distance = (cam.distance * (-pinched * 2.0).exp()).clamp(1.0, 1e5);
             }
         }
         if keys_free && !ctrl {

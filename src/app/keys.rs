@@ -9,6 +9,7 @@ use bevy_egui::input::EguiWantsInput;
 
 /// The keys, as the help overlay lists them.
 pub const HELP: &[(&str, &str)] = &[
+    ("Enter", "act with the tool where the pointer is (as a left click)"),
     ("Space", "fire the selected synapses (all, if none selected)"),
     ("B / O", "fire a burst / a Poisson train"),
     ("I / U", "fire a sequence inward (distal first) / outward"),
@@ -36,6 +37,7 @@ fn shortcuts(
     mut ui: ResMut<UiState>,
     mut clock: ResMut<SimClock>,
     mut dialogs: ResMut<FileDialogs>,
+    hover: Res<super::picking::Hover>,
 ) {
     if egui.as_ref().is_some_and(|e| e.wants_any_keyboard_input()) {
         return;
@@ -62,6 +64,15 @@ fn shortcuts(
         let n = lab.fire(p);
         ui.say(format!("queued {n} spikes"));
     };
+    if pressed(KeyCode::Enter) || pressed(KeyCode::NumpadEnter) {
+        match hover.section {
+            Some(sec) => {
+                let add = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
+                super::picking::apply_tool_at(lab, &mut ui, sec, hover.x, add);
+            }
+            None => ui.fail("point at the tree first, then press Enter"),
+        }
+    }
     if pressed(KeyCode::Space) {
         fire(lab, &mut ui, FirePattern::Single);
     }
