@@ -55,8 +55,8 @@ fn a_click_on_the_tree_places_a_synapse_there() {
     // soma (y ~ 520) to the fork (y ~ 300). The script waits for the window, clicks the
     // trunk, and lets the app run on to its screenshot.
     let script = format!(
-        "{bin} --morphology {cell} --screenshot {shot} --save-setup {setup} --frames 250 & pid=$!; \
-         xdotool search --sync --onlyvisible --name Dendra >/dev/null; sleep 4; \
+        "{bin} --morphology {cell} --screenshot {shot} --save-setup {setup} --frames 300 & pid=$!; \
+         xdotool search --sync --onlyvisible --name Dendra >/dev/null; sleep 6; \
          xdotool mousemove 830 420; sleep 0.3; xdotool mousedown 1; sleep 0.2; xdotool mouseup 1; \
          wait $pid",
         bin = env!("CARGO_BIN_EXE_dendra"),
