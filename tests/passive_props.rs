@@ -30,5 +30,11 @@ fn four_real_cells_match_neuron() {
         assert!(rel(f.soma_area_um2, "soma_area_um2") < 0.01, "{file} soma area {}", f.soma_area_um2);
         assert!(rel(f.rin_mohm, "rin_mohm") < 0.02, "{file} rin {}", f.rin_mohm);
         assert!(rel(f.tau_ms, "tau_ms") < 0.03, "{file} tau {}", f.tau_ms);
+        // Beyond the tolerances: the same geometry and the same numbers as
+        // NEURON, to the digits its script prints (tau to within one time step).
+        assert!(rel(f.length_um, "length_um") < 1e-6, "{file} length {}", f.length_um);
+        assert!(rel(f.area_um2, "area_um2") < 2e-5, "{file} area {}", f.area_um2);
+        assert!(rel(f.rin_mohm, "rin_mohm") < 2e-5, "{file} rin {}", f.rin_mohm);
+        assert!((f.tau_ms - c["tau_ms"].as_f64().unwrap()).abs() <= 0.025 + 1e-9, "{file} tau {}", f.tau_ms);
     }
 }
