@@ -102,3 +102,17 @@ fn bench_tree_prints_one_json_line() {
         assert!(v.get(key).is_some(), "missing {key}");
     }
 }
+
+#[cfg(feature = "app")]
+#[test]
+fn the_lab_refuses_a_bad_morphology_before_opening_a_window() {
+    let out = dendra()
+        .arg("--morphology")
+        .arg(shared().join("morphologies/malformed_bad_syntax_treem.swc"))
+        .args(["--screenshot", "/nonexistent/never.png", "--frames", "1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("malformed_bad_syntax_treem.swc:1:"), "{err}");
+}
