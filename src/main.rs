@@ -14,6 +14,7 @@ fn main() -> ExitCode {
 fn open_lab(args: Args) -> ExitCode {
     dendra::app::run(dendra::app::AppOptions {
         morphology: args.morphology,
+        setup: args.setup,
         screenshot: args.screenshot,
         frames: args.frames,
         presenter: args.presenter,

@@ -116,3 +116,24 @@ fn the_lab_refuses_a_bad_morphology_before_opening_a_window() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("malformed_bad_syntax_treem.swc:1:"), "{err}");
 }
+
+#[cfg(feature = "app")]
+#[test]
+fn the_lab_refuses_a_bad_setup_before_opening_a_window() {
+    let dir = std::env::temp_dir().join(format!("dendra-cli-setup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("lecture.json");
+    std::fs::write(
+        &p,
+        r#"{"version": 1, "cell": "builtin:no_such_cell", "mg_mm": 1, "nmda_gamma": 0.062, "speed": 50}"#,
+    )
+    .unwrap();
+    let out = dendra().arg("--setup").arg(&p).args(["--screenshot", "/nonexistent/x.png"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no built-in cell 'no_such_cell'"));
+    std::fs::write(&p, "not json").unwrap();
+    let out = dendra().arg("--setup").arg(&p).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lecture.json: not a Dendra setup"));
+    std::fs::remove_dir_all(&dir).ok();
+}

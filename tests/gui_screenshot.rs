@@ -77,6 +77,25 @@ fn a_click_on_the_tree_places_a_synapse_there() {
     assert_eq!(on_trunk.len(), 1, "one synapse on the trunk expected: {text}");
     let x = on_trunk[0]["x"].as_f64().unwrap();
     assert!((0.2..0.9).contains(&x), "the click was on the trunk's middle, got x = {x}");
+    // The saved setup reopens in the window as it was.
+    let again = dir.join("again.json");
+    let out = Command::new("timeout")
+        .args(["600", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_dendra"))
+        .arg("--setup")
+        .arg(&setup)
+        .arg("--screenshot")
+        .arg(dir.join("shot2.png"))
+        .arg("--save-setup")
+        .arg(&again)
+        .args(["--frames", "10"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "reopening failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let w: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
+    assert_eq!(w["synapses"], v["synapses"]);
+    assert_eq!(w["cell"], v["cell"]);
+    assert_eq!(w["probes"], v["probes"]);
     std::fs::remove_dir_all(&dir).ok();
 }
 

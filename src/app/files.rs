@@ -114,7 +114,7 @@ pub fn open_setup(path: &Path, lab: &mut LabRes, ui: &mut UiState) {
             if let Some(c) = setup.colour {
                 ui.quantity = c.quantity;
                 ui.range = (c.min, c.max);
-                ui.colormap = c.map as usize;
+                ui.colormap = (c.map as usize).min(super::colour::MAPS.len() - 1);
             }
             ui.pending_camera = setup.camera.map(|c| OrbitCamera {
                 target: Vec3::from_array(c.target),

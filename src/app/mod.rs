@@ -32,6 +32,8 @@ use std::process::ExitCode;
 pub struct AppOptions {
     /// Open this SWC file instead of the built-in pyramidal cell.
     pub morphology: Option<PathBuf>,
+    /// Open this saved setup instead.
+    pub setup: Option<PathBuf>,
     /// Save the window to this PNG after `frames` frames, then exit.
     pub screenshot: Option<PathBuf>,
     pub frames: u32,
@@ -44,11 +46,17 @@ pub struct AppOptions {
 /// Loads the cell, opens the window and runs until it is closed. A file that cannot be
 /// read is reported on stderr with its line, and nothing opens.
 pub fn run(opts: AppOptions) -> ExitCode {
-    let lab = match &opts.morphology {
-        Some(path) => Morphology::from_swc_file(path)
+    let mut saved = None;
+    let lab = match (&opts.setup, &opts.morphology) {
+        (Some(path), _) => crate::lab::setup::read_setup(path).and_then(|s| {
+            let lab = Lab::from_setup(&s, path.parent().unwrap_or(std::path::Path::new(".")));
+            saved = Some(s);
+            lab
+        }),
+        (None, Some(path)) => Morphology::from_swc_file(path)
             .map_err(|e| e.to_string())
             .and_then(|m| Lab::new(m, &path.display().to_string())),
-        None => Lab::builtin("l5_pyramidal"),
+        (None, None) => Lab::builtin("l5_pyramidal"),
     };
     let lab = match lab {
         Ok(lab) => lab,
@@ -76,7 +84,23 @@ pub fn run(opts: AppOptions) -> ExitCode {
         });
     }
     app.add_plugins(plugin);
-    app.world_mut().resource_mut::<UiState>().presenter = opts.presenter;
+    {
+        let mut ui = app.world_mut().resource_mut::<UiState>();
+        ui.presenter = opts.presenter;
+        if let Some(s) = saved {
+            ui.pending_camera = s.camera.map(|c| OrbitCamera {
+                target: Vec3::from_array(c.target),
+                yaw: c.yaw,
+                pitch: c.pitch,
+                distance: c.distance.clamp(1.0, 1e5),
+            });
+            if let Some(c) = s.colour {
+                ui.quantity = c.quantity;
+                ui.range = (c.min, c.max);
+                ui.colormap = (c.map as usize).min(colour::MAPS.len() - 1);
+            }
+        }
+    }
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(_) => ExitCode::FAILURE,

@@ -52,7 +52,8 @@ fn drive(
     mut ui: ResMut<UiState>,
 ) {
     progress.frame += 1;
-    if progress.frame == 2 {
+    if progress.frame == 2 && lab.0.synapses.is_empty() {
+        // Nothing placed yet (a fresh cell rather than a saved setup): show something.
         lab.0.speed = 25.0;
         demo_cluster(&mut lab.0, &mut ui);
     }

@@ -16,8 +16,11 @@ pub struct Args {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Open this SWC morphology in the lab instead of the built-in cell.
-    #[arg(long, global = false)]
+    #[arg(long, global = false, conflicts_with = "setup")]
     pub morphology: Option<PathBuf>,
+    /// Open a saved setup (JSON: cell, synapses, probes, drugs, view).
+    #[arg(long)]
+    pub setup: Option<PathBuf>,
     /// Run the lab for `--frames` frames, save the window to this PNG and exit.
     #[arg(long)]
     pub screenshot: Option<PathBuf>,
