@@ -28,6 +28,10 @@ fn decode(path: &Path) -> (usize, usize, Vec<[u8; 3]>) {
     (info.width as usize, info.height as usize, px)
 }
 
+/// The GUI tests take turns: two `xvfb-run -a` started at once can race for one display
+/// number, and two software renderers on two cores only slow each other down.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Whether the tools a GUI test needs are here; if not, skip (or fail where required).
 fn gui_tools(tools: &[&str]) -> bool {
     let missing: Vec<&str> = tools.iter().copied().filter(|t| !have(t)).collect();
@@ -46,6 +50,7 @@ fn a_click_on_the_tree_places_a_synapse_there() {
     if !gui_tools(&["xvfb-run", "xdotool"]) {
         return;
     }
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = std::env::temp_dir().join(format!("dendra-click-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (shot, setup) = (dir.join("shot.png"), dir.join("setup.json"));
@@ -104,6 +109,7 @@ fn the_lab_window_draws_the_cell_in_colour_with_its_panel() {
     if !gui_tools(&["xvfb-run"]) {
         return;
     }
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = std::env::temp_dir().join(format!("dendra-gui-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let shot = dir.join("shot.png");
