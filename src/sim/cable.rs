@@ -114,3 +114,59 @@ pub fn is_hines_ordered(parent: &[u32]) -> bool {
     parent.first().is_some_and(|&p| p == NO_PARENT)
         && parent.iter().enumerate().skip(1).all(|(i, &p)| (p as usize) < i)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::rng::Rng;
+    use nalgebra::{DMatrix, DVector};
+
+    /// The Hines solve equals a dense solve of the same tree matrix.
+    #[test]
+    fn hines_solve_matches_dense_lu_on_random_trees() {
+        let mut rng = Rng::new(11);
+        for n in [1usize, 2, 5, 40, 200] {
+            let mut parent = vec![NO_PARENT];
+            for i in 1..n {
+                parent.push((rng.uniform() * i as f64) as u32);
+            }
+            assert!(is_hines_ordered(&parent));
+            let a: Vec<f64> = (0..n).map(|_| -rng.uniform()).collect();
+            let b: Vec<f64> = (0..n).map(|_| -rng.uniform()).collect();
+            // Diagonally dominant, like a cable matrix.
+            let d: Vec<f64> = (0..n).map(|_| 5.0 + rng.uniform()).collect();
+            let rhs: Vec<f64> = (0..n).map(|_| rng.uniform() - 0.5).collect();
+            let mut dense = DMatrix::<f64>::zeros(n, n);
+            for i in 0..n {
+                dense[(i, i)] = d[i];
+                if i > 0 {
+                    let p = parent[i] as usize;
+                    dense[(i, p)] = b[i];
+                    dense[(p, i)] = a[i];
+                }
+            }
+            let expect = dense.lu().solve(&DVector::from_vec(rhs.clone())).unwrap();
+            let mut m = CableMatrix {
+                parent: parent.clone(),
+                scale: vec![1.0; n],
+                a,
+                b,
+                d_base: d.clone(),
+                d,
+                rhs,
+                inv_d: vec![0.0; n],
+                g_self: vec![0.0; n],
+                g_parent: vec![0.0; n],
+            };
+            m.solve();
+            for i in 0..n {
+                assert!(
+                    (m.rhs[i] - expect[i]).abs() < 1e-12,
+                    "n {n} node {i}: {} vs {}",
+                    m.rhs[i],
+                    expect[i]
+                );
+            }
+        }
+    }
+}
