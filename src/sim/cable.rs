@@ -80,11 +80,13 @@ impl CableMatrix {
     #[inline]
     pub fn begin(&mut self, v: &[f64]) {
         self.d.copy_from_slice(&self.d_base);
-        self.rhs.iter_mut().for_each(|x| *x = 0.0);
+        // One pass: row i is set when i is reached (its parent's contribution), and its
+        // children, which all come later, then add theirs.
+        self.rhs[0] = 0.0;
         for i in 1..self.parent.len() {
             let p = self.parent[i] as usize;
             let dv = v[p] - v[i];
-            self.rhs[i] += self.g_self[i] * dv;
+            self.rhs[i] = self.g_self[i] * dv;
             self.rhs[p] -= self.g_parent[i] * dv;
         }
     }
