@@ -16,6 +16,7 @@ pub fn show(ui: &mut egui::Ui, lab: &Lab, state: &UiState) {
         .legend(Legend::default())
         .x_axis_label("t (ms)")
         .y_axis_label("v (mV)")
+        .y_axis_min_width(36.0)
         .include_y(-80.0)
         .include_y(40.0);
     if !lab.paused {

@@ -77,16 +77,10 @@ pub struct Cell {
     pub node_x: Vec<f64>,
 }
 
-/// Something about a cell could not be built.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CellError(pub String);
-
-impl std::fmt::Display for CellError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::message_error! {
+    /// Something about a cell could not be built.
+    CellError
 }
-impl std::error::Error for CellError {}
 
 impl Cell {
     /// Discretises a morphology with the given passive properties and nseg policy.

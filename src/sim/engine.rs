@@ -83,16 +83,10 @@ pub struct Simulation {
     env: Env,
 }
 
-/// Something a live edit could not do.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SimError(pub String);
-
-impl std::fmt::Display for SimError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::message_error! {
+    /// Something a live edit could not do.
+    SimError
 }
-impl std::error::Error for SimError {}
 impl From<ParamError> for SimError {
     fn from(e: ParamError) -> Self {
         SimError(e.0)

@@ -235,16 +235,10 @@ pub struct MechanismRule {
     pub params: BTreeMap<String, Distribution>,
 }
 
-/// A description that cannot be built, in words naming the file and the rule.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModelError(pub String);
-
-impl std::fmt::Display for ModelError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::message_error! {
+    /// A description that cannot be built, in words naming the file and the rule.
+    ModelError
 }
-impl std::error::Error for ModelError {}
 
 /// A mechanism instance of a built cell.
 #[derive(Debug, Clone, PartialEq)]

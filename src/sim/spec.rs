@@ -134,16 +134,10 @@ impl SiteSpec {
     }
 }
 
-/// A spec that cannot be built, in words.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SpecError(pub String);
-
-impl std::fmt::Display for SpecError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::message_error! {
+    /// A spec that cannot be built, in words.
+    SpecError
 }
-impl std::error::Error for SpecError {}
 
 fn err<T>(msg: impl Into<String>) -> Result<T, SpecError> {
     Err(SpecError(msg.into()))

@@ -120,16 +120,10 @@ pub struct Env {
     pub t: f64,
 }
 
-/// A parameter was unknown or its value unusable.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParamError(pub String);
-
-impl fmt::Display for ParamError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::message_error! {
+    /// A parameter was unknown or its value unusable.
+    ParamError
 }
-impl std::error::Error for ParamError {}
 
 /// A density mechanism (channel, pump, pool) over a set of nodes.
 pub trait Mechanism: Send + Sync + fmt::Debug {
