@@ -17,6 +17,7 @@ pub fn show(ui: &mut egui::Ui, lab: &Lab, state: &UiState) {
         .x_axis_label("t (ms)")
         .y_axis_label("v (mV)")
         .y_axis_min_width(36.0)
+        .y_grid_spacer(egui_plot::uniform_grid_spacer(|_| [5.0, 20.0, 100.0]))
         .include_y(-80.0)
         .include_y(40.0);
     if !lab.paused {
