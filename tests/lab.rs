@@ -189,3 +189,19 @@ fn densities_change_live_and_are_locked_while_a_drug_blocks_them() {
     assert!(lab.set_density(slot, param, f64::NAN).is_err());
     assert!(lab.set_density(slot, param, -1.0).is_err());
 }
+
+#[test]
+fn a_mechanism_switched_off_by_hand_stays_off_through_a_setup() {
+    let mut lab = ball_and_stick();
+    let slot = lab.sim.mechs.iter().position(|m| m.label == "basal" && m.mech.name() == "hh").unwrap();
+    lab.set_mechanism_on(slot, false);
+    assert!(!lab.sim.mechs[slot].enabled);
+    let setup = lab.to_setup(None, None);
+    assert_eq!(setup.switched_off, vec![("hh".to_string(), "basal".to_string())]);
+    let back = Lab::from_setup(&setup, std::path::Path::new(".")).unwrap();
+    let slot2 = back.sim.mechs.iter().position(|m| m.label == "basal" && m.mech.name() == "hh").unwrap();
+    assert!(!back.sim.mechs[slot2].enabled);
+    lab.set_mechanism_on(slot, true);
+    assert!(lab.sim.mechs[slot].enabled);
+    lab.set_mechanism_on(999, false); // no such slot: nothing happens
+}

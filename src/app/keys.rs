@@ -107,7 +107,7 @@ fn shortcuts(
         lab.speed = (lab.speed / 2.0).max(0.5);
     }
     if pressed(KeyCode::BracketRight) {
-        lab.speed = (lab.speed * 2.0).min(100_000.0);
+        lab.speed = (lab.speed * 2.0).min(crate::lab::session::MAX_SPEED);
     }
     for (k, tool) in [KeyCode::Digit1, KeyCode::Digit2, KeyCode::Digit3, KeyCode::Digit4, KeyCode::Digit5]
         .into_iter()

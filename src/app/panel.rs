@@ -50,7 +50,16 @@ fn run_controls(ui: &mut egui::Ui, lab: &mut Lab, clock: &mut SimClock, state: &
             state.say("reset to t = 0");
         }
     });
-    ui.add(egui::Slider::new(&mut lab.speed, 0.5..=20_000.0).logarithmic(true).text("ms / s (speed)"));
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::Slider::new(&mut lab.speed, 0.5..=crate::lab::session::MAX_SPEED)
+                .logarithmic(true)
+                .text("ms / s"),
+        );
+        if ui.button("Fastest").on_hover_text("as fast as this machine can").clicked() {
+            lab.speed = crate::lab::session::MAX_SPEED;
+        }
+    });
     ui.label(format!(
         "t = {:.1} ms   reached {:.0} ms/s   dt {} ms",
         lab.t(),
@@ -190,10 +199,22 @@ fn pharmacology(ui: &mut egui::Ui, lab: &mut Lab) {
 
 fn densities(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
     egui::Grid::new("densities").striped(true).show(ui, |ui| {
+        let mut last_slot = None;
         for (slot, param) in lab.densities() {
             let m = &lab.sim.mechs[slot];
             let label = format!("{} {} ({})", m.mech.name(), param, m.label);
             let mut v = m.mech.param(param, 0).unwrap_or(0.0);
+            // One switch per mechanism and region, on the row of its first density.
+            if last_slot != Some(slot) {
+                let mut on = m.enabled;
+                let hover = format!("{} in the {}: off blocks it whatever the drugs", m.mech.name(), m.label);
+                if ui.checkbox(&mut on, "").on_hover_text(hover).changed() {
+                    lab.set_mechanism_on(slot, on);
+                }
+                last_slot = Some(slot);
+            } else {
+                ui.label("");
+            }
             ui.label(label);
             let blocked = lab.density_blocked(slot, param);
             let slider = egui::Slider::new(&mut v, 0.0..=1.0)
@@ -333,7 +354,7 @@ fn draw(
                     pharmacology(ui, &mut lab.0);
                 },
             );
-            egui::CollapsingHeader::new("Channel densities").default_open(false).show(ui, |ui| {
+            egui::CollapsingHeader::new("Channels and densities").default_open(false).show(ui, |ui| {
                 densities(ui, &mut lab.0, state);
             });
             egui::CollapsingHeader::new("Colour").default_open(true).show(ui, |ui| {

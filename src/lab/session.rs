@@ -152,6 +152,10 @@ pub struct Lab {
     rng: Rng,
 }
 
+/// Fastest speed asked of the clock (simulated ms per wall second): the per-frame budget
+/// then limits it to what the machine can do.
+pub const MAX_SPEED: f64 = 1e6;
+
 /// Most spikes one command queues (a Poisson train on many synapses for a minute would
 /// otherwise fill memory).
 pub const MAX_SPIKES_PER_FIRE: usize = 200_000;
@@ -523,6 +527,19 @@ impl Lab {
             return Err(format!("{param} is blocked by a drug; wash it out first"));
         }
         self.sim.set_param(slot, param, value).map_err(|e| e.to_string())
+    }
+
+    /// Switches a mechanism instance (one mechanism in one region) on or off, as a
+    /// toggle apart from the drugs. Off, it passes no current; its states keep following v.
+    pub fn set_mechanism_on(&mut self, slot: usize, on: bool) {
+        if let Some(m) = self.sim.mechs.get(slot) {
+            // A drug that blocks the whole mechanism keeps it off.
+            let drugged = self.drugs.iter().any(|(d, r)| {
+                *r == m.label
+                    && d.targets().iter().any(|t| matches!(t, Target::Mechanism(n) if *n == m.mech.name()))
+            });
+            let _ = self.sim.set_enabled(slot, on && !drugged);
+        }
     }
 
     /// Whether `drug` is applied in `region`.

@@ -85,6 +85,9 @@ pub struct Setup {
     /// Every conductance density of the mechanisms (uniform ones), as set.
     #[serde(default)]
     pub densities: Vec<DensitySetup>,
+    /// Mechanisms switched off by hand: (mechanism, region).
+    #[serde(default)]
+    pub switched_off: Vec<(String, String)>,
     #[serde(default)]
     pub camera: Option<CameraSetup>,
     #[serde(default)]
@@ -139,6 +142,22 @@ impl Lab {
                         region: m.label.clone(),
                         param: param.to_string(),
                         value: m.mech.param(param, 0)?,
+                    })
+                })
+                .collect(),
+            switched_off: self
+                .sim
+                .mechs
+                .iter()
+                .filter(|m| !m.enabled)
+                .map(|m| (m.mech.name().to_string(), m.label.clone()))
+                .filter(|(name, region)| {
+                    // Those a drug switched off come back with the drug.
+                    !self.drugs.iter().any(|(d, r)| {
+                        r == region
+                            && d.targets()
+                                .iter()
+                                .any(|t| matches!(t, super::pharmacology::Target::Mechanism(n) if n == name))
                     })
                 })
                 .collect(),
@@ -200,10 +219,17 @@ impl Lab {
         for (d, r) in &setup.drugs {
             lab.set_drug(*d, r, true);
         }
+        for (name, region) in &setup.switched_off {
+            let slot = lab.sim.mechs.iter().position(|m| m.mech.name() == name && &m.label == region);
+            match slot {
+                Some(s) => lab.set_mechanism_on(s, false),
+                None => return Err(format!("the lab has no {name} in the {region}")),
+            }
+        }
         lab.nmda_gamma = if setup.nmda_gamma.is_finite() { setup.nmda_gamma.clamp(0.0, 0.2) } else { 0.062 };
         lab.set_mg(setup.mg_mm);
         if setup.speed.is_finite() && setup.speed > 0.0 {
-            lab.speed = setup.speed.min(1e6);
+            lab.speed = setup.speed.min(super::session::MAX_SPEED);
         }
         Ok(lab)
     }
