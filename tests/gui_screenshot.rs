@@ -3,7 +3,8 @@
 //! picture must show the cell in more than one colour, and the panel.
 //!
 //! A second test clicks the tree for real (xdotool): the click must place a synapse on
-//! the branch under the pointer (read back from the setup the app saves).
+//! the branch under the pointer; then key 2 picks the probe tool and a second click places
+//! a probe (both read back from the setup the app saves, which then reopens).
 //!
 //! Without an X server (`xvfb-run`, `xdotool` missing) the tests say they were skipped,
 //! unless DENDRA_REQUIRE_GUI_TEST is set (CI sets it), in which case they fail.
@@ -61,8 +62,10 @@ fn a_click_on_the_tree_places_a_synapse_there() {
     // trunk, and lets the app run on to its screenshot.
     let script = format!(
         "{bin} --morphology {cell} --screenshot {shot} --save-setup {setup} --frames 300 & pid=$!; \
-         xdotool search --sync --onlyvisible --name Dendra >/dev/null; sleep 6; \
+         w=$(xdotool search --sync --onlyvisible --name Dendra | head -1); sleep 6; \
          xdotool mousemove 830 420; sleep 0.3; xdotool mousedown 1; sleep 0.2; xdotool mouseup 1; \
+         xdotool windowfocus --sync $w; sleep 0.3; xdotool key 2; sleep 0.5; \
+         xdotool mousemove 830 480; sleep 0.3; xdotool mousedown 1; sleep 0.2; xdotool mouseup 1; \
          wait $pid",
         bin = env!("CARGO_BIN_EXE_dendra"),
         cell = cell.display(),
@@ -82,6 +85,11 @@ fn a_click_on_the_tree_places_a_synapse_there() {
     assert_eq!(on_trunk.len(), 1, "one synapse on the trunk expected: {text}");
     let x = on_trunk[0]["x"].as_f64().unwrap();
     assert!((0.2..0.9).contains(&x), "the click was on the trunk's middle, got x = {x}");
+    // Key 2 chose the probe tool: the second click, lower on the trunk, placed a probe.
+    let probes: Vec<&serde_json::Value> =
+        v["probes"].as_array().unwrap().iter().filter(|p| p["section"] == "dend[0]").collect();
+    assert_eq!(probes.len(), 1, "key 2 then a click should place one probe on the trunk: {text}");
+    assert!(probes[0]["x"].as_f64().unwrap() < x, "the probe is below the synapse");
     // The saved setup reopens in the window as it was.
     let again = dir.join("again.json");
     let out = Command::new("timeout")
