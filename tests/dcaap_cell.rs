@@ -6,10 +6,9 @@
 
 use dendra::sim::cell::{Cell, Nseg, Passive};
 use dendra::sim::engine::{SimConfig, Simulation};
-use dendra::sim::morphology::{Morphology, Region, Section};
+use dendra::sim::morphology::{Morphology, Region};
 use dendra::sim::recording::Probe;
 use dendra::sim::stimuli::IClamp;
-use nalgebra::{Point3, Vector3};
 
 struct Outcome {
     triggers: f64,
@@ -23,27 +22,7 @@ fn run(amp_na: f64) -> Outcome {
     // Gidon's passive membrane (cm 0.45, Rm 37 kOhm cm2, e_pas -74, Ra 100) on a soma and
     // a dendrite. The soma is kept passive so that somatic spikes do not mix into the
     // dendritic plateau.
-    let soma = Section::cylinder(
-        "soma".into(),
-        Region::Soma,
-        None,
-        1.0,
-        Point3::origin(),
-        Vector3::x(),
-        100.0,
-        100.0,
-    );
-    let dend = Section::cylinder(
-        "dend".into(),
-        Region::Apical,
-        Some(0),
-        1.0,
-        Point3::new(100.0, 0.0, 0.0),
-        Vector3::x(),
-        600.0,
-        3.0,
-    );
-    let morph = Morphology { file: "soma-dendrite".into(), sections: vec![soma, dend], warnings: vec![] };
+    let morph = Morphology::soma_and_dendrite(100.0, 100.0, 600.0, 3.0, Region::Apical);
     let cell = Cell::new(morph, Passive::uniform(2, 100.0, 0.45), &Nseg::PerSection(vec![1, 41])).unwrap();
     let config = SimConfig { dt: 0.05, celsius: 35.0, v_init: -75.0, crank_nicolson: false };
     let mut sim = Simulation::new(cell, config).unwrap();

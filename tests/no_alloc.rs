@@ -5,12 +5,11 @@
 use dendra::sim::cell::{Cell, Nseg, Passive};
 use dendra::sim::engine::{SimConfig, Simulation};
 use dendra::sim::mechanisms::MECHANISM_NAMES;
-use dendra::sim::morphology::{Morphology, Region, Section};
+use dendra::sim::morphology::{Morphology, Region};
 use dendra::sim::recording::Probe;
 use dendra::sim::stimuli::IClamp;
 use dendra::sim::synapses::SynapseParams;
 use dendra::sim::workloads::{TreeBench, binary_tree};
-use nalgebra::{Point3, Vector3};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell as StdCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,19 +65,7 @@ fn benchmark_tree_steps_without_allocating() {
 
 #[test]
 fn every_mechanism_steps_without_allocating() {
-    let soma =
-        Section::cylinder("soma".into(), Region::Soma, None, 1.0, Point3::origin(), Vector3::x(), 20.0, 20.0);
-    let dend = Section::cylinder(
-        "dend".into(),
-        Region::Apical,
-        Some(0),
-        1.0,
-        Point3::new(20.0, 0.0, 0.0),
-        Vector3::x(),
-        200.0,
-        2.0,
-    );
-    let morph = Morphology { file: "two".into(), sections: vec![soma, dend], warnings: vec![] };
+    let morph = Morphology::soma_and_dendrite(20.0, 20.0, 200.0, 2.0, Region::Apical);
     let cell = Cell::new(morph, Passive::uniform(2, 100.0, 1.0), &Nseg::Uniform(5)).unwrap();
     let mut sim =
         Simulation::new(cell, SimConfig { dt: 0.025, celsius: 34.0, v_init: -70.0, crank_nicolson: false })

@@ -178,30 +178,10 @@ impl TreeMesh {
 mod tests {
     use super::*;
     use crate::sim::cell::{Nseg, Passive};
-    use crate::sim::morphology::{Morphology, Region, Section};
+    use crate::sim::morphology::{Morphology, Region};
 
     fn stick() -> Cell {
-        let soma = Section::cylinder(
-            "soma".into(),
-            Region::Soma,
-            None,
-            1.0,
-            Point3::origin(),
-            Vector3::x(),
-            20.0,
-            20.0,
-        );
-        let d = Section::cylinder(
-            "dend".into(),
-            Region::Basal,
-            Some(0),
-            1.0,
-            Point3::new(20.0, 0.0, 0.0),
-            Vector3::x(),
-            100.0,
-            2.0,
-        );
-        let m = Morphology { file: "t".into(), sections: vec![soma, d], warnings: vec![] };
+        let m = Morphology::soma_and_dendrite(20.0, 20.0, 100.0, 2.0, Region::Basal);
         Cell::new(m, Passive::uniform(2, 100.0, 1.0), &Nseg::Uniform(5)).unwrap()
     }
 

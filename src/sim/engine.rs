@@ -32,7 +32,12 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig { dt: 0.025, celsius: 6.3, v_init: -65.0, crank_nicolson: false }
+        SimConfig {
+            dt: crate::sim::defaults::DT,
+            celsius: crate::sim::defaults::CELSIUS,
+            v_init: crate::sim::defaults::V_INIT,
+            crank_nicolson: false,
+        }
     }
 }
 

@@ -28,6 +28,7 @@ pub mod builtin_cells;
 pub mod cable;
 pub mod cell;
 pub mod compare;
+pub mod defaults;
 pub mod discretize;
 pub mod engine;
 pub mod events;

@@ -52,6 +52,7 @@
 //! A region named but absent from the morphology is a warning, not an error.
 
 use crate::sim::cell::{Cell, Nseg, Passive};
+use crate::sim::defaults;
 use crate::sim::engine::{SimConfig, Simulation};
 use crate::sim::mechanisms::{self, MECHANISM_NAMES, Mechanism};
 use crate::sim::morphology::{Morphology, Region};
@@ -61,21 +62,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// NEURON's default axial resistivity (ohm cm).
-pub const DEFAULT_RA: f64 = 35.4;
+pub const DEFAULT_RA: f64 = defaults::RA;
 /// NEURON's default specific capacitance (uF/cm2).
-pub const DEFAULT_CM: f64 = 1.0;
+pub const DEFAULT_CM: f64 = defaults::CM;
 /// NEURON's default `e_pas` (mV).
-pub const DEFAULT_E_PAS: f64 = -70.0;
-
-fn default_celsius() -> f64 {
-    6.3
-}
-fn default_dt() -> f64 {
-    0.025
-}
-fn default_vinit() -> f64 {
-    -65.0
-}
+pub const DEFAULT_E_PAS: f64 = defaults::E_PAS;
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -93,13 +84,13 @@ pub struct CellModel {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub passive: BTreeMap<String, PassiveProps>,
     /// Temperature (degC).
-    #[serde(default = "default_celsius")]
+    #[serde(default = "defaults::celsius")]
     pub celsius: f64,
     /// Initial voltage (mV).
-    #[serde(default = "default_vinit")]
+    #[serde(default = "defaults::v_init")]
     pub v_init: f64,
     /// Time step (ms).
-    #[serde(default = "default_dt")]
+    #[serde(default = "defaults::dt")]
     pub dt: f64,
     /// Crank-Nicolson (NEURON's secondorder = 2) instead of backward Euler.
     #[serde(default, skip_serializing_if = "is_false")]

@@ -3,6 +3,7 @@
 //! name, current clamps, synapses with spike times, record sites. All in NEURON units.
 
 use crate::sim::cell::{Cell, Nseg, Passive};
+use crate::sim::defaults;
 use crate::sim::engine::{SimConfig, Simulation};
 use crate::sim::morphology::{Morphology, Region, Section};
 use crate::sim::stimuli::IClamp;
@@ -20,21 +21,6 @@ fn default_every() -> u32 {
 fn default_mg() -> f64 {
     1.0
 }
-fn default_celsius() -> f64 {
-    6.3
-}
-fn default_dt() -> f64 {
-    0.025
-}
-fn default_vinit() -> f64 {
-    -65.0
-}
-fn default_ra() -> f64 {
-    35.4
-}
-fn default_cm() -> f64 {
-    1.0
-}
 fn default_nseg() -> usize {
     1
 }
@@ -45,12 +31,12 @@ fn default_nseg() -> usize {
 pub struct ModelSpec {
     #[serde(default)]
     pub name: String,
-    #[serde(default = "default_celsius")]
+    #[serde(default = "defaults::celsius")]
     pub celsius: f64,
-    #[serde(default = "default_dt")]
+    #[serde(default = "defaults::dt")]
     pub dt: f64,
     pub tstop: f64,
-    #[serde(default = "default_vinit")]
+    #[serde(default = "defaults::v_init")]
     pub v_init: f64,
     #[serde(default = "default_every")]
     pub record_every: u32,
@@ -79,9 +65,9 @@ pub struct SectionSpec {
     pub diam: f64,
     #[serde(default = "default_nseg")]
     pub nseg: usize,
-    #[serde(rename = "Ra", default = "default_ra")]
+    #[serde(rename = "Ra", default = "defaults::ra")]
     pub ra: f64,
-    #[serde(default = "default_cm")]
+    #[serde(default = "defaults::cm")]
     pub cm: f64,
     /// Mechanism name -> parameter name -> value.
     #[serde(default)]

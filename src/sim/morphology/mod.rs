@@ -42,6 +42,39 @@ impl Morphology {
         Morphology { file: data.file.clone(), sections, warnings: all }
     }
 
+    /// A soma cylinder (length and diameter in um) with one dendrite of `region` leaving
+    /// its 1 end along x: the smallest cell that has a tree.
+    pub fn soma_and_dendrite(
+        soma_l: f64,
+        soma_d: f64,
+        dend_l: f64,
+        dend_d: f64,
+        region: Region,
+    ) -> Morphology {
+        use nalgebra::{Point3, Vector3};
+        let soma = Section::cylinder(
+            "soma".into(),
+            Region::Soma,
+            None,
+            1.0,
+            Point3::origin(),
+            Vector3::x(),
+            soma_l,
+            soma_d,
+        );
+        let dend = Section::cylinder(
+            "dend".into(),
+            region,
+            Some(0),
+            1.0,
+            Point3::new(soma_l, 0.0, 0.0),
+            Vector3::x(),
+            dend_l,
+            dend_d,
+        );
+        Morphology { file: "soma and dendrite".into(), sections: vec![soma, dend], warnings: Vec::new() }
+    }
+
     /// Total length of all sections (um).
     pub fn total_length(&self) -> f64 {
         self.sections.iter().map(|s| s.length()).sum()
