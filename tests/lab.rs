@@ -205,3 +205,40 @@ fn a_mechanism_switched_off_by_hand_stays_off_through_a_setup() {
     assert!(lab.sim.mechs[slot].enabled);
     lab.set_mechanism_on(999, false); // no such slot: nothing happens
 }
+
+#[test]
+fn the_hay_preset_builds_rests_and_fires_a_back_propagating_spike() {
+    use dendra::lab::biophysics::PRESETS;
+    let lab = Lab::builtin("l5_pyramidal").unwrap();
+    let mut lab = lab.rebuilt_with(PRESETS[1].0).unwrap();
+    assert_eq!(lab.biophysics, PRESETS[1].0);
+    assert!(lab.sim.mechs.iter().any(|m| m.mech.name() == "Ca_LVAst" && m.label == "apical"));
+    let soma = lab.sim.cell.morphology.soma();
+    let soma_node = lab.sim.cell.compartment_at(soma, 0.5);
+    // A distal point of the trunk, about 600 um out.
+    let morph = &lab.sim.cell.morphology;
+    let (sec, _) = (0..morph.sections.len())
+        .filter(|&s| morph.sections[s].region == dendra::sim::morphology::Region::Apical)
+        .map(|s| (s, (morph.path_distance(0.5, s, 0.5) - 600.0).abs() + 50.0 * morph.branch_order(s) as f64))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap();
+    let trunk = lab.sim.cell.compartment_at(sec, 0.5);
+    // Settle, then a 1.9 nA, 5 ms pulse at the soma (Hay's bAP protocol).
+    lab.advance(8000);
+    let rest = lab.sim.v[soma_node as usize];
+    assert!((-90.0..-60.0).contains(&rest), "rest {rest}");
+    let trunk_rest = lab.sim.v[trunk as usize];
+    lab.add_clamp(soma, 0.5, 1.9, 1.0, 5.0).unwrap();
+    let (mut soma_peak, mut trunk_peak) = (f64::MIN, f64::MIN);
+    for _ in 0..2000 {
+        lab.advance(1);
+        soma_peak = soma_peak.max(lab.sim.v[soma_node as usize]);
+        trunk_peak = trunk_peak.max(lab.sim.v[trunk as usize]);
+    }
+    eprintln!(
+        "Hay preset: rest {rest:.1} mV, soma peak {soma_peak:.1}, trunk rest {trunk_rest:.1} peak {trunk_peak:.1}"
+    );
+    assert!(soma_peak > 0.0, "the soma spikes: {soma_peak}");
+    assert!(trunk_peak > trunk_rest + 10.0, "the spike back-propagates: {trunk_rest} -> {trunk_peak}");
+    assert!(lab.sim.is_finite());
+}

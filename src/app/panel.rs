@@ -273,6 +273,24 @@ fn file_controls(ui: &mut egui::Ui, lab: &mut LabRes, state: &mut UiState, dialo
             }
         }
     });
+    let mut chosen = None;
+    egui::ComboBox::from_label("biophysics").selected_text(lab.0.biophysics.as_str()).show_ui(ui, |ui| {
+        for (name, _) in crate::lab::biophysics::PRESETS {
+            if ui.selectable_label(lab.0.biophysics == name, name).clicked() && lab.0.biophysics != name {
+                chosen = Some(name);
+            }
+        }
+    });
+    if let Some(name) = chosen {
+        match lab.0.rebuilt_with(name) {
+            Ok(new) => {
+                lab.0 = new;
+                state.generation += 1;
+                state.say(format!("biophysics: {name} (synapses, probes, clamps and drugs kept)"));
+            }
+            Err(e) => state.fail(e),
+        }
+    }
     ui.horizontal(|ui| {
         ui.label("Built-in:");
         for name in crate::sim::builtin_cells::BUILTIN_CELLS {

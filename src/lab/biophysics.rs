@@ -2,7 +2,9 @@
 //! and axon, a passive tree with a weak dendritic Na+/K+ (so that action potentials
 //! back-propagate, and fade when TTX is applied to the dendrites), NEURON units.
 
-use crate::sim::engine::{SimConfig, SimError, Simulation};
+use crate::sim::engine::Simulation;
+use crate::sim::model::CellModel;
+use crate::sim::morphology::Morphology;
 use crate::sim::morphology::Region;
 
 /// Whether a section of a region belongs to a lab region.
@@ -16,36 +18,24 @@ pub const REGIONS: [(&str, RegionTest); 4] = [
     ("apical", |r| r == Region::Apical),
 ];
 
-/// Temperature, time step and resting potential of the lab.
-pub fn lab_config() -> SimConfig {
-    SimConfig { dt: 0.025, celsius: 6.3, v_init: -65.0, crank_nicolson: false }
+/// The biophysics the lab offers, as data (`assets/models/*.json`, embedded in the binary):
+/// a name for the panel and the cell-model description (see `crate::sim::model`).
+pub const PRESETS: [(&str, &str); 2] = [
+    ("Hodgkin-Huxley (teaching)", include_str!("../../assets/models/hh_teaching.json")),
+    ("Hay et al. 2011 L5PC", include_str!("../../assets/models/hay_biophys3.json")),
+];
+
+/// The description of preset `name` (the first preset if there is no such one).
+pub fn preset(name: &str) -> Result<CellModel, String> {
+    let (n, text) =
+        PRESETS.iter().find(|(n, _)| *n == name).ok_or_else(|| format!("no biophysics called '{name}'"))?;
+    CellModel::from_json(text, n).map_err(|e| e.to_string())
 }
 
-/// Inserts the default mechanisms, one instance per (mechanism, region) so that each
-/// can be switched per region.
-pub fn insert_default(sim: &mut Simulation) -> Result<(), SimError> {
-    for (label, pred) in REGIONS {
-        let nodes = {
-            let sections = &sim.cell.morphology.sections;
-            sim.cell.nodes_where(|s| pred(sections[s].region))
-        };
-        if nodes.is_empty() {
-            continue;
-        }
-        let hh = sim.insert("hh", nodes.clone(), label)?;
-        match label {
-            "soma" => {}
-            "axon" => sim.set_param(hh, "gnabar", 0.25)?,
-            _ => {
-                // A tenth of the somatic Na+ and K+: enough for back-propagation.
-                sim.set_param(hh, "gnabar", 0.012)?;
-                sim.set_param(hh, "gkbar", 0.0036)?;
-                sim.set_param(hh, "gl", 0.0)?;
-                let pas = sim.insert("pas", nodes, label)?;
-                sim.set_param(pas, "g", 5e-5)?;
-                sim.set_param(pas, "e", -65.0)?;
-            }
-        }
-    }
-    Ok(())
+/// Builds a simulation of `morph` with preset `name`: one mechanism instance per
+/// (mechanism, region), labelled with the region, so that each can be switched per region.
+pub fn build(morph: Morphology, name: &str) -> Result<Simulation, String> {
+    let desc = preset(name)?;
+    let built = crate::sim::model::from_morphology(morph, &desc).map_err(|e| e.to_string())?;
+    Ok(built.sim)
 }

@@ -2,7 +2,6 @@
 
 use super::biophysics;
 use super::pharmacology::{Drug, Target};
-use crate::sim::cell::{Cell, Nseg, Passive};
 use crate::sim::engine::Simulation;
 use crate::sim::morphology::Morphology;
 use crate::sim::recording::Ring;
@@ -135,6 +134,8 @@ pub struct Lab {
     pub sim: Simulation,
     /// Where the cell came from (a file path or `builtin:NAME`).
     pub source: String,
+    /// The biophysics preset (a name of [`biophysics::PRESETS`]).
+    pub biophysics: String,
     pub synapses: Vec<LabSynapse>,
     pub probes: Vec<LabProbe>,
     pub clamps: Vec<LabClamp>,
@@ -168,15 +169,18 @@ pub const MAX_CLAMP_NA: f64 = 50.0;
 impl Lab {
     /// A lab on `morph` with the default biophysics and a probe at the soma.
     pub fn new(morph: Morphology, source: &str) -> Result<Lab, String> {
-        let ns = morph.sections.len();
+        Lab::with_biophysics(morph, source, biophysics::PRESETS[0].0)
+    }
+
+    /// A lab on `morph` with the biophysics preset `preset` (a name of
+    /// [`biophysics::PRESETS`]) and a probe at the soma.
+    pub fn with_biophysics(morph: Morphology, source: &str, preset: &str) -> Result<Lab, String> {
         let file = morph.file.clone();
-        let cell = Cell::new(morph, Passive::uniform(ns, 100.0, 1.0), &Nseg::default())
-            .map_err(|e| format!("{file}: {e}"))?;
-        let mut sim = Simulation::new(cell, biophysics::lab_config()).map_err(|e| e.to_string())?;
-        biophysics::insert_default(&mut sim).map_err(|e| e.to_string())?;
+        let mut sim = biophysics::build(morph, preset).map_err(|e| format!("{file}: {e}"))?;
         sim.init();
         let mut lab = Lab {
             sim,
+            biophysics: preset.to_string(),
             source: source.to_string(),
             synapses: Vec::new(),
             probes: Vec::new(),
@@ -192,6 +196,20 @@ impl Lab {
         };
         let soma = lab.sim.cell.morphology.soma();
         lab.add_probe(soma, 0.5)?;
+        Ok(lab)
+    }
+
+    /// The same cell, synapses, probes, clamps and drugs with other biophysics.
+    pub fn rebuilt_with(&self, preset: &str) -> Result<Lab, String> {
+        let mut setup = self.to_setup(None, None);
+        setup.biophysics = Some(preset.to_string());
+        // Densities and switches belong to the old mechanisms.
+        setup.densities.clear();
+        setup.switched_off.clear();
+        setup.celsius = None;
+        let mut lab =
+            Lab::from_setup_with(&setup, std::path::Path::new("."), Some(self.sim.cell.morphology.clone()))?;
+        lab.speed = self.speed;
         Ok(lab)
     }
 

@@ -82,6 +82,9 @@ pub struct Setup {
     /// Temperature (degC); absent in older files.
     #[serde(default)]
     pub celsius: Option<f64>,
+    /// The biophysics preset; absent means the first (the teaching Hodgkin-Huxley set).
+    #[serde(default)]
+    pub biophysics: Option<String>,
     /// Every conductance density of the mechanisms (uniform ones), as set.
     #[serde(default)]
     pub densities: Vec<DensitySetup>,
@@ -131,6 +134,7 @@ impl Lab {
             nmda_gamma: self.nmda_gamma,
             speed: self.speed,
             celsius: Some(self.sim.config.celsius),
+            biophysics: Some(self.biophysics.clone()),
             densities: self
                 .densities()
                 .into_iter()
@@ -168,20 +172,33 @@ impl Lab {
 
     /// Rebuilds a lab from a setup; relative cell paths are resolved against `base`.
     pub fn from_setup(setup: &Setup, base: &Path) -> Result<Lab, String> {
+        Lab::from_setup_with(setup, base, None)
+    }
+
+    /// As [`Lab::from_setup`], with the cell's morphology already at hand (it is then not
+    /// read again).
+    pub fn from_setup_with(setup: &Setup, base: &Path, morph: Option<Morphology>) -> Result<Lab, String> {
         if setup.version != SETUP_VERSION {
             return Err(format!(
                 "setup version {} is not supported (this program reads {SETUP_VERSION})",
                 setup.version
             ));
         }
-        let mut lab = match setup.cell.strip_prefix("builtin:") {
-            Some(name) => Lab::builtin(name)?,
-            None => {
+        let preset = setup.biophysics.clone().unwrap_or_else(|| super::biophysics::PRESETS[0].0.to_string());
+        let (morph, source) = match (morph, setup.cell.strip_prefix("builtin:")) {
+            (Some(m), _) => (m, setup.cell.clone()),
+            (None, Some(name)) => {
+                let text = crate::sim::builtin_cells::builtin_swc(name)
+                    .ok_or_else(|| format!("no built-in cell '{name}'"))?;
+                (Morphology::from_swc_str(&text, name).map_err(|e| e.to_string())?, setup.cell.clone())
+            }
+            (None, None) => {
                 let p = base.join(&setup.cell);
                 let morph = Morphology::from_swc_file(&p).map_err(|e| e.to_string())?;
-                Lab::new(morph, &p.display().to_string())?
+                (morph, p.display().to_string())
             }
         };
+        let mut lab = Lab::with_biophysics(morph, &source, &preset)?;
         let find = |lab: &Lab, name: &str| {
             lab.sim
                 .cell

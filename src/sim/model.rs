@@ -75,6 +75,9 @@ fn is_false(b: &bool) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CellModel {
+    /// What the model is and where it comes from, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
     /// SWC file, relative to the description file's folder unless absolute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub morphology: Option<String>,
