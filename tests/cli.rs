@@ -137,3 +137,18 @@ fn the_lab_refuses_a_bad_setup_before_opening_a_window() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("lecture.json: not a Dendra setup"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[cfg(feature = "app")]
+#[test]
+fn without_a_display_the_lab_says_so_instead_of_panicking() {
+    let out = dendra()
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .args(["--frames", "1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no display"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

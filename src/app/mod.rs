@@ -65,6 +65,17 @@ pub fn run(opts: AppOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // This build talks to X11 (or XWayland): without a display, say so instead of letting
+    // the windowing layer panic.
+    if cfg!(target_os = "linux") && std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
+        eprintln!(
+            "dendra: no display (DISPLAY is not set), so the lab cannot open its window.\n\
+             Run it in a desktop session, or for pictures without a screen under Xvfb:\n  \
+             xvfb-run -a dendra --screenshot out.png --frames 60\n\
+             The headless commands (dendra morph, simulate, bench) work anywhere."
+        );
+        return ExitCode::FAILURE;
+    }
     let mut app = App::new();
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
         primary_window: Some(Window {
