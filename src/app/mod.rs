@@ -76,6 +76,18 @@ pub fn run(opts: AppOptions) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    // A machine without any Vulkan driver makes the renderer give up: add what to do.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default_hook(info);
+        let msg = info.to_string();
+        if msg.contains("GPU") || msg.contains("adapter") {
+            eprintln!(
+                "dendra: no graphics adapter was found. The lab draws with Vulkan; without a GPU \
+                 driver, Mesa's software one works (Debian: apt-get install mesa-vulkan-drivers)."
+            );
+        }
+    }));
     let mut app = App::new();
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
         primary_window: Some(Window {
