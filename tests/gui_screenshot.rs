@@ -4,7 +4,8 @@
 //!
 //! A second test clicks the tree for real (xdotool): the click must place a synapse on
 //! the branch under the pointer; then key 2 picks the probe tool and a second click places
-//! a probe (both read back from the setup the app saves, which then reopens).
+//! a probe; five wheel notches zoom in (all read back from the setup the app saves, which
+//! then reopens with the same view).
 //!
 //! Without an X server (`xvfb-run`, `xdotool` missing) the tests say they were skipped,
 //! unless DENDRA_REQUIRE_GUI_TEST is set (CI sets it), in which case they fail.
@@ -66,6 +67,7 @@ fn a_click_on_the_tree_places_a_synapse_there() {
          xdotool mousemove 830 420; sleep 0.3; xdotool mousedown 1; sleep 0.2; xdotool mouseup 1; \
          xdotool windowfocus --sync $w; sleep 0.3; xdotool key 2; sleep 0.5; \
          xdotool mousemove 830 480; sleep 0.3; xdotool mousedown 1; sleep 0.2; xdotool mouseup 1; \
+         for i in 1 2 3 4 5; do xdotool click 4; sleep 0.2; done; \
          wait $pid",
         bin = env!("CARGO_BIN_EXE_dendra"),
         cell = cell.display(),
@@ -90,7 +92,15 @@ fn a_click_on_the_tree_places_a_synapse_there() {
         v["probes"].as_array().unwrap().iter().filter(|p| p["section"] == "dend[0]").collect();
     assert_eq!(probes.len(), 1, "key 2 then a click should place one probe on the trunk: {text}");
     assert!(probes[0]["x"].as_f64().unwrap() < x, "the probe is below the synapse");
-    // The saved setup reopens in the window as it was.
+    // Five notches of the wheel zoomed in, and the zoom stayed (the view is framed once,
+    // when the cell is drawn, not every frame).
+    let lab = dendra::lab::Lab::new(dendra::sim::morphology::Morphology::from_swc_file(&cell).unwrap(), "y")
+        .unwrap();
+    let (_, radius) = dendra::lab::geometry::bounds(&lab.sim.cell);
+    let framed = radius * 2.4;
+    let distance = v["camera"]["distance"].as_f64().unwrap();
+    assert!(distance < 0.8 * framed, "zoomed to {distance} um, framed at {framed} um");
+    // The saved setup reopens in the window as it was, view included.
     let again = dir.join("again.json");
     let out = Command::new("timeout")
         .args(["600", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24"])
@@ -109,6 +119,8 @@ fn a_click_on_the_tree_places_a_synapse_there() {
     assert_eq!(w["synapses"], v["synapses"]);
     assert_eq!(w["cell"], v["cell"]);
     assert_eq!(w["probes"], v["probes"]);
+    let d2 = w["camera"]["distance"].as_f64().unwrap();
+    assert!((d2 - distance).abs() < 1e-3 * distance, "view not restored: {d2} vs {distance}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

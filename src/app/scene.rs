@@ -70,7 +70,6 @@ pub struct TreeView {
     pub generation: Option<u64>,
     /// Cell coordinates (um) to world coordinates.
     pub transform: Transform,
-    values: Vec<f32>,
 }
 
 impl TreeView {
@@ -138,28 +137,50 @@ fn rebuild(
 }
 
 /// Writes this frame's values into the mesh and the colour settings into the material.
+/// What the tree was last coloured with: the values per node and the colour settings.
+#[derive(Default)]
+struct Applied {
+    values: Vec<f32>,
+    previous: Vec<f32>,
+    generation: Option<u64>,
+    colour: Option<(usize, f64, f64, f32)>,
+}
+
+/// Writes this frame's values into the mesh and the colour settings into the material,
+/// touching (and so re-uploading) each only when it changed: a paused lab costs nothing.
 fn recolour(
     lab: Res<LabRes>,
     ui: Res<UiState>,
-    mut view: ResMut<TreeView>,
+    view: Res<TreeView>,
+    mut applied: Local<Applied>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<VoltageMaterial>>,
 ) {
-    let view = &mut *view;
-    lab.0.node_values(ui.quantity, &mut view.values);
-    if let Some(mut mesh) = meshes.get_mut(&view.mesh)
+    let a = &mut *applied;
+    lab.0.node_values(ui.quantity, &mut a.values);
+    let new_tree = a.generation != view.generation;
+    let mut coloured = !new_tree;
+    if (new_tree || a.values != a.previous)
+        && let Some(mut mesh) = meshes.get_mut(&view.mesh)
         && let Some(VertexAttributeValues::Float32x2(uv)) = mesh.attribute_mut(Mesh::ATTRIBUTE_UV_0)
     {
         for (k, n) in view.vertex_node.iter().enumerate() {
-            if let (Some(slot), Some(v)) = (uv.get_mut(k), view.values.get(*n as usize)) {
+            if let (Some(slot), Some(v)) = (uv.get_mut(k), a.values.get(*n as usize)) {
                 slot[0] = *v;
             }
         }
+        std::mem::swap(&mut a.values, &mut a.previous);
+        coloured = true;
     }
-    if ui.is_changed()
+    let colour = (ui.colormap, ui.range.0, ui.range.1, min_px(&ui));
+    if (new_tree || a.colour != Some(colour))
         && let Some(mut m) = materials.get_mut(&view.material)
     {
-        m.params = ColourParams::new(ui.colormap, ui.range.0, ui.range.1, min_px(&ui));
+        m.params = ColourParams::new(colour.0, colour.1, colour.2, colour.3);
+        a.colour = Some(colour);
+    }
+    if coloured {
+        a.generation = view.generation;
     }
 }
 
