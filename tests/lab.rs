@@ -242,3 +242,21 @@ fn the_hay_preset_builds_rests_and_fires_a_back_propagating_spike() {
     assert!(trunk_peak > trunk_rest + 10.0, "the spike back-propagates: {trunk_rest} -> {trunk_peak}");
     assert!(lab.sim.is_finite());
 }
+
+#[test]
+fn a_drug_washed_out_does_not_undo_a_switch_made_by_hand() {
+    let mut lab =
+        Lab::builtin("l5_pyramidal").unwrap().rebuilt_with(dendra::lab::biophysics::PRESETS[1].0).unwrap();
+    let slot = lab.sim.mechs.iter().position(|m| m.label == "apical" && m.mech.name() == "NaTa_t").unwrap();
+    lab.set_mechanism_on(slot, false);
+    lab.set_drug(Drug::Ttx, "apical", true);
+    assert!(!lab.sim.mechs[slot].enabled);
+    lab.set_drug(Drug::Ttx, "apical", false);
+    assert!(!lab.sim.mechs[slot].enabled, "switched off by hand, it stays off");
+    // And a switch back on under the drug waits for the washout.
+    lab.set_drug(Drug::Ttx, "apical", true);
+    lab.set_mechanism_on(slot, true);
+    assert!(!lab.sim.mechs[slot].enabled);
+    lab.set_drug(Drug::Ttx, "apical", false);
+    assert!(lab.sim.mechs[slot].enabled);
+}

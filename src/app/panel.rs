@@ -206,7 +206,7 @@ fn densities(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
             let mut v = m.mech.param(param, 0).unwrap_or(0.0);
             // One switch per mechanism and region, on the row of its first density.
             if last_slot != Some(slot) {
-                let mut on = m.enabled;
+                let mut on = !lab.switched_off(slot);
                 let hover = format!("{} in the {}: off blocks it whatever the drugs", m.mech.name(), m.label);
                 if ui.checkbox(&mut on, "").on_hover_text(hover).changed() {
                     lab.set_mechanism_on(slot, on);

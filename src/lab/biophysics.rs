@@ -1,6 +1,5 @@
-//! The lab's default biophysics for a loaded cell: Hodgkin-Huxley spikes at the soma
-//! and axon, a passive tree with a weak dendritic Na+/K+ (so that action potentials
-//! back-propagate, and fade when TTX is applied to the dendrites), NEURON units.
+//! The lab's biophysics: the regions it switches channels in, and the presets it builds
+//! cells with (cell-model descriptions kept as data in `assets/models/`).
 
 use crate::sim::engine::Simulation;
 use crate::sim::model::CellModel;

@@ -141,6 +141,8 @@ pub struct Lab {
     pub clamps: Vec<LabClamp>,
     /// (drug, region label) pairs applied.
     pub drugs: BTreeSet<(Drug, String)>,
+    /// Mechanism slots switched off by hand.
+    switched_off: BTreeSet<usize>,
     saved: HashMap<(usize, &'static str), Vec<f64>>,
     /// [Mg2+] (mM) and the block's steepness (1/mV), for every NMDA synapse.
     pub mg_mm: f64,
@@ -186,6 +188,7 @@ impl Lab {
             probes: Vec::new(),
             clamps: Vec::new(),
             drugs: BTreeSet::new(),
+            switched_off: BTreeSet::new(),
             saved: HashMap::new(),
             mg_mm: 1.0,
             nmda_gamma: 0.062,
@@ -482,9 +485,11 @@ impl Lab {
         for target in drug.targets() {
             match *target {
                 Target::Mechanism(name) => {
-                    for m in self.sim.mechs.iter_mut().filter(|m| m.label == region && m.mech.name() == name)
-                    {
-                        m.enabled = !on;
+                    for slot in 0..self.sim.mechs.len() {
+                        let m = &self.sim.mechs[slot];
+                        if m.label == region && m.mech.name() == name {
+                            self.refresh_enabled(slot);
+                        }
                     }
                 }
                 Target::Param(name, param) => {
@@ -550,14 +555,32 @@ impl Lab {
     /// Switches a mechanism instance (one mechanism in one region) on or off, as a
     /// toggle apart from the drugs. Off, it passes no current; its states keep following v.
     pub fn set_mechanism_on(&mut self, slot: usize, on: bool) {
-        if let Some(m) = self.sim.mechs.get(slot) {
-            // A drug that blocks the whole mechanism keeps it off.
-            let drugged = self.drugs.iter().any(|(d, r)| {
-                *r == m.label
-                    && d.targets().iter().any(|t| matches!(t, Target::Mechanism(n) if *n == m.mech.name()))
-            });
-            let _ = self.sim.set_enabled(slot, on && !drugged);
+        if slot >= self.sim.mechs.len() {
+            return;
         }
+        if on {
+            self.switched_off.remove(&slot);
+        } else {
+            self.switched_off.insert(slot);
+        }
+        self.refresh_enabled(slot);
+    }
+
+    /// Whether a mechanism instance was switched off by hand (drugs aside).
+    pub fn switched_off(&self, slot: usize) -> bool {
+        self.switched_off.contains(&slot)
+    }
+
+    /// A mechanism passes current unless switched off by hand or blocked whole by a drug
+    /// in its region: the one place that decides.
+    fn refresh_enabled(&mut self, slot: usize) {
+        let m = &self.sim.mechs[slot];
+        let drugged = self.drugs.iter().any(|(d, r)| {
+            *r == m.label
+                && d.targets().iter().any(|t| matches!(t, Target::Mechanism(n) if *n == m.mech.name()))
+        });
+        let on = !drugged && !self.switched_off.contains(&slot);
+        let _ = self.sim.set_enabled(slot, on);
     }
 
     /// Whether `drug` is applied in `region`.

@@ -149,20 +149,10 @@ impl Lab {
                     })
                 })
                 .collect(),
-            switched_off: self
-                .sim
-                .mechs
-                .iter()
-                .filter(|m| !m.enabled)
-                .map(|m| (m.mech.name().to_string(), m.label.clone()))
-                .filter(|(name, region)| {
-                    // Those a drug switched off come back with the drug.
-                    !self.drugs.iter().any(|(d, r)| {
-                        r == region
-                            && d.targets()
-                                .iter()
-                                .any(|t| matches!(t, super::pharmacology::Target::Mechanism(n) if n == name))
-                    })
+            switched_off: (0..self.sim.mechs.len())
+                .filter(|&slot| self.switched_off(slot))
+                .map(|slot| {
+                    (self.sim.mechs[slot].mech.name().to_string(), self.sim.mechs[slot].label.clone())
                 })
                 .collect(),
             camera,
