@@ -168,6 +168,13 @@ pub const MAX_WEIGHT_NS: f64 = 100.0;
 pub const MAX_MG_MM: f64 = 10.0;
 pub const MAX_CLAMP_NA: f64 = 50.0;
 
+/// The morphology of a built-in cell.
+pub fn builtin_morphology(name: &str) -> Result<Morphology, String> {
+    let text =
+        crate::sim::builtin_cells::builtin_swc(name).ok_or_else(|| format!("no built-in cell '{name}'"))?;
+    Morphology::from_swc_str(&text, name).map_err(|e| e.to_string())
+}
+
 impl Lab {
     /// A lab on `morph` with the default biophysics and a probe at the soma.
     pub fn new(morph: Morphology, source: &str) -> Result<Lab, String> {
@@ -218,10 +225,7 @@ impl Lab {
 
     /// A lab on one of the built-in cells.
     pub fn builtin(name: &str) -> Result<Lab, String> {
-        let text = crate::sim::builtin_cells::builtin_swc(name)
-            .ok_or_else(|| format!("no built-in cell '{name}'"))?;
-        let morph = Morphology::from_swc_str(&text, name).map_err(|e| e.to_string())?;
-        Lab::new(morph, &format!("builtin:{name}"))
+        Lab::new(builtin_morphology(name)?, &format!("builtin:{name}"))
     }
 
     /// Simulated time (ms).

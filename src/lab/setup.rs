@@ -177,11 +177,7 @@ impl Lab {
         let preset = setup.biophysics.clone().unwrap_or_else(|| super::biophysics::PRESETS[0].0.to_string());
         let (morph, source) = match (morph, setup.cell.strip_prefix("builtin:")) {
             (Some(m), _) => (m, setup.cell.clone()),
-            (None, Some(name)) => {
-                let text = crate::sim::builtin_cells::builtin_swc(name)
-                    .ok_or_else(|| format!("no built-in cell '{name}'"))?;
-                (Morphology::from_swc_str(&text, name).map_err(|e| e.to_string())?, setup.cell.clone())
-            }
+            (None, Some(name)) => (super::session::builtin_morphology(name)?, setup.cell.clone()),
             (None, None) => {
                 let p = base.join(&setup.cell);
                 let morph = Morphology::from_swc_file(&p).map_err(|e| e.to_string())?;
