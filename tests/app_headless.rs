@@ -92,19 +92,19 @@ fn switching_a_channel_changes_the_engine() {
 fn a_bad_file_shows_its_error_and_the_current_cell_stays() {
     let mut app = app_with(Lab::builtin("ball_and_stick").unwrap());
     app.update();
-    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/morphologies");
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     app.world_mut().resource_scope(|world, mut lab: Mut<LabRes>| {
         let mut ui = world.resource_mut::<UiState>();
         let generation = ui.generation;
-        dendra::app::open_swc(&shared.join("malformed_missing_parent_treem.swc"), &mut lab, &mut ui);
+        dendra::app::open_swc(&repo.join("tests/data/morphologies/malformed_missing_parent_treem.swc"), &mut lab, &mut ui);
         assert!(ui.error, "{}", ui.status);
         assert!(ui.status.contains("malformed_missing_parent_treem.swc:3:"), "{}", ui.status);
         assert_eq!(lab.0.source, "builtin:ball_and_stick");
         assert_eq!(ui.generation, generation);
-        dendra::app::open_swc(&shared.join("no_such_file.swc"), &mut lab, &mut ui);
+        dendra::app::open_swc(&repo.join("morphologies/no_such_file.swc"), &mut lab, &mut ui);
         assert!(ui.error && lab.0.source == "builtin:ball_and_stick");
         // A good file replaces the cell and asks the scene to rebuild.
-        dendra::app::open_swc(&shared.join("ca1_pyr_rat_c91662.swc"), &mut lab, &mut ui);
+        dendra::app::open_swc(&repo.join("morphologies/ca1_pyr_rat_c91662.swc"), &mut lab, &mut ui);
         assert!(!ui.error, "{}", ui.status);
         assert_eq!(ui.generation, generation + 1);
         assert_eq!(lab.0.sim.cell.compartment_count(), 1108);

@@ -7,15 +7,15 @@ fn dendra() -> Command {
     Command::new(env!("CARGO_BIN_EXE_dendra"))
 }
 
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]
 fn morph_json_prints_one_object_with_the_keys() {
     let out = dendra()
         .args(["morph", "--json"])
-        .arg(shared().join("morphologies/small_retinal_ganglion_mp_ma_40984_gc2.CNG.swc"))
+        .arg(repo().join("morphologies/l5pc_mouse_allen_rbp4_491766131.swc"))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -26,14 +26,14 @@ fn morph_json_prints_one_object_with_the_keys() {
         assert!(v.get(key).is_some(), "missing {key}");
     }
     assert!(v["warnings"].is_array());
-    assert_eq!(v["sections"], 29);
+    assert_eq!(v["sections"], 103);
 }
 
 #[test]
 fn morph_refuses_a_bad_file_with_its_line() {
     let out = dendra()
         .args(["morph", "--json"])
-        .arg(shared().join("morphologies/malformed_missing_parent_treem.swc"))
+        .arg(repo().join("tests/data/morphologies/malformed_missing_parent_treem.swc"))
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -50,7 +50,7 @@ fn simulate_writes_the_reference_csv_form() {
     let out_csv = dir.join("out.csv");
     let out = dendra()
         .arg("simulate")
-        .arg(shared().join("reference/models/passive_ball_stick.json"))
+        .arg(repo().join("reference/models/passive_ball_stick.json"))
         .arg("--out")
         .arg(&out_csv)
         .output()
@@ -108,7 +108,7 @@ fn bench_tree_prints_one_json_line() {
 fn the_lab_refuses_a_bad_morphology_before_opening_a_window() {
     let out = dendra()
         .arg("--morphology")
-        .arg(shared().join("morphologies/malformed_bad_syntax_treem.swc"))
+        .arg(repo().join("tests/data/morphologies/malformed_bad_syntax_treem.swc"))
         .args(["--screenshot", "/nonexistent/never.png", "--frames", "1"])
         .output()
         .unwrap();

@@ -122,7 +122,7 @@ fn nmda_mg_change_live() {
 
 #[test]
 fn crank_nicolson_matches_neuron_on_the_passive_ball_and_stick() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reference");
     let text = std::fs::read_to_string(dir.join("models/passive_ball_stick.json")).unwrap();
     let reference =
         parse_csv(&std::fs::read_to_string(dir.join("traces/passive_ball_stick.csv")).unwrap()).unwrap();

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 fn l5pc_swc() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/morphologies/l5pc_mouse_allen_rbp4_491766131.swc")
+        .join("morphologies/l5pc_mouse_allen_rbp4_491766131.swc")
 }
 
 /// hh on the soma, pas everywhere, an Ih exponential gradient (Hay biophys3) on the

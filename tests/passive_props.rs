@@ -1,25 +1,25 @@
-//! `dendra morph` against NEURON's figures for the four real cells of
-//! ../shared/reference/morphology/passive_props.json: length within 0.5%, area within 1%,
+//! `dendra morph` against NEURON's figures for the real cells of
+//! reference/morphology/passive_props.json: length within 0.5%, area within 1%,
 //! input resistance within 2%, time constant within 3%; sections and compartments exact.
 
 use dendra::sim::morphology::Morphology;
 use dendra::sim::passive::passive_figures;
 use std::path::PathBuf;
 
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]
-fn four_real_cells_match_neuron() {
-    let text = std::fs::read_to_string(shared().join("reference/morphology/passive_props.json")).unwrap();
+fn real_cells_match_neuron() {
+    let text = std::fs::read_to_string(repo().join("reference/morphology/passive_props.json")).unwrap();
     // The file starts with NEURON's messages on stderr; the JSON follows.
     let json: serde_json::Value = serde_json::from_str(&text[text.find('[').unwrap()..]).unwrap();
     let cells = json.as_array().unwrap();
-    assert_eq!(cells.len(), 4);
+    assert_eq!(cells.len(), 3);
     for c in cells {
         let file = c["file"].as_str().unwrap();
-        let morph = Morphology::from_swc_file(&shared().join("morphologies").join(file)).unwrap();
+        let morph = Morphology::from_swc_file(&repo().join("morphologies").join(file)).unwrap();
         let f = passive_figures(morph).unwrap();
         let rel = |ours: f64, key: &str| (ours - c[key].as_f64().unwrap()).abs() / c[key].as_f64().unwrap();
         eprintln!("{file}: {f:?}");

@@ -1,12 +1,12 @@
-//! Every model in ../shared/reference/models matches NEURON's trace (the check of
-//! ../shared/reference/compare_traces.py).
+//! Every model in reference/models matches NEURON's trace in reference/traces (per
+//! column: spike times and the tube distance, as `sim::compare` documents).
 
 use dendra::sim::compare::{compare, parse_csv};
 use dendra::sim::spec::ModelSpec;
 use std::path::PathBuf;
 
 fn reference_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reference")
 }
 
 fn check(name: &str) {

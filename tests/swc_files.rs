@@ -1,14 +1,19 @@
-//! The SWC reader on every file of `../shared/morphologies/` (real cells, format edge
-//! cases, malformed files): each must give its expected outcome.
+//! The SWC reader on every SWC file the repository holds: the real cells of
+//! `morphologies/` and the format edge cases and malformed files of
+//! `tests/data/morphologies/`; each must give its expected outcome.
 
 use dendra::sim::morphology::swc::{MIN_RADIUS_UM, SwcData, read_swc};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/morphologies");
+/// Real cells (the gallery and the built-in cells).
+const GALLERY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/morphologies");
+/// Edge cases and malformed files.
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/morphologies");
 
 fn path(name: &str) -> PathBuf {
-    Path::new(DIR).join(name)
+    let gallery = Path::new(GALLERY).join(name);
+    if gallery.exists() { gallery } else { Path::new(DATA).join(name) }
 }
 
 /// Loads a file that must load, and checks the reader's guarantees.
@@ -104,22 +109,6 @@ fn swc_pyr_mouse_m1_suter() {
 }
 
 #[test]
-fn swc_small_retinal_ganglion() {
-    // 24 points of radius 0.049 um: thin, but kept as written (as NEURON keeps them).
-    let d = real_cell("small_retinal_ganglion_mp_ma_40984_gc2.CNG.swc", 353, 0);
-    assert_eq!(kinds(&d), [1, 3]);
-    assert!(d.points.iter().any(|p| p.radius == 0.049));
-}
-
-#[test]
-fn swc_small_cerebellar_granule() {
-    // Custom type codes 6-9 kept; two connected soma points.
-    let d = real_cell("small_cerebellar_granule_dbbs.swc", 257, 0);
-    assert_eq!(kinds(&d), [1, 3, 6, 7, 8, 9]);
-    assert_eq!(d.points.iter().filter(|p| p.kind == 1).count(), 2);
-}
-
-#[test]
 fn swc_edge_custom_types() {
     let name = "edge_custom_types_5_to_19_morphio.swc";
     let d = load(name);
@@ -174,16 +163,17 @@ fn swc_malformed_missing_parent() {
     error("malformed_missing_parent_treem.swc", 3, &["parent 12 of point 3 does not exist"]);
 }
 
-/// Every file in the directory has an expectation above (a new file needs one).
+/// Every SWC file in the two directories has an expectation above (a new file needs one).
 #[test]
 fn swc_every_file_is_covered() {
     let known = [
-        "README.md",
         "l5pc_mouse_allen_rbp4_491766131.swc",
         "ca1_pyr_rat_c91662.swc",
         "pyr_mouse_m1_suter_BS0284.swc",
-        "small_retinal_ganglion_mp_ma_40984_gc2.CNG.swc",
-        "small_cerebellar_granule_dbbs.swc",
+        "l5pc_rat_hay2011_cell2_converted.swc",
+        "ball_and_stick.swc",
+        "l5_pyramidal.swc",
+        "y_branch.swc",
         "edge_custom_types_5_to_19_morphio.swc",
         "edge_soma_zero_radius_neurom.swc",
         "edge_multiple_somas_morphio.swc",
@@ -192,13 +182,35 @@ fn swc_every_file_is_covered() {
         "malformed_missing_parent_treem.swc",
     ];
     let mut seen = Vec::new();
-    for entry in std::fs::read_dir(DIR).expect("../shared/morphologies beside the crate") {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(known.contains(&name.as_str()), "{name} has no expectation in tests/swc_files.rs");
-        seen.push(name);
+    for dir in [GALLERY, DATA] {
+        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir}: {e}")) {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".swc") {
+                continue;
+            }
+            assert!(known.contains(&name.as_str()), "{name} has no expectation in tests/swc_files.rs");
+            seen.push(name);
+        }
     }
     for k in known {
-        assert!(seen.iter().any(|s| s == k), "{k} is missing from {DIR}");
+        assert!(seen.iter().any(|s| s == k), "{k} is missing from {GALLERY} and {DATA}");
+    }
+}
+
+#[test]
+fn swc_l5pc_rat_hay_cell2_converted() {
+    // MorphIO's conversion of Hay's cell 2: a 21-point stacked soma, reconstructed axon.
+    let d = real_cell("l5pc_rat_hay2011_cell2_converted.swc", 6954, 0);
+    assert_eq!(kinds(&d), [1, 2, 3, 4]);
+    assert_eq!(d.points.iter().filter(|p| p.kind == 1).count(), 21);
+}
+
+#[test]
+fn swc_builtin_cells_load() {
+    for name in ["ball_and_stick.swc", "l5_pyramidal.swc", "y_branch.swc"] {
+        let d = load(name);
+        assert_eq!(d.points[0].kind, 1, "{name}: soma root");
+        assert!(d.warnings.is_empty(), "{name}: {:?}", d.warnings);
     }
 }
 

@@ -1,5 +1,5 @@
 //! Bounded fuzz test of the SWC reader: random trees, random garbage, and mutations of
-//! the real files in `../shared/morphologies/`. The reader must never panic; every Ok
+//! the SWC files in `morphologies/` and `tests/data/morphologies/`. The reader must never panic; every Ok
 //! must keep the ordering guarantees with finite values and radii at least
 //! `MIN_RADIUS_UM`; every Err must display as `file:line: problem`.
 
@@ -10,7 +10,10 @@ use dendra::sim::morphology::swc::{MIN_RADIUS_UM, SwcData, parse_swc};
 use std::collections::HashSet;
 use std::panic::catch_unwind;
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/morphologies");
+const DIRS: [&str; 2] = [
+    concat!(env!("CARGO_MANIFEST_DIR"), "/morphologies"),
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/morphologies"),
+];
 const FILE: &str = "fuzz.swc";
 
 /// xorshift64* with a fixed seed: the same cases on every run.
@@ -442,8 +445,9 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
 
 #[test]
 fn swc_mutated_real_files_never_panic() {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(DIR)
-        .expect("../shared/morphologies beside the crate")
+    let mut files: Vec<(String, Vec<u8>)> = DIRS
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).unwrap_or_else(|e| panic!("{d}: {e}")))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "swc"))
         .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
