@@ -12,14 +12,32 @@ fn repo() -> PathBuf {
 
 #[test]
 fn real_cells_match_neuron() {
-    let text = std::fs::read_to_string(repo().join("reference/morphology/passive_props.json")).unwrap();
-    // The file starts with NEURON's messages on stderr; the JSON follows.
+    check_against_neuron("reference/morphology/passive_props.json", "morphologies", 3);
+}
+
+/// SWC files with disconnected fragments (made from real cells by
+/// `scripts/cut_links.py`): NEURON wires each fragment's root to the soma, and so must
+/// Dendra, or the membrane and the input resistance come out wrong.
+#[test]
+fn multi_root_cells_match_neuron() {
+    check_against_neuron("reference/morphology/passive_props_multiroot.json", "tests/data/morphologies", 2);
+    let morph =
+        Morphology::from_swc_file(&repo().join("tests/data/morphologies/multiroot_allen_l5pc_cut53.swc"))
+            .unwrap();
+    let w: Vec<&String> = morph.warnings.iter().filter(|w| w.contains("fragment")).collect();
+    assert_eq!(w.len(), 1, "{:?}", morph.warnings);
+    assert!(w[0].starts_with("91 fragments"), "{}", w[0]);
+}
+
+fn check_against_neuron(json: &str, dir: &str, count: usize) {
+    let text = std::fs::read_to_string(repo().join(json)).unwrap();
+    // NEURON's messages may precede the JSON.
     let json: serde_json::Value = serde_json::from_str(&text[text.find('[').unwrap()..]).unwrap();
     let cells = json.as_array().unwrap();
-    assert_eq!(cells.len(), 3);
+    assert_eq!(cells.len(), count);
     for c in cells {
         let file = c["file"].as_str().unwrap();
-        let morph = Morphology::from_swc_file(&repo().join("morphologies").join(file)).unwrap();
+        let morph = Morphology::from_swc_file(&repo().join(dir).join(file)).unwrap();
         let f = passive_figures(morph).unwrap();
         let rel = |ours: f64, key: &str| (ours - c[key].as_f64().unwrap()).abs() / c[key].as_f64().unwrap();
         eprintln!("{file}: {f:?}");

@@ -25,9 +25,13 @@ fn load(name: &str) -> SwcData {
     assert_eq!(d.points.len(), d.parent.len());
     assert_eq!(d.parent[0], None, "{name}: index 0 is the root");
     for i in 1..d.points.len() {
-        let j = d.parent[i].unwrap_or_else(|| panic!("{name}: point {i} has no parent"));
-        assert!(j < i, "{name}: parent after child at {i}");
-        assert_eq!(d.points[j].id, d.points[i].parent_id);
+        match d.parent[i] {
+            Some(j) => {
+                assert!(j < i, "{name}: parent after child at {i}");
+                assert_eq!(d.points[j].id, d.points[i].parent_id);
+            }
+            None => assert!(d.points[i].parent_id < 0, "{name}: point {i} lost its parent"),
+        }
     }
     for p in &d.points {
         assert!(p.radius >= MIN_RADIUS_UM && p.radius.is_finite(), "{name}: {p:?}");
@@ -180,6 +184,8 @@ fn swc_every_file_is_covered() {
         "malformed_bad_syntax_treem.swc",
         "malformed_cycle_selfparent_treem.swc",
         "malformed_missing_parent_treem.swc",
+        "multiroot_ca1_cut151.swc",
+        "multiroot_allen_l5pc_cut53.swc",
     ];
     let mut seen = Vec::new();
     for dir in [GALLERY, DATA] {
@@ -203,6 +209,21 @@ fn swc_l5pc_rat_hay_cell2_converted() {
     let d = real_cell("l5pc_rat_hay2011_cell2_converted.swc", 6954, 0);
     assert_eq!(kinds(&d), [1, 2, 3, 4]);
     assert_eq!(d.points.iter().filter(|p| p.kind == 1).count(), 21);
+}
+
+/// Real cells with parent links cut (scripts/cut_links.py): every point is kept, the
+/// fragments' roots have no parent, and one warning counts them.
+#[test]
+fn swc_multi_root_files_keep_every_point() {
+    for (name, fragments) in [("multiroot_ca1_cut151.swc", 10), ("multiroot_allen_l5pc_cut53.swc", 91)] {
+        let d = load(name);
+        assert_eq!(d.points.len(), data_lines(name), "{name}");
+        let roots = d.parent.iter().filter(|p| p.is_none()).count();
+        assert_eq!(roots, fragments + 1, "{name}");
+        assert_eq!(d.warnings.len(), 1, "{name}: {:?}", d.warnings);
+        assert!(d.warnings[0].starts_with(&format!("{fragments} fragments")), "{:?}", d.warnings);
+        assert!(d.warnings[0].contains("fragment roots at lines"), "{:?}", d.warnings);
+    }
 }
 
 #[test]

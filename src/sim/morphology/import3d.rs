@@ -14,7 +14,13 @@
 //!   point; those with more than one point of their own then start at their own first
 //!   point (the gap to the soma centre is not modelled: a "wire");
 //! - sections of one point, or of two coincident points, are removed and their children
-//!   reattached to the parent.
+//!   reattached to the parent;
+//! - the root of a fragment (a further tree of the file, not connected to the main one)
+//!   starts a section as if its parent were the file's first point: NEURON's reader
+//!   looks the missing parent up at index -1, which its vectors read as index 0. So a
+//!   fragment leaving a soma connects at soma(0.5), by a wire when it has more than one
+//!   point, and a one-point fragment becomes a section from the first soma point to it;
+//!   without soma it connects at the root section's 1 end.
 
 use super::section::{Region, Section};
 use super::swc::SwcData;
@@ -59,7 +65,8 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
             nchild[p] += ONE_CHILD;
             if p + 1 != i {
                 nchild[p] += 1;
-                if p > 1 && kind(p) != 1 && pix[p].is_some_and(|pp| kind(pp) == 1) {
+                // A fragment root's missing parent reads as point 0 in NEURON.
+                if p > 1 && kind(p) != 1 && kind(pix[p].unwrap_or(0)) == 1 {
                     connect2prox[i] = true;
                     nchild[p] = ONE_CHILD;
                 }
@@ -134,7 +141,10 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
                 removed: false,
             }
         } else {
-            let pp = pix[first].expect("non-root point has a parent");
+            // A fragment's root has no parent point: NEURON's index -1 reads point 0
+            // (and section 0), but compares as -1 with point indices.
+            let fragment = pix[first].is_none();
+            let pp = pix[first].unwrap_or(0);
             let psec = point2sec[pp];
             let own = end - first;
             let parent = &raws[psec];
@@ -150,7 +160,7 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
                 if den_con_soma && psec_npts == 1 {
                     parent_x = 0.5;
                     wire = own > 1;
-                } else if pp == psec_first {
+                } else if !fragment && pp == psec_first {
                     parent_x = 0.0;
                     wire = kind(first) != 1 && nchild_soma[pp] > 1;
                 } else {
@@ -160,7 +170,7 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
             if !handled && ptype == 1 {
                 let last_own =
                     if psec == 0 { psec_first + psec_npts - 1 } else { psec_first + psec_npts - 2 };
-                if pp < last_own {
+                if fragment || pp < last_own {
                     parent_x = 0.5;
                     wire = den_con_soma && own > 1;
                 } else if own > 1 && nchild_soma[pp] > 1 && kind(first) != 1 {
@@ -191,23 +201,28 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
         first = end;
     }
 
-    // chk_valid: remove one-point sections and two-point sections of zero length.
+    // chk_valid: remove one-point sections and two-point sections of zero length, and
+    // reattach their children to the removed section's parent at its parent_x (NEURON
+    // does this from the last section back; resolving in section order, parents first,
+    // gives the same result in linear time).
     let mut removed = 0;
-    for i in (1..raws.len()).rev() {
+    for i in 1..raws.len() {
         let r = &raws[i];
         let k = r.pts.len() - usize::from(r.wire);
         let o = usize::from(r.wire);
         let zero2 = k == 2 && pts[r.pts[o]].pos == pts[r.pts[o + 1]].pos;
         if k <= 1 || zero2 {
-            let (pp, px) = (r.parent, r.parent_x);
             raws[i].removed = true;
             removed += 1;
-            for c in raws.iter_mut().skip(i + 1) {
-                if c.parent == Some(i) {
-                    c.parent = pp;
-                    c.parent_x = px;
-                }
-            }
+        }
+    }
+    for i in 1..raws.len() {
+        if let Some(p) = raws[i].parent
+            && raws[p].removed
+        {
+            // `p` comes before `i` and is resolved already.
+            raws[i].parent = raws[p].parent;
+            raws[i].parent_x = raws[p].parent_x;
         }
     }
     if removed > 0 {

@@ -34,9 +34,11 @@
 //! between type-1 points). Two such groups anywhere in the file are an error. A file
 //! without soma is accepted with a warning.
 //!
-//! When the file holds several trees (several roots), the tree that holds the soma
-//! is kept (the largest tree when there is no soma; the first in the file on a tie)
-//! and the others are dropped with one warning.
+//! When the file holds several trees (several roots), all are kept, as NEURON keeps
+//! them: the tree that holds the soma (without soma, the tree of the first point by id)
+//! is the main tree, and every other tree is a fragment whose root NEURON's Import3d
+//! wires to the main tree's root section at 0.5 (see `import3d`). One warning counts
+//! the fragments and names the lines of the first roots.
 //!
 //! Radii below [`MIN_RADIUS_UM`] (zeros, usually) are raised to it with one warning.
 //!
@@ -81,24 +83,26 @@ pub struct SwcPoint {
 ///
 /// Guarantees of a value returned by [`parse_swc`] / [`read_swc`]:
 ///
-/// - `points` is not empty and holds one tree: the one with the soma (or the largest
-///   tree when the file has no soma). Ids are unique.
-/// - `parent.len() == points.len()`; `parent[0]` is `None` (index 0 is the root) and,
-///   for every `i > 0`, `parent[i] == Some(j)` with `j < i` and
-///   `points[j].id == points[i].parent_id`.
-/// - When sorting the kept points by id puts every parent before its children, the
-///   order is exactly the id-sorted order (as NEURON does). Otherwise it is the
-///   depth-first preorder from the root, children visited in increasing id order, and
-///   `warnings` says so.
+/// - `points` is not empty and holds every point of the file. Ids are unique.
+/// - `parent.len() == points.len()`; `parent[0]` is `None` (index 0 is the root of
+///   the main tree: the one with the soma, or without soma the tree of the first point
+///   by id). For `i > 0`, `parent[i]` is `None` for the root of a fragment (another
+///   tree, wired to the main root section by `import3d`, as NEURON does), else
+///   `Some(j)` with `j < i` and `points[j].id == points[i].parent_id`.
+/// - When sorting the points by id puts every parent before its children and the main
+///   root first, the order is exactly the id-sorted order (as NEURON does). Otherwise
+///   it is the depth-first preorder from the main root, then from each fragment root in
+///   id order, children visited in increasing id order, and `warnings` says so.
 /// - At most one soma (a connected group of type-1 points).
 /// - All values finite; radii at least [`MIN_RADIUS_UM`].
 #[derive(Debug, Clone)]
 pub struct SwcData {
     /// File name as given by the caller (used in messages).
     pub file: String,
-    /// The kept points, parents before children.
+    /// The points, parents before children.
     pub points: Vec<SwcPoint>,
-    /// Index in `points` of each point's parent (`None` only for the root, index 0).
+    /// Index in `points` of each point's parent (`None` for the root, index 0, and for
+    /// the roots of fragments).
     pub parent: Vec<Option<usize>>,
     /// What was repaired or dropped, one line each, without the file name.
     pub warnings: Vec<String>,
@@ -416,53 +420,67 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
         return Err(err(Some(b), msg));
     }
 
-    // 7. The kept tree.
-    let kept_tree = match soma_tops.first() {
+    // 7. The main tree; the others are fragments, kept and wired to it as NEURON does.
+    let main_tree = match soma_tops.first() {
         Some(&s) => tree_of[s],
         None => {
             warnings.push("the file has no soma (no type-1 points)".to_string());
-            // The largest tree; the first in the file on a tie.
-            (0..roots.len()).rev().max_by_key(|&t| tree_size[t]).unwrap_or(0)
+            by_id.first().map_or(0, |&k| tree_of[k])
         }
     };
     if roots.len() > 1 {
-        let dropped = n - tree_size[kept_tree];
-        let others = roots.len() - 1;
-        let root = &pts[roots[kept_tree]];
-        let which =
-            if soma_tops.is_empty() { "kept the largest tree" } else { "kept the tree with the soma" };
+        let fragments: Vec<usize> =
+            by_id.iter().copied().filter(|&k| par[k] == NONE && tree_of[k] != main_tree).collect();
+        let points_in = n - tree_size[main_tree];
+        let lines: Vec<String> = fragments.iter().take(5).map(|&k| pts[k].line.to_string()).collect();
+        let more = if fragments.len() > 5 { ", ..." } else { "" };
+        let main_root = &pts[roots[main_tree]];
         warnings.push(format!(
-            "the file holds {} trees; {which} (root {} at line {}, {} points) and dropped \
-             {dropped} point{} in {others} other tree{}",
-            roots.len(),
-            root.id,
-            root.line,
-            tree_size[kept_tree],
-            plural(dropped),
-            plural(others)
+            "{} fragment{} ({points_in} point{}) not connected to the {} (root {} at line {}); \
+             wired to its root section at 0.5 as NEURON does; fragment roots at line{} {}{more}",
+            fragments.len(),
+            plural(fragments.len()),
+            plural(points_in),
+            if soma_tops.is_empty() { "main tree" } else { "soma's tree" },
+            main_root.id,
+            main_root.line,
+            plural(fragments.len()),
+            lines.join(", "),
         ));
     }
 
-    // 8. Order: by id when that puts parents first, else depth-first preorder.
-    let kept: Vec<usize> = by_id.into_iter().filter(|&k| tree_of[k] == kept_tree).collect();
-    let late_parent = kept
+    // 8. Order: by id when that puts parents first and the main root first, else
+    // depth-first preorder from the main root, then from each fragment root by id.
+    let main_root = roots[main_tree];
+    let late_parent = by_id
         .iter()
         .copied()
         .filter(|&k| par[k] != NONE && pts[par[k]].id > pts[k].id)
         .min_by_key(|&k| pts[k].line);
     let order = match late_parent {
-        None => kept,
-        Some(k) => {
-            warnings.push(format!(
-                "parents come after their children (point {} at line {} has parent {}); \
-                 the points were reordered depth-first from the root",
-                pts[k].id, pts[k].line, pts[k].parent_id
-            ));
-            let mut order = Vec::with_capacity(kept.len());
-            let mut stack = vec![roots[kept_tree]];
-            while let Some(v) = stack.pop() {
-                order.push(v);
-                stack.extend(children(v).iter().rev());
+        None if by_id.first() == Some(&main_root) => by_id,
+        _ => {
+            match late_parent {
+                Some(k) => warnings.push(format!(
+                    "parents come after their children (point {} at line {} has parent {}); \
+                     the points were reordered depth-first from the root",
+                    pts[k].id, pts[k].line, pts[k].parent_id
+                )),
+                None => warnings.push(format!(
+                    "the soma's tree does not start the file (its root {} is at line {}); \
+                     the points were reordered depth-first from it, then each fragment",
+                    pts[main_root].id, pts[main_root].line
+                )),
+            }
+            let mut order = Vec::with_capacity(n);
+            let starts = std::iter::once(main_root)
+                .chain(by_id.iter().copied().filter(|&k| par[k] == NONE && k != main_root));
+            for r in starts {
+                let mut stack = vec![r];
+                while let Some(v) = stack.pop() {
+                    order.push(v);
+                    stack.extend(children(v).iter().rev());
+                }
             }
             order
         }
@@ -561,9 +579,13 @@ mod tests {
         assert_eq!(d.points.len(), d.parent.len());
         assert_eq!(d.parent[0], None);
         for i in 1..d.points.len() {
-            let j = d.parent[i].expect("only the root lacks a parent");
-            assert!(j < i);
-            assert_eq!(d.points[j].id, d.points[i].parent_id);
+            match d.parent[i] {
+                Some(j) => {
+                    assert!(j < i);
+                    assert_eq!(d.points[j].id, d.points[i].parent_id);
+                }
+                None => assert!(d.points[i].parent_id < 0, "only roots lack a parent"),
+            }
         }
         for p in &d.points {
             assert!(p.radius >= MIN_RADIUS_UM && p.radius.is_finite());
@@ -657,27 +679,39 @@ mod tests {
     }
 
     #[test]
-    fn disconnected_trees_keep_soma_tree() {
+    fn disconnected_trees_are_kept_as_fragments() {
+        // The soma's tree starts at line 4; the fragments at lines 1 and 6 come first
+        // and last by id, so the points are reordered: soma tree, then fragments by id.
         let text = "1 3 0 0 0 1 -1\n2 3 1 0 0 1 1\n3 3 2 0 0 1 2\n\
                     10 1 0 0 0 5 -1\n11 3 1 0 0 1 10\n20 2 0 0 0 1 -1\n";
         let d = ok(text);
-        assert_eq!(ids(&d), [10, 11]);
-        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        assert_eq!(ids(&d), [10, 11, 1, 2, 3, 20]);
+        assert_eq!(d.parent, [None, Some(0), None, Some(2), Some(3), None]);
+        assert_eq!(d.warnings.len(), 2, "{:?}", d.warnings);
         let w = &d.warnings[0];
-        assert!(w.contains("3 trees"), "{w}");
-        assert!(w.contains("dropped 4 points in 2 other trees"), "{w}");
-        assert!(w.contains("soma"), "{w}");
+        assert!(w.starts_with("2 fragments (4 points) not connected to the soma's tree"), "{w}");
+        assert!(w.contains("root 10 at line 4"), "{w}");
+        assert!(w.contains("fragment roots at lines 1, 6"), "{w}");
+        assert!(d.warnings[1].contains("reordered"), "{:?}", d.warnings);
+        // Soma first by id: the file order stands, one warning.
+        let text = "1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n3 3 9 0 0 1 -1\n4 3 9 1 0 1 3\n";
+        let d = ok(text);
+        assert_eq!(ids(&d), [1, 2, 3, 4]);
+        assert_eq!(d.parent, [None, Some(0), None, Some(2)]);
+        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        assert!(d.warnings[0].contains("1 fragment (2 points)"), "{:?}", d.warnings);
     }
 
     #[test]
-    fn no_soma_keeps_largest_tree() {
+    fn no_soma_main_tree_is_the_first_by_id() {
         let text = "1 3 0 0 0 1 -1\n2 3 1 0 0 1 1\n10 3 0 0 0 1 -1\n11 3 1 0 0 1 10\n\
                     12 3 1 0 0 1 11\n";
         let d = ok(text);
-        assert_eq!(ids(&d), [10, 11, 12]);
+        assert_eq!(ids(&d), [1, 2, 10, 11, 12]);
+        assert_eq!(d.parent, [None, Some(0), None, Some(2), Some(3)]);
         assert_eq!(d.warnings.len(), 2, "{:?}", d.warnings);
         assert!(d.warnings[0].contains("no soma"));
-        assert!(d.warnings[1].contains("dropped 2 points in 1 other tree"));
+        assert!(d.warnings[1].contains("1 fragment (3 points) not connected to the main tree"));
         // A single tree without soma: only the soma warning.
         let d = ok("1 3 0 0 0 1 -1\n2 3 1 0 0 1 1\n");
         assert_eq!(d.warnings.len(), 1);
