@@ -96,7 +96,11 @@ fn a_bad_file_shows_its_error_and_the_current_cell_stays() {
     app.world_mut().resource_scope(|world, mut lab: Mut<LabRes>| {
         let mut ui = world.resource_mut::<UiState>();
         let generation = ui.generation;
-        dendra::app::open_swc(&repo.join("tests/data/morphologies/malformed_missing_parent_treem.swc"), &mut lab, &mut ui);
+        dendra::app::open_swc(
+            &repo.join("tests/data/morphologies/malformed_missing_parent_treem.swc"),
+            &mut lab,
+            &mut ui,
+        );
         assert!(ui.error, "{}", ui.status);
         assert!(ui.status.contains("malformed_missing_parent_treem.swc:3:"), "{}", ui.status);
         assert_eq!(lab.0.source, "builtin:ball_and_stick");

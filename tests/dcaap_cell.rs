@@ -1,5 +1,5 @@
 //! Gidon et al. 2020's dendritic Ca2+ AP in a soma-dendrite model: its amplitude falls as
-//! the input grows (biophysics.md 8.5): a 1 s current step at the dCaAP site; the first
+//! the input grows (docs/biophysics.md 8.3): a 1 s current step at the dCaAP site; the first
 //! event fires as v creeps through threshold (K ~ 1), later events (after the 200 ms
 //! refractory period) fire while v already sits above threshold, with K falling as the
 //! step grows, and so does the re-triggered dCaAP.

@@ -6,8 +6,7 @@ use dendra::sim::stimuli::IClamp;
 use std::path::PathBuf;
 
 fn l5pc_swc() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("morphologies/l5pc_mouse_allen_rbp4_491766131.swc")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("morphologies/l5pc_mouse_allen_rbp4_491766131.swc")
 }
 
 /// hh on the soma, pas everywhere, an Ih exponential gradient (Hay biophys3) on the

@@ -3,7 +3,11 @@
 
 pub mod bench;
 pub mod morph;
+pub mod output;
+pub mod progress;
 pub mod simulate;
+
+pub use output::CliError;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -45,12 +49,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run a model spec (JSON, as in shared/reference/models) and write its traces as CSV.
+    /// Run a model spec (JSON, as in reference/models) and write its traces as CSV.
     Simulate {
         spec: PathBuf,
         /// Where to write the CSV (`-` for standard output).
         #[arg(long)]
         out: PathBuf,
+        /// Run even when the work estimate is beyond the limit (docs/limits.md).
+        #[arg(long)]
+        force: bool,
     },
     /// Benchmarks (programs that print figures).
     Bench {
@@ -63,13 +70,15 @@ pub enum Command {
 pub fn run_command(command: Command) -> ExitCode {
     let result = match command {
         Command::Morph { file, json } => morph::run(&file, json),
-        Command::Simulate { spec, out } => simulate::run(&spec, &out),
+        Command::Simulate { spec, out, force } => simulate::run(&spec, &out, force),
         Command::Bench { which } => bench::run(which),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`| head`): stop quietly, as command-line tools do.
+        Err(CliError::BrokenPipe) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("dendra: {e}");
+            output::report(&format!("dendra: {e}"));
             ExitCode::FAILURE
         }
     }

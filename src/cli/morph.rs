@@ -1,25 +1,27 @@
 //! `dendra morph FILE [--json]`.
 
+use super::output::{CliError, write_stdout};
 use crate::sim::morphology::Morphology;
 use crate::sim::passive::passive_figures;
 use std::path::Path;
 
-pub fn run(file: &Path, json: bool) -> Result<(), String> {
+pub fn run(file: &Path, json: bool) -> Result<(), CliError> {
     let morph = Morphology::from_swc_file(file).map_err(|e| e.to_string())?;
     let figs = passive_figures(morph).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut text = String::new();
     if json {
-        println!("{}", serde_json::to_string(&figs).map_err(|e| e.to_string())?);
+        text = serde_json::to_string(&figs).map_err(|e| e.to_string())? + "\n";
     } else {
-        println!("{}", figs.file);
-        println!("  sections       {}", figs.sections);
-        println!("  compartments   {}", figs.compartments);
-        println!("  length         {:.2} um", figs.length_um);
-        println!("  area           {:.1} um2 (soma {:.1} um2)", figs.area_um2, figs.soma_area_um2);
-        println!("  input resist.  {:.3} MOhm", figs.rin_mohm);
-        println!("  time constant  {:.3} ms", figs.tau_ms);
+        text += &format!("{}\n", figs.file);
+        text += &format!("  sections       {}\n", figs.sections);
+        text += &format!("  compartments   {}\n", figs.compartments);
+        text += &format!("  length         {:.2} um\n", figs.length_um);
+        text += &format!("  area           {:.1} um2 (soma {:.1} um2)\n", figs.area_um2, figs.soma_area_um2);
+        text += &format!("  input resist.  {:.3} MOhm\n", figs.rin_mohm);
+        text += &format!("  time constant  {:.3} ms\n", figs.tau_ms);
         for w in &figs.warnings {
-            println!("  warning: {w}");
+            text += &format!("  warning: {w}\n");
         }
     }
-    Ok(())
+    write_stdout(&text)
 }

@@ -1,21 +1,27 @@
-//! `dendra simulate SPEC.json --out FILE.csv`.
+//! `dendra simulate SPEC.json --out FILE.csv [--force]`.
 
+use super::output::{CliError, report, write_file_or_stdout};
+use super::progress::{Progress, check_work};
 use crate::sim::spec::ModelSpec;
 use std::path::Path;
 
-pub fn run(spec_path: &Path, out: &Path) -> Result<(), String> {
+pub fn run(spec_path: &Path, out: &Path, force: bool) -> Result<(), CliError> {
     let name = spec_path.display();
-    let text = std::fs::read_to_string(spec_path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    let text = crate::sim::textfile::read_text_limited(spec_path, crate::sim::textfile::MAX_JSON_BYTES)
+        .map_err(|e| format!("{name}: {e}"))?;
     let spec = ModelSpec::from_json(&text).map_err(|e| format!("{name}: {e}"))?;
     let mut model = spec.build().map_err(|e| format!("{name}: {e}"))?;
-    let csv = model.run_to_csv();
-    if !model.sim.is_finite() {
-        return Err(format!("{name}: the voltages became non-finite; try a smaller dt"));
+    let steps = (model.tstop / model.sim.config.dt).ceil();
+    check_work(steps, model.sim.cell.compartment_count(), force).map_err(|e| format!("{name}: {e}"))?;
+    let mut progress = Progress::new("simulating");
+    let (csv, complete) = model.run_checked(|f| progress.update(f)).map_err(|e| format!("{name}: {e}"))?;
+    progress.finish();
+    write_file_or_stdout(out, &csv)?;
+    if !complete {
+        report(&format!(
+            "dendra: stopped by Ctrl+C at t = {:.3} ms; the traces so far were written",
+            model.sim.t()
+        ));
     }
-    if out.as_os_str() == "-" {
-        print!("{csv}");
-        Ok(())
-    } else {
-        std::fs::write(out, csv).map_err(|e| format!("{}: cannot write: {e}", out.display()))
-    }
+    Ok(())
 }

@@ -240,7 +240,8 @@ impl Lab {
 
 /// Reads a setup file.
 pub fn read_setup(path: &Path) -> Result<Setup, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let text = crate::sim::textfile::read_text_limited(path, crate::sim::textfile::MAX_JSON_BYTES)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: not a Dendra setup: {e}", path.display()))
 }
 

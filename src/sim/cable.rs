@@ -1,5 +1,5 @@
 //! The cable equation's tree matrix and its O(N) solve (Hines 1984; NEURON's
-//! `nrn_rhs`/`nrn_lhs` and `triang`/`bksub`, biophysics.md 1.3-1.4).
+//! `nrn_rhs`/`nrn_lhs` and `triang`/`bksub`, docs/biophysics.md 1.3-1.4).
 //!
 //! Rows are scaled as NEURON scales them: a membrane node's row is divided by its area
 //! (coefficients in S/cm2, right-hand sides in mA/cm2), a zero-area node's row is kept in

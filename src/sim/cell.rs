@@ -1,6 +1,6 @@
 //! A cell ready to simulate: sections cut into segments, numbered as nodes in Hines
 //! order (every node's parent has a smaller index), with areas, capacitances and axial
-//! conductances. The node layout is NEURON's (biophysics.md 1.2): one node at the centre
+//! conductances. The node layout is NEURON's (docs/biophysics.md 1.2): one node at the centre
 //! of each segment, a zero-area node at each section's 1 end, and one more at the root
 //! section's 0 end.
 

@@ -1,4 +1,4 @@
-//! Comparing two traces as `../shared/reference/compare_traces.py` does: per column, the
+//! Comparing two traces (a Dendra run against NEURON's in `reference/traces/`): per column, the
 //! same spikes (upward 0 mV crossings, interpolated) each within 0.2 ms, and every sample
 //! of each trace within 1 mV of the other trace somewhere within +-0.25 ms.
 

@@ -1,4 +1,4 @@
-//! NEURON's defaults (biophysics.md 0), shared by every description format and the engine.
+//! NEURON's defaults (docs/biophysics.md 0), shared by every description format and the engine.
 
 /// Temperature (degC).
 pub const CELSIUS: f64 = 6.3;

@@ -2,7 +2,7 @@
 //!
 //! A section of length L is cut into `nseg` equal segments. Each segment's membrane
 //! area and the axial resistance of its two halves are integrated over the section's
-//! 3-D points as frusta (NEURON's `diam_from_list`, biophysics.md 1.2): a straight
+//! 3-D points as frusta (NEURON's `diam_from_list`, docs/biophysics.md 1.2): a straight
 //! cylinder gives area pi d dx and resistance 4 Ra (dx/2) / (pi d^2).
 
 use crate::sim::morphology::Section;
@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn d_lambda_rule_matches_neuron_table() {
-        // lambda_100 for d = 1 um, Ra = 100, cm = 1 is 282.1 um (biophysics.md 1.6).
+        // lambda_100 for d = 1 um, Ra = 100, cm = 1 is 282.1 um (docs/biophysics.md 1.6).
         let s = cyl(282.1, 1.0);
         assert!((lambda_f(&s, 100.0, 100.0, 1.0) - 282.1).abs() < 0.1);
         // L = 1 lambda -> 10 lengths of d_lambda -> int((10 + 0.9)/2)*2 + 1 = 11.

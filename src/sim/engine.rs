@@ -1,5 +1,5 @@
 //! The simulation: one cell, its mechanisms, synapses and electrodes, advanced by
-//! NEURON's fixed step (biophysics.md 1.5):
+//! NEURON's fixed step (docs/biophysics.md 1.5):
 //! 1. deliver events due by t + dt/2;
 //! 2. currents and conductances at v(t) (electrodes at t + dt/2), axial terms;
 //! 3. solve the tree matrix; v += dv (backward Euler) or v += 2 dv (Crank-Nicolson);
@@ -12,6 +12,7 @@
 use crate::sim::cable::CableMatrix;
 use crate::sim::cell::Cell;
 use crate::sim::events::{Event, EventQueue, PoissonSource};
+use crate::sim::limits;
 use crate::sim::mechanisms::{self, Env, Ions, Mechanism, ParamError};
 use crate::sim::recording::{Probe, Recorder};
 use crate::sim::stimuli::{EpspCurrent, IClamp, Stimuli};
@@ -109,6 +110,9 @@ impl Simulation {
             return Err(SimError("celsius and v_init must be finite".into()));
         }
         let n = cell.node_count();
+        if n > limits::MAX_COMPARTMENTS {
+            return Err(SimError(limits::too_many("compartments", n, limits::MAX_COMPARTMENTS)));
+        }
         let matrix = CableMatrix::new(&cell, config.dt, config.crank_nicolson);
         Ok(Simulation {
             matrix,
@@ -187,6 +191,13 @@ impl Simulation {
     pub fn add_synapse(&mut self, node: u32, params: SynapseParams) -> Result<usize, SimError> {
         self.check_node(node)?;
         params.validate().map_err(SimError)?;
+        if self.synapses.len() >= limits::MAX_SYNAPSES {
+            return Err(SimError(limits::too_many(
+                "synapses",
+                self.synapses.len() + 1,
+                limits::MAX_SYNAPSES,
+            )));
+        }
         let scale = self.matrix.scale[node as usize];
         Ok(self.synapses.push(node, scale, params, self.config.dt))
     }
@@ -208,6 +219,7 @@ impl Simulation {
         if !(c.delay.is_finite() && c.dur.is_finite() && c.amp.is_finite()) || c.dur < 0.0 {
             return Err(SimError("IClamp: delay, dur and amp must be finite and dur >= 0".into()));
         }
+        self.check_stimulus_count()?;
         self.stimuli.iclamp_scale.push(self.matrix.scale[c.node as usize]);
         self.stimuli.iclamps.push(c);
         Ok(self.stimuli.iclamps.len() - 1)
@@ -216,6 +228,7 @@ impl Simulation {
     /// Adds an EPSP-shaped current (Hay's `epsp`).
     pub fn add_epsp(&mut self, c: EpspCurrent) -> Result<usize, SimError> {
         self.check_node(c.node)?;
+        self.check_stimulus_count()?;
         self.stimuli.epsp_scale.push(self.matrix.scale[c.node as usize]);
         self.stimuli.epsps.push(c);
         Ok(self.stimuli.epsps.len() - 1)
@@ -303,6 +316,17 @@ impl Simulation {
 
     /// Records `probes` every `every` steps, keeping the latest `capacity` samples.
     pub fn record(&mut self, probes: &[Probe], every: u32, capacity: usize) -> Result<(), SimError> {
+        if probes.len() > limits::MAX_PROBES {
+            return Err(SimError(limits::too_many("probes", probes.len(), limits::MAX_PROBES)));
+        }
+        if capacity.saturating_mul(probes.len() + 1) > limits::MAX_SAMPLES {
+            return Err(SimError(format!(
+                "{} probes of {capacity} samples each are too many to keep (at most {} samples in all; \
+                 see docs/limits.md)",
+                probes.len(),
+                limits::MAX_SAMPLES
+            )));
+        }
         for p in probes {
             match p {
                 Probe::Voltage(n) | Probe::Calcium(n) => self.check_node(*n)?,
@@ -459,5 +483,38 @@ impl Simulation {
     /// True when every voltage is finite (a run gone numerically wrong is not).
     pub fn is_finite(&self) -> bool {
         self.v.iter().all(|v| v.is_finite())
+    }
+
+    /// The node whose voltage is furthest out (a non-finite one first) when any is
+    /// beyond [`limits::MAX_ABS_V_MV`], with its voltage: `None` while the run is sane.
+    pub fn insane_node(&self) -> Option<(u32, f64)> {
+        if let Some(i) = self.v.iter().position(|v| !v.is_finite()) {
+            return Some((i as u32, self.v[i]));
+        }
+        let (i, v) = self.v.iter().enumerate().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
+        (v.abs() > limits::MAX_ABS_V_MV).then_some((i as u32, *v))
+    }
+
+    /// Why a run stopped with an insane voltage, in words: where (section and x), when,
+    /// and the likely causes.
+    pub fn insane_message(&self, node: u32, v: f64) -> String {
+        let sec = self.cell.node_section.get(node as usize).copied().unwrap_or(0) as usize;
+        let x = self.cell.node_x.get(node as usize).copied().unwrap_or(f64::NAN);
+        let name = self.cell.morphology.sections.get(sec).map_or("?", |s| s.name.as_str());
+        format!(
+            "the voltage left the sane range (|V| <= {} mV) at {name}({x:.3}) at t = {:.3} ms ({v:.3e} mV); \
+             likely causes: a negative or huge conductance, synaptic weight or current, a tiny axial \
+             resistance, or a time step too large for the model",
+            limits::MAX_ABS_V_MV,
+            self.t
+        )
+    }
+
+    fn check_stimulus_count(&self) -> Result<(), SimError> {
+        let n = self.stimuli.iclamps.len() + self.stimuli.epsps.len();
+        if n >= limits::MAX_STIMULI {
+            return Err(SimError(limits::too_many("current stimuli", n + 1, limits::MAX_STIMULI)));
+        }
+        Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! A cell model from a morphology file plus a JSON description of which mechanisms go
 //! where: by region, and with parameters that may follow Hay's distance distributions
-//! ([`crate::sim::placement`], biophysics.md 6).
+//! ([`crate::sim::placement`], docs/biophysics.md 6.2).
 //!
 //! ```json
 //! {
@@ -275,8 +275,8 @@ impl CellModel {
 
     /// Reads a description file.
     pub fn read(path: &Path) -> Result<CellModel, ModelError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ModelError(format!("{}: cannot read: {e}", path.display())))?;
+        let text = crate::sim::textfile::read_text_limited(path, crate::sim::textfile::MAX_JSON_BYTES)
+            .map_err(|e| ModelError(format!("{}: {e}", path.display())))?;
         Self::from_json(&text, &path.display().to_string())
     }
 

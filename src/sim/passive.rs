@@ -1,6 +1,7 @@
-//! Passive figures of a morphology under the protocol of
-//! `../shared/reference/morphology/passive_props.py`: uniform Ra = 100 ohm cm,
-//! cm = 1 uF/cm2, pas g = 1/15000 S/cm2, e = -70 mV, nseg by d_lambda (0.1 at 100 Hz);
+//! Passive figures of a morphology under the protocol with which NEURON made
+//! `reference/morphology/passive_props.json` (`reference/passive_props.py`, docs/biophysics.md
+//! 10): uniform Ra = 100 ohm cm, cm = 1 uF/cm2, pas g = 1/15000 S/cm2, e = -70 mV, nseg by
+//! d_lambda (0.1 at 100 Hz);
 //! a -10 pA step at soma(0.5) from 0 to 500 ms, dt 0.025 ms, backward Euler.
 
 use crate::sim::cell::{Cell, CellError, Nseg, Passive};

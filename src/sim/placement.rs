@@ -1,6 +1,6 @@
 //! Where mechanisms go and what their parameters are at each place: region selectors
 //! and the distance-dependent distributions of Hay et al.'s `calculate_distribution`
-//! (biophysics.md 6).
+//! (docs/biophysics.md 6.2).
 //!
 //! A [`Distribution`] gives a parameter's value (in the parameter's own unit, e.g.
 //! S/cm2 for a `gbar`) as a function of location. Every non-uniform distribution is

@@ -1,6 +1,23 @@
-//! The JSON model spec of `../shared/reference/models/` (documented at the top of
-//! `make_reference.py`): sections given by length and diameter, mechanisms by NEURON
-//! name, current clamps, synapses with spike times, record sites. All in NEURON units.
+//! The JSON model spec of `reference/models/` (NEURON 9.0.2's voltages for each model are in
+//! `reference/traces/<name>.csv`): sections given by length and diameter, mechanisms by NEURON
+//! name, current clamps, synapses with spike times, record sites. All in NEURON units:
+//!
+//! - top level: `name`, `tstop` (ms), `celsius` (degC), `dt` (ms) and `v_init` (mV) (the last
+//!   three default to NEURON's), `record_every` (steps between samples, default 4),
+//!   `crank_nicolson` (default false);
+//! - `sections`: `{name, parent (a section name or null), parent_x (default 1), L (um),
+//!   diam (um), nseg (default 1), Ra (ohm cm, default 35.4), cm (uF/cm2, default 1),
+//!   mechanisms}`, with `mechanisms` mapping a NEURON name (`hh`, `pas`, ...) to its
+//!   parameters; parameters left out keep NEURON's defaults;
+//! - `iclamps`: `{section, x, delay (ms), dur (ms), amp (nA)}`;
+//! - `synapses`: `{section, x, kind, tau1 (ms), tau2 (ms), e (mV), mg (mM, default 1),
+//!   weight (uS), times (ms)}`; `kind` is `exp2syn` (NEURON's Exp2Syn) or `nmda` (Exp2Syn's
+//!   conductance times the Jahr & Stevens block 1 / (1 + mg/3.57 exp(-0.062 v)),
+//!   docs/biophysics.md 7.2); each spike arrives at exactly its listed time;
+//! - `record`: `{section, x}`, one CSV column `section(x)` each.
+//!
+//! NEURON made the traces (`reference/make_traces.py` regenerates them) with its default fixed
+//! step (backward Euler) and `hh`'s rate functions evaluated exactly (`usetable_hh = 0`).
 
 use crate::sim::cell::{Cell, Nseg, Passive};
 use crate::sim::defaults;
@@ -313,6 +330,12 @@ impl ModelSpec {
             check_finite(&format!("{what}: weight"), s.weight)?;
             syns.push((node, SynapseParams { tau1: s.tau1, tau2: s.tau2, e: s.e, mg_block }, s));
         }
+        if self.record.len() > crate::sim::limits::MAX_PROBES {
+            return err(format!(
+                "record: {}",
+                crate::sim::limits::too_many("probes", self.record.len(), crate::sim::limits::MAX_PROBES)
+            ));
+        }
         let mut probes = Vec::new();
         let mut columns = Vec::new();
         for (k, r) in self.record.iter().enumerate() {
@@ -349,6 +372,34 @@ impl BuiltModel {
     /// Runs to tstop and returns the recorded CSV text (NEURON's reference format).
     pub fn run_to_csv(&mut self) -> String {
         self.sim.run_until(self.tstop);
+        self.csv()
+    }
+
+    /// Runs to tstop in slices of 1 ms of simulated time, calling `progress` with the
+    /// fraction done after each and stopping when it returns false (the CSV then holds
+    /// what was computed) or when a voltage leaves the sane range (an error that says
+    /// where, when and why). Returns the CSV and whether the run was complete.
+    pub fn run_checked(
+        &mut self,
+        mut progress: impl FnMut(f64) -> bool,
+    ) -> Result<(String, bool), SpecError> {
+        let mut complete = true;
+        while self.sim.t() + self.sim.config.dt / 2.0 < self.tstop {
+            let next = (self.sim.t() + 1.0).min(self.tstop);
+            self.sim.run_until(next);
+            if let Some((node, v)) = self.sim.insane_node() {
+                return Err(SpecError(self.sim.insane_message(node, v)));
+            }
+            if !progress(if self.tstop > 0.0 { self.sim.t() / self.tstop } else { 1.0 }) {
+                complete = false;
+                break;
+            }
+        }
+        Ok((self.csv(), complete))
+    }
+
+    /// The recorded samples as CSV text.
+    pub fn csv(&self) -> String {
         let rec = &self.sim.recorder;
         let mut out = String::with_capacity(rec.t.len() * (12 + 12 * self.columns.len()));
         out.push('t');

@@ -1,5 +1,5 @@
 //! Synapses: double-exponential conductances normalised to a peak (NEURON's Exp2Syn,
-//! biophysics.md 7.1), optionally times the Mg2+ block of NMDA receptors (7.2).
+//! docs/biophysics.md 7.1), optionally times the Mg2+ block of NMDA receptors (7.2).
 //!
 //! All synapses of a simulation live in one structure-of-arrays. Conductances in uS,
 //! currents in nA (positive outward), time constants in ms, [Mg2+] in mM.
@@ -46,7 +46,7 @@ impl SynapseParams {
     pub fn exp2syn(tau1: f64, tau2: f64, e: f64) -> Self {
         SynapseParams { tau1, tau2, e, mg_block: None }
     }
-    /// AMPA receptor: 0.3 / 3 ms, 0 mV (biophysics.md 11).
+    /// AMPA receptor: 0.3 / 3 ms, 0 mV (docs/biophysics.md 7.3).
     pub fn ampa() -> Self {
         Self::exp2syn(0.3, 3.0, 0.0)
     }
@@ -243,7 +243,7 @@ mod tests {
 
     #[test]
     fn peak_factors_match_the_table() {
-        // biophysics.md 7.1
+        // docs/biophysics.md 7.1
         for (t1, t2, f) in [(0.3, 3.0, 1.4351), (2.0, 70.0, 1.1429), (0.2, 8.0, 1.1274), (8.0, 35.0, 2.0074)]
         {
             let got = SynapseParams::exp2syn(t1, t2, 0.0).peak_factor();
@@ -270,7 +270,7 @@ mod tests {
 
     #[test]
     fn mg_block_matches_the_table() {
-        // biophysics.md 7.2, J&S at 1 mM: .024 at -80, .230 at -40, .781 at 0.
+        // docs/biophysics.md 7.2, J&S at 1 mM: .024 at -80, .230 at -40, .781 at 0.
         let b = MgBlock::jahr_stevens(1.0);
         assert!((b.unblocked(-80.0) - 0.024).abs() < 1e-3);
         assert!((b.unblocked(-40.0) - 0.230).abs() < 1e-3);

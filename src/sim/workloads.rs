@@ -1,5 +1,6 @@
-//! Built-in workloads: the benchmark's binary tree (`../shared/bench/neuron_tree_bench.py`
-//! describes it; every implementation builds the same model).
+//! Built-in workloads: the benchmark's binary tree, the same model that
+//! `scripts/neuron_tree_bench.py` and `scripts/arbor_tree_bench.py` build in NEURON and Arbor
+//! (see [`binary_tree`] for what it is).
 
 use crate::sim::cell::{Cell, Nseg, Passive};
 use crate::sim::engine::{SimConfig, SimError, Simulation};

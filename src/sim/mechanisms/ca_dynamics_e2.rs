@@ -1,5 +1,5 @@
 //! `CaDynamics_E2`: Hay et al. 2011 intracellular calcium pool ("modified from Destexhe
-//! et al. 1994"), biophysics.md 3:
+//! et al. 1994"), docs/biophysics.md 3.3:
 //!
 //! cai' = -10000 ica gamma / (2 F depth) - (cai - minCai) / decay
 //!

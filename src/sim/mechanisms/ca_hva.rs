@@ -1,5 +1,5 @@
 //! `Ca_HVA`: Hay et al. 2011 high-voltage-activated Ca2+ channel (Reuveni et al. 1993),
-//! biophysics.md 5. g = gCa_HVAbar m^2 h (S/cm2), ica = g (v - eca) (mA/cm2), added to
+//! docs/biophysics.md 5.8. g = gCa_HVAbar m^2 h (S/cm2), ica = g (v - eca) (mA/cm2), added to
 //! `ions.ica`. No temperature factor.
 
 use super::gated::{GateKinetics, Gated, Reversal};

@@ -1,5 +1,5 @@
 //! `Ca_LVAst`: Hay et al. 2011 low-voltage-activated (T-type) Ca2+ channel (Avery &
-//! Johnston 1996; tau from Randall 1997), biophysics.md 5. Uses v' = v + 10 mV.
+//! Johnston 1996; tau from Randall 1997), docs/biophysics.md 5.9. Uses v' = v + 10 mV.
 //! g = gCa_LVAstbar m^2 h (S/cm2), ica = g (v - eca) (mA/cm2), added to `ions.ica`;
 //! fixed qt = 2.953.
 

@@ -1,13 +1,13 @@
 //! `dCaAP`: Gidon et al. 2020's phenomenological dendritic Ca2+ action potential
-//! (ModelDB 254217 `_mod/dCaAP.mod`), biophysics.md 8.5, reproducing NEURON's
+//! (ModelDB 254217 `_mod/dCaAP.mod`), docs/biophysics.md 8.2, reproducing NEURON's
 //! fixed-step behaviour exactly.
 //!
 //! A density NONSPECIFIC current (mA/cm2): i = -(A - B) w K, inward while A > B.
 //! - States A, B follow A' = A (1 - A)/tauA, B' = B (1 - B)/tauB, integrated as NEURON's
 //!   cnexp does for a nonlinear ODE: linearised about the current value with the
 //!   constant term taken at 0, A <- A exp(dt (1 - 2A)/tauA). So A and B converge to 0.5,
-//!   not 1, and A - B peaks at about 0.37, some 22 ms after the trigger (biophysics.md
-//!   1.5 pitfall and 8.5).
+//!   not 1, and A - B peaks at about 0.37, some 22 ms after the trigger (docs/biophysics.md
+//!   1.5 pitfall and 8.2).
 //! - Trigger (the mod file's BEFORE BREAKPOINT, run here at the start of `current`, at
 //!   t + dt/2 with v(t)): if t >= t_dCaAP + refract_period, v > vth and w > 0, then
 //!   t_dCaAP = t, A = 0.001, B = 0, and K = min(1, exp(-(v - vth)/(vth - vrest)/D)),

@@ -1,4 +1,4 @@
-//! `hh`: NEURON's built-in Hodgkin-Huxley channels (biophysics.md 4): NEURON's rate
+//! `hh`: NEURON's built-in Hodgkin-Huxley channels (docs/biophysics.md 4.1): NEURON's rate
 //! functions (with vtrap) and Q10 = 3^((celsius - 6.3)/10), tabulated on a 0.05 mV grid
 //! for the state update (or evaluated exactly with `usetable = false`).
 

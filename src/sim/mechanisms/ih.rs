@@ -1,5 +1,5 @@
 //! `Ih`: Hay et al. 2011 HCN channel (Kole, Hallermann & Stuart 2006), with the
-//! `vshift` of the Beniaguev copy, biophysics.md 5. g = gIhbar m (S/cm2),
+//! `vshift` of the Beniaguev copy, docs/biophysics.md 5.10. g = gIhbar m (S/cm2),
 //! ihcn = g (v - ehcn) (mA/cm2), a nonspecific current with its own reversal `ehcn`.
 //! No temperature factor.
 

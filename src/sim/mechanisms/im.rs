@@ -1,4 +1,4 @@
-//! `Im`: Hay et al. 2011 M-type K+ channel (Adams et al. 1982), biophysics.md 5.
+//! `Im`: Hay et al. 2011 M-type K+ channel (Adams et al. 1982), docs/biophysics.md 5.11.
 //! g = gImbar m (S/cm2), ik = g (v - ek) (mA/cm2); fixed qt = 2.953.
 
 use super::gated::{GateKinetics, Gated, NO_GATE, Reversal};

@@ -1,5 +1,5 @@
 //! `K_Pst`: Hay et al. 2011 slow/persistent K+ channel (Korngreen & Sakmann 2000),
-//! biophysics.md 5. Uses v' = v + 10 mV (junction-potential shift).
+//! docs/biophysics.md 5.5. Uses v' = v + 10 mV (junction-potential shift).
 //! g = gK_Pstbar m^2 h (S/cm2), ik = g (v - ek) (mA/cm2); fixed qt = 2.953.
 
 use super::gated::{GateKinetics, Gated, Reversal};

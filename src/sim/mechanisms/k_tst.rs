@@ -1,5 +1,5 @@
 //! `K_Tst`: Hay et al. 2011 fast-inactivating K+ channel (Korngreen & Sakmann 2000),
-//! biophysics.md 5. Uses v' = v + 10 mV (junction-potential shift).
+//! docs/biophysics.md 5.4. Uses v' = v + 10 mV (junction-potential shift).
 //! g = gK_Tstbar m^4 h (S/cm2), ik = g (v - ek) (mA/cm2); fixed qt = 2.953.
 
 use super::gated::{GateKinetics, Gated, Reversal};

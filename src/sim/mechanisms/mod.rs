@@ -5,7 +5,7 @@
 //!
 //! Each mechanism instance covers a set of compartment nodes (`nodes`) and keeps its
 //! state as structure-of-arrays indexed by position in that set. The engine calls,
-//! once per fixed step (NEURON's order, biophysics.md 1.5):
+//! once per fixed step (NEURON's order, docs/biophysics.md 1.5):
 //! 1. [`Mechanism::current`] with v(t): add the current to `rhs` and its slope
 //!    conductance to `d` (both per node, in mA/cm2 and S/cm2);
 //! 2. (the cable solve updates v);

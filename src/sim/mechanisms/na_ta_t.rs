@@ -1,4 +1,4 @@
-//! `NaTa_t`: Hay et al. 2011 transient Na+ channel (Colbert & Pan 2002), biophysics.md 5.
+//! `NaTa_t`: Hay et al. 2011 transient Na+ channel (Colbert & Pan 2002), docs/biophysics.md 5.1.
 //! g = gNaTa_tbar m^3 h (S/cm2), ina = g (v - ena) (mA/cm2); fixed qt = 2.953.
 
 use super::gated::{GateKinetics, Gated, Reversal};

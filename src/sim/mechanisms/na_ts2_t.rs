@@ -1,4 +1,4 @@
-//! `NaTs2_t`: Hay/Shai somatic transient Na+ channel, biophysics.md 5: NaTa_t with both
+//! `NaTs2_t`: Hay/Shai somatic transient Na+ channel, docs/biophysics.md 5.2: NaTa_t with both
 //! curves shifted +6 mV (38 -> 32 in the m rates, 66 -> 60 in the h rates).
 //! g = gNaTs2_tbar m^3 h (S/cm2), ina = g (v - ena) (mA/cm2); fixed qt = 2.953.
 

@@ -1,5 +1,5 @@
 //! `Nap_Et2`: Hay et al. 2011 persistent Na+ channel (Magistretti & Alonso 1999),
-//! biophysics.md 5. g = gNap_Et2bar m^3 h (S/cm2), ina = g (v - ena) (mA/cm2);
+//! docs/biophysics.md 5.3. g = gNap_Et2bar m^3 h (S/cm2), ina = g (v - ena) (mA/cm2);
 //! fixed qt = 2.953.
 
 use super::gated::{GateKinetics, Gated, Reversal};

@@ -10,7 +10,7 @@
 use super::{ParamError, check_value};
 
 /// Temperature factor of every Hay et al. 2011 channel that has one:
-/// qt = 2.3^((34 - 21)/10), fixed at 34 degC whatever `celsius` is (biophysics.md 5).
+/// qt = 2.3^((34 - 21)/10), fixed at 34 degC whatever `celsius` is (docs/biophysics.md 5).
 /// It divides the time constants only.
 pub const HAY_QT: f64 = 2.952882641412121;
 

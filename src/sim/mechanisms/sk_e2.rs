@@ -1,5 +1,5 @@
 //! `SK_E2`: Hay et al. 2011 small-conductance Ca2+-activated K+ channel (Koehler et al.
-//! 1996), biophysics.md 5. g = gSK_E2bar z (S/cm2), ik = g (v - ek) (mA/cm2); z follows
+//! 1996), docs/biophysics.md 5.7. g = gSK_E2bar z (S/cm2), ik = g (v - ek) (mA/cm2); z follows
 //! the intracellular calcium `ions.cai` (mM) with time constant zTau. No temperature
 //! factor, no voltage dependence.
 

@@ -1,4 +1,4 @@
-//! `SKv3_1`: Hay et al. 2011 Kv3.1 K+ channel (Rettig et al. 1992), biophysics.md 5.
+//! `SKv3_1`: Hay et al. 2011 Kv3.1 K+ channel (Rettig et al. 1992), docs/biophysics.md 5.6.
 //! g = gSKv3_1bar m (S/cm2), ik = g (v - ek) (mA/cm2). No temperature factor.
 
 use super::gated::{GateKinetics, Gated, NO_GATE, Reversal};

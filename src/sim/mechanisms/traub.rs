@@ -1,5 +1,5 @@
 //! `traub`: Gidon et al. 2020's soma/axon Na+/K+/leak (Traub et al. 1991 rates, as
-//! arranged by Kang et al. 2004), biophysics.md 8.5 (ModelDB 254217 `_mod/Traub.mod`).
+//! arranged by Kang et al. 2004), docs/biophysics.md 8.1 (ModelDB 254217 `_mod/Traub.mod`).
 //!
 //! Rates use vt = v + v_shft and are divided by Q = 3^((35 - 32)/10), fixed (not
 //! `celsius`). gNa = gNabar m^2 h, gK = gKbar n (first power), leak gLbar, all S/cm2;

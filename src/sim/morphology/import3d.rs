@@ -1,4 +1,4 @@
-//! Sections as NEURON's Import3d builds them from an SWC tree (biophysics.md 9;
+//! Sections as NEURON's Import3d builds them from an SWC tree (docs/biophysics.md 9.2;
 //! NEURON's `read_swc.hoc` and `import3d_gui.hoc` define the behaviour reproduced here).
 //!
 //! The rules, in short:

@@ -1,6 +1,8 @@
 //! Morphology: SWC text -> validated points ([`swc`]) -> sections built by NEURON's
-//! Import3d rules ([`import3d`]) -> a [`Morphology`] with the queries lessons need.
+//! Import3d rules ([`import3d`]), or Neurolucida ASC text -> sections by NEURON's
+//! Import3d_Neurolucida3 rules ([`asc`]) -> a [`Morphology`] with the queries lessons need.
 
+pub mod asc;
 pub mod error;
 pub mod import3d;
 pub mod section;
@@ -32,6 +34,26 @@ impl Morphology {
     pub fn from_swc_str(text: &str, file: &str) -> Result<Morphology, MorphError> {
         let data = swc::parse_swc(text, file)?;
         Ok(Self::from_swc_data(&data))
+    }
+
+    /// Reads a Neurolucida ASC file as NEURON's Import3d would.
+    pub fn from_asc_file(path: &Path) -> Result<Morphology, MorphError> {
+        asc::read_asc(path)
+    }
+
+    /// Parses Neurolucida ASC text; `file` names it in messages.
+    pub fn from_asc_str(text: &str, file: &str) -> Result<Morphology, MorphError> {
+        asc::parse_asc(text, file)
+    }
+
+    /// Reads a morphology file: Neurolucida ASC when its extension is `.asc` (any case),
+    /// SWC otherwise.
+    pub fn from_file(path: &Path) -> Result<Morphology, MorphError> {
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("asc")) {
+            Self::from_asc_file(path)
+        } else {
+            Self::from_swc_file(path)
+        }
     }
 
     /// Builds the sections of validated SWC data.

@@ -3,7 +3,7 @@
 //! # Format read
 //!
 //! Plain text, one sample per line, whitespace-separated columns
-//! `id type x y z radius parent` (biophysics sheet section 9; NEURON's Import3d
+//! `id type x y z radius parent` (docs/biophysics.md 9.1; NEURON's Import3d
 //! reader is the reference):
 //!
 //! - `#` starts a comment, at the start of a line, after leading whitespace, or after
@@ -59,8 +59,9 @@ pub const MAX_POINTS: usize = 5_000_000;
 /// geometry (squares, sums of lengths) finite.
 pub const MAX_ABS_VALUE_UM: f64 = 1.0e9;
 
-/// Largest file [`read_swc`] reads (bytes).
-pub const MAX_FILE_BYTES: u64 = 1 << 30;
+/// Largest file [`read_swc`] reads (bytes); read through this limit, whatever size the
+/// filesystem reports.
+pub const MAX_FILE_BYTES: u64 = crate::sim::textfile::MAX_MORPHOLOGY_BYTES;
 
 /// One SWC sample.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,19 +124,9 @@ pub fn parse_swc(text: &str, file: &str) -> Result<SwcData, MorphError> {
 /// displayed names the file in messages, also when it cannot be read.
 pub fn read_swc(path: &Path) -> Result<SwcData, MorphError> {
     let name = path.display().to_string();
-    let cannot = |e: std::io::Error| MorphError::new(&name, None, format!("cannot read the file: {e}"));
-    let meta = std::fs::metadata(path).map_err(cannot)?;
-    if meta.is_dir() {
-        return Err(MorphError::new(&name, None, "cannot read the file: it is a directory"));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(MorphError::new(
-            &name,
-            None,
-            format!("the file is too large ({} bytes; at most {MAX_FILE_BYTES})", meta.len()),
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(cannot)?;
+    // Through a byte limit: /dev/zero or a FIFO report 0 bytes and never end.
+    let bytes = crate::sim::textfile::read_bytes_limited(path, MAX_FILE_BYTES)
+        .map_err(|e| MorphError::new(&name, None, e.to_string()))?;
     let text = String::from_utf8_lossy(&bytes);
     parse_swc(&text, &name)
 }

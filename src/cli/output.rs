@@ -1,0 +1,73 @@
+//! Writing the commands' results: every write is checked. A closed pipe (`dendra morph
+//! F --json | head -1`) ends the program quietly; any other failure (a full disk,
+//! `/dev/full`) is an error message and status 1, never a panic.
+
+use std::fmt;
+use std::io::Write;
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad input or an impossible request, in words (names the file, line or flag).
+    Input(String),
+    /// The reader of standard output went away: not a failure of Dendra.
+    BrokenPipe,
+    /// Writing the output failed (`what` says where).
+    Output { what: String, source: std::io::Error },
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Input(m) => f.write_str(m),
+            CliError::BrokenPipe => f.write_str("standard output was closed"),
+            CliError::Output { what, source } => write!(f, "{what}: cannot write: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl From<String> for CliError {
+    fn from(m: String) -> Self {
+        CliError::Input(m)
+    }
+}
+
+impl From<&str> for CliError {
+    fn from(m: &str) -> Self {
+        CliError::Input(m.to_string())
+    }
+}
+
+fn stdout_error(e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CliError::BrokenPipe
+    } else {
+        CliError::Output { what: "standard output".into(), source: e }
+    }
+}
+
+/// Writes `text` to standard output and flushes it.
+pub fn write_stdout(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).map_err(stdout_error)?;
+    out.flush().map_err(stdout_error)
+}
+
+/// Writes `text` to the file `path` (`-`: standard output).
+pub fn write_file_or_stdout(path: &std::path::Path, text: &str) -> Result<(), CliError> {
+    if path.as_os_str() == "-" {
+        return write_stdout(text);
+    }
+    std::fs::write(path, text).map_err(|e| CliError::Output { what: path.display().to_string(), source: e })
+}
+
+/// A message on standard error. Where even standard error is gone there is nobody
+/// left to tell, so a failed write is deliberately not reported further.
+pub fn report(message: &str) {
+    let mut err = std::io::stderr().lock();
+    if writeln!(err, "{message}").is_err() {
+        // Nothing else can be done: the program ends with its status.
+    }
+}

@@ -1,0 +1,82 @@
+//! Long headless runs: a work estimate checked before the run, a progress bar on a
+//! terminal, and Ctrl+C that stops the run cleanly (the caller writes what was
+//! computed so far).
+
+use super::CliError;
+use crate::sim::limits::MAX_WORK_COMPARTMENT_STEPS;
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Refuses a run of `steps` steps on `compartments` compartments that is beyond
+/// [`MAX_WORK_COMPARTMENT_STEPS`], unless `force`.
+pub fn check_work(steps: f64, compartments: usize, force: bool) -> Result<(), CliError> {
+    let work = steps * compartments as f64;
+    if !work.is_finite() || (work > MAX_WORK_COMPARTMENT_STEPS && !force) {
+        return Err(CliError::Input(format!(
+            "the run would take {work:.3e} compartment-steps ({steps:.3e} steps x {compartments} compartments; \
+             roughly {:.0} minutes here), more than the {MAX_WORK_COMPARTMENT_STEPS:.1e} allowed without \
+             --force (see docs/limits.md)",
+            work * 5e-9 / 60.0
+        )));
+    }
+    Ok(())
+}
+
+/// Set by Ctrl+C while a run is going.
+fn interrupted() -> Arc<AtomicBool> {
+    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        // Without a handler (another one is installed) Ctrl+C ends the process as usual.
+        if ctrlc::set_handler(move || f.store(true, Ordering::SeqCst)).is_err() {
+            super::output::report("dendra: Ctrl+C will not stop the run cleanly here");
+        }
+        flag
+    })
+    .clone()
+}
+
+/// A progress line on standard error when it is a terminal; `update` returns false
+/// once Ctrl+C was pressed.
+pub struct Progress {
+    label: String,
+    shown: bool,
+    last_percent: i64,
+    stop: Arc<AtomicBool>,
+}
+
+impl Progress {
+    pub fn new(label: &str) -> Progress {
+        Progress {
+            label: label.to_string(),
+            shown: std::io::stderr().is_terminal(),
+            last_percent: -1,
+            stop: interrupted(),
+        }
+    }
+
+    /// Shows `fraction` done; false when the run should stop.
+    pub fn update(&mut self, fraction: f64) -> bool {
+        let percent = (fraction.clamp(0.0, 1.0) * 100.0).floor() as i64;
+        if self.shown && percent != self.last_percent {
+            self.last_percent = percent;
+            let bar = "#".repeat((percent / 4) as usize);
+            let mut err = std::io::stderr().lock();
+            // A progress line that cannot be shown is no reason to stop the run.
+            if write!(err, "\r{} [{bar:<25}] {percent:>3}%", self.label).and_then(|_| err.flush()).is_err() {
+                self.shown = false;
+            }
+        }
+        !self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Ends the line; true when the run was stopped by Ctrl+C.
+    pub fn finish(&mut self) -> bool {
+        if self.shown {
+            super::output::report("");
+        }
+        self.stop.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,25 @@
+//! Every count a file or a flag can set has a limit here, checked before anything is
+//! allocated, so that memory stays bounded whatever an input asks for. `docs/limits.md`
+//! says why each one sits where it does.
+
+/// Synapses in one simulation. A lecture uses tens; Beniaguev's L5PC about 2,000; the
+/// benchmark 200. Each costs about 200 bytes of state and its event stream.
+pub const MAX_SYNAPSES: usize = 100_000;
+/// Current clamps and EPSP-shaped currents in one simulation.
+pub const MAX_STIMULI: usize = 10_000;
+/// Recorded quantities (probes) in one simulation.
+pub const MAX_PROBES: usize = 1_000;
+/// Samples kept in memory over all recorded traces (8 bytes each: 400 MB).
+pub const MAX_SAMPLES: usize = 50_000_000;
+/// Compartments (nodes) of one cell. Real reconstructions have 100 to 20,000.
+pub const MAX_COMPARTMENTS: usize = 2_000_000;
+/// Compartment-steps one headless run may take without `--force` (about 10 minutes
+/// here at about 5 ns per compartment-step).
+pub const MAX_WORK_COMPARTMENT_STEPS: f64 = 1.2e11;
+/// A membrane potential beyond this magnitude (mV) means the run has gone wrong.
+pub const MAX_ABS_V_MV: f64 = 1000.0;
+
+/// The message for a count over its limit.
+pub fn too_many(what: &str, count: usize, limit: usize) -> String {
+    format!("{count} {what} are too many (at most {limit}; see docs/limits.md)")
+}
