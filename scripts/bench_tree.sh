@@ -4,15 +4,18 @@
 #
 #   scripts/bench_tree.sh [DEPTHS...]          (default: 4 6 8)
 #
+# The NEURON and Arbor sides are scripts/neuron_tree_bench.py and scripts/arbor_tree_bench.py:
+# the same model as `dendra bench tree` (src/sim/workloads.rs), the same flags, the same JSON line.
 # Needs a release build of dendra (cargo build --release --no-default-features is enough)
 # and a Python with neuron==9.0.2 and arbor==0.12.2:
 #   python3 -m venv ~/.cache/dendra/venv && ~/.cache/dendra/venv/bin/pip install neuron==9.0.2 arbor==0.12.2 numpy
-# Environment: DENDRA (binary), PYTHON (interpreter), BENCH_DIR (shared/bench), REPEAT (runs, best kept).
+# Environment: DENDRA (binary), PYTHON (interpreter), BENCH_DIR (folder with the two Python
+# scripts, default scripts/), REPEAT (runs, best kept).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 DENDRA="${DENDRA:-${CARGO_TARGET_DIR:-$here/target}/release/dendra}"
 PYTHON="${PYTHON:-$HOME/.cache/dendra/venv/bin/python}"
-BENCH_DIR="${BENCH_DIR:-$here/../shared/bench}"
+BENCH_DIR="${BENCH_DIR:-$here/scripts}"
 REPEAT="${REPEAT:-3}"
 depths=("$@")
 [ ${#depths[@]} -gt 0 ] || depths=(4 6 8)
