@@ -260,3 +260,56 @@ fn a_drug_washed_out_does_not_undo_a_switch_made_by_hand() {
     lab.set_drug(Drug::Ttx, "apical", false);
     assert!(lab.sim.mechs[slot].enabled);
 }
+
+/// Setup errors name the entry; out-of-range values are listed, not clamped in silence;
+/// counts are bounded before anything is allocated.
+#[test]
+fn setup_errors_name_the_entry_and_clamped_values_are_listed() {
+    let lab = ball_and_stick();
+    let good = lab.to_setup(None, None);
+    let dend_name = lab.sim.cell.morphology.sections[dend(&lab)].name.clone();
+    let syn = |section: &str, x: f64, w: f64| dendra::lab::setup::SynapseSetup {
+        section: section.into(),
+        x,
+        kind: SynapseKind::Ampa,
+        weight_ns: w,
+    };
+    let base = std::path::Path::new(".");
+    let mut s = good.clone();
+    s.synapses = vec![
+        syn(&dend_name, 0.5, 1.0),
+        syn(&dend_name, 0.5, 1.0),
+        syn(&dend_name, 0.5, 1.0),
+        syn("apic[99999]", 0.5, 1.0),
+    ];
+    let e = Lab::from_setup(&s, base).err().unwrap();
+    assert_eq!(e, "synapses[3]: the cell has no section 'apic[99999]'");
+    s.synapses = vec![syn(&dend_name, 5.0, 1.0)];
+    let e = Lab::from_setup(&s, base).err().unwrap();
+    assert!(e.starts_with("synapses[0]: x must be within 0..1"), "{e}");
+    let mut s = good.clone();
+    s.drugs = vec![(Drug::Ttx, "nowhere".into())];
+    let e = Lab::from_setup(&s, base).err().unwrap();
+    assert!(e.starts_with("drugs[0]: no region 'nowhere'"), "{e}");
+    // Absurd values are set within range and listed.
+    let mut s = good.clone();
+    s.mg_mm = -5.0;
+    s.speed = -1.0;
+    s.synapses = vec![syn(&dend_name, 0.5, 1e300)];
+    let back = Lab::from_setup(&s, base).unwrap();
+    let notes = back.notes.join("; ");
+    assert!(notes.contains("mg_mm -5 set to 0"), "{notes}");
+    assert!(notes.contains("speed -1 set to"), "{notes}");
+    assert!(notes.contains("synapses[0]: weight 1e300 nS set to"), "{notes}");
+    // 5000 probes: refused by count, before 5000 trace buffers are allocated.
+    let mut s = good.clone();
+    s.probes = vec![dendra::lab::setup::Place { section: dend_name.clone(), x: 0.5 }; 5000];
+    let t0 = std::time::Instant::now();
+    let e = Lab::from_setup(&s, base).err().unwrap();
+    assert!(e.starts_with("probes: 5001 probes are too many (at most 64"), "{e}");
+    assert!(t0.elapsed() < std::time::Duration::from_secs(5));
+    // Unknown fields are refused with their name.
+    let text = serde_json::to_string(&good).unwrap().replacen('{', "{\"colour_map\": 3, ", 1);
+    let e = serde_json::from_str::<dendra::lab::setup::Setup>(&text).unwrap_err().to_string();
+    assert!(e.contains("unknown field `colour_map`"), "{e}");
+}

@@ -19,7 +19,8 @@ use std::process::ExitCode;
 pub struct Args {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Open this SWC morphology in the lab instead of the built-in cell.
+    /// Open this morphology in the lab instead of the default cell: an SWC or Neurolucida
+    /// ASC file, or the name of a gallery cell (`dendra gallery` lists them).
     #[arg(long, global = false, conflicts_with = "setup")]
     pub morphology: Option<PathBuf>,
     /// Open a saved setup (JSON: cell, synapses, probes, drugs, view).
@@ -42,7 +43,8 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Load a morphology (SWC) and report its geometry and passive figures.
+    /// Load a morphology (SWC, Neurolucida ASC, or a gallery cell's name) and report its
+    /// geometry and passive figures.
     Morph {
         file: PathBuf,
         /// Print one JSON object.
@@ -59,11 +61,21 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// List the gallery: the cells that open by name.
+    Gallery,
     /// Benchmarks (programs that print figures).
     Bench {
         #[command(subcommand)]
         which: bench::BenchCommand,
     },
+}
+
+fn gallery() -> Result<(), CliError> {
+    let mut text = String::new();
+    for c in crate::sim::morphology::gallery::GALLERY {
+        text += &format!("{:<16} {}\n", c.name, c.title);
+    }
+    output::write_stdout(&text)
 }
 
 /// Runs a headless command; `None` means no command was given (the app's turn).
@@ -72,6 +84,7 @@ pub fn run_command(command: Command) -> ExitCode {
         Command::Morph { file, json } => morph::run(&file, json),
         Command::Simulate { spec, out, force } => simulate::run(&spec, &out, force),
         Command::Bench { which } => bench::run(which),
+        Command::Gallery => gallery(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,12 +1,12 @@
 //! `dendra morph FILE [--json]`.
 
 use super::output::{CliError, write_stdout};
-use crate::sim::morphology::Morphology;
+use crate::sim::morphology::gallery;
 use crate::sim::passive::passive_figures;
 use std::path::Path;
 
 pub fn run(file: &Path, json: bool) -> Result<(), CliError> {
-    let morph = Morphology::from_swc_file(file).map_err(|e| e.to_string())?;
+    let morph = gallery::open(file).map_err(|e| e.to_string())?;
     let figs = passive_figures(morph).map_err(|e| format!("{}: {e}", file.display()))?;
     let mut text = String::new();
     if json {

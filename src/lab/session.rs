@@ -132,6 +132,8 @@ const TRACE_CAPACITY: usize = 40_000;
 #[derive(Debug)]
 pub struct Lab {
     pub sim: Simulation,
+    /// What opening it changed or clamped (a setup's out-of-range values), for the panel.
+    pub notes: Vec<String>,
     /// Where the cell came from (a file path or `builtin:NAME`).
     pub source: String,
     /// The biophysics preset (a name of [`biophysics::PRESETS`]).
@@ -163,16 +165,18 @@ pub const MAX_SPEED: f64 = 1e6;
 /// otherwise fill memory).
 pub const MAX_SPIKES_PER_FIRE: usize = 200_000;
 
+/// Most probes the lab keeps (each holds the traces it draws); beyond a few dozen the
+/// traces are unreadable anyway.
+pub const MAX_LAB_PROBES: usize = 64;
+
 /// Upper bounds the panel's sliders respect (and commands clamp to).
 pub const MAX_WEIGHT_NS: f64 = 100.0;
 pub const MAX_MG_MM: f64 = 10.0;
 pub const MAX_CLAMP_NA: f64 = 50.0;
 
-/// The morphology of a built-in cell.
+/// The morphology of a gallery cell (a built-in generated cell or an embedded real one).
 pub fn builtin_morphology(name: &str) -> Result<Morphology, String> {
-    let text =
-        crate::sim::builtin_cells::builtin_swc(name).ok_or_else(|| format!("no built-in cell '{name}'"))?;
-    Morphology::from_swc_str(&text, name).map_err(|e| e.to_string())
+    crate::sim::morphology::gallery::load(name).map_err(|e| e.to_string())
 }
 
 impl Lab {
@@ -189,6 +193,7 @@ impl Lab {
         sim.init();
         let mut lab = Lab {
             sim,
+            notes: Vec::new(),
             biophysics: preset.to_string(),
             source: source.to_string(),
             synapses: Vec::new(),
@@ -409,6 +414,10 @@ impl Lab {
     /// Adds a voltage probe; returns its index.
     pub fn add_probe(&mut self, section: usize, x: f64) -> Result<usize, String> {
         self.check_location(section, x)?;
+        if self.probes.len() >= MAX_LAB_PROBES {
+            // Each probe keeps TRACE_CAPACITY samples of t and V: bounded memory.
+            return Err(crate::sim::limits::too_many("probes", self.probes.len() + 1, MAX_LAB_PROBES));
+        }
         let node = self.sim.cell.compartment_at(section, x);
         let color = PROBE_COLORS[self.probes.len() % PROBE_COLORS.len()];
         let mut p =

@@ -62,8 +62,10 @@ pub struct ColourSetup {
     pub map: u32,
 }
 
-/// Everything needed to reopen a lab as it was.
+/// Everything needed to reopen a lab as it was. Unknown fields are refused with their
+/// name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Setup {
     pub version: u32,
     /// `builtin:NAME` or the path of an SWC file.
@@ -180,7 +182,7 @@ impl Lab {
             (None, Some(name)) => (super::session::builtin_morphology(name)?, setup.cell.clone()),
             (None, None) => {
                 let p = base.join(&setup.cell);
-                let morph = Morphology::from_swc_file(&p).map_err(|e| e.to_string())?;
+                let morph = Morphology::from_file(&p).map_err(|e| e.to_string())?;
                 (morph, p.display().to_string())
             }
         };
@@ -192,49 +194,102 @@ impl Lab {
                 .section_by_name(name)
                 .ok_or_else(|| format!("the cell has no section '{name}'"))
         };
-        for s in &setup.synapses {
-            let sec = find(&lab, &s.section)?;
-            lab.add_synapse(sec, s.x, s.kind, s.weight_ns)?;
+        use crate::sim::limits::{MAX_SYNAPSES, too_many};
+        if setup.synapses.len() > MAX_SYNAPSES {
+            return Err(format!("synapses: {}", too_many("synapses", setup.synapses.len(), MAX_SYNAPSES)));
         }
-        for p in &setup.probes {
-            let sec = find(&lab, &p.section)?;
-            lab.add_probe(sec, p.x)?;
+        if setup.probes.len() + 1 > super::session::MAX_LAB_PROBES {
+            return Err(format!(
+                "probes: {} (with the soma's)",
+                too_many("probes", setup.probes.len() + 1, super::session::MAX_LAB_PROBES)
+            ));
         }
-        for c in &setup.clamps {
-            let sec = find(&lab, &c.section)?;
-            lab.add_clamp(sec, c.x, c.amp_na, c.delay_ms, c.dur_ms)?;
+        let mut notes = Vec::new();
+        for (i, s) in setup.synapses.iter().enumerate() {
+            let at = |e: String| format!("synapses[{i}]: {e}");
+            let sec = find(&lab, &s.section).map_err(at)?;
+            let k = lab.add_synapse(sec, s.x, s.kind, s.weight_ns).map_err(at)?;
+            if lab.synapses[k].weight_ns != s.weight_ns {
+                notes.push(format!(
+                    "synapses[{i}]: weight {} nS set to {} nS",
+                    num(s.weight_ns),
+                    num(lab.synapses[k].weight_ns)
+                ));
+            }
         }
-        for d in &setup.densities {
+        for (i, p) in setup.probes.iter().enumerate() {
+            let at = |e: String| format!("probes[{i}]: {e}");
+            let sec = find(&lab, &p.section).map_err(at)?;
+            lab.add_probe(sec, p.x).map_err(at)?;
+        }
+        for (i, c) in setup.clamps.iter().enumerate() {
+            let at = |e: String| format!("clamps[{i}]: {e}");
+            let sec = find(&lab, &c.section).map_err(at)?;
+            let k = lab.add_clamp(sec, c.x, c.amp_na, c.delay_ms, c.dur_ms).map_err(at)?;
+            let amp = lab.sim.stimuli.iclamps[lab.clamps[k].engine].amp;
+            if amp != c.amp_na {
+                notes.push(format!("clamps[{i}]: amplitude {} nA set to {} nA", num(c.amp_na), num(amp)));
+            }
+        }
+        for (i, d) in setup.densities.iter().enumerate() {
             let found = lab.densities().into_iter().find(|&(slot, p)| {
                 let m = &lab.sim.mechs[slot];
                 m.mech.name() == d.mechanism && m.label == d.region && p == d.param
             });
             match found {
-                Some((slot, p)) => lab.set_density(slot, p, d.value)?,
+                Some((slot, p)) => {
+                    lab.set_density(slot, p, d.value).map_err(|e| format!("densities[{i}]: {e}"))?
+                }
                 None => {
-                    return Err(format!("the lab has no {} {} in the {}", d.mechanism, d.param, d.region));
+                    return Err(format!(
+                        "densities[{i}]: the lab has no {} {} in the {}",
+                        d.mechanism, d.param, d.region
+                    ));
                 }
             }
         }
         if let Some(c) = setup.celsius {
-            lab.sim.set_celsius(c).map_err(|e| e.to_string())?;
+            lab.sim.set_celsius(c).map_err(|e| format!("celsius: {e}"))?;
         }
-        for (d, r) in &setup.drugs {
+        for (i, (d, r)) in setup.drugs.iter().enumerate() {
+            if !super::biophysics::REGIONS.iter().any(|(l, _)| l == r) {
+                let regions: Vec<&str> = super::biophysics::REGIONS.iter().map(|(l, _)| *l).collect();
+                return Err(format!("drugs[{i}]: no region '{r}' (regions: {})", regions.join(", ")));
+            }
             lab.set_drug(*d, r, true);
         }
-        for (name, region) in &setup.switched_off {
+        for (i, (name, region)) in setup.switched_off.iter().enumerate() {
             let slot = lab.sim.mechs.iter().position(|m| m.mech.name() == name && &m.label == region);
             match slot {
                 Some(s) => lab.set_mechanism_on(s, false),
-                None => return Err(format!("the lab has no {name} in the {region}")),
+                None => return Err(format!("switched_off[{i}]: the lab has no {name} in the {region}")),
             }
         }
         lab.nmda_gamma = if setup.nmda_gamma.is_finite() { setup.nmda_gamma.clamp(0.0, 0.2) } else { 0.062 };
+        if lab.nmda_gamma != setup.nmda_gamma {
+            notes.push(format!("nmda_gamma {} set to {}", num(setup.nmda_gamma), num(lab.nmda_gamma)));
+        }
         lab.set_mg(setup.mg_mm);
+        if lab.mg_mm != setup.mg_mm {
+            notes.push(format!("mg_mm {} set to {}", num(setup.mg_mm), num(lab.mg_mm)));
+        }
         if setup.speed.is_finite() && setup.speed > 0.0 {
             lab.speed = setup.speed.min(super::session::MAX_SPEED);
         }
+        if lab.speed != setup.speed {
+            notes.push(format!("speed {} set to {} ms/s", num(setup.speed), num(lab.speed)));
+        }
+        lab.notes = notes;
         Ok(lab)
+    }
+}
+
+/// A number as a message shows it: short, in exponent form when huge or tiny.
+fn num(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
     }
 }
 

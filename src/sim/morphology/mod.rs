@@ -4,6 +4,7 @@
 
 pub mod asc;
 pub mod error;
+pub mod gallery;
 pub mod import3d;
 pub mod section;
 pub mod swc;
