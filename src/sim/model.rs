@@ -37,11 +37,18 @@
 //!   nodes (NEURON's defaults 50 and -77 elsewhere).
 //! - `celsius` (degC, default 6.3), `v_init` (mV, default -65), `dt` (ms, default
 //!   0.025), `crank_nicolson` (default false).
-//! - `distance`: `{"origin_x": 0, "hoc_for_x": false}`: where path distances start on
-//!   the root section, and whether the last segment of each section takes the value at
-//!   the section's end as Hay's `for (x)` loop leaves it. Hay's template is
-//!   `{"origin_x": 0.5, "hoc_for_x": true}` on an Import3d cell (see
-//!   [`crate::sim::placement`]).
+//! - `distance`: `{"origin": "root", "origin_x": 0, "hoc_for_x": false}`: where path
+//!   distances start, and whether the last segment of each section takes the value at
+//!   the section's end as Hay's `for (x)` loop leaves it. `"origin": "root"` (the
+//!   default) measures from `origin_x` on the root section (0: soma(0));
+//!   `"origin": "region_start"` measures each region's distances from the 0 end of its
+//!   first section, as Hay's `distribute_channels` does (apic[0](0) for the apical tree,
+//!   axon[0](1) for the axon; [`crate::sim::sites::hay_origin`]). Hay's template is
+//!   `{"origin": "region_start", "hoc_for_x": true}` (see [`crate::sim::placement`]).
+//! - `axon`: `"keep"` (the default) or `"hay_stub"`: Hay's `L5PCtemplate.hoc` deletes the
+//!   reconstructed axon and puts two 30 um x 1 um sections in its place, axon[0] from
+//!   soma(0.5) and axon[1] from axon[0](1) ([`hay_axon_stub`]); the cell is built on
+//!   the morphology so changed.
 //! - `mechanisms`: rules applied in order. Parameter names are the mechanism's own
 //!   (`gIhbar`) or NEURON's suffixed ones (`gIhbar_Ih`, `g_pas`); values are
 //!   [`Distribution`]s (a bare number is uniform), in the parameter's unit. There is one
@@ -55,8 +62,9 @@ use crate::sim::cell::{Cell, Nseg, Passive};
 use crate::sim::defaults;
 use crate::sim::engine::{SimConfig, Simulation};
 use crate::sim::mechanisms::{self, MECHANISM_NAMES, Mechanism};
-use crate::sim::morphology::{Morphology, Region};
+use crate::sim::morphology::{Morphology, Region, Section};
 use crate::sim::placement::{Distances, Distribution, REGION_SEL_HELP, RegionSel, regions_present, select};
+use crate::sim::sites::hay_origin;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -103,6 +111,9 @@ pub struct CellModel {
     pub ions: BTreeMap<String, IonProps>,
     #[serde(default)]
     pub distance: DistanceRule,
+    /// What becomes of the reconstructed axon.
+    #[serde(default, skip_serializing_if = "AxonRule::is_keep")]
+    pub axon: AxonRule,
     /// Mechanism rules, applied in order.
     #[serde(default)]
     pub mechanisms: Vec<MechanismRule>,
@@ -207,13 +218,114 @@ pub struct IonProps {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DistanceRule {
-    /// Origin on the root section (0..=1): 0 is soma(0).
+    /// From a point of the root section, or from each region's first section.
+    #[serde(default, skip_serializing_if = "DistanceOrigin::is_root")]
+    pub origin: DistanceOrigin,
+    /// Origin on the root section (0..=1) under `"origin": "root"`: 0 is soma(0).
     #[serde(default)]
     pub origin_x: f64,
     /// The last segment of each section takes the value at the section's 1 end (Hay's
     /// `for (x)` loop).
     #[serde(default)]
     pub hoc_for_x: bool,
+}
+
+/// The origin of path distances.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistanceOrigin {
+    /// `origin_x` on the root section.
+    #[default]
+    Root,
+    /// Each region's distances from the 0 end of its first section (apic[0](0) for the
+    /// apical tree), the axon's from axon[0](1): Hay's `getLongestBranch`
+    /// ([`crate::sim::sites::hay_origin`]).
+    RegionStart,
+}
+
+impl DistanceOrigin {
+    fn is_root(&self) -> bool {
+        *self == DistanceOrigin::Root
+    }
+}
+
+/// What becomes of the reconstructed axon before the cell is built.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AxonRule {
+    /// The morphology's own axon.
+    #[default]
+    Keep,
+    /// Hay's two 30 um x 1 um sections instead ([`hay_axon_stub`]).
+    HayStub,
+}
+
+impl AxonRule {
+    fn is_keep(&self) -> bool {
+        *self == AxonRule::Keep
+    }
+}
+
+/// Length and diameter (um) of each of the two sections of Hay's axon stub.
+pub const HAY_AXON_STUB_UM: (f64, f64) = (30.0, 1.0);
+
+/// Hay's `delete_axon` (L5PCtemplate.hoc): every axon section goes (with whatever hangs
+/// from it), and two cylinders of 30 um x 1 um take their place, axon[0] from soma(0.5)
+/// and axon[1] from axon[0](1). The stub points away from the soma along the old axon's
+/// first section (else along -y, the usual axon direction of an upright cell). Without
+/// a soma the stub hangs from the root's centre. A note of what went is added to the
+/// morphology's warnings.
+pub fn hay_axon_stub(morph: Morphology) -> Morphology {
+    use nalgebra::Vector3;
+    let mut m = morph;
+    let n = m.sections.len();
+    // Sections in an axon subtree (parents come before children).
+    let mut gone = vec![false; n];
+    for i in 0..n {
+        gone[i] = m.sections[i].region == Region::Axon || m.sections[i].parent.is_some_and(|p| gone[p]);
+    }
+    let soma = m.soma();
+    if gone[soma] {
+        m.warnings.push("the axon was kept: the cell has no soma outside its axon for Hay's stub to hang from".into());
+        return m;
+    }
+    let (centre, _) = m.sections[soma].at(0.5);
+    let dir = m
+        .sections
+        .iter()
+        .find(|s| s.region == Region::Axon && s.parent.is_some_and(|p| !gone[p]))
+        .map(|s| s.points[s.points.len() - 1] - centre)
+        .filter(|v| v.norm() > 0.0)
+        .unwrap_or(-Vector3::y());
+    let removed = gone.iter().filter(|g| **g).count();
+    let other = (0..n).filter(|&i| gone[i] && m.sections[i].region != Region::Axon).count();
+    let mut index = vec![usize::MAX; n];
+    let mut kept = Vec::with_capacity(n - removed + 2);
+    for (i, s) in std::mem::take(&mut m.sections).into_iter().enumerate() {
+        if !gone[i] {
+            index[i] = kept.len();
+            kept.push(s);
+        }
+    }
+    for s in &mut kept {
+        s.parent = s.parent.map(|p| index[p]);
+    }
+    let soma = index[soma];
+    let (l, d) = HAY_AXON_STUB_UM;
+    let u = dir.normalize();
+    let a0 = Section::cylinder("axon[0]".into(), Region::Axon, Some(soma), 0.5, centre, u, l, d);
+    let a1 = Section::cylinder("axon[1]".into(), Region::Axon, Some(kept.len()), 1.0, centre + u * l, u, l, d);
+    kept.push(a0);
+    kept.push(a1);
+    m.sections = kept;
+    let mut note = format!(
+        "the axon ({removed} sections) was replaced by Hay's stub: axon[0] and axon[1], {l} um x {d} um each"
+    );
+    if other > 0 {
+        note.push_str(&format!(" ({other} non-axon sections hanging from the axon went with it)"));
+    }
+    m.warnings.push(note);
+    m
 }
 
 /// Insert `mechanism` in `regions` with `params`.
@@ -310,7 +422,7 @@ impl CellModel {
 pub fn load(path: &Path) -> Result<BuiltCell, ModelError> {
     let desc = CellModel::read(path)?;
     let swc = desc.morphology_path(path)?;
-    let morph = Morphology::from_swc_file(&swc)
+    let morph = Morphology::from_file(&swc)
         .map_err(|e| ModelError(format!("{}: morphology: {e}", path.display())))?;
     build(&desc, morph, &path.display().to_string())
 }
@@ -435,11 +547,21 @@ fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<BuiltCell, M
     if morph.sections.is_empty() {
         return err(format!("{file}: the morphology {} has no sections", morph.file));
     }
+    let morph = match desc.axon {
+        AxonRule::Keep => morph,
+        AxonRule::HayStub => hay_axon_stub(morph),
+    };
     check_num(file, "celsius", desc.celsius, None, false)?;
     check_num(file, "v_init", desc.v_init, None, false)?;
     let origin_x = desc.distance.origin_x;
     if !(0.0..=1.0).contains(&origin_x) {
         return err(format!("{file}: distance.origin_x must be within 0..1, got {origin_x}"));
+    }
+    if desc.distance.origin == DistanceOrigin::RegionStart && origin_x != 0.0 {
+        return err(format!(
+            "{file}: distance.origin_x ({origin_x}) applies to \"origin\": \"root\" only, \
+             not to \"region_start\""
+        ));
     }
     let present = regions_present(&morph);
 
@@ -498,7 +620,8 @@ fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<BuiltCell, M
     }
 
     // Mechanism rules.
-    let mut distances: Option<Distances> = None;
+    // Distances from the origin of each region's distributions.
+    let mut distances: BTreeMap<Region, Distances> = BTreeMap::new();
     let mut longest: BTreeMap<Region, f64> = BTreeMap::new();
     for (k, rule) in desc.mechanisms.iter().enumerate() {
         let mech = rule.mechanism.as_str();
@@ -547,8 +670,16 @@ fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<BuiltCell, M
                     b.sim.set_param(slot, name, *v).map_err(|e| ModelError(format!("{at}: {e}")))?;
                     continue;
                 }
-                let d = distances
-                    .get_or_insert_with(|| Distances::new(&b.sim.cell, origin_x, desc.distance.hoc_for_x));
+                let d = distances.entry(r).or_insert_with(|| {
+                    let cell = &b.sim.cell;
+                    let origin = match desc.distance.origin {
+                        DistanceOrigin::Root => (0, origin_x),
+                        DistanceOrigin::RegionStart => {
+                            hay_origin(&cell.morphology, r).expect("a region present has a first section")
+                        }
+                    };
+                    Distances::from_point(cell, origin, desc.distance.hoc_for_x)
+                });
                 let norm = if dist.needs_longest_path() {
                     let l = *longest.entry(r).or_insert_with(|| d.longest_path(&b.sim.cell, r));
                     if l.is_nan() || l <= 0.0 {

@@ -4,8 +4,8 @@
 //!
 //! # Tokens (NEURON's `lex`)
 //!
-//! - Lines end at `\n`; `\r` is whitespace (CRLF files). A file with no `\n` but with
-//!   `\r` is read as old Mac text (lines end at `\r`). A leading byte order mark is skipped.
+//! - Lines end at `\r\n`, `\n` or a lone `\r`, as NEURON's `File.gets` reads them. A
+//!   leading byte order mark is skipped.
 //! - `;` where a token would start comments out the rest of the line.
 //! - Tokens, tried in this order: a number as C's `scanf("%lf")` reads it (`1`, `-.5`,
 //!   `1e-3`, and glibc's habit of eating a dangling `e`: `1e)` is the number 1 then `)`;
@@ -62,37 +62,42 @@
 //! - Names: `soma[i]`, `axon[i]`, `dend[i]`, `apic[i]`, `dend_0[i]`, numbered in section
 //!   order. Coordinates and diameters go through NEURON's `%.8g` and its single-precision
 //!   3-D points.
-//! - Beyond NEURON: diameters below 2 x [`MIN_RADIUS_UM`] are raised to it (warning);
-//!   when the file holds several unconnected cells (no soma, or several separate somas),
-//!   the largest (in points; the first on a tie) is kept and the others dropped (warning),
-//!   as the SWC reader does.
 //!
-//! No input makes the reader panic; the work is linear in the size of the text and uses
-//! no recursion (sets and splits nest through explicit stacks).
+//! # Where this reader departs from NEURON
+//!
+//! - Diameters below 2 x [`MIN_RADIUS_UM`] (zeros, 2-D points) are raised to it, with a
+//!   warning, as the SWC reader raises radii.
+//! - When the file holds several unconnected cells (trees without a soma, or separate
+//!   somas), NEURON keeps them all, unconnected; Dendra simulates one connected cell, so
+//!   the largest (in points; the first on a tie) is kept, with NEURON's names, and the
+//!   others are dropped with a warning.
+//! - Errors where NEURON reads on: a point coordinate that is not finite or beyond
+//!   [`MAX_ABS_VALUE_UM`], a negative diameter, more than [`MAX_POINTS`] points, a file
+//!   with neither soma nor tree, too many separate somas times trees to connect.
+//! - Errors where NEURON hangs or stops with an internal error: a bad character or the
+//!   end of the file inside a marker, a branch without points, a soma contour without
+//!   width.
+//! - `@` and NUL are ordinary (bad) characters; NEURON's `sscanf` cuts lines at them.
+//!   Hexadecimal numbers (`0x1A`) are not read as numbers.
+//!
+//! No input makes the reader panic; the work is linear in the size of the text (the step
+//! that connects trees to somas is bounded by [`MAX_SOMA_TREE_PAIRS`]) and uses no
+//! recursion (sets and splits nest through explicit stacks).
 
 use super::Morphology;
 use super::error::MorphError;
 use super::section::{Region, Section};
 use super::swc::{MAX_ABS_VALUE_UM, MAX_FILE_BYTES, MAX_POINTS, MIN_RADIUS_UM};
 use nalgebra::{Matrix3, Point3, SymmetricEigen};
-use std::io::Read;
 use std::path::Path;
 
-/// Reads and parses an ASC file (at most [`MAX_FILE_BYTES`], read through a limit, not
-/// the size the file system reports). Bytes that are not UTF-8 are replaced by U+FFFD.
+/// Reads and parses an ASC file, through a limit of [`MAX_FILE_BYTES`] (not the size the
+/// file system reports: `/dev/zero` or a FIFO report 0 bytes and never end). Bytes that
+/// are not UTF-8 are replaced by U+FFFD.
 pub fn read_asc(path: &Path) -> Result<Morphology, MorphError> {
     let name = path.display().to_string();
-    let cannot = |e: std::io::Error| MorphError::new(&name, None, format!("cannot read the file: {e}"));
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(cannot)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(MorphError::new(
-            &name,
-            None,
-            format!("the file is too large (more than {MAX_FILE_BYTES} bytes)"),
-        ));
-    }
+    let bytes = crate::sim::textfile::read_bytes_limited(path, MAX_FILE_BYTES)
+        .map_err(|e| MorphError::new(&name, None, e.to_string()))?;
     let text = String::from_utf8_lossy(&bytes);
     parse_asc(&text, &name)
 }
@@ -153,7 +158,8 @@ struct Lexer<'a> {
     pos: usize,
     line: usize,
     line_end: usize,
-    sep: u8,
+    /// The line end-of-file errors name, once known.
+    eof_line: Option<usize>,
 }
 
 fn is_space(c: u8) -> bool {
@@ -164,25 +170,37 @@ fn is_label_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
+/// Where the line starting at `from` ends: at `\n`, `\r` or the end of the text.
+fn line_end(b: &[u8], from: usize) -> usize {
+    b[from..].iter().position(|&c| c == b'\n' || c == b'\r').map_or(b.len(), |k| from + k)
+}
+
+/// Where the next line starts after the line end at `end` (`\r\n` is one line end).
+fn next_line(b: &[u8], end: usize) -> usize {
+    if b[end] == b'\r' && b.get(end + 1) == Some(&b'\n') { end + 2 } else { end + 1 }
+}
+
 impl<'a> Lexer<'a> {
     fn new(text: &'a str) -> Self {
-        let b = text.as_bytes();
-        let sep = if !b.contains(&b'\n') && b.contains(&b'\r') { b'\r' } else { b'\n' };
-        let mut l = Lexer { text, pos: 0, line: 1, line_end: 0, sep };
-        l.line_end = l.find_line_end(0);
-        l
+        Lexer { text, pos: 0, line: 1, line_end: line_end(text.as_bytes(), 0), eof_line: None }
     }
 
-    fn find_line_end(&self, from: usize) -> usize {
-        let b = self.text.as_bytes();
-        b[from..].iter().position(|&c| c == self.sep).map_or(b.len(), |k| from + k)
-    }
-
-    /// The line an end-of-file error names: the last line with text.
+    /// The line an end-of-file error names: the last line (a final line end does not
+    /// open another one).
     fn last_line(&self) -> usize {
         let b = self.text.as_bytes();
-        let n = b.iter().filter(|&&c| c == self.sep).count() + 1;
-        if n > 1 && b.last() == Some(&self.sep) { n - 1 } else { n }
+        let (mut lines, mut at) = (1, 0);
+        loop {
+            let end = line_end(b, at);
+            if end >= b.len() {
+                return lines;
+            }
+            at = next_line(b, end);
+            if at >= b.len() {
+                return lines;
+            }
+            lines += 1;
+        }
     }
 
     fn next(&mut self) -> Token {
@@ -194,7 +212,14 @@ impl<'a> Lexer<'a> {
             if self.pos >= self.line_end {
                 if self.line_end >= b.len() {
                     self.pos = b.len();
-                    let line = self.last_line();
+                    let line = match self.eof_line {
+                        Some(l) => l,
+                        None => {
+                            let l = self.last_line();
+                            self.eof_line = Some(l);
+                            l
+                        }
+                    };
                     return Token {
                         kind: Kind::Eof,
                         value: 0.0,
@@ -204,9 +229,9 @@ impl<'a> Lexer<'a> {
                         line,
                     };
                 }
-                self.pos = self.line_end + 1;
+                self.pos = next_line(b, self.line_end);
                 self.line += 1;
-                self.line_end = self.find_line_end(self.pos);
+                self.line_end = line_end(b, self.pos);
                 continue;
             }
             if b[self.pos] == b';' {
@@ -326,7 +351,7 @@ fn scan_number(s: &[u8]) -> Option<(f64, usize, bool)> {
 }
 
 /// A token as shown in messages: in double quotes, at most 32 characters, control
-/// characters escaped.
+/// characters, quotes and backslashes escaped.
 fn quote(tok: &str) -> String {
     let mut s = String::from("\"");
     for (i, c) in tok.chars().enumerate() {
@@ -334,7 +359,7 @@ fn quote(tok: &str) -> String {
             s.push_str("...");
             break;
         }
-        if c.is_control() {
+        if c.is_control() || c == '"' || c == '\\' {
             s.extend(c.escape_default());
         } else {
             s.push(c);
@@ -443,14 +468,14 @@ impl<'a> Parser<'a> {
 
     fn unexpected(&self, t: &Token, expected: &str) -> MorphError {
         let message = match t.kind {
-            Kind::Eof => format!("unexpected end of file (expected {expected})"),
+            Kind::Eof => format!("unexpected end of file, expected {expected}"),
             Kind::Unclosed => {
                 format!(
                     "unexpected token {}: the string has no closing '\"' on its line",
                     quote(self.tok_text(t))
                 )
             }
-            _ => format!("unexpected token {} (expected {expected})", quote(self.tok_text(t))),
+            _ => format!("unexpected token {}, expected {expected}", quote(self.tok_text(t))),
         };
         self.error(t.line, message)
     }
@@ -664,11 +689,11 @@ impl<'a> Parser<'a> {
     /// `(x y [z [d [label] [bezier]]])`: the tokens of x, y, z and d.
     fn point(&mut self) -> Result<[Option<Token>; 4], MorphError> {
         self.chk(Kind::LeftPar, "\"(\" starting a point")?;
-        self.demand(Kind::Number, "a number (x of a point)")?;
+        self.demand(Kind::Number, "a number (the x of a point)")?;
         let x = self.cur;
         self.advance();
         self.optional_comma();
-        self.chk(Kind::Number, "a number (y of a point)")?;
+        self.chk(Kind::Number, "a number (the y of a point)")?;
         let y = self.cur;
         let (mut z, mut d) = (None, None);
         self.advance();
@@ -686,11 +711,11 @@ impl<'a> Parser<'a> {
                 }
                 self.optional_comma();
                 if self.cur.kind == Kind::LeftPar {
-                    self.demand(Kind::Number, "a number (bezier point)")?;
+                    self.demand(Kind::Number, "a number (of a bezier point)")?;
                     for _ in 0..3 {
                         self.advance();
                         self.optional_comma();
-                        self.chk(Kind::Number, "a number (bezier point)")?;
+                        self.chk(Kind::Number, "a number (of a bezier point)")?;
                     }
                     self.demand(Kind::RightPar, "\")\" closing the bezier point")?;
                     self.advance();
@@ -845,7 +870,7 @@ impl<'a> Parser<'a> {
         let end = self.pts.len();
         if end == begin {
             // NEURON stops with an index error here.
-            return Err(self.unexpected(&self.cur, "a point: a branch has at least one"));
+            return Err(self.unexpected(&self.cur, "a point (a branch needs at least one)"));
         }
         let first = self.pts[begin].v;
         let extra = parent.and_then(|p| {
@@ -987,7 +1012,8 @@ fn contour_to_centroid(pts: &[Pt]) -> Option<(Vec<[f64; 3]>, Vec<f64>)> {
     let mut minor = col(3 - imin - imax);
     minor[2] = 0.0;
     let mag = |v: &[f64; 3]| (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
-    if !(mag(&minor) / (mag(&major) + 1e-100) >= 1e-6) {
+    let ratio = mag(&minor) / (mag(&major) + 1e-100);
+    if ratio.is_nan() || ratio < 1e-6 {
         return None;
     }
     let mm = mag(&minor);
@@ -1102,6 +1128,10 @@ fn bbox(p: &[Pt]) -> [f64; 6] {
     b
 }
 
+/// Most (soma, tree) pairs the connection step may try: NEURON's rule is quadratic in
+/// them, so a file of many separate somas and many trees is refused rather than slow.
+pub const MAX_SOMA_TREE_PAIRS: usize = 50_000_000;
+
 /// A value as NEURON's instantiate writes it (`%.8g`) and stores it (single precision).
 fn neuron_value(v: f64, long: bool) -> f64 {
     let v = if long { format!("{v:.7e}").parse().unwrap_or(v) } else { v };
@@ -1130,14 +1160,6 @@ fn build(p: &Parser) -> Result<(Vec<Section>, Vec<String>), MorphError> {
             "{} point{} of markers that open a branch counted as points of the branch (as NEURON does)",
             p.marker_points,
             plural(p.marker_points)
-        ));
-    }
-    if p.thin > 0 {
-        warnings.push(format!(
-            "{} point{} with a diameter below {} um raised to it",
-            p.thin,
-            plural(p.thin),
-            2.0 * MIN_RADIUS_UM
         ));
     }
     if p.secs.is_empty() {
@@ -1186,6 +1208,18 @@ fn build(p: &Parser) -> Result<(Vec<Section>, Vec<String>), MorphError> {
 
     // Roots to the soma.
     let mut roots: Vec<usize> = (nsoma..n).filter(|&i| secs[i].parent.is_none()).collect();
+    // NEURON tries every tree against every soma; keep that work bounded.
+    if somas.len().saturating_mul(roots.len()) > MAX_SOMA_TREE_PAIRS {
+        return Err(MorphError::new(
+            p.file,
+            None,
+            format!(
+                "{} separate soma contours and {} trees: too many to connect (at most {MAX_SOMA_TREE_PAIRS} pairs)",
+                somas.len(),
+                roots.len()
+            ),
+        ));
+    }
     if somas.is_empty() {
         warnings.push("no soma contour (\"CellBody\"): the trees are not connected to a soma".into());
     } else {
@@ -1286,6 +1320,7 @@ fn build(p: &Parser) -> Result<(Vec<Section>, Vec<String>), MorphError> {
     let mut out: Vec<Section> = Vec::with_capacity(n);
     let mut new_index = vec![usize::MAX; n];
     let mut count_by_kind: std::collections::BTreeMap<i32, usize> = Default::default();
+    let mut thin_soma = 0;
     for i in 0..n {
         let s = &secs[i];
         if removed[i] || s.subsidiary {
@@ -1345,13 +1380,30 @@ fn build(p: &Parser) -> Result<(Vec<Section>, Vec<String>), MorphError> {
             .zip(&long)
             .map(|(q, &l)| Point3::new(neuron_value(q[0], l), neuron_value(q[1], l), neuron_value(q[2], l)))
             .collect();
-        let diams: Vec<f64> =
-            diams.iter().zip(&long).map(|(&d, &l)| neuron_value(d, l).max(2.0 * MIN_RADIUS_UM)).collect();
+        let mut diams: Vec<f64> = diams.iter().zip(&long).map(|(&d, &l)| neuron_value(d, l)).collect();
+        for d in &mut diams {
+            if *d < 2.0 * MIN_RADIUS_UM {
+                // Tree points were raised (and counted) when read; a soma's computed
+                // diameters are counted here.
+                if s.contour {
+                    thin_soma += 1;
+                }
+                *d = 2.0 * MIN_RADIUS_UM;
+            }
+        }
         let parent = s.parent.map(|q| new_index[q]);
         new_index[i] = out.len();
         out.push(Section::new(name, region, parent, s.parent_x, points, diams, line));
     }
 
+    let thin = p.thin + thin_soma;
+    if thin > 0 {
+        warnings.push(format!(
+            "{thin} point{} with a diameter below {} um raised to it",
+            plural(thin),
+            2.0 * MIN_RADIUS_UM
+        ));
+    }
     let out = keep_largest_cell(out, &mut warnings);
     Ok((out, warnings))
 }
@@ -1477,6 +1529,24 @@ mod tests {
         let y =
             interpolate(&[-1.0, 0.0, 0.5, 1.0, 1.5, 3.0], &[0.0, 1.0, 1.0, 2.0], &[10.0, 20.0, 30.0, 40.0]);
         assert_eq!(y, vec![10.0, 10.0, 15.0, 20.0, 35.0, 40.0]);
+    }
+
+    #[test]
+    fn point_limit() {
+        let text = "( (Dendrite) (0 0 0 1) (1 0 0 1)\n (2 0 0 1) (3 0 0 1) )";
+        assert!(parse_asc_limited(text, "t.asc", 4).is_ok());
+        let e = parse_asc_limited(text, "t.asc", 3).unwrap_err();
+        assert_eq!(e.to_string(), "t.asc:2: more than 3 points: the file is too large");
+    }
+
+    #[test]
+    fn line_ends_as_neuron_reads_them() {
+        let mut l = Lexer::new("a\r\nb\rc\n\nd");
+        let lines: Vec<usize> = std::iter::from_fn(|| Some(l.next())).take(5).map(|t| t.line).collect();
+        assert_eq!(lines, [1, 2, 3, 5, 5]);
+        assert_eq!(Lexer::new("a\n").last_line(), 1);
+        assert_eq!(Lexer::new("a\r\n\r").last_line(), 2);
+        assert_eq!(Lexer::new("").last_line(), 1);
     }
 
     #[test]
