@@ -273,6 +273,7 @@ fn setup_errors_name_the_entry_and_clamped_values_are_listed() {
         x,
         kind: SynapseKind::Ampa,
         weight_ns: w,
+        nmda_ratio: 1.0,
     };
     let base = std::path::Path::new(".");
     let mut s = good.clone();

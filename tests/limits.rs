@@ -148,7 +148,7 @@ fn spec(extra_dend: &str, extra: &str) -> String {
 fn runaway_and_oversized_runs_are_stopped() {
     let cases = [
         (
-            spec("", r#", "iclamps": [{"section": "dend", "x": 0.5, "delay": 1, "dur": 5, "amp": 1e300}]"#),
+            spec("", r#", "iclamps": [{"section": "dend", "x": 0.5, "delay": 1, "dur": 5, "amp": 1e3}]"#),
             "left the sane range",
         ),
         (
@@ -156,7 +156,8 @@ fn runaway_and_oversized_runs_are_stopped() {
                 "",
                 r#", "synapses": [{"section": "dend", "x": 0.5, "kind": "exp2syn", "tau1": 0.5, "tau2": 5, "e": 0, "weight": -1, "times": [1]}]"#,
             ),
-            "left the sane range",
+            // Refused at load since negative weights are (see below).
+            "synapses[0]: weight must be within [0, 1000] uS, got -1",
         ),
         (
             spec("", "")
@@ -190,4 +191,119 @@ fn too_many_probes_name_the_probes() {
     no_panic(&o);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("1000001 probes are too many (at most 1000"), "{}", stderr(&o));
+}
+
+/// Physically absurd values are refused when the file is read, with the file, the entry
+/// and the field (docs/limits.md), instead of giving a flat trace or a message about a
+/// node: SWC sizes by line and column, model spec values by entry.
+#[test]
+fn physically_absurd_inputs_are_refused_at_load() {
+    // SWC: a soma of radius 1e9 um gave a flat trace (tau 0.025 ms, Rin -0.000); a
+    // coordinate of 10 m went through.
+    let swc_cases = [
+        (
+            "1 1 0 0 0 1e9 -1\n2 3 10 0 0 1 1\n3 3 20 0 0 1 2\n",
+            "big_soma.swc:1: '1e9' is out of range (column radius",
+        ),
+        ("1 1 0 0 0 5 -1\n2 3 10 0 0 1 1\n3 3 1e7 0 0 1 2\n", "far.swc:3: '1e7' is out of range (column x"),
+    ];
+    for (text, expect) in swc_cases {
+        let name = expect.split(':').next().unwrap();
+        let path = temp(name);
+        std::fs::write(&path, text).unwrap();
+        let o = run(&["morph", path.to_str().unwrap()], 60);
+        no_panic(&o);
+        assert_eq!(o.status.code(), Some(1), "{name}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expect), "{name}: {}", stderr(&o));
+    }
+
+    // Model specs: (text, what the message must say).
+    let dend = r#""nseg": 5, "Ra": 100, "cm": 1"#;
+    let clamp = |c: &str| format!(r#", "iclamps": [{c}]"#);
+    let syn = |fields: &str| {
+        format!(
+            r#", "synapses": [{{"section": "dend", "x": 0.5, "kind": "nmda", "tau1": 2, "tau2": 65, "e": 0, "times": [1] {fields}}}]"#
+        )
+    };
+    let cases = [
+        (
+            spec("", "").replace(dend, r#""nseg": 5, "Ra": 1e-300, "cm": 1"#),
+            "sections[1] (dend): Ra must be within [1e-3, 1e7] ohm cm, got 1e-300",
+        ),
+        (
+            spec("", "").replace(dend, r#""nseg": 5, "Ra": 1e9, "cm": 1"#),
+            "sections[1] (dend): Ra must be within [1e-3, 1e7] ohm cm, got 1e9",
+        ),
+        (
+            spec("", "").replace(r#""L": 200"#, r#""L": 1e300"#).replace(
+                r#""record": [{"section": "soma", "x": 0.5}]"#,
+                r#""record": [{"section": "dend", "x": 1e-300}]"#,
+            ),
+            "sections[1] (dend): L must be within (0, 1e5] um, got 1e300",
+        ),
+        (
+            spec("", "").replace(r#""diam": 1,"#, r#""diam": 5e4,"#),
+            "sections[1] (dend): diam must be within (0, 2000] um, got 5e4",
+        ),
+        (
+            spec("", "").replace(dend, r#""nseg": 5, "Ra": 100, "cm": 0"#),
+            "sections[1] (dend): cm must be positive (within (0, 1000] uF/cm2), got 0",
+        ),
+        (
+            spec("", "").replace(dend, r#""nseg": 40000, "Ra": 100, "cm": 1"#),
+            "sections[1] (dend): nseg must be within 1..=32767, got 40000",
+        ),
+        (spec(r#", "parent_x": 2"#, ""), "sections[1] (dend): parent_x = 2 is outside [0, 1]"),
+        (spec("", "").replace(r#""x": 0.5}]"#, r#""x": 1.5}]"#), "record[0]: x = 1.5 is outside [0, 1]"),
+        (
+            spec("", &clamp(r#"{"section": "dend", "x": 0.5, "delay": 1, "dur": 5, "amp": 1e4}"#)),
+            "iclamps[0]: amp must be within [-1000, 1000] nA, got 1e4",
+        ),
+        (
+            spec("", &clamp(r#"{"section": "dend", "x": 0.5, "delay": 1, "dur": -5, "amp": 1}"#)),
+            "iclamps[0]: dur must be >= 0 ms, got -5",
+        ),
+        (
+            spec("", &syn(r#", "weight": -0.001"#)),
+            "synapses[0]: weight must be within [0, 1000] uS, got -1e-3",
+        ),
+        (
+            spec("", &syn(r#", "weight": 0.001, "mg": -1"#)),
+            "synapses[0]: mg must be within [0, 100] mM, got -1",
+        ),
+        (
+            spec("", &syn(r#", "weight": 0.001, "tau1": 0"#).replace(r#""tau1": 2, "#, "")),
+            "synapses[0]: tau1 must be positive (within (0, 1e4] ms), got 0",
+        ),
+        (
+            spec("", &syn(r#", "weight": 0.001"#).replace(r#""e": 0"#, r#""e": 1e5"#)),
+            "synapses[0]: e must be within [-1000, 1000] mV, got 1e5",
+        ),
+        (
+            spec("", &syn(r#", "weight": 0.001"#).replace("[1]", "[1, -3]")),
+            "synapses[0]: times[1] must be >= 0 ms, got -3",
+        ),
+        (
+            spec("", "").replace(r#""v_init": -65"#, r#""v_init": 5000"#),
+            "v_init must be within [-1000, 1000] mV, got 5000",
+        ),
+        (
+            spec("", "").replace(r#""tstop": 20"#, r#""tstop": 20, "celsius": 1e6"#),
+            "celsius must be within [0, 100] degC, got 1e6",
+        ),
+        (
+            spec("", "").replace(r#""g": 5e-05, "e": -65}} }"#, r#""g": -1, "e": -65}} }"#),
+            "sections[1] (dend): pas: g must not be negative",
+        ),
+    ];
+    for (k, (text, expect)) in cases.iter().enumerate() {
+        let name = format!("absurd{k}.json");
+        let path = temp(&name);
+        std::fs::write(&path, text).unwrap();
+        let o = run(&["simulate", path.to_str().unwrap(), "--out", "-"], 60);
+        no_panic(&o);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "case {k}: {e}");
+        assert!(e.contains(&format!("{name}: {expect}")), "case {k}: expected '{expect}' in: {e}");
+    }
 }

@@ -34,7 +34,12 @@ fn no_path_outside_the_repository() {
         let Ok(text) = std::fs::read_to_string(f) else { continue };
         for (n, line) in text.lines().enumerate() {
             if outside.iter().any(|o| line.contains(o)) {
-                found.push(format!("{}:{}: {}", f.strip_prefix(root).unwrap_or(f).display(), n + 1, line.trim()));
+                found.push(format!(
+                    "{}:{}: {}",
+                    f.strip_prefix(root).unwrap_or(f).display(),
+                    n + 1,
+                    line.trim()
+                ));
             }
         }
     }

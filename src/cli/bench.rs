@@ -1,12 +1,20 @@
 //! `dendra bench tree ...`: the binary-tree workload ([`crate::sim::workloads`]), printing one
 //! JSON line with the same keys as its NEURON and Arbor versions, `scripts/neuron_tree_bench.py`
 //! and `scripts/arbor_tree_bench.py`.
+//!
+//! `dendra bench cell --morphology FILE --preset hay`: a real cell with one of the lab's
+//! biophysics presets (`assets/models/`), a somatic current pulse, 1 s of simulated time; the
+//! same protocol as `scripts/neuron_hay_bench.py` (1.9 nA for 5 ms from 100 ms, dt 0.025 ms,
+//! v_init from the preset, -80 mV for Hay's).
 
 use super::output::{CliError, write_stdout};
 use super::progress::{Progress, check_work};
+use crate::sim::engine::Simulation;
 use crate::sim::limits::MAX_SYNAPSES;
+use crate::sim::stimuli::IClamp;
 use crate::sim::workloads::{TreeBench, binary_tree};
 use clap::Subcommand;
+use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Debug, Subcommand)]
@@ -34,7 +42,39 @@ pub enum BenchCommand {
         #[arg(long)]
         force: bool,
     },
+    /// A real cell with a biophysics preset and a somatic current pulse (one JSON line:
+    /// compartments, steps, wall_s, realtime_factor, soma_spikes).
+    Cell {
+        /// An SWC or Neurolucida ASC file, or a gallery cell's name (`dendra gallery`).
+        #[arg(long)]
+        morphology: PathBuf,
+        /// Biophysics: `hay` (Hay et al. 2011, L5PCbiophys3) or `hh` (the teaching set).
+        #[arg(long, default_value = "hay")]
+        preset: String,
+        /// Simulated time (ms).
+        #[arg(long, default_value_t = 1000.0, allow_negative_numbers = true)]
+        tstop: f64,
+        /// Time step (ms); the preset's (0.025) if not given.
+        #[arg(long, allow_negative_numbers = true)]
+        dt: Option<f64>,
+        /// Threads stepping the cell (1 to 64).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Somatic pulse amplitude (nA), from --delay for --dur ms.
+        #[arg(long, default_value_t = 1.9, allow_negative_numbers = true)]
+        amp: f64,
+        #[arg(long, default_value_t = 100.0, allow_negative_numbers = true)]
+        delay: f64,
+        #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
+        dur: f64,
+        /// Run even when the work estimate is beyond the limit (docs/limits.md).
+        #[arg(long)]
+        force: bool,
+    },
 }
+
+/// Lab preset names by their short command-line name.
+const PRESETS: &[(&str, &str)] = &[("hay", "Hay et al. 2011 L5PC"), ("hh", "Hodgkin-Huxley (teaching)")];
 
 /// Most dendritic segments per branch the benchmark takes.
 const MAX_NSEG: i64 = 1000;
@@ -42,8 +82,93 @@ const MAX_NSEG: i64 = 1000;
 /// benchmark.
 const MAX_RATE_HZ: f64 = 1000.0;
 
+/// Steps `sim` to `tstop` in slices of 100 ms (the sanity check and the progress line
+/// stay out of the timing, nearly); returns the wall time (s).
+fn timed_run(sim: &mut Simulation, tstop: f64, what: &str) -> Result<f64, CliError> {
+    let mut progress = Progress::new(what);
+    let t0 = Instant::now();
+    let half = sim.config.dt / 2.0;
+    while sim.t() + half < tstop {
+        sim.run_until((sim.t() + 100.0).min(tstop));
+        if let Some((node, v)) = sim.insane_node() {
+            return Err(sim.insane_message(node, v).into());
+        }
+        if !progress.update(sim.t() / tstop) {
+            break;
+        }
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    if progress.finish() {
+        return Err(format!("stopped by Ctrl+C at t = {:.1} ms", sim.t()).into());
+    }
+    Ok(wall)
+}
+
+/// The JSON line every benchmark prints.
+fn report(
+    sim: &Simulation,
+    tstop: f64,
+    wall: f64,
+    extra: &[(&str, serde_json::Value)],
+) -> Result<(), CliError> {
+    let mut line = serde_json::json!({
+        "engine": format!("dendra {}", env!("CARGO_PKG_VERSION")),
+        "compartments": sim.cell.compartment_count(),
+        "steps": sim.steps(),
+        "wall_s": (wall * 1e4).round() / 1e4,
+        "realtime_factor": ((tstop / 1000.0 / wall) * 1e4).round() / 1e4,
+        "soma_spikes": sim.detectors[0].count,
+    });
+    for (k, v) in extra {
+        line[*k] = v.clone();
+    }
+    write_stdout(&format!("{line}\n"))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cell(
+    morphology: PathBuf,
+    preset: &str,
+    tstop: f64,
+    dt: Option<f64>,
+    threads: usize,
+    (amp, delay, dur): (f64, f64, f64),
+    force: bool,
+) -> Result<(), CliError> {
+    let Some(&(_, name)) = PRESETS.iter().find(|(k, _)| *k == preset) else {
+        let known: Vec<&str> = PRESETS.iter().map(|(k, _)| *k).collect();
+        return Err(format!("--preset must be one of {}, got '{preset}'", known.join(", ")).into());
+    };
+    if !(tstop.is_finite() && tstop >= 0.0) {
+        return Err(format!("--tstop must be >= 0, got {tstop}").into());
+    }
+    if !(1..=64).contains(&threads) {
+        return Err(format!("--threads must be within 1..=64, got {threads}").into());
+    }
+    if !(amp.is_finite() && delay.is_finite() && dur.is_finite() && dur >= 0.0) {
+        return Err("--amp, --delay and --dur must be finite, --dur >= 0".into());
+    }
+    let morph =
+        crate::sim::morphology::gallery::open(&morphology).map_err(|e| CliError::Input(e.to_string()))?;
+    let mut sim = crate::lab::biophysics::build(morph, name).map_err(CliError::Input)?;
+    if let Some(dt) = dt {
+        sim.set_dt(dt).map_err(|e| CliError::Input(e.to_string()))?;
+    }
+    check_work((tstop / sim.config.dt).ceil(), sim.cell.compartment_count(), force)?;
+    let soma = sim.cell.node_at(sim.cell.morphology.soma(), 0.5);
+    sim.add_iclamp(IClamp { node: soma, delay, dur, amp }).map_err(|e| e.to_string())?;
+    sim.add_spike_detector(soma, 0.0).map_err(|e| e.to_string())?;
+    sim.set_threads(threads);
+    sim.init();
+    let wall = timed_run(&mut sim, tstop, "bench cell")?;
+    report(&sim, tstop, wall, &[("threads", threads.into()), ("dt", sim.config.dt.into())])
+}
+
 pub fn run(cmd: BenchCommand) -> Result<(), CliError> {
     match cmd {
+        BenchCommand::Cell { morphology, preset, tstop, dt, threads, amp, delay, dur, force } => {
+            cell(morphology, &preset, tstop, dt, threads, (amp, delay, dur), force)
+        }
         BenchCommand::Tree { depth, nseg, syn, rate, tstop, seed, force } => {
             if !(0..=16).contains(&depth) {
                 return Err(format!("--depth must be within 0..=16, got {depth}").into());
@@ -77,31 +202,8 @@ pub fn run(cmd: BenchCommand) -> Result<(), CliError> {
             check_work((tstop / 0.025).ceil(), compartments, force)?;
             let b = TreeBench { depth: depth as u32, nseg: nseg as usize, syn, rate_hz: rate, tstop, seed };
             let mut sim = binary_tree(&b).map_err(|e| e.to_string())?;
-            let mut progress = Progress::new("bench tree");
-            let t0 = Instant::now();
-            // Slices of 100 ms keep the check and the progress line out of the timing.
-            while sim.t() + 0.0125 < tstop {
-                sim.run_until((sim.t() + 100.0).min(tstop));
-                if let Some((node, v)) = sim.insane_node() {
-                    return Err(sim.insane_message(node, v).into());
-                }
-                if !progress.update(sim.t() / tstop) {
-                    break;
-                }
-            }
-            let wall = t0.elapsed().as_secs_f64();
-            if progress.finish() {
-                return Err(format!("stopped by Ctrl+C at t = {:.1} ms", sim.t()).into());
-            }
-            let line = serde_json::json!({
-                "engine": format!("dendra {}", env!("CARGO_PKG_VERSION")),
-                "compartments": sim.cell.compartment_count(),
-                "steps": sim.steps(),
-                "wall_s": (wall * 1e4).round() / 1e4,
-                "realtime_factor": ((tstop / 1000.0 / wall) * 1e4).round() / 1e4,
-                "soma_spikes": sim.detectors[0].count,
-            });
-            write_stdout(&format!("{line}\n"))
+            let wall = timed_run(&mut sim, tstop, "bench tree")?;
+            report(&sim, tstop, wall, &[])
         }
     }
 }

@@ -2,6 +2,7 @@
 //! Thin wrappers over [`crate::sim`].
 
 pub mod bench;
+pub mod lesson;
 pub mod morph;
 pub mod output;
 pub mod progress;
@@ -63,6 +64,11 @@ pub enum Command {
     },
     /// List the gallery: the cells that open by name.
     Gallery,
+    /// The lessons: list them, or run one headless and check its claims.
+    Lesson {
+        #[command(subcommand)]
+        which: lesson::LessonCommand,
+    },
     /// Benchmarks (programs that print figures).
     Bench {
         #[command(subcommand)]
@@ -85,6 +91,7 @@ pub fn run_command(command: Command) -> ExitCode {
         Command::Simulate { spec, out, force } => simulate::run(&spec, &out, force),
         Command::Bench { which } => bench::run(which),
         Command::Gallery => gallery(),
+        Command::Lesson { which } => lesson::run(which),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

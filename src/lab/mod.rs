@@ -4,6 +4,7 @@
 
 pub mod biophysics;
 pub mod geometry;
+pub mod lesson;
 pub mod pharmacology;
 pub mod session;
 pub mod setup;

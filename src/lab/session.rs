@@ -6,7 +6,7 @@ use crate::sim::engine::Simulation;
 use crate::sim::morphology::Morphology;
 use crate::sim::recording::Ring;
 use crate::sim::rng::Rng;
-use crate::sim::stimuli::IClamp;
+use crate::sim::stimuli::{EpspCurrent, IClamp};
 use crate::sim::synapses::{MgBlock, SynapseParams};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
@@ -41,6 +41,8 @@ pub struct LabSynapse {
     /// Engine synapses: AMPA or GABA-A, and NMDA.
     pub fast: usize,
     pub nmda: Option<usize>,
+    /// NMDA peak conductance over the AMPA one (1: the same `weight_ns` for both).
+    pub nmda_ratio: f64,
     pub selected: bool,
 }
 
@@ -62,6 +64,15 @@ pub struct LabClamp {
     pub section: usize,
     pub x: f64,
     /// Index in the engine's IClamp list.
+    pub engine: usize,
+}
+
+/// Hay's EPSP-shaped current (`epsp.mod`): a double exponential of peak `imax`.
+#[derive(Debug, Clone)]
+pub struct LabEpsp {
+    pub section: usize,
+    pub x: f64,
+    /// Index in the engine's EPSP list.
     pub engine: usize,
 }
 
@@ -141,6 +152,8 @@ pub struct Lab {
     pub synapses: Vec<LabSynapse>,
     pub probes: Vec<LabProbe>,
     pub clamps: Vec<LabClamp>,
+    /// EPSP-shaped currents (Hay's `epsp`).
+    pub epsps: Vec<LabEpsp>,
     /// (drug, region label) pairs applied.
     pub drugs: BTreeSet<(Drug, String)>,
     /// Mechanism slots switched off by hand.
@@ -199,6 +212,7 @@ impl Lab {
             synapses: Vec::new(),
             probes: Vec::new(),
             clamps: Vec::new(),
+            epsps: Vec::new(),
             drugs: BTreeSet::new(),
             switched_off: BTreeSet::new(),
             saved: HashMap::new(),
@@ -261,6 +275,13 @@ impl Lab {
         }
     }
 
+    /// Sets synapse `i`'s NMDA over AMPA conductance ratio (0 to 10).
+    pub fn set_nmda_ratio(&mut self, i: usize, ratio: f64) {
+        if let Some(s) = self.synapses.get_mut(i) {
+            s.nmda_ratio = if ratio.is_finite() { ratio.clamp(0.0, 10.0) } else { 1.0 };
+        }
+    }
+
     /// Places a synapse at `x` on `section`; returns its index.
     pub fn add_synapse(
         &mut self,
@@ -286,7 +307,16 @@ impl Lab {
             }
             _ => None,
         };
-        self.synapses.push(LabSynapse { section, x, kind, weight_ns, fast, nmda, selected: false });
+        self.synapses.push(LabSynapse {
+            section,
+            x,
+            kind,
+            weight_ns,
+            fast,
+            nmda,
+            nmda_ratio: 1.0,
+            selected: false,
+        });
         Ok(self.synapses.len() - 1)
     }
 
@@ -358,9 +388,10 @@ impl Lab {
             }
             let s = &lab.synapses[i];
             let w = s.weight_ns * 1e-3;
+            let wn = w * s.nmda_ratio;
             lab.sim.fire(s.fast, t, w);
             if let Some(k) = s.nmda {
-                lab.sim.fire(k, t, w);
+                lab.sim.fire(k, t, wn);
             }
             queued += 1;
             true
@@ -475,6 +506,48 @@ impl Lab {
         if i < self.clamps.len() {
             let c = self.clamps.remove(i);
             self.sim.stimuli.iclamps[c.engine].amp = 0.0;
+        }
+    }
+
+    /// Adds Hay's EPSP-shaped current at (`section`, `x`): peak `imax_na` nA (clamped to
+    /// +-[`MAX_CLAMP_NA`]) starting `delay_ms` from now, rising with `tau0_ms` and
+    /// decaying with `tau1_ms` (Hay's BAC protocol: 0.5 nA, 0.5 ms, 5 ms). Returns its
+    /// index in [`Lab::epsps`].
+    pub fn add_epsp(
+        &mut self,
+        section: usize,
+        x: f64,
+        imax_na: f64,
+        delay_ms: f64,
+        tau0_ms: f64,
+        tau1_ms: f64,
+    ) -> Result<usize, String> {
+        self.check_location(section, x)?;
+        let finite = [imax_na, delay_ms, tau0_ms, tau1_ms].iter().all(|v| v.is_finite());
+        if !finite || tau0_ms <= 0.0 || tau1_ms <= 0.0 || tau0_ms == tau1_ms {
+            return Err(format!(
+                "an EPSP current needs finite numbers and tau0, tau1 > 0 and different, got imax {imax_na} nA, \
+                 delay {delay_ms} ms, tau0 {tau0_ms} ms, tau1 {tau1_ms} ms"
+            ));
+        }
+        let node = self.sim.cell.node_at(section, x.clamp(1e-6, 1.0 - 1e-6));
+        let epsp = EpspCurrent {
+            node,
+            onset: self.sim.t() + delay_ms.clamp(0.0, 1e6),
+            tau0: tau0_ms,
+            tau1: tau1_ms,
+            imax: imax_na.clamp(-MAX_CLAMP_NA, MAX_CLAMP_NA),
+        };
+        let engine = self.sim.add_epsp(epsp).map_err(|e| e.to_string())?;
+        self.epsps.push(LabEpsp { section, x, engine });
+        Ok(self.epsps.len() - 1)
+    }
+
+    /// Removes EPSP current `i` (its electrode is silenced).
+    pub fn remove_epsp(&mut self, i: usize) {
+        if i < self.epsps.len() {
+            let c = self.epsps.remove(i);
+            self.sim.stimuli.epsps[c.engine].imax = 0.0;
         }
     }
 

@@ -23,6 +23,17 @@ pub struct SynapseSetup {
     pub x: f64,
     pub kind: SynapseKind,
     pub weight_ns: f64,
+    /// NMDA over AMPA peak conductance (1 when absent).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub nmda_ratio: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,6 +125,7 @@ impl Lab {
                     x: s.x,
                     kind: s.kind,
                     weight_ns: s.weight_ns,
+                    nmda_ratio: s.nmda_ratio,
                 })
                 .collect(),
             probes: self.probes.iter().skip(1).map(|p| Place { section: name(p.section), x: p.x }).collect(),
@@ -209,6 +221,7 @@ impl Lab {
             let at = |e: String| format!("synapses[{i}]: {e}");
             let sec = find(&lab, &s.section).map_err(at)?;
             let k = lab.add_synapse(sec, s.x, s.kind, s.weight_ns).map_err(at)?;
+            lab.set_nmda_ratio(k, s.nmda_ratio);
             if lab.synapses[k].weight_ns != s.weight_ns {
                 notes.push(format!(
                     "synapses[{i}]: weight {} nS set to {} nS",

@@ -30,6 +30,54 @@ pub struct CableMatrix {
     g_self: Vec<f64>,
     /// Axial conductance to this node scaled into the parent's row units.
     g_parent: Vec<f64>,
+    /// a[i] * b[i], constant: the elimination subtracts a[i] b[i] / d[i] from d[parent].
+    ab: Vec<f64>,
+    /// The order of the solve's two passes ([`Schedule`]).
+    sched: Schedule,
+}
+
+/// The order in which the solve visits the nodes. Hines order (parent before child)
+/// would do, but along an unbranched run each node then waits for the division of the
+/// one before it: the solve is a chain of dependent divisions. Visiting the nodes level
+/// by level instead (the elimination by height above the deepest leaf below, the back
+/// substitution by depth below the root) puts independent nodes of different branches
+/// next to each other, so that the processor overlaps their divisions.
+#[derive(Debug, Clone, Default)]
+struct Schedule {
+    /// (node, parent) of every non-root node, leaves first: every node after all of its
+    /// children.
+    elim: Vec<(u32, u32)>,
+    /// (node, parent) of every non-root node, nearest the root first.
+    subst: Vec<(u32, u32)>,
+}
+
+impl Schedule {
+    /// The schedule of a tree given by `parent` in Hines order (panics otherwise: the
+    /// solve relies on it).
+    fn new(parent: &[u32]) -> Schedule {
+        assert!(is_hines_ordered(parent) || parent.is_empty(), "the cable matrix needs Hines order");
+        let n = parent.len();
+        if n <= 1 {
+            return Schedule::default();
+        }
+        // Height: 0 for a leaf, 1 + the greatest height of the children.
+        let mut height = vec![0u32; n];
+        for i in (1..n).rev() {
+            let p = parent[i] as usize;
+            height[p] = height[p].max(height[i] + 1);
+        }
+        let mut depth = vec![0u32; n];
+        for i in 1..n {
+            depth[i] = depth[parent[i] as usize] + 1;
+        }
+        let mut elim: Vec<u32> = (1..n as u32).collect();
+        // Within a level, later nodes first (as the plain reverse sweep goes).
+        elim.sort_by_key(|&i| (height[i as usize], std::cmp::Reverse(i)));
+        let mut subst: Vec<u32> = (1..n as u32).collect();
+        subst.sort_by_key(|&i| (depth[i as usize], i));
+        let pair = |i: u32| (i, parent[i as usize]);
+        Schedule { elim: elim.into_iter().map(pair).collect(), subst: subst.into_iter().map(pair).collect() }
+    }
 }
 
 impl CableMatrix {
@@ -50,6 +98,8 @@ impl CableMatrix {
             inv_d: vec![0.0; n],
             g_self: vec![0.0; n],
             g_parent: vec![0.0; n],
+            ab: vec![0.0; n],
+            sched: Schedule::new(&cell.parent),
         };
         m.set_dt(cell, dt, cn);
         m
@@ -73,40 +123,69 @@ impl CableMatrix {
             self.d_base[i] += self.g_self[i];
             self.d_base[p] += self.g_parent[i];
         }
+        for i in 0..n {
+            self.ab[i] = self.a[i] * self.b[i];
+        }
     }
 
     /// Starts a step: diagonal from its constant part, right-hand side with the axial
     /// currents at voltages `v`.
     #[inline]
     pub fn begin(&mut self, v: &[f64]) {
+        let n = self.parent.len();
+        assert!(v.len() >= n && self.rhs.len() == n && self.d.len() == n);
         self.d.copy_from_slice(&self.d_base);
+        if n == 0 {
+            return;
+        }
         // One pass: row i is set when i is reached (its parent's contribution), and its
         // children, which all come later, then add theirs.
-        self.rhs[0] = 0.0;
-        for i in 1..self.parent.len() {
-            let p = self.parent[i] as usize;
-            let dv = v[p] - v[i];
-            self.rhs[i] = self.g_self[i] * dv;
-            self.rhs[p] -= self.g_parent[i] * dv;
+        let (g_self, g_parent) = (&self.g_self[..n], &self.g_parent[..n]);
+        let rhs = &mut self.rhs[..n];
+        rhs[0] = 0.0;
+        // In Hines order: `subst` visits every node after its parent, as this pass needs.
+        for &(i, p) in &self.sched.subst {
+            let (i, p) = (i as usize, p as usize);
+            // SAFETY: schedule entries are below n (see `solve`); v.len() >= n.
+            unsafe {
+                let dv = *v.get_unchecked(p) - *v.get_unchecked(i);
+                *rhs.get_unchecked_mut(i) = *g_self.get_unchecked(i) * dv;
+                *rhs.get_unchecked_mut(p) -= *g_parent.get_unchecked(i) * dv;
+            }
         }
     }
 
-    /// Solves in place: afterwards `rhs` holds dv. O(N), no fill-in.
+    /// Solves in place: afterwards `rhs` holds dv. O(N), no fill-in; the nodes are
+    /// visited in [`Schedule`]'s order.
     #[inline]
     pub fn solve(&mut self) {
         let n = self.parent.len();
-        for i in (1..n).rev() {
-            let p = self.parent[i] as usize;
-            let inv = 1.0 / self.d[i];
-            self.inv_d[i] = inv;
-            let f = self.a[i] * inv;
-            self.d[p] -= f * self.b[i];
-            self.rhs[p] -= f * self.rhs[i];
+        if n == 0 {
+            return;
         }
-        self.rhs[0] /= self.d[0];
-        for i in 1..n {
-            let p = self.parent[i] as usize;
-            self.rhs[i] = (self.rhs[i] - self.b[i] * self.rhs[p]) * self.inv_d[i];
+        let (a, b, ab) = (&self.a[..n], &self.b[..n], &self.ab[..n]);
+        let (d, rhs, inv_d) = (&mut self.d[..n], &mut self.rhs[..n], &mut self.inv_d[..n]);
+        assert_eq!(self.sched.elim.len(), n - 1);
+        for &(i, p) in &self.sched.elim {
+            let (i, p) = (i as usize, p as usize);
+            // SAFETY: the schedule holds the n - 1 non-root nodes of an n-node tree in
+            // Hines order (checked when it was made), with their parents: all below n.
+            unsafe {
+                let inv = 1.0 / *d.get_unchecked(i);
+                *inv_d.get_unchecked_mut(i) = inv;
+                *d.get_unchecked_mut(p) -= *ab.get_unchecked(i) * inv;
+                *rhs.get_unchecked_mut(p) -= *a.get_unchecked(i) * inv * *rhs.get_unchecked(i);
+            }
+        }
+        rhs[0] /= d[0];
+        for &(i, p) in &self.sched.subst {
+            let (i, p) = (i as usize, p as usize);
+            // SAFETY: as above.
+            unsafe {
+                let x = (*rhs.get_unchecked(i) - *b.get_unchecked(i) * *rhs.get_unchecked(p))
+                    * *inv_d.get_unchecked(i);
+                *rhs.get_unchecked_mut(i) = x;
+            }
         }
     }
 }
@@ -148,7 +227,9 @@ mod tests {
                 }
             }
             let expect = dense.lu().solve(&DVector::from_vec(rhs.clone())).unwrap();
+            let ab = a.iter().zip(&b).map(|(x, y)| x * y).collect();
             let mut m = CableMatrix {
+                sched: Schedule::new(&parent),
                 parent: parent.clone(),
                 scale: vec![1.0; n],
                 a,
@@ -159,6 +240,7 @@ mod tests {
                 inv_d: vec![0.0; n],
                 g_self: vec![0.0; n],
                 g_parent: vec![0.0; n],
+                ab,
             };
             m.solve();
             for i in 0..n {

@@ -87,6 +87,7 @@ pub struct Simulation {
     steps: u64,
     t: f64,
     env: Env,
+    threads: usize,
 }
 
 crate::message_error! {
@@ -128,9 +129,19 @@ impl Simulation {
             steps: 0,
             t: 0.0,
             env: Env { dt: config.dt, celsius: config.celsius, t: 0.0 },
+            threads: 1,
             config,
             cell,
         })
+    }
+
+    /// Sets how many threads step this cell (1: the calling thread alone).
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
+    }
+    /// Threads stepping this cell.
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// Simulated time (ms).

@@ -40,6 +40,7 @@ pub mod passive;
 pub mod placement;
 pub mod recording;
 pub mod rng;
+pub mod sites;
 pub mod spec;
 pub mod stimuli;
 pub mod synapses;

@@ -286,7 +286,9 @@ pub fn hay_axon_stub(morph: Morphology) -> Morphology {
     }
     let soma = m.soma();
     if gone[soma] {
-        m.warnings.push("the axon was kept: the cell has no soma outside its axon for Hay's stub to hang from".into());
+        m.warnings.push(
+            "the axon was kept: the cell has no soma outside its axon for Hay's stub to hang from".into(),
+        );
         return m;
     }
     let (centre, _) = m.sections[soma].at(0.5);
@@ -314,7 +316,8 @@ pub fn hay_axon_stub(morph: Morphology) -> Morphology {
     let (l, d) = HAY_AXON_STUB_UM;
     let u = dir.normalize();
     let a0 = Section::cylinder("axon[0]".into(), Region::Axon, Some(soma), 0.5, centre, u, l, d);
-    let a1 = Section::cylinder("axon[1]".into(), Region::Axon, Some(kept.len()), 1.0, centre + u * l, u, l, d);
+    let a1 =
+        Section::cylinder("axon[1]".into(), Region::Axon, Some(kept.len()), 1.0, centre + u * l, u, l, d);
     kept.push(a0);
     kept.push(a1);
     m.sections = kept;

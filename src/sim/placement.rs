@@ -9,16 +9,19 @@
 //!   path (um) from the origin to a terminal end of the region (types 0, 1, 2, 4);
 //! - or the absolute path distance in um (type 3, the step).
 //!
-//! The origin is a point on the root section (`origin_x`, 0 for soma(0)). Hay's
+//! The origin is a point on the root section (`origin_x`, 0 for soma(0);
+//! [`Distances::new`]) or any point of the tree ([`Distances::from_point`]). Hay's
 //! `L5PCtemplate.hoc` sets `soma distance()` but then calls `getLongestBranch("apic")`,
-//! which re-sets the origin to apic[0](0) before the distances are taken; for an
-//! Import3d cell (children at soma(0.5)) that is `origin_x = 0.5`. Its `for (x)` loop
-//! also assigns at x = 1 last, which NEURON applies to the section's last segment: the
-//! last segment of each section gets the value at the section's 1 end
-//! ([`Distances::new`] with `hoc_for_x`).
+//! which re-sets the origin to apic[0](0) before the distances are taken
+//! ([`crate::sim::sites::hay_origin`]): soma(0.5) on a Neurolucida cell read by Import3d,
+//! whose trunk hangs from the soma's centre, but soma(0) on an SWC cell whose trunk hangs
+//! from the first soma point. Its `for (x)` loop also assigns at x = 1 last, which NEURON
+//! applies to the section's last segment: the last segment of each section gets the
+//! value at the section's 1 end (`hoc_for_x`).
 
 use crate::sim::cell::Cell;
 use crate::sim::morphology::{Morphology, Region};
+use crate::sim::sites::path_between;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -304,12 +307,12 @@ pub fn select(sels: &[RegionSel], present: &[Region]) -> Vec<Region> {
     present.iter().copied().filter(|r| sels.iter().any(|s| s.matches(*r))).collect()
 }
 
-/// Path distances of a discretised cell's nodes from an origin on the root section, for
-/// placing distributions.
+/// Path distances of a discretised cell's nodes from an origin, for placing
+/// distributions.
 #[derive(Debug, Clone)]
 pub struct Distances {
-    /// Position of the origin on the root section (0..=1): 0 for soma(0).
-    pub origin_x: f64,
+    /// The origin: a section and a position on it (0..=1); (0, 0.0) is soma(0).
+    pub origin: (usize, f64),
     /// Distance (um) of each node as used for placement: its segment centre, or the
     /// section's 1 end for the last segment of each section under `hoc_for_x`.
     pub node_um: Vec<f64>,
@@ -320,16 +323,22 @@ impl Distances {
     /// `hoc_for_x`, the last segment of each section takes the distance of the section's
     /// 1 end, as Hay's `for (x)` assignment leaves it.
     pub fn new(cell: &Cell, origin_x: f64, hoc_for_x: bool) -> Distances {
+        Distances::from_point(cell, (0, origin_x), hoc_for_x)
+    }
+
+    /// As [`Distances::new`], from location `origin` = (section, x) anywhere on the tree
+    /// (Hay's apic[0](0): [`crate::sim::sites::hay_origin`]).
+    pub fn from_point(cell: &Cell, origin: (usize, f64), hoc_for_x: bool) -> Distances {
         let m = &cell.morphology;
         let mut node_um: Vec<f64> = (0..cell.node_count())
-            .map(|n| m.path_distance(origin_x, cell.node_section[n] as usize, cell.node_x[n]))
+            .map(|n| path_between(m, origin, (cell.node_section[n] as usize, cell.node_x[n])))
             .collect();
         if hoc_for_x {
             for (i, s) in cell.sec_nodes.iter().enumerate() {
-                node_um[(s.first + s.nseg - 1) as usize] = m.path_distance(origin_x, i, 1.0);
+                node_um[(s.first + s.nseg - 1) as usize] = path_between(m, origin, (i, 1.0));
             }
         }
-        Distances { origin_x, node_um }
+        Distances { origin, node_um }
     }
 
     /// The longest path (um) from the origin to the 1 end of a terminal section (one
@@ -343,7 +352,7 @@ impl Distances {
                 .iter()
                 .enumerate()
                 .filter(|(i, s)| s.region == region && (!leaves_only || children[*i].is_empty()))
-                .map(|(i, _)| m.path_distance(self.origin_x, i, 1.0))
+                .map(|(i, _)| path_between(m, self.origin, (i, 1.0)))
                 .fold(0.0, f64::max)
         };
         let leaves = ends(true);

@@ -18,6 +18,11 @@
 //!
 //! NEURON made the traces (`reference/make_traces.py` regenerates them) with its default fixed
 //! step (backward Euler) and `hh`'s rate functions evaluated exactly (`usetable_hh = 0`).
+//!
+//! Values that no cell can have are refused when the spec is built, before anything is
+//! allocated, with the entry and the field: `sections[2] (dend): Ra must be within [1e-3,
+//! 1e7] ohm cm, got 1e-300`, `synapses[0] (dend): weight must be within [0, 1e3] uS, got -1`.
+//! The bounds are the `*_RANGE` constants below (docs/limits.md lists them and why).
 
 use crate::sim::cell::{Cell, Nseg, Passive};
 use crate::sim::defaults;
@@ -150,8 +155,110 @@ fn check_finite(what: &str, x: f64) -> Result<(), SpecError> {
     if x.is_finite() { Ok(()) } else { err(format!("{what} must be a finite number, got {x}")) }
 }
 
-fn check_x(what: &str, x: f64) -> Result<(), SpecError> {
-    if (0.0..=1.0).contains(&x) { Ok(()) } else { err(format!("{what}: x = {x} is outside [0, 1]")) }
+/// A location along a section: `{what}: {field} = 1.5 is outside [0, 1]`.
+fn check_x(what: &str, field: &str, x: f64) -> Result<(), SpecError> {
+    if (0.0..=1.0).contains(&x) {
+        Ok(())
+    } else {
+        err(format!("{what}: {field} = {} is outside [0, 1]", num(x)))
+    }
+}
+
+/// The values a field of the spec may take: from `lo` (excluded when `lo_open`) to `hi`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bound {
+    pub lo: f64,
+    pub lo_open: bool,
+    pub hi: f64,
+    pub unit: &'static str,
+}
+
+impl Bound {
+    const fn closed(lo: f64, hi: f64, unit: &'static str) -> Bound {
+        Bound { lo, lo_open: false, hi, unit }
+    }
+    const fn positive(hi: f64, unit: &'static str) -> Bound {
+        Bound { lo: 0.0, lo_open: true, hi, unit }
+    }
+    /// Whether `v` is within (NaN never is).
+    pub fn contains(&self, v: f64) -> bool {
+        (if self.lo_open { v > self.lo } else { v >= self.lo }) && v <= self.hi
+    }
+    /// `within (0, 1e5] um`, `within [1e-3, 1e7] ohm cm`, `>= 0 ms` (no upper bound but
+    /// finiteness).
+    pub fn text(&self) -> String {
+        let unit = if self.unit.is_empty() { String::new() } else { format!(" {}", self.unit) };
+        if self.hi == f64::MAX {
+            let op = if self.lo_open { ">" } else { ">=" };
+            return format!("{op} {}{unit}", num(self.lo));
+        }
+        let open = if self.lo_open { '(' } else { '[' };
+        format!("within {open}{}, {}]{unit}", num(self.lo), num(self.hi))
+    }
+    /// Checks field `field` of entry `what` (empty for the top level).
+    fn check(&self, what: &str, field: &str, v: f64) -> Result<(), SpecError> {
+        if self.contains(v) {
+            return Ok(());
+        }
+        let (got, range) = (num(v), self.text());
+        let at = if what.is_empty() { String::new() } else { format!("{what}: ") };
+        if !v.is_finite() {
+            return err(format!("{at}{field} must be a finite number {range}, got {got}"));
+        }
+        if self.lo_open && self.lo == 0.0 && v <= 0.0 {
+            return err(format!("{at}{field} must be positive ({range}), got {got}"));
+        }
+        err(format!("{at}{field} must be {range}, got {got}"))
+    }
+}
+
+/// A number as messages write it: `1e-300`, `2.5e12` rather than hundreds of digits.
+fn num(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-2..1e4).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Section length `L`: at most 10 cm, ten times the longest reconstructed cells (< 1 cm).
+pub const L_RANGE: Bound = Bound::positive(1e5, "um");
+/// Section diameter `diam`: at most 2 mm, twice the thickest neurites and somata known
+/// (the squid giant axon, Aplysia's giant neurons: about 1 mm). The same bound as the
+/// SWC reader's radius of 1 mm.
+pub const DIAM_RANGE: Bound = Bound::positive(2e3, "um");
+/// Axial resistivity `Ra`: cytoplasm is 30..300 ohm cm; models use 1e-3 to short a
+/// section out and large values to cut one off. Below 1e-3 the axial conductances swamp
+/// every other term of the matrix; a trace comes out flat.
+pub const RA_RANGE: Bound = Bound::closed(1e-3, 1e7, "ohm cm");
+/// Specific membrane capacitance `cm`: membranes have about 1 uF/cm2 (up to about 2 when
+/// folds and spines are folded in).
+pub const CM_RANGE: Bound = Bound::positive(1e3, "uF/cm2");
+/// Segments per section `nseg`: NEURON's own limit.
+pub const MAX_NSEG: usize = 32_767;
+/// Current clamp amplitude `amp`: 1 uA in magnitude, far beyond any electrode into a
+/// neuron (a few nA). A larger current can still drive a small cell out of the sane
+/// voltage range; the run then stops and says where.
+pub const AMP_RANGE: Bound = Bound::closed(-1e3, 1e3, "nA");
+/// Synaptic weight (peak conductance): not negative (a negative conductance has no
+/// physical meaning and runs away), at most 1 mS, a thousand times a strong lumped input.
+pub const WEIGHT_RANGE: Bound = Bound::closed(0.0, 1e3, "uS");
+/// Synaptic time constants `tau1`, `tau2`: at most 10 s (GABA-B, the slowest, about 1 s).
+pub const TAU_RANGE: Bound = Bound::positive(1e4, "ms");
+/// Potentials: `v_init`, a synapse's reversal `e`; the sane range of a run.
+pub const POTENTIAL_RANGE: Bound =
+    Bound::closed(-crate::sim::limits::MAX_ABS_V_MV, crate::sim::limits::MAX_ABS_V_MV, "mV");
+/// Extracellular [Mg2+] `mg` of an NMDA synapse: physiological 1..2 mM, slices up to 10.
+pub const MG_RANGE: Bound = Bound::closed(0.0, 100.0, "mM");
+/// Temperature `celsius`: liquid water.
+pub const CELSIUS_RANGE: Bound = Bound::closed(0.0, 100.0, "degC");
+/// Times of a clamp (`delay`, `dur`) and of spikes: not negative (`dur` 1e9, NEURON's
+/// "for ever", is fine).
+pub const TIME_RANGE: Bound = Bound::closed(0.0, f64::MAX, "ms");
+
+/// How messages name a section entry: `sections[2] (dend)`, its index in the file.
+fn section_entry(i: usize, s: &SectionSpec) -> String {
+    format!("sections[{i}] ({})", s.name)
 }
 
 /// A built model: the simulation plus the names of its recorded columns.
@@ -181,32 +288,50 @@ impl ModelSpec {
         if self.sections.is_empty() {
             return err("the model has no sections");
         }
+        POTENTIAL_RANGE.check("", "v_init", self.v_init)?;
+        CELSIUS_RANGE.check("", "celsius", self.celsius)?;
         // Sections in an order where parents come first (any order is accepted).
         let mut by_name: HashMap<&str, usize> = HashMap::new();
         for (i, s) in self.sections.iter().enumerate() {
-            if by_name.insert(s.name.as_str(), i).is_some() {
-                return err(format!("section '{}' is defined twice", s.name));
+            let what = section_entry(i, s);
+            if let Some(first) = by_name.insert(s.name.as_str(), i) {
+                return err(format!(
+                    "{what}: section '{}' is defined twice (first at sections[{first}])",
+                    s.name
+                ));
             }
-            check_finite(&format!("{}: L", s.name), s.length)?;
-            check_finite(&format!("{}: diam", s.name), s.diam)?;
-            if s.length <= 0.0 {
-                return err(format!("section '{}': L must be positive, got {}", s.name, s.length));
+            L_RANGE.check(&what, "L", s.length)?;
+            DIAM_RANGE.check(&what, "diam", s.diam)?;
+            RA_RANGE.check(&what, "Ra", s.ra)?;
+            CM_RANGE.check(&what, "cm", s.cm)?;
+            if s.nseg == 0 || s.nseg > MAX_NSEG {
+                return err(format!("{what}: nseg must be within 1..={MAX_NSEG}, got {}", s.nseg));
             }
-            if s.diam <= 0.0 {
-                return err(format!("section '{}': diam must be positive, got {}", s.name, s.diam));
-            }
-            if s.nseg == 0 || s.nseg > 100_000 {
-                return err(format!("section '{}': nseg must be 1..100000, got {}", s.name, s.nseg));
-            }
-            check_x(&format!("section '{}' parent_x", s.name), s.parent_x)?;
+            check_x(&what, "parent_x", s.parent_x)?;
             for mech in s.mechanisms.keys() {
                 if !crate::sim::mechanisms::MECHANISM_NAMES.contains(&mech.as_str()) {
                     return err(format!(
-                        "section '{}': unknown mechanism '{mech}' (known: {})",
-                        s.name,
+                        "{what}: unknown mechanism '{mech}' (known: {})",
                         crate::sim::mechanisms::MECHANISM_NAMES.join(", ")
                     ));
                 }
+            }
+        }
+        for (k, c) in self.iclamps.iter().enumerate() {
+            let what = format!("iclamps[{k}]");
+            AMP_RANGE.check(&what, "amp", c.amp)?;
+            TIME_RANGE.check(&what, "delay", c.delay)?;
+            TIME_RANGE.check(&what, "dur", c.dur)?;
+        }
+        for (k, s) in self.synapses.iter().enumerate() {
+            let what = format!("synapses[{k}]");
+            WEIGHT_RANGE.check(&what, "weight", s.weight)?;
+            TAU_RANGE.check(&what, "tau1", s.tau1)?;
+            TAU_RANGE.check(&what, "tau2", s.tau2)?;
+            POTENTIAL_RANGE.check(&what, "e", s.e)?;
+            MG_RANGE.check(&what, "mg", s.mg)?;
+            for (j, &t) in s.times.iter().enumerate() {
+                TIME_RANGE.check(&what, &format!("times[{j}]"), t)?;
             }
         }
         // Parents first (sections may be listed in any order): a breadth-first walk from
@@ -216,17 +341,23 @@ impl ModelSpec {
         for (i, s) in self.sections.iter().enumerate() {
             match &s.parent {
                 None => roots.push(i),
-                Some(p) if p == &s.name => return err(format!("section '{}' is its own parent", s.name)),
+                Some(p) if p == &s.name => {
+                    return err(format!("{}: section '{}' is its own parent", section_entry(i, s), s.name));
+                }
                 Some(p) => match by_name.get(p.as_str()) {
                     Some(&pi) => children[pi].push(i),
-                    None => return err(format!("section '{}': parent '{p}' does not exist", s.name)),
+                    None => return err(format!("{}: parent '{p}' does not exist", section_entry(i, s))),
                 },
             }
         }
         if roots.len() != 1 {
+            let named: Vec<String> =
+                roots.iter().take(10).map(|&i| section_entry(i, &self.sections[i])).collect();
             return err(format!(
-                "the model needs exactly one root section (no parent), found {}",
-                roots.len()
+                "the model needs exactly one root section (no parent), found {}{}{}",
+                roots.len(),
+                if named.is_empty() { "" } else { ": " },
+                named.join(", ")
             ));
         }
         let mut order: Vec<usize> = Vec::with_capacity(self.sections.len());
@@ -240,12 +371,12 @@ impl ModelSpec {
             // Whatever the walk did not reach hangs from a loop of parents.
             let mut reached = vec![false; self.sections.len()];
             order.iter().for_each(|&i| reached[i] = true);
-            let stuck: Vec<&str> = self
+            let stuck: Vec<String> = self
                 .sections
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| !reached[*i])
-                .map(|(_, s)| s.name.as_str())
+                .map(|(i, s)| section_entry(i, s))
                 .take(10)
                 .collect();
             return err(format!("the parents of sections {} form a cycle", stuck.join(", ")));
@@ -297,37 +428,40 @@ impl ModelSpec {
         };
         let mut sim = Simulation::new(cell, config).map_err(|e| SpecError(e.0))?;
 
-        // Mechanisms: one instance per (mechanism, section).
+        // Mechanisms: one instance per (mechanism, section), on the section's own
+        // segments (read from its node range: linear in the number of sections).
         for (si, s) in specs.iter().enumerate() {
+            let what = section_entry(order[si], s);
+            let sn = sim.cell.sec_nodes[si];
             for (mech, params) in &s.mechanisms {
-                let nodes = sim.cell.nodes_where(|k| k == si);
-                let slot = sim.insert(mech, nodes, &s.name).map_err(|e| SpecError(e.0))?;
+                let nodes: Vec<u32> = (sn.first..sn.first + sn.nseg).collect();
+                let slot =
+                    sim.insert(mech, nodes, &s.name).map_err(|e| SpecError(format!("{what}: {}", e.0)))?;
                 for (p, &v) in params {
-                    sim.set_param(slot, p, v).map_err(|e| SpecError(format!("section '{}': {e}", s.name)))?;
+                    sim.set_param(slot, p, v).map_err(|e| SpecError(format!("{what}: {e}")))?;
                 }
             }
         }
         let locate = |what: &str, sec: &str, x: f64| -> Result<u32, SpecError> {
             let si =
                 *new_index.get(sec).ok_or_else(|| SpecError(format!("{what}: unknown section '{sec}'")))?;
-            check_x(what, x)?;
+            check_x(what, "x", x)?;
             Ok(sim.cell.node_at(si, x))
         };
         let mut iclamps = Vec::new();
         for (k, c) in self.iclamps.iter().enumerate() {
-            let node = locate(&format!("iclamp {k}"), &c.section, c.x)?;
+            let node = locate(&format!("iclamps[{k}]"), &c.section, c.x)?;
             iclamps.push(IClamp { node, delay: c.delay, dur: c.dur, amp: c.amp });
         }
         let mut syns = Vec::new();
         for (k, s) in self.synapses.iter().enumerate() {
-            let what = format!("synapse {k}");
+            let what = format!("synapses[{k}]");
             let node = locate(&what, &s.section, s.x)?;
             let mg_block = match s.kind.as_str() {
                 "exp2syn" => None,
                 "nmda" => Some(MgBlock::jahr_stevens(s.mg)),
                 other => return err(format!("{what}: unknown kind '{other}' (exp2syn or nmda)")),
             };
-            check_finite(&format!("{what}: weight"), s.weight)?;
             syns.push((node, SynapseParams { tau1: s.tau1, tau2: s.tau2, e: s.e, mg_block }, s));
         }
         if self.record.len() > crate::sim::limits::MAX_PROBES {
@@ -340,19 +474,19 @@ impl ModelSpec {
         let mut columns = Vec::new();
         for (k, r) in self.record.iter().enumerate() {
             probes.push(crate::sim::recording::Probe::Voltage(locate(
-                &format!("record {k}"),
+                &format!("record[{k}]"),
                 &r.section,
                 r.x(),
             )?));
             columns.push(r.column());
         }
-        for c in iclamps {
-            sim.add_iclamp(c).map_err(|e| SpecError(e.0))?;
+        for (k, c) in iclamps.into_iter().enumerate() {
+            sim.add_iclamp(c).map_err(|e| SpecError(format!("iclamps[{k}]: {}", e.0)))?;
         }
-        for (node, p, s) in syns {
-            let k =
-                sim.add_synapse(node, p).map_err(|e| SpecError(format!("synapse on {}: {e}", s.section)))?;
-            sim.add_spike_times(k, &s.times, s.weight).map_err(|e| SpecError(e.0))?;
+        for (j, (node, p, s)) in syns.into_iter().enumerate() {
+            let what = format!("synapses[{j}]");
+            let k = sim.add_synapse(node, p).map_err(|e| SpecError(format!("{what}: {e}")))?;
+            sim.add_spike_times(k, &s.times, s.weight).map_err(|e| SpecError(format!("{what}: {e}")))?;
         }
         let samples_f = (self.tstop / self.dt / self.record_every as f64).ceil() + 2.0;
         // Every recorded sample is kept in memory: refuse what would not fit.

@@ -10,7 +10,7 @@
 //! equation (`ions.eca_nernst`), as NEURON does for an ion whose cai a mechanism writes.
 
 use super::params::{columns, mechanism_tables};
-use super::{Env, FARADAY, Ions, Mechanism, cnexp, nernst};
+use super::{Env, FARADAY, Ions, Mechanism, nernst};
 
 /// The calcium influx term of cai' (mM/ms) for a calcium current `ica` (mA/cm2).
 pub fn drive(ica: f64, gamma: f64, depth: f64) -> f64 {
@@ -43,21 +43,53 @@ columns! {
 #[derive(Debug, Clone)]
 pub struct CaDynamicsE2 {
     nodes: Vec<u32>,
-    /// Parameters.
+    /// One more than the highest node.
+    bound: usize,
+    /// Parameters. After writing them directly (not through `set_param`), call
+    /// [`CaDynamicsE2::refresh`].
     pub p: Params,
     /// States.
     pub s: States,
+    /// Per node, for the step `derived_dt`: the cnexp factor 1 - exp(-dt/decay), and
+    /// decay times the influx per unit ica, so that the target is minCai + gain ica.
+    fac: Vec<f64>,
+    gain: Vec<f64>,
+    /// The dt `fac` and `gain` were computed for; `None` when they are stale.
+    derived_dt: Option<f64>,
 }
 
 impl CaDynamicsE2 {
     pub fn new(nodes: Vec<u32>) -> Self {
         let n = nodes.len();
-        CaDynamicsE2 { nodes, p: Params::new(n), s: States::new(n) }
+        CaDynamicsE2 {
+            bound: super::node_bound(&nodes),
+            nodes,
+            p: Params::new(n),
+            s: States::new(n),
+            fac: vec![0.0; n],
+            gain: vec![0.0; n],
+            derived_dt: None,
+        }
+    }
+
+    /// Marks the constants derived from the parameters stale (they are recomputed at the
+    /// next step).
+    pub fn refresh(&mut self) {
+        self.derived_dt = None;
+    }
+
+    fn derive(&mut self, dt: f64) {
+        for k in 0..self.nodes.len() {
+            let decay = self.p.decay[k];
+            self.fac[k] = 1.0 - (-dt / decay).exp();
+            self.gain[k] = decay * drive(1.0, self.p.gamma[k], self.p.depth[k]);
+        }
+        self.derived_dt = Some(dt);
     }
 }
 
 impl Mechanism for CaDynamicsE2 {
-    mechanism_tables!("CaDynamics_E2");
+    mechanism_tables!("CaDynamics_E2", refresh);
 
     fn init(&mut self, _v: &[f64], ions: &mut Ions, env: &Env) {
         for (k, &node) in self.nodes.iter().enumerate() {
@@ -71,13 +103,26 @@ impl Mechanism for CaDynamicsE2 {
     /// cnexp, exact for the linear ODE with ica held over the step: cai relaxes with
     /// time constant `decay` toward minCai + decay * drive(ica).
     fn advance(&mut self, _v: &[f64], ions: &mut Ions, env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let nd = node as usize;
-            let decay = self.p.decay[k];
-            let target = self.p.min_cai[k] + decay * drive(ions.ica[nd], self.p.gamma[k], self.p.depth[k]);
-            let cai = cnexp(ions.cai[nd], target, decay, env.dt);
-            ions.cai[nd] = cai;
-            self.s.cai[k] = cai;
+        if self.derived_dt != Some(env.dt) {
+            self.derive(env.dt);
+        }
+        let n = self.nodes.len();
+        let bound = self.bound;
+        assert!(bound <= ions.ica.len() && bound <= ions.cai.len());
+        let (nodes, fac, gain, min_cai) =
+            (&self.nodes[..n], &self.fac[..n], &self.gain[..n], &self.p.min_cai[..n]);
+        let out = &mut self.s.cai[..n];
+        let (ica, cai) = (&ions.ica[..], &mut ions.cai[..]);
+        for k in 0..n {
+            let nd = nodes[k] as usize;
+            // SAFETY: every node is below `bound` (asserted above).
+            unsafe {
+                let c = *cai.get_unchecked(nd);
+                let target = min_cai[k] + gain[k] * *ica.get_unchecked(nd);
+                let c = c + fac[k] * (target - c);
+                *cai.get_unchecked_mut(nd) = c;
+                out[k] = c;
+            }
         }
     }
 }

@@ -159,6 +159,8 @@ impl<K: GateKinetics> Table for States<K> {
 #[derive(Debug, Clone)]
 pub struct Gated<K: GateKinetics> {
     nodes: Vec<u32>,
+    /// One more than the highest node: arrays indexed by node must be at least this long.
+    bound: usize,
     /// Use the rate table (default); false evaluates the rate functions exactly every
     /// step, like the mod files.
     pub usetable: bool,
@@ -203,8 +205,15 @@ fn exact_row<K: GateKinetics>(v: f64, s: f64, dt: f64) -> [f64; 4] {
 fn tabulated<K: GateKinetics>(table: &RateTable<f64, 4>, v: f64, s: f64, dt: f64) -> [f64; 4] {
     match table.get(v - s) {
         Some(r) => r,
-        None => exact_row::<K>(v, s, dt),
+        None => off_grid::<K>(v, s, dt),
     }
+}
+
+/// [`exact_row`], kept out of the hot loop.
+#[cold]
+#[inline(never)]
+fn off_grid<K: GateKinetics>(v: f64, s: f64, dt: f64) -> [f64; 4] {
+    exact_row::<K>(v, s, dt)
 }
 
 impl<K: GateKinetics> Gated<K> {
@@ -225,7 +234,8 @@ impl<K: GateKinetics> Gated<K> {
     pub fn new(nodes: Vec<u32>) -> Self {
         let () = Self::CHECK;
         let n = nodes.len();
-        Gated { nodes, usetable: true, p: Params::new(n), s: States::new(n), table: RateTable::new() }
+        let bound = super::node_bound(&nodes);
+        Gated { nodes, bound, usetable: true, p: Params::new(n), s: States::new(n), table: RateTable::new() }
     }
 
     /// The value of the shift parameter at node position `k` (0 where there is none).
@@ -268,6 +278,9 @@ impl<K: GateKinetics> Mechanism for Gated<K> {
 
     fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
         let n = self.nodes.len();
+        let nodes = &self.nodes[..n];
+        let bound = self.bound;
+        assert!(bound <= v.len() && bound <= rhs.len() && bound <= d.len());
         let Ions { ena, ek, eca, ica, .. } = ions;
         let e_ion: &[f64] = match K::REVERSAL {
             Reversal::Na => ena,
@@ -279,25 +292,35 @@ impl<K: GateKinetics> Mechanism for Gated<K> {
             Reversal::Param(j) => &self.p.cols[j][..n],
             _ => &[],
         };
+        if !matches!(K::REVERSAL, Reversal::Param(_)) {
+            assert!(bound <= e_ion.len());
+        }
+        if matches!(K::REVERSAL, Reversal::Ca) {
+            assert!(bound <= ica.len());
+        }
         let gbar = &self.p.cols[0][..n];
         let s = &mut self.s;
         let (m, h) = (&s.m[..n], if K::H > 0 { &s.h[..n] } else { &[][..] });
         let (g_out, i_out) = (&mut s.g[..n], &mut s.i[..n]);
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let nd = node as usize;
-            let g = conductance::<K>(gbar[k], m[k], if K::H > 0 { h[k] } else { 1.0 });
-            let e = match K::REVERSAL {
-                Reversal::Param(_) => e_par[k],
-                _ => e_ion[nd],
-            };
-            let i = g * (v[nd] - e);
-            g_out[k] = g;
-            i_out[k] = i;
-            if matches!(K::REVERSAL, Reversal::Ca) {
-                ica[nd] += i;
+        for k in 0..n {
+            let nd = nodes[k] as usize;
+            // SAFETY: every node is below `bound`, and every array indexed by node here
+            // is at least `bound` long (asserted above).
+            unsafe {
+                let g = conductance::<K>(gbar[k], m[k], if K::H > 0 { h[k] } else { 1.0 });
+                let e = match K::REVERSAL {
+                    Reversal::Param(_) => e_par[k],
+                    _ => *e_ion.get_unchecked(nd),
+                };
+                let i = g * (*v.get_unchecked(nd) - e);
+                g_out[k] = g;
+                i_out[k] = i;
+                if matches!(K::REVERSAL, Reversal::Ca) {
+                    *ica.get_unchecked_mut(nd) += i;
+                }
+                *rhs.get_unchecked_mut(nd) -= i;
+                *d.get_unchecked_mut(nd) += g;
             }
-            rhs[nd] -= i;
-            d[nd] += g;
         }
     }
 
@@ -307,6 +330,8 @@ impl<K: GateKinetics> Mechanism for Gated<K> {
             self.ensure_table(dt);
         }
         let n = self.nodes.len();
+        let nodes = &self.nodes[..n];
+        assert!(self.bound <= v.len());
         let shift: &[f64] = match K::SHIFT {
             Some(j) => &self.p.cols[j][..n],
             None => &[],
@@ -314,16 +339,21 @@ impl<K: GateKinetics> Mechanism for Gated<K> {
         let table = &self.table;
         let m = &mut self.s.m[..n];
         let h: &mut [f64] = if K::H > 0 { &mut self.s.h[..n] } else { &mut [] };
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let vv = v[node as usize];
-            let s = if K::SHIFT.is_some() { shift[k] } else { 0.0 };
-            if self.usetable {
+        // SAFETY (both loops): every node is below `bound` <= v.len().
+        if self.usetable {
+            for k in 0..n {
+                let vv = unsafe { *v.get_unchecked(nodes[k] as usize) };
+                let s = if K::SHIFT.is_some() { shift[k] } else { 0.0 };
                 let [mi, mf, hi, hf] = tabulated::<K>(table, vv, s, dt);
                 m[k] += mf * (mi - m[k]);
                 if K::H > 0 {
                     h[k] += hf * (hi - h[k]);
                 }
-            } else {
+            }
+        } else {
+            for k in 0..n {
+                let vv = unsafe { *v.get_unchecked(nodes[k] as usize) };
+                let s = if K::SHIFT.is_some() { shift[k] } else { 0.0 };
                 let [(mi, mt), (hi, ht)] = K::rates(vv, s);
                 m[k] = cnexp(m[k], mi, mt, dt);
                 if K::H > 0 {

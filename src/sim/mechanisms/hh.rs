@@ -29,10 +29,19 @@ fn table_row(v: f64, dt: f64, celsius: f64) -> [f64; 6] {
     [mi, f(mt), hi, f(ht), ni, f(nt)]
 }
 
+/// [`table_row`] off the table's grid, kept out of the hot loop.
+#[cold]
+#[inline(never)]
+fn off_grid(v: f64, dt: f64, celsius: f64) -> [f64; 6] {
+    table_row(v, dt, celsius)
+}
+
 /// Hodgkin-Huxley Na+, K+ and leak over a set of nodes.
 #[derive(Debug, Clone)]
 pub struct Hh {
     nodes: Vec<u32>,
+    /// One more than the highest node.
+    bound: usize,
     /// Use the rate table (default); false evaluates the rate functions exactly
     /// every step (NEURON's `usetable_hh = 0`).
     pub usetable: bool,
@@ -61,6 +70,7 @@ impl Hh {
     pub fn new(nodes: Vec<u32>) -> Self {
         let k = nodes.len();
         Hh {
+            bound: super::node_bound(&nodes),
             nodes,
             usetable: true,
             table: RateTable::new(),
@@ -104,42 +114,67 @@ impl Mechanism for Hh {
         }
     }
     fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let nd = node as usize;
-            let vv = v[nd];
-            let m = self.m[k];
-            let n2 = self.n[k] * self.n[k];
-            let gna = self.gnabar[k] * m * m * m * self.h[k];
-            let gk = self.gkbar[k] * n2 * n2;
-            let gl = self.gl[k];
-            let ina = gna * (vv - ions.ena[nd]);
-            let ik = gk * (vv - ions.ek[nd]);
-            let il = gl * (vv - self.el[k]);
-            self.ina[k] = ina;
-            self.ik[k] = ik;
-            self.il[k] = il;
-            rhs[nd] -= ina + ik + il;
-            d[nd] += gna + gk + gl;
+        let n = self.nodes.len();
+        let bound = self.bound;
+        assert!(bound <= v.len() && bound <= rhs.len() && bound <= d.len());
+        assert!(bound <= ions.ena.len() && bound <= ions.ek.len());
+        let (ena, ek) = (&ions.ena[..], &ions.ek[..]);
+        let nodes = &self.nodes[..n];
+        let (gnabar, gkbar, gl, el) = (&self.gnabar[..n], &self.gkbar[..n], &self.gl[..n], &self.el[..n]);
+        let (m, h, nn) = (&self.m[..n], &self.h[..n], &self.n[..n]);
+        let (ina_out, ik_out, il_out) = (&mut self.ina[..n], &mut self.ik[..n], &mut self.il[..n]);
+        for k in 0..n {
+            let nd = nodes[k] as usize;
+            // SAFETY: every node is below `bound`, and the arrays indexed by node are at
+            // least `bound` long (asserted above).
+            unsafe {
+                let vv = *v.get_unchecked(nd);
+                let mk = m[k];
+                let n2 = nn[k] * nn[k];
+                let gna = gnabar[k] * mk * mk * mk * h[k];
+                let gk = gkbar[k] * n2 * n2;
+                let g_l = gl[k];
+                let ina = gna * (vv - *ena.get_unchecked(nd));
+                let ik = gk * (vv - *ek.get_unchecked(nd));
+                let il = g_l * (vv - el[k]);
+                ina_out[k] = ina;
+                ik_out[k] = ik;
+                il_out[k] = il;
+                *rhs.get_unchecked_mut(nd) -= ina + ik + il;
+                *d.get_unchecked_mut(nd) += gna + gk + g_l;
+            }
         }
     }
     fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
+        let n = self.nodes.len();
+        assert!(self.bound <= v.len());
+        let nodes = &self.nodes[..n];
+        let (dt, celsius) = (env.dt, env.celsius);
         if self.usetable {
-            let (dt, celsius) = (env.dt, env.celsius);
             self.table.ensure((dt, celsius), |v| table_row(v, dt, celsius));
-            for (k, &node) in self.nodes.iter().enumerate() {
-                let [mi, mf, hi, hf, ni, nf] =
-                    self.table.lookup(v[node as usize], |v| table_row(v, dt, celsius));
-                self.m[k] += mf * (mi - self.m[k]);
-                self.h[k] += hf * (hi - self.h[k]);
-                self.n[k] += nf * (ni - self.n[k]);
+        }
+        let (m, h, nn) = (&mut self.m[..n], &mut self.h[..n], &mut self.n[..n]);
+        // SAFETY (both loops): every node is below `bound` <= v.len().
+        if self.usetable {
+            let table = &self.table;
+            for k in 0..n {
+                let vv = unsafe { *v.get_unchecked(nodes[k] as usize) };
+                let [mi, mf, hi, hf, ni, nf] = match table.get(vv) {
+                    Some(r) => r,
+                    None => off_grid(vv, dt, celsius),
+                };
+                m[k] += mf * (mi - m[k]);
+                h[k] += hf * (hi - h[k]);
+                nn[k] += nf * (ni - nn[k]);
             }
             return;
         }
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let [(mi, mt), (hi, ht), (ni, nt)] = rates(v[node as usize], env.celsius);
-            self.m[k] = cnexp(self.m[k], mi, mt, env.dt);
-            self.h[k] = cnexp(self.h[k], hi, ht, env.dt);
-            self.n[k] = cnexp(self.n[k], ni, nt, env.dt);
+        for k in 0..n {
+            let vv = unsafe { *v.get_unchecked(nodes[k] as usize) };
+            let [(mi, mt), (hi, ht), (ni, nt)] = rates(vv, celsius);
+            m[k] = cnexp(m[k], mi, mt, dt);
+            h[k] = cnexp(h[k], hi, ht, dt);
+            nn[k] = cnexp(nn[k], ni, nt, dt);
         }
     }
     fn param_names(&self) -> &'static [&'static str] {

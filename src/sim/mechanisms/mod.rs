@@ -17,6 +17,7 @@ pub mod ca_dynamics_e2;
 pub mod ca_hva;
 pub mod ca_lvast;
 pub mod dcaap;
+pub mod fastmath;
 pub mod gated;
 pub mod hh;
 pub mod ih;
@@ -98,12 +99,14 @@ impl Ions {
     /// Start of the current phase: clear the summed calcium current and update eca
     /// where it follows cai.
     pub fn begin_currents(&mut self, celsius: f64) {
-        for x in self.ica.iter_mut() {
-            *x = 0.0;
-        }
-        for &n in &self.nernst_nodes {
-            let i = n as usize;
-            self.eca[i] = nernst(self.cai[i], self.cao[i], 2.0, celsius);
+        self.ica.fill(0.0);
+        // nernst(cai, cao, 2, celsius), with the factor computed once and the inlined ln.
+        let k = 1000.0 * GAS_CONSTANT * (celsius + 273.15) / (2.0 * FARADAY);
+        let n = self.eca.len();
+        let (eca, cai, cao) = (&mut self.eca[..n], &self.cai[..n], &self.cao[..n]);
+        for &i in &self.nernst_nodes {
+            let i = i as usize;
+            eca[i] = k * fastmath::ln(cao[i].max(1e-12) / cai[i].max(1e-12));
         }
     }
 }
@@ -152,6 +155,12 @@ pub trait Mechanism: Send + Sync + fmt::Debug {
     /// A state or current at one node (by position in `nodes`). Currents are the ones
     /// computed in the latest current phase (mA/cm2).
     fn state(&self, name: &str, index: usize) -> Option<f64>;
+}
+
+/// One more than the highest node in `nodes` (0 for none): every array a mechanism
+/// indexes by node must be at least this long, which its hot loops check once per call.
+pub fn node_bound(nodes: &[u32]) -> usize {
+    nodes.iter().map(|&n| n as usize + 1).max().unwrap_or(0)
 }
 
 /// Checks a parameter value: finite, and not negative for conductances.

@@ -149,7 +149,46 @@ pub(crate) use columns;
 /// `state_names` and `state` inside an `impl Mechanism for X` block, for a struct with
 /// fields `nodes: Vec<u32>`, `p` (a [`columns!`] parameter table) and `s` (a
 /// [`columns!`] state table).
+///
+/// `mechanism_tables!("NAME", refresh)` also calls `self.refresh()` after every
+/// successful `set_param`/`set_param_at`, for mechanisms that keep constants derived from
+/// their parameters.
 macro_rules! mechanism_tables {
+    ($mech:expr, $changed:ident) => {
+        fn name(&self) -> &'static str {
+            $mech
+        }
+        fn nodes(&self) -> &[u32] {
+            &self.nodes
+        }
+        fn param_names(&self) -> &'static [&'static str] {
+            $crate::sim::mechanisms::params::Table::names(&self.p)
+        }
+        fn set_param(&mut self, name: &str, value: f64) -> Result<(), $crate::sim::mechanisms::ParamError> {
+            $crate::sim::mechanisms::params::set_all($mech, &mut self.p, name, value)?;
+            self.$changed();
+            Ok(())
+        }
+        fn set_param_at(
+            &mut self,
+            name: &str,
+            index: usize,
+            value: f64,
+        ) -> Result<(), $crate::sim::mechanisms::ParamError> {
+            $crate::sim::mechanisms::params::set_at($mech, &mut self.p, name, index, value)?;
+            self.$changed();
+            Ok(())
+        }
+        fn param(&self, name: &str, index: usize) -> Option<f64> {
+            $crate::sim::mechanisms::params::get(&self.p, name, index)
+        }
+        fn state_names(&self) -> &'static [&'static str] {
+            $crate::sim::mechanisms::params::Table::names(&self.s)
+        }
+        fn state(&self, name: &str, index: usize) -> Option<f64> {
+            $crate::sim::mechanisms::params::get(&self.s, name, index)
+        }
+    };
     ($mech:expr) => {
         fn name(&self) -> &'static str {
             $mech

@@ -6,6 +6,8 @@ use super::{Env, Ions, Mechanism, ParamError, check_value};
 #[derive(Debug, Clone)]
 pub struct Pas {
     nodes: Vec<u32>,
+    /// One more than the highest node.
+    bound: usize,
     /// Leak conductance (S/cm2). NEURON default 0.001.
     pub g: Vec<f64>,
     /// Leak reversal (mV). NEURON default -70.
@@ -17,7 +19,7 @@ pub struct Pas {
 impl Pas {
     pub fn new(nodes: Vec<u32>) -> Self {
         let n = nodes.len();
-        Pas { nodes, g: vec![0.001; n], e: vec![-70.0; n], i: vec![0.0; n] }
+        Pas { bound: super::node_bound(&nodes), nodes, g: vec![0.001; n], e: vec![-70.0; n], i: vec![0.0; n] }
     }
 
     fn array(&mut self, name: &str) -> Result<(&mut Vec<f64>, bool), ParamError> {
@@ -38,12 +40,18 @@ impl Mechanism for Pas {
     }
     fn init(&mut self, _v: &[f64], _ions: &mut Ions, _env: &Env) {}
     fn current(&mut self, v: &[f64], _ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let n = node as usize;
-            let i = self.g[k] * (v[n] - self.e[k]);
-            self.i[k] = i;
-            rhs[n] -= i;
-            d[n] += self.g[k];
+        let n = self.nodes.len();
+        assert!(self.bound <= v.len() && self.bound <= rhs.len() && self.bound <= d.len());
+        let (nodes, g, e, i_out) = (&self.nodes[..n], &self.g[..n], &self.e[..n], &mut self.i[..n]);
+        for k in 0..n {
+            let nd = nodes[k] as usize;
+            // SAFETY: every node is below `bound` (asserted against each array above).
+            unsafe {
+                let i = g[k] * (*v.get_unchecked(nd) - e[k]);
+                i_out[k] = i;
+                *rhs.get_unchecked_mut(nd) -= i;
+                *d.get_unchecked_mut(nd) += g[k];
+            }
         }
     }
     fn advance(&mut self, _v: &[f64], _ions: &mut Ions, _env: &Env) {}

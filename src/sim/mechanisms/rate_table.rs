@@ -21,11 +21,16 @@ pub const PER_MV: f64 = 20.0;
 /// Number of grid points, VMIN and VMAX included.
 pub const POINTS: usize = ((VMAX - VMIN) * PER_MV) as usize + 1;
 
+/// One row of a table, aligned so that a row of 4 values is one 32-byte vector.
+#[derive(Clone, Copy)]
+#[repr(C, align(32))]
+struct Row<const W: usize>([f64; W]);
+
 /// A table of `W` values per grid voltage, built for a key `K`.
 #[derive(Clone)]
 pub struct RateTable<K, const W: usize> {
     key: Option<K>,
-    rows: Vec<[f64; W]>,
+    rows: Vec<Row<W>>,
 }
 
 impl<K, const W: usize> fmt::Debug for RateTable<K, W>
@@ -68,9 +73,9 @@ impl<K: Copy + PartialEq, const W: usize> RateTable<K, W> {
         if self.key == Some(key) {
             return false;
         }
-        self.rows.resize(POINTS, [0.0; W]);
+        self.rows.resize(POINTS, Row([0.0; W]));
         for (k, r) in self.rows.iter_mut().enumerate() {
-            *r = row(Self::grid_v(k));
+            *r = Row(row(Self::grid_v(k)));
         }
         self.key = Some(key);
         true
@@ -79,15 +84,18 @@ impl<K: Copy + PartialEq, const W: usize> RateTable<K, W> {
     /// The row at `v` (mV), interpolated linearly; `None` off the grid (below VMIN, at or
     /// above VMAX, NaN) or before the first build. On a grid point it is that row
     /// exactly.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, v: f64) -> Option<[f64; W]> {
         let x = (v - VMIN) * PER_MV;
-        if !(x >= 0.0 && x < (POINTS - 1) as f64) {
+        if !(x >= 0.0 && x < (POINTS - 1) as f64) || self.rows.len() != POINTS {
             return None;
         }
-        let k = x as usize;
+        // SAFETY: 0 <= x < POINTS - 1 fits an i32 (a plain truncating conversion, without
+        // the saturating checks of `as`), and k + 1 < POINTS = rows.len().
+        let k = unsafe { x.to_int_unchecked::<i32>() };
         let f = x - k as f64;
-        let (a, b) = (self.rows.get(k)?, self.rows.get(k + 1)?);
+        let k = k as usize;
+        let (a, b) = unsafe { (&self.rows.get_unchecked(k).0, &self.rows.get_unchecked(k + 1).0) };
         let mut out = [0.0; W];
         for j in 0..W {
             out[j] = a[j] + f * (b[j] - a[j]);
@@ -96,7 +104,7 @@ impl<K: Copy + PartialEq, const W: usize> RateTable<K, W> {
     }
 
     /// The row at `v`: interpolated on the grid, `exact(v)` off it.
-    #[inline]
+    #[inline(always)]
     pub fn lookup(&self, v: f64, exact: impl FnOnce(f64) -> [f64; W]) -> [f64; W] {
         match self.get(v) {
             Some(r) => r,
@@ -161,10 +169,10 @@ mod tests {
             row(v)
         }));
         assert_eq!(calls, POINTS);
-        let ptr = t.rows.as_ptr();
+        let ptr = t.rows.as_ptr() as usize;
         assert!(!t.ensure((0.025, 6.3), |_| panic!("no rebuild for the same key")));
         assert!(t.ensure((0.025, 16.3), |v| [row(v)[0], 2.0]));
-        assert_eq!(t.rows.as_ptr(), ptr, "rebuilt in place");
+        assert_eq!(t.rows.as_ptr() as usize, ptr, "rebuilt in place");
         assert_eq!(t.get(3.0).unwrap()[1], 2.0);
         assert_eq!(t.key(), Some((0.025, 16.3)));
         assert_eq!(t.rows.capacity(), POINTS);

@@ -4,15 +4,16 @@
 //! factor, no voltage dependence.
 
 use super::params::{columns, mechanism_tables};
-use super::{Env, Ions, Mechanism, cnexp};
+use super::{Env, Ions, Mechanism, fastmath};
 
 /// Steady-state activation at intracellular calcium `cai` (mM):
 /// z_inf = 1/(1 + (0.00043/cai)^4.8), with cai raised by 1e-7 mM where it is below
 /// 1e-7 mM, as the mod file guards it.
 pub fn zinf(cai: f64) -> f64 {
     let ca = if cai < 1e-7 { cai + 1e-07 } else { cai };
-    // (0.00043/ca)^4.8 as exp(4.8 ln(..)): the same value to ~1e-15, at a third of pow's cost.
-    1.0 / (1.0 + (4.8 * (0.00043 / ca).ln()).exp())
+    // (0.00043/ca)^4.8 as exp(4.8 ln(..)): the same value to ~1e-15, at a third of pow's
+    // cost (and inlined, [`fastmath`]).
+    1.0 / (1.0 + fastmath::exp(4.8 * fastmath::ln(0.00043 / ca)))
 }
 
 columns! {
@@ -41,21 +42,41 @@ columns! {
 #[derive(Debug, Clone)]
 pub struct SkE2 {
     nodes: Vec<u32>,
-    /// Parameters.
+    /// One more than the highest node.
+    bound: usize,
+    /// Parameters. After writing them directly (not through `set_param`), call
+    /// [`SkE2::refresh`].
     pub p: Params,
     /// States.
     pub s: States,
+    /// Per node: the cnexp factor 1 - exp(-dt/zTau) for the step `derived_dt`.
+    fac: Vec<f64>,
+    /// The dt `fac` was computed for; `None` when stale.
+    derived_dt: Option<f64>,
 }
 
 impl SkE2 {
     pub fn new(nodes: Vec<u32>) -> Self {
         let n = nodes.len();
-        SkE2 { nodes, p: Params::new(n), s: States::new(n) }
+        SkE2 {
+            bound: super::node_bound(&nodes),
+            nodes,
+            p: Params::new(n),
+            s: States::new(n),
+            fac: vec![0.0; n],
+            derived_dt: None,
+        }
+    }
+
+    /// Marks the constants derived from the parameters stale (recomputed at the next
+    /// step).
+    pub fn refresh(&mut self) {
+        self.derived_dt = None;
     }
 }
 
 impl Mechanism for SkE2 {
-    mechanism_tables!("SK_E2");
+    mechanism_tables!("SK_E2", refresh);
 
     fn init(&mut self, _v: &[f64], ions: &mut Ions, _env: &Env) {
         for (k, &node) in self.nodes.iter().enumerate() {
@@ -63,20 +84,41 @@ impl Mechanism for SkE2 {
         }
     }
     fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let nd = node as usize;
-            let g = self.p.gbar[k] * self.s.z[k];
-            let i = g * (v[nd] - ions.ek[nd]);
-            self.s.g[k] = g;
-            self.s.ik[k] = i;
-            rhs[nd] -= i;
-            d[nd] += g;
+        let n = self.nodes.len();
+        let bound = self.bound;
+        assert!(bound <= v.len() && bound <= rhs.len() && bound <= d.len() && bound <= ions.ek.len());
+        let (nodes, gbar, z) = (&self.nodes[..n], &self.p.gbar[..n], &self.s.z[..n]);
+        let (g_out, i_out) = (&mut self.s.g[..n], &mut self.s.ik[..n]);
+        let ek = &ions.ek[..];
+        for k in 0..n {
+            let nd = nodes[k] as usize;
+            // SAFETY: every node is below `bound` (asserted above).
+            unsafe {
+                let g = gbar[k] * z[k];
+                let i = g * (*v.get_unchecked(nd) - *ek.get_unchecked(nd));
+                g_out[k] = g;
+                i_out[k] = i;
+                *rhs.get_unchecked_mut(nd) -= i;
+                *d.get_unchecked_mut(nd) += g;
+            }
         }
     }
     fn advance(&mut self, _v: &[f64], ions: &mut Ions, env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let zi = zinf(ions.cai[node as usize]);
-            self.s.z[k] = cnexp(self.s.z[k], zi, self.p.ztau[k], env.dt);
+        let dt = env.dt;
+        if self.derived_dt != Some(dt) {
+            for k in 0..self.nodes.len() {
+                self.fac[k] = 1.0 - (-dt / self.p.ztau[k]).exp();
+            }
+            self.derived_dt = Some(dt);
+        }
+        let n = self.nodes.len();
+        assert!(self.bound <= ions.cai.len());
+        let (nodes, fac, z) = (&self.nodes[..n], &self.fac[..n], &mut self.s.z[..n]);
+        let cai = &ions.cai[..];
+        for k in 0..n {
+            // SAFETY: every node is below `bound` (asserted above).
+            let zi = zinf(unsafe { *cai.get_unchecked(nodes[k] as usize) });
+            z[k] += fac[k] * (zi - z[k]);
         }
     }
 }

@@ -129,6 +129,15 @@ pub fn load(name: &str) -> Result<Morphology, MorphError> {
     }
 }
 
+/// The name a lab keeps for the cell opened from `arg`: `builtin:NAME` for a gallery
+/// cell (so that a saved setup reopens it anywhere), else the path.
+pub fn source_label(arg: &Path) -> String {
+    match arg.to_str().and_then(find) {
+        Some(c) if !arg.exists() => format!("builtin:{}", c.name),
+        _ => arg.display().to_string(),
+    }
+}
+
 /// Opens `arg` as a file when such a file exists, else as a gallery name.
 pub fn open(arg: &Path) -> Result<Morphology, MorphError> {
     if !arg.exists()

@@ -131,22 +131,78 @@ impl Section {
     }
 
     /// Position and diameter at normalised arc position `x` in [0, 1] (linear between
-    /// points).
+    /// points): on the first piece whose end is at or beyond that arc length, found by
+    /// binary search over the cumulative arc lengths (O(log points)).
     pub fn at(&self, x: f64) -> (Point3<f64>, f64) {
         let n = self.points.len();
         if n == 0 {
             return (Point3::origin(), 0.0);
         }
+        if n == 1 {
+            return (self.points[0], self.diams[0]);
+        }
         let s = x.clamp(0.0, 1.0) * self.length();
+        // The first k >= 1 with s <= arc[k] (`arc` is nondecreasing), else the last piece
+        // (also for a NaN `x`, which no comparison holds for).
+        let k = if s.is_nan() { n - 1 } else { (1 + self.arc[1..].partition_point(|&a| a < s)).min(n - 1) };
+        let seg = self.arc[k] - self.arc[k - 1];
+        let f = if seg > 0.0 { ((s - self.arc[k - 1]) / seg).clamp(0.0, 1.0) } else { 1.0 };
+        let p = self.points[k - 1] + (self.points[k] - self.points[k - 1]) * f;
+        let d = self.diams[k - 1] + (self.diams[k] - self.diams[k - 1]) * f;
+        (p, d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The linear search `at` did before the binary search.
+    fn at_linear(sec: &Section, x: f64) -> (Point3<f64>, f64) {
+        let n = sec.points.len();
+        let s = x.clamp(0.0, 1.0) * sec.length();
         for k in 1..n {
-            if s <= self.arc[k] || k == n - 1 {
-                let seg = self.arc[k] - self.arc[k - 1];
-                let f = if seg > 0.0 { ((s - self.arc[k - 1]) / seg).clamp(0.0, 1.0) } else { 1.0 };
-                let p = self.points[k - 1] + (self.points[k] - self.points[k - 1]) * f;
-                let d = self.diams[k - 1] + (self.diams[k] - self.diams[k - 1]) * f;
+            if s <= sec.arc[k] || k == n - 1 {
+                let seg = sec.arc[k] - sec.arc[k - 1];
+                let f = if seg > 0.0 { ((s - sec.arc[k - 1]) / seg).clamp(0.0, 1.0) } else { 1.0 };
+                let p = sec.points[k - 1] + (sec.points[k] - sec.points[k - 1]) * f;
+                let d = sec.diams[k - 1] + (sec.diams[k] - sec.diams[k - 1]) * f;
                 return (p, d);
             }
         }
-        (self.points[0], self.diams[0])
+        (sec.points[0], sec.diams[0])
+    }
+
+    #[test]
+    fn binary_search_finds_what_the_linear_search_found() {
+        // Pieces of zero length (repeated points) at the start, inside and at the end.
+        let xs = [0.0, 0.0, 0.0, 1.0, 1.0, 2.5, 4.0, 4.0, 4.0, 7.0, 7.0];
+        let points: Vec<Point3<f64>> = xs.iter().map(|&x| Point3::new(x, 0.5 * x, 0.0)).collect();
+        let diams: Vec<f64> = (0..xs.len()).map(|k| 1.0 + k as f64).collect();
+        let sec = Section::new("s".into(), Region::Basal, None, 1.0, points, diams, 0);
+        let mut probes: Vec<f64> = (0..=1000).map(|k| k as f64 / 1000.0).collect();
+        // Exactly at every point, and outside [0, 1].
+        probes.extend(sec.arc.iter().map(|a| a / sec.length()));
+        probes.extend([-1.0, 2.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e-300]);
+        for &x in &probes {
+            let (p, d) = sec.at(x);
+            let (q, e) = at_linear(&sec, x);
+            let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+            assert!(same(d, e) && (0..3).all(|i| same(p[i], q[i])), "x = {x}: {p:?} {d} vs {q:?} {e}");
+        }
+        // One point, and two coincident points.
+        let one = Section::new(
+            "o".into(),
+            Region::Basal,
+            None,
+            1.0,
+            vec![Point3::new(1.0, 2.0, 3.0)],
+            vec![2.0],
+            0,
+        );
+        assert_eq!(one.at(0.5), (Point3::new(1.0, 2.0, 3.0), 2.0));
+        let two =
+            Section::new("t".into(), Region::Basal, None, 1.0, vec![Point3::origin(); 2], vec![1.0, 3.0], 0);
+        assert_eq!(two.at(0.5), at_linear(&two, 0.5));
     }
 }

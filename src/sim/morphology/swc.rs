@@ -13,8 +13,13 @@
 //!   UTF-8 byte order mark is skipped.
 //! - Numbers are Rust `f64` literals as files write them (`1.`, `.5`, `1e-3`, `-2`).
 //!   `id`, `type` and `parent` must be integral (`3.0` is accepted, `3.5` is not).
-//!   NaN, infinite values and magnitudes above [`MAX_ABS_VALUE_UM`] are errors, and
-//!   so are negative ids and negative radii.
+//!   NaN and infinite values are errors, and so are negative ids and negative radii.
+//! - Physically absurd sizes are errors naming the line and the column: a coordinate
+//!   beyond [`MAX_ABS_VALUE_UM`] (10 cm) in magnitude, a radius above [`MAX_RADIUS_UM`]
+//!   (1 mm). Real cells span less than 1 cm and no neurite or soma is thicker than about
+//!   1 mm; a file beyond these is in other units (nm) or broken, and read as um it
+//!   would give figures that look like results (a soma of radius 1e9 um makes a flat
+//!   trace, tau 0.025 ms and Rin -0.000).
 //! - Columns beyond the seventh are ignored, with one warning for the whole file.
 //! - A negative parent marks a root. Ids may start anywhere (0 or 1 are usual),
 //!   need not be contiguous, and may come in any order; a parent may come after its
@@ -55,9 +60,18 @@ pub const MIN_RADIUS_UM: f64 = 0.01;
 /// Most points a file may hold; larger files are rejected.
 pub const MAX_POINTS: usize = 5_000_000;
 
-/// Largest magnitude (um) a coordinate or radius may have (1 km). Keeps later
-/// geometry (squares, sums of lengths) finite.
-pub const MAX_ABS_VALUE_UM: f64 = 1.0e9;
+/// Largest magnitude (um) a coordinate may have: 10 cm. Real cells span less than 1 cm
+/// (the longest reconstructed axons, about 1 cm in a mouse brain); 10 cm also holds a
+/// cell in the frame of any brain atlas, corner or centre at the origin (a human brain,
+/// about 17 cm long, centred as MNI space is, is within about 9 cm). A file in nm of a
+/// cell wider than 100 um is beyond it.
+pub const MAX_ABS_VALUE_UM: f64 = 1.0e5;
+
+/// Largest radius (um) a point may have: 1 mm. The thickest neurites and somata known
+/// are about 1 mm across (the squid giant axon, the giant neurons of Aplysia); mammalian
+/// somata are 5 to 50 um wide. A soma of radius 1e4 um would already make Rin print as
+/// 0.001 MOhm.
+pub const MAX_RADIUS_UM: f64 = 1.0e3;
 
 /// Largest file [`read_swc`] reads (bytes); read through this limit, whatever size the
 /// filesystem reports.
@@ -72,7 +86,7 @@ pub struct SwcPoint {
     pub kind: i32,
     /// Position (um), finite, each coordinate at most [`MAX_ABS_VALUE_UM`] in magnitude.
     pub pos: [f64; 3],
-    /// Radius (um), at least [`MIN_RADIUS_UM`] and at most [`MAX_ABS_VALUE_UM`].
+    /// Radius (um), at least [`MIN_RADIUS_UM`] and at most [`MAX_RADIUS_UM`].
     pub radius: f64,
     /// Parent id as written in the file (negative for the root).
     pub parent_id: i64,
@@ -160,15 +174,18 @@ fn number(tok: &str, col: usize) -> Result<f64, String> {
     Ok(v)
 }
 
-/// Parses one column as a number within [`MAX_ABS_VALUE_UM`].
-fn length(tok: &str, col: usize) -> Result<f64, String> {
+/// Parses one column as a number of at most `max` um in magnitude (the coordinates'
+/// [`MAX_ABS_VALUE_UM`], the radius' [`MAX_RADIUS_UM`]).
+fn length(tok: &str, col: usize, max: f64) -> Result<f64, String> {
     let v = number(tok, col)?;
-    if v.abs() > MAX_ABS_VALUE_UM {
+    if v.abs() > max {
+        let what = if col == 5 { "radii" } else { "coordinates" };
         return Err(format!(
-            "{} is out of range (column {}; values must be at most {:e} um in magnitude)",
+            "{} is out of range (column {}; {what} must be at most {:e} um in magnitude; \
+             is the file in um?)",
             quote(tok),
             COLUMNS[col],
-            MAX_ABS_VALUE_UM
+            max
         ));
     }
     Ok(v)
@@ -212,10 +229,10 @@ fn parse_line(data: &str, line: usize) -> Result<(SwcPoint, bool), String> {
     let kind = integer(cols[1], 1)?;
     let kind =
         i32::try_from(kind).map_err(|_| format!("{} is out of range (column type)", quote(cols[1])))?;
-    let x = length(cols[2], 2)?;
-    let y = length(cols[3], 3)?;
-    let z = length(cols[4], 4)?;
-    let radius = length(cols[5], 5)?;
+    let x = length(cols[2], 2, MAX_ABS_VALUE_UM)?;
+    let y = length(cols[3], 3, MAX_ABS_VALUE_UM)?;
+    let z = length(cols[4], 4, MAX_ABS_VALUE_UM)?;
+    let radius = length(cols[5], 5, MAX_RADIUS_UM)?;
     let parent_id = integer(cols[6], 6)?;
     if id < 0 {
         return Err(format!("point id {id} is negative (ids must be 0 or more)"));
@@ -807,6 +824,22 @@ mod tests {
         assert!(e.starts_with("t.swc:1: '1e300' is out of range (column x"), "{e}");
         assert!(fail("1 1e10 0 0 0 5 -1\n").contains("out of range (column type)"));
         assert!(fail("1e300 1 0 0 0 5 -1\n").contains("out of range (column id)"));
+    }
+
+    #[test]
+    fn physically_absurd_sizes_name_line_and_column() {
+        // Within the bounds: a cell 10 cm from the origin, a soma of radius 1 mm.
+        ok("1 1 1e5 -1e5 0 1e3 -1\n2 3 1e5 -99990 0 1 1\n");
+        let e = fail("1 1 0 0 0 5 -1\n2 3 0 100000.5 0 1 1\n");
+        assert!(e.starts_with("t.swc:2: '100000.5' is out of range (column y; coordinates"), "{e}");
+        let e = fail("1 1 0 0 0 5 -1\n2 3 0 0 -2e5 1 1\n");
+        assert!(e.starts_with("t.swc:2: '-2e5' is out of range (column z;"), "{e}");
+        let e = fail("# soma\n1 1 0 0 0 1e9 -1\n");
+        assert!(
+            e.starts_with("t.swc:2: '1e9' is out of range (column radius; radii must be at most 1e3 um"),
+            "{e}"
+        );
+        assert!(fail("1 1 0 0 0 1000.01 -1\n").contains("(column radius;"));
     }
 
     #[test]

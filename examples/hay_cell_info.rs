@@ -1,0 +1,25 @@
+//! Prints the mechanism instances of a cell built with the Hay preset: how many nodes each
+//! covers, per region, and the compartments per region.
+//!
+//! `cargo run --release --no-default-features --example hay_cell_info -- [MORPHOLOGY]`
+
+use dendra::sim::morphology::gallery;
+use std::path::PathBuf;
+
+fn main() {
+    let arg = std::env::args().nth(1).unwrap_or_else(|| "hay_l5pc_cell2".into());
+    let morph = gallery::open(&PathBuf::from(&arg)).expect("morphology");
+    let sim = dendra::lab::biophysics::build(morph, "Hay et al. 2011 L5PC").expect("build");
+    println!("{arg}: {} nodes, {} compartments", sim.cell.node_count(), sim.cell.compartment_count());
+    let regions: Vec<_> = sim.cell.morphology.sections.iter().map(|s| s.region).collect();
+    let mut per: std::collections::BTreeMap<String, usize> = Default::default();
+    for n in 0..sim.cell.node_count() {
+        if sim.cell.area[n] > 0.0 {
+            *per.entry(regions[sim.cell.node_section[n] as usize].label()).or_default() += 1;
+        }
+    }
+    println!("compartments by region: {per:?}");
+    for m in &sim.mechs {
+        println!("{:>14} on {:<7} {:>5} nodes", m.mech.name(), m.label, m.mech.nodes().len());
+    }
+}

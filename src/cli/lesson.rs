@@ -1,0 +1,80 @@
+//! `dendra lesson list | check NAME [--morphology FILE] [--json]`: the lessons, run
+//! headless by the same scene and protocol code as the window.
+
+use super::output::{CliError, write_stdout};
+use crate::lab::lesson::{LESSONS, Lesson, check};
+use crate::sim::morphology::gallery;
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum LessonCommand {
+    /// The lessons' names, one a line.
+    List,
+    /// Runs a lesson's protocol headless and checks its claims (status 1 if one fails).
+    Check {
+        name: String,
+        /// Run it on this cell (SWC, ASC or a gallery name) instead of its own.
+        #[arg(long)]
+        morphology: Option<PathBuf>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Also write every run's traces as CSV files into this folder.
+        #[arg(long)]
+        traces: Option<PathBuf>,
+    },
+}
+
+pub fn run(cmd: LessonCommand) -> Result<(), CliError> {
+    match cmd {
+        LessonCommand::List => {
+            let text: String = LESSONS.iter().map(|(n, _)| format!("{n}\n")).collect();
+            write_stdout(&text)
+        }
+        LessonCommand::Check { name, morphology, json, traces } => {
+            let lesson = Lesson::builtin(&name).map_err(|e| e.to_string())?;
+            let morph = match &morphology {
+                Some(p) => Some((
+                    gallery::open(p).map_err(|e| e.to_string())?,
+                    crate::sim::morphology::gallery::source_label(p),
+                )),
+                None => None,
+            };
+            let report = check(&lesson, morph).map_err(|e| format!("lesson {name}: {e}"))?;
+            let text = if json {
+                format!("{}\n", report.to_json())
+            } else {
+                let mut t = format!("{} on {}\n", report.lesson, report.morphology);
+                for c in &report.claims {
+                    t += &format!(
+                        "  [{}] {} ({})\n",
+                        if c.holds { "holds" } else { "FAILS" },
+                        c.claim,
+                        c.figure
+                    );
+                }
+                t
+            };
+            if let Some(dir) = &traces {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| CliError::Output { what: dir.display().to_string(), source: e })?;
+                for (k, tr) in &report.runs {
+                    let file: String = k
+                        .chars()
+                        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+                        .collect();
+                    let path = dir.join(format!("{file}.csv"));
+                    std::fs::write(&path, tr.to_csv())
+                        .map_err(|e| CliError::Output { what: path.display().to_string(), source: e })?;
+                }
+            }
+            write_stdout(&text)?;
+            if report.holds() {
+                Ok(())
+            } else {
+                Err(CliError::Input(format!("lesson {name}: a claim does not hold")))
+            }
+        }
+    }
+}

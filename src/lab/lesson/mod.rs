@@ -1,0 +1,307 @@
+//! Lessons: a scene (a cell, its biophysics, synapse groups and probes placed by rule),
+//! conditions to run (changes and timed actions), the figures measured on them, and the
+//! claims a paper makes about those figures. Data, not code: `assets/lessons/NAME.json`,
+//! embedded in the binary. The window, `dendra lesson check` and the tests run the same
+//! scene and protocol code ([`run::Run`], [`figures`]).
+
+pub mod figures;
+pub mod place;
+pub mod run;
+
+use crate::lab::{Lab, SynapseKind};
+use crate::sim::morphology::{Morphology, gallery};
+use place::{Place, PlaceRule};
+use run::Condition;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The lessons, in teaching order: (name, JSON).
+pub const LESSONS: &[(&str, &str)] = &[
+    ("action-potential", include_str!("../../../assets/lessons/action-potential.json")),
+    ("bap", include_str!("../../../assets/lessons/bap.json")),
+    ("nmda-spike", include_str!("../../../assets/lessons/nmda-spike.json")),
+    ("sequence", include_str!("../../../assets/lessons/sequence.json")),
+];
+
+/// Why a lesson could not be loaded or run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LessonError {
+    /// No lesson of that name.
+    Unknown { name: String },
+    /// The lesson file is not valid (names the lesson and serde's line and column).
+    Format { lesson: String, message: String },
+    /// The cell could not be read or built.
+    Cell { message: String },
+    /// A place rule found no place on this cell.
+    Place { place: String, message: String },
+    /// Something in the scene (a group, a probe) is wrong.
+    Scene { message: String },
+    /// A run failed.
+    Run { condition: String, message: String },
+    /// A figure could not be computed.
+    Figure { figure: String, message: String },
+}
+
+impl fmt::Display for LessonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LessonError::Unknown { name } => write!(
+                f,
+                "no lesson called '{name}' (lessons: {})",
+                LESSONS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            ),
+            LessonError::Format { lesson, message } => write!(f, "lesson {lesson}: {message}"),
+            LessonError::Cell { message } => write!(f, "{message}"),
+            LessonError::Place { place, message } => write!(f, "place '{place}': {message}"),
+            LessonError::Scene { message } => write!(f, "{message}"),
+            LessonError::Run { condition, message } => write!(f, "condition '{condition}': {message}"),
+            LessonError::Figure { figure, message } => write!(f, "figure '{figure}': {message}"),
+        }
+    }
+}
+
+impl std::error::Error for LessonError {}
+
+/// A group of synapses spread over one place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub name: String,
+    /// A place of the scene (a stretch of a branch, or a point).
+    pub place: String,
+    pub count: usize,
+    pub kind: SynapseKind,
+    /// Peak conductance of each receptor (nS).
+    pub weight_ns: f64,
+    /// NMDA over AMPA peak conductance (1 when absent).
+    #[serde(default)]
+    pub nmda_ratio: Option<f64>,
+}
+
+/// What is on the bench: the cell and everything placed on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scene {
+    /// A gallery cell's name (`dendra gallery`).
+    pub cell: String,
+    /// A biophysics preset's name.
+    pub biophysics: String,
+    /// Places by name, found by rule on whatever cell the lesson is opened on.
+    pub places: BTreeMap<String, PlaceRule>,
+    #[serde(default)]
+    pub groups: Vec<Group>,
+    /// Places recorded (and drawn as traces), in order.
+    pub probes: Vec<String>,
+    /// Time to rest before each run's protocol starts (ms).
+    #[serde(default)]
+    pub settle_ms: f64,
+}
+
+/// A claim of the paper about a figure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    /// The claim in words.
+    pub claim: String,
+    /// The figure it is about.
+    pub figure: String,
+    /// `>`, `>=`, `<`, `<=`, `==`.
+    pub op: String,
+    /// A number or a boolean; or, with `than`, a factor.
+    #[serde(default)]
+    pub value: Option<serde_json::Value>,
+    /// Another figure to compare with (times `value`, 1 when absent).
+    #[serde(default)]
+    pub than: Option<String>,
+}
+
+/// A lesson file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lesson {
+    pub name: String,
+    pub title: String,
+    /// Two or three sentences of story.
+    pub story: String,
+    /// What to click and what to look for.
+    pub steps: Vec<String>,
+    /// The paper(s).
+    pub reference: String,
+    pub scene: Scene,
+    pub conditions: Vec<Condition>,
+    pub figures: Vec<figures::FigureSpec>,
+    pub claims: Vec<Claim>,
+}
+
+impl Lesson {
+    /// The built-in lesson called `name`.
+    pub fn builtin(name: &str) -> Result<Lesson, LessonError> {
+        let (n, text) = LESSONS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .ok_or(LessonError::Unknown { name: name.to_string() })?;
+        Lesson::from_json(text, n)
+    }
+
+    /// Parses a lesson; `label` names it in messages.
+    pub fn from_json(text: &str, label: &str) -> Result<Lesson, LessonError> {
+        serde_json::from_str(text)
+            .map_err(|e| LessonError::Format { lesson: label.to_string(), message: e.to_string() })
+    }
+
+    pub fn condition(&self, name: &str) -> Option<&Condition> {
+        self.conditions.iter().find(|c| c.name == name)
+    }
+}
+
+/// The scene resolved on one morphology: places found, what to build for each run.
+pub struct Built {
+    pub morphology: Morphology,
+    pub source: String,
+    pub places: BTreeMap<String, Place>,
+    /// Lab synapse indices of each group (proximal to distal).
+    pub groups: BTreeMap<String, Vec<usize>>,
+    /// Probe index of each recorded place.
+    pub probe_of: BTreeMap<String, usize>,
+}
+
+impl Built {
+    /// Resolves `scene` on `morph` (the scene's own cell when `None`).
+    pub fn new(scene: &Scene, morph: Option<(Morphology, String)>) -> Result<Built, LessonError> {
+        let (morphology, source) = match morph {
+            Some(m) => m,
+            None => (
+                gallery::load(&scene.cell).map_err(|e| LessonError::Cell { message: e.to_string() })?,
+                format!("builtin:{}", scene.cell),
+            ),
+        };
+        let mut built = Built {
+            morphology,
+            source,
+            places: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            probe_of: BTreeMap::new(),
+        };
+        // Places are found on the cell as the lab discretises it.
+        let lab = Lab::with_biophysics(built.morphology.clone(), &built.source, &scene.biophysics)
+            .map_err(|e| LessonError::Cell { message: e })?;
+        for (name, rule) in &scene.places {
+            let p = rule
+                .find(&lab.sim.cell)
+                .map_err(|e| LessonError::Place { place: name.clone(), message: e.0 })?;
+            built.places.insert(name.clone(), p);
+        }
+        let mut next = 0;
+        for g in &scene.groups {
+            if !built.places.contains_key(&g.place) {
+                return Err(LessonError::Scene {
+                    message: format!("group '{}': no place called '{}'", g.name, g.place),
+                });
+            }
+            built.groups.insert(g.name.clone(), (next..next + g.count).collect());
+            next += g.count;
+        }
+        for (i, p) in scene.probes.iter().enumerate() {
+            if !built.places.contains_key(p) {
+                return Err(LessonError::Scene { message: format!("probes[{i}]: no place called '{p}'") });
+            }
+            // Probe 0 is the lab's own soma probe.
+            built.probe_of.insert(p.clone(), i + 1);
+        }
+        Ok(built)
+    }
+
+    /// A fresh lab with the scene (the synapses of every group, the probes).
+    pub fn lab(&self, scene: &Scene) -> Result<Lab, String> {
+        let mut lab = Lab::with_biophysics(self.morphology.clone(), &self.source, &scene.biophysics)?;
+        for g in &scene.groups {
+            let p = self.places[&g.place];
+            for x in p.spread(g.count) {
+                let k = lab
+                    .add_synapse(p.section, x, g.kind, g.weight_ns)
+                    .map_err(|e| format!("group '{}': {e}", g.name))?;
+                if let Some(r) = g.nmda_ratio {
+                    lab.set_nmda_ratio(k, r);
+                }
+            }
+        }
+        for name in &scene.probes {
+            let p = self.places[name];
+            lab.add_probe(p.section, p.x()).map_err(|e| format!("probe '{name}': {e}"))?;
+        }
+        Ok(lab)
+    }
+}
+
+/// One claim checked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClaimResult {
+    pub claim: String,
+    pub figure: serde_json::Value,
+    pub holds: bool,
+}
+
+/// What `dendra lesson check` prints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub lesson: String,
+    pub morphology: String,
+    pub claims: Vec<ClaimResult>,
+    pub figures: BTreeMap<String, serde_json::Value>,
+    /// The traces of every run, by `condition|var=value...`.
+    pub runs: BTreeMap<String, run::Traces>,
+}
+
+impl run::Traces {
+    /// The traces as CSV: `t` (ms from the protocol's start), then one column per place.
+    pub fn to_csv(&self) -> String {
+        let names: Vec<&String> = self.by_place.keys().collect();
+        let mut out = String::from("t");
+        for n in &names {
+            out.push(',');
+            out.push_str(n);
+        }
+        out.push('\n');
+        let Some((t, _)) = self.by_place.values().next() else { return out };
+        for k in 0..t.len() {
+            out.push_str(&format!("{:.4}", t[k]));
+            for n in &names {
+                let v = self.by_place[*n].1.get(k).copied().unwrap_or(f64::NAN);
+                out.push_str(&format!(",{v:.4}"));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+impl Report {
+    pub fn holds(&self) -> bool {
+        self.claims.iter().all(|c| c.holds)
+    }
+
+    /// One JSON object: `lesson`, `morphology`, `holds`, `claims`, then the figures.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut o = serde_json::Map::new();
+        o.insert("lesson".into(), self.lesson.clone().into());
+        o.insert("morphology".into(), self.morphology.clone().into());
+        o.insert("holds".into(), self.holds().into());
+        o.insert("claims".into(), serde_json::to_value(&self.claims).unwrap_or_default());
+        for (k, v) in &self.figures {
+            o.insert(k.clone(), v.clone());
+        }
+        serde_json::Value::Object(o)
+    }
+}
+
+/// Runs a lesson headless on its own cell or on `morph`, and checks its claims.
+pub fn check(lesson: &Lesson, morph: Option<(Morphology, String)>) -> Result<Report, LessonError> {
+    let built = Built::new(&lesson.scene, morph)?;
+    let (figures, runs) = figures::evaluate(lesson, &built)?;
+    let mut claims = Vec::new();
+    for c in &lesson.claims {
+        claims.push(figures::judge(c, &figures)?);
+    }
+    Ok(Report { lesson: lesson.name.clone(), morphology: built.source.clone(), claims, figures, runs })
+}

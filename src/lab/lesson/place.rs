@@ -1,0 +1,274 @@
+//! Location expressions: places a lesson names by rule, so that it works on any
+//! morphology ("the apical point nearest 600 um of path distance", "the thinnest
+//! terminal basal branch at least 80 um long, from 40% to 95% of its length"), never by
+//! section name. When a rule finds no place, the error says which rule and why.
+
+use crate::sim::cell::Cell;
+use crate::sim::morphology::{Morphology, Region};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which dendritic region a rule looks in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tree {
+    Basal,
+    Apical,
+    /// Basal, apical or custom-type dendrites.
+    Any,
+}
+
+impl Tree {
+    fn holds(self, r: Region) -> bool {
+        match self {
+            Tree::Basal => matches!(r, Region::Basal | Region::Custom(_)),
+            Tree::Apical => r == Region::Apical,
+            Tree::Any => r.is_dendrite(),
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Tree::Basal => "basal",
+            Tree::Apical => "apical",
+            Tree::Any => "dendritic",
+        }
+    }
+}
+
+/// A rule that finds a place (a point, or a stretch of one branch) on a morphology.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum PlaceRule {
+    /// The middle of the soma.
+    Soma,
+    /// The compartment of `tree` whose centre is nearest `um` of path distance from
+    /// soma(0.5) (on any branch, as NEURON's bAP recordings of Hay et al. are made).
+    PathDistance { tree: Tree, um: f64 },
+    /// Hay et al.'s `locateSites`: of the points at `um` of path distance from the
+    /// first apical section's 0 end, on every apical branch that crosses it, the one in
+    /// the widest segment.
+    WidestApicalAt { um: f64 },
+    /// The thinnest terminal branch of `tree` at least `min_length_um` long (the
+    /// longest of equally thin ones), from `from` to `to` of its length.
+    ThinnestTerminal { tree: Tree, min_length_um: f64, from: f64, to: f64 },
+    /// The terminal branch of `tree` whose tip lies furthest from the soma, from `from`
+    /// to `to` of its length.
+    FarthestTerminal { tree: Tree, from: f64, to: f64 },
+    /// Terminal branch number `index` (0 the first in section order) of `tree` that is
+    /// at least `min_length_um` long, from `from` to `to` of its length.
+    NthTerminal { tree: Tree, index: usize, min_length_um: f64, from: f64, to: f64 },
+}
+
+/// A place found on a morphology: section and position (a point when `x0 == x1`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Place {
+    pub section: usize,
+    pub x0: f64,
+    pub x1: f64,
+}
+
+impl Place {
+    pub fn point(section: usize, x: f64) -> Place {
+        Place { section, x0: x, x1: x }
+    }
+    /// The middle of the place.
+    pub fn x(&self) -> f64 {
+        (self.x0 + self.x1) / 2.0
+    }
+    /// `n` positions spread evenly over the place (its middle when n is 1).
+    pub fn spread(&self, n: usize) -> Vec<f64> {
+        match n {
+            0 => Vec::new(),
+            1 => vec![self.x()],
+            _ => (0..n).map(|k| self.x0 + (self.x1 - self.x0) * k as f64 / (n - 1) as f64).collect(),
+        }
+    }
+}
+
+/// Why a rule found no place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaceError(pub String);
+
+impl fmt::Display for PlaceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PlaceError {}
+
+fn terminals(morph: &Morphology, tree: Tree) -> Vec<usize> {
+    let children = morph.children();
+    (0..morph.sections.len())
+        .filter(|&s| children[s].is_empty() && tree.holds(morph.sections[s].region))
+        .collect()
+}
+
+fn mean_diam(morph: &Morphology, s: usize) -> f64 {
+    let d = &morph.sections[s].diams;
+    d.iter().sum::<f64>() / d.len().max(1) as f64
+}
+
+fn check_span(from: f64, to: f64) -> Result<(), PlaceError> {
+    if !(0.0..=1.0).contains(&from) || !(0.0..=1.0).contains(&to) || from > to {
+        return Err(PlaceError(format!("from {from} and to {to} must satisfy 0 <= from <= to <= 1")));
+    }
+    Ok(())
+}
+
+impl PlaceRule {
+    /// Finds the place on `cell` (its morphology and compartments).
+    pub fn find(&self, cell: &Cell) -> Result<Place, PlaceError> {
+        let morph = &cell.morphology;
+        match *self {
+            PlaceRule::Soma => {
+                let s = morph.soma();
+                if morph.sections.get(s).is_none_or(|sec| sec.region != Region::Soma) {
+                    return Err(PlaceError("the cell has no soma".into()));
+                }
+                Ok(Place::point(s, 0.5))
+            }
+            PlaceRule::PathDistance { tree, um } => {
+                let mut best: Option<(f64, usize, f64)> = None;
+                let mut reach = 0.0f64;
+                for (s, sec) in morph.sections.iter().enumerate() {
+                    if !tree.holds(sec.region) {
+                        continue;
+                    }
+                    let n = cell.sec_nodes[s].nseg as usize;
+                    reach = reach.max(morph.path_distance(0.5, s, 1.0));
+                    for k in 0..n {
+                        let x = (k as f64 + 0.5) / n as f64;
+                        let d = (morph.path_distance(0.5, s, x) - um).abs();
+                        if best.is_none_or(|b| d < b.0) {
+                            best = Some((d, s, x));
+                        }
+                    }
+                }
+                match best {
+                    None => Err(PlaceError(format!("the cell has no {} dendrite", tree.label()))),
+                    // Half a long compartment is tolerated; beyond the tree's reach is not.
+                    Some((d, _, _)) if d > 50.0 => Err(PlaceError(format!(
+                        "no {} point near {um} um of path distance (the {} tree reaches {reach:.0} um)",
+                        tree.label(),
+                        tree.label()
+                    ))),
+                    Some((_, s, x)) => Ok(Place::point(s, x)),
+                }
+            }
+            PlaceRule::WidestApicalAt { um } => {
+                let first_apical = morph
+                    .sections
+                    .iter()
+                    .position(|s| s.region == Region::Apical)
+                    .ok_or_else(|| PlaceError("the cell has no apical dendrite".into()))?;
+                let origin = morph.path_distance(0.5, first_apical, 0.0);
+                let mut best: Option<(f64, usize, f64)> = None;
+                for (s, sec) in morph.sections.iter().enumerate() {
+                    if sec.region != Region::Apical {
+                        continue;
+                    }
+                    let d0 = morph.path_distance(0.5, s, 0.0) - origin;
+                    let d1 = morph.path_distance(0.5, s, 1.0) - origin;
+                    if !(d0 <= um && um <= d1) || d1 <= d0 {
+                        continue;
+                    }
+                    let x = (um - d0) / (d1 - d0);
+                    let diam = sec.at(x).1;
+                    if best.is_none_or(|b| diam > b.0) {
+                        best = Some((diam, s, x));
+                    }
+                }
+                best.map(|(_, s, x)| Place::point(s, x)).ok_or_else(|| {
+                    PlaceError(format!(
+                        "no apical branch crosses {um} um of path distance from the apical trunk's start"
+                    ))
+                })
+            }
+            PlaceRule::ThinnestTerminal { tree, min_length_um, from, to } => {
+                check_span(from, to)?;
+                let cands: Vec<usize> = terminals(morph, tree)
+                    .into_iter()
+                    .filter(|&s| morph.sections[s].length() >= min_length_um)
+                    .collect();
+                let best = cands.iter().copied().min_by(|&a, &b| {
+                    mean_diam(morph, a)
+                        .total_cmp(&mean_diam(morph, b))
+                        .then(morph.sections[b].length().total_cmp(&morph.sections[a].length()))
+                });
+                best.map(|s| Place { section: s, x0: from, x1: to }).ok_or_else(|| {
+                    PlaceError(format!(
+                        "no terminal {} branch is at least {min_length_um} um long",
+                        tree.label()
+                    ))
+                })
+            }
+            PlaceRule::FarthestTerminal { tree, from, to } => {
+                check_span(from, to)?;
+                terminals(morph, tree)
+                    .into_iter()
+                    .max_by(|&a, &b| {
+                        morph.path_distance(0.5, a, 1.0).total_cmp(&morph.path_distance(0.5, b, 1.0))
+                    })
+                    .map(|s| Place { section: s, x0: from, x1: to })
+                    .ok_or_else(|| PlaceError(format!("the cell has no terminal {} branch", tree.label())))
+            }
+            PlaceRule::NthTerminal { tree, index, min_length_um, from, to } => {
+                check_span(from, to)?;
+                let cands: Vec<usize> = terminals(morph, tree)
+                    .into_iter()
+                    .filter(|&s| morph.sections[s].length() >= min_length_um)
+                    .collect();
+                cands.get(index).map(|&s| Place { section: s, x0: from, x1: to }).ok_or_else(|| {
+                    PlaceError(format!(
+                        "there is no terminal {} branch number {index} at least {min_length_um} um long (there are {})",
+                        tree.label(),
+                        cands.len()
+                    ))
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::cell::{Nseg, Passive};
+
+    fn cell(name: &str) -> Cell {
+        let m = crate::sim::morphology::gallery::load(name).unwrap();
+        let n = m.sections.len();
+        Cell::new(m, Passive::uniform(n, 100.0, 1.0), &Nseg::DLambda { d_lambda: 0.1, freq_hz: 100.0 })
+            .unwrap()
+    }
+
+    #[test]
+    fn rules_find_places_on_real_and_drawn_cells() {
+        for name in ["l5_pyramidal", "hay_l5pc_cell2", "allen_l5pc"] {
+            let c = cell(name);
+            let m = &c.morphology;
+            let soma = PlaceRule::Soma.find(&c).unwrap();
+            assert_eq!(m.sections[soma.section].region, Region::Soma);
+            let p = PlaceRule::PathDistance { tree: Tree::Apical, um: 400.0 }.find(&c).unwrap();
+            assert_eq!(m.sections[p.section].region, Region::Apical, "{name}");
+            assert!((m.path_distance(0.5, p.section, p.x()) - 400.0).abs() < 30.0, "{name}");
+            let t =
+                PlaceRule::ThinnestTerminal { tree: Tree::Basal, min_length_um: 50.0, from: 0.4, to: 0.95 }
+                    .find(&c)
+                    .unwrap();
+            assert!(m.children()[t.section].is_empty());
+            assert!(m.sections[t.section].length() >= 50.0);
+            assert_eq!(t.spread(3), vec![0.4, 0.675, 0.95]);
+        }
+        let c = cell("ball_and_stick");
+        let e = PlaceRule::PathDistance { tree: Tree::Apical, um: 600.0 }.find(&c).unwrap_err();
+        assert_eq!(e.0, "the cell has no apical dendrite");
+        let c = cell("l5_pyramidal");
+        let e = PlaceRule::PathDistance { tree: Tree::Apical, um: 5000.0 }.find(&c).unwrap_err();
+        assert!(
+            e.0.starts_with("no apical point near 5000 um of path distance (the apical tree reaches"),
+            "{e}"
+        );
+    }
+}
