@@ -20,6 +20,31 @@ fn main() {
     }
     println!("compartments by region: {per:?}");
     for m in &sim.mechs {
-        println!("{:>14} on {:<7} {:>5} nodes", m.mech.name(), m.label, m.mech.nodes().len());
+        let nodes = m.mech.nodes();
+        // Contiguous runs, and runs merged across gaps of up to 4 nodes.
+        let runs = |gap: u32| {
+            let mut r = 0;
+            let mut span = 0;
+            let mut prev: Option<u32> = None;
+            for &n in nodes {
+                match prev {
+                    Some(p) if n > p && n - p <= gap + 1 => span += n - p,
+                    _ => {
+                        r += 1;
+                        span += 1;
+                    }
+                }
+                prev = Some(n);
+            }
+            (r, span)
+        };
+        println!(
+            "{:>14} on {:<7} {:>5} nodes; runs {:?}, merged over gaps <= 4: {:?}",
+            m.mech.name(),
+            m.label,
+            nodes.len(),
+            runs(0),
+            runs(4)
+        );
     }
 }

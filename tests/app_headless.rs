@@ -119,3 +119,53 @@ fn a_bad_file_shows_its_error_and_the_current_cell_stays() {
     }
     assert!(app.world().resource::<LabRes>().0.t() > 0.0);
 }
+
+/// A million-point cell opens off the UI thread: frames go on (the current cell keeps
+/// running) while it loads, a progress line shows, and the new cell replaces the old.
+#[test]
+fn a_huge_file_loads_while_frames_continue() {
+    use dendra::app::{LoadJob, Loader};
+    let dir = std::env::temp_dir().join(format!("dendra-huge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("chain_1m.swc");
+    let mut text = String::with_capacity(40 << 20);
+    text.push_str("1 1 0 0 0 10 -1\n");
+    for i in 2..=1_000_000u32 {
+        // A chain folded back and forth (half a micrometre a step), radius 1 um.
+        let k = (i % 4000) as f64;
+        let y = if k < 2000.0 { k * 0.5 } else { (4000.0 - k) * 0.5 };
+        let (x, z) = ((i as f64 * 0.01).sin() * 50.0, i as f64 * 0.001);
+        text.push_str(&format!("{i} 3 {x:.3} {y:.3} {z:.3} 1 {}\n", i - 1));
+    }
+    std::fs::write(&path, text).unwrap();
+    let mut app = app_with(Lab::builtin("ball_and_stick").unwrap());
+    app.update();
+    app.world_mut().resource_scope(|world, mut loader: Mut<Loader>| {
+        let mut ui = world.resource_mut::<UiState>();
+        loader.start(LoadJob::Morphology(path.clone()), &mut ui);
+    });
+    let t0 = std::time::Instant::now();
+    let mut frames = 0;
+    let mut slowest = Duration::ZERO;
+    let mut saw_progress = false;
+    while app.world().resource::<Loader>().busy() {
+        let f0 = std::time::Instant::now();
+        app.update();
+        slowest = slowest.max(f0.elapsed());
+        frames += 1;
+        saw_progress |= app.world().resource::<UiState>().status.starts_with("opening ");
+        assert!(t0.elapsed() < Duration::from_secs(300), "still loading after 300 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let load_s = t0.elapsed().as_secs_f64();
+    let ui = app.world().resource::<UiState>();
+    eprintln!("1M points: loaded in {load_s:.1} s over {frames} frames, slowest frame {slowest:?}");
+    assert!(!ui.error, "{}", ui.status);
+    assert!(saw_progress);
+    assert!(frames >= 10, "{frames} frames in {load_s:.1} s");
+    // A frame steps the old cell for at most ~12 ms and never waits for the loader.
+    assert!(slowest < Duration::from_millis(250), "a frame took {slowest:?} while loading");
+    let lab = &app.world().resource::<LabRes>().0;
+    assert!(lab.source.ends_with("chain_1m.swc"), "{}", lab.source);
+    std::fs::remove_dir_all(&dir).ok();
+}

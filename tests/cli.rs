@@ -130,7 +130,10 @@ fn the_lab_refuses_a_bad_setup_before_opening_a_window() {
     .unwrap();
     let out = dendra().arg("--setup").arg(&p).args(["--screenshot", "/nonexistent/x.png"]).output().unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no built-in cell 'no_such_cell'"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("lecture.json: no_such_cell: no such cell in the gallery")
+    );
     std::fs::write(&p, "not json").unwrap();
     let out = dendra().arg("--setup").arg(&p).output().unwrap();
     assert!(!out.status.success());

@@ -1,7 +1,7 @@
 //! Bounded: loading is linear in the size of the file. Each file is generated in a
 //! temporary directory and goes through reading, sections, discretisation (d_lambda) and
 //! the tube mesh, each stage within a time bound that quadratic work would blow through
-//! by far (the 1,000,000-point chain took 168 s to discretise in release, and its mesh
+//! by far (the 1,000,000-point chain took about 100 s to discretise in release, and its mesh
 //! longer, when both walked every point of a section for each segment or ring).
 //!
 //! The passive figures (`dendra morph`) run a 500 ms simulation, 20,000 steps over every
@@ -12,7 +12,7 @@ use dendra::lab::geometry::TreeMesh;
 use dendra::sim::cell::{Cell, Nseg, Passive};
 use dendra::sim::morphology::{Morphology, Region};
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Time allowed for each stage (dev profile, two busy cores).
@@ -49,7 +49,7 @@ fn serpentine(n: usize, kind: impl Fn(usize) -> u32) -> String {
 }
 
 /// Loads, discretises (d_lambda, as `dendra morph`) and meshes `path`.
-fn load_discretise_mesh(path: &PathBuf, label: &str) -> (Cell, TreeMesh) {
+fn load_discretise_mesh(path: &Path, label: &str) -> (Cell, TreeMesh) {
     let m = timed(&format!("{label}: load"), || Morphology::from_swc_file(path).unwrap());
     let ns = m.sections.len();
     let cell = timed(&format!("{label}: discretise"), || {
@@ -143,4 +143,23 @@ fn two_hundred_thousand_sections_on_the_soma_load_in_linear_time() {
     assert!(m.sections[1..].iter().all(|s| s.parent == Some(0) && s.parent_x == 0.5));
     assert_eq!(cell.compartment_count(), n + 1);
     std::fs::remove_file(&path).ok();
+}
+
+/// A section too long and thin for the d_lambda rule's 100,000 segments (9 points
+/// zigzagging over 10 cm, 800,000 um of 0.02 um): refused with its name and line, not
+/// with an nseg the file never gave.
+#[test]
+fn d_lambda_beyond_the_segment_limit_names_the_section() {
+    let mut text = String::from("1 1 0 0 0 5 -1\n");
+    for k in 0..9 {
+        let x = if k % 2 == 0 { 10.0 } else { 1e5 };
+        writeln!(text, "{} 3 {x} {k} 0 0.01 {}", k + 2, k + 1).unwrap();
+    }
+    let m = Morphology::from_swc_str(&text, "thin.swc").unwrap();
+    let ns = m.sections.len();
+    let e = Cell::new(m, Passive::uniform(ns, 100.0, 1.0), &Nseg::default()).unwrap_err().to_string();
+    assert!(
+        e.starts_with("dend[0] (line 2): the d_lambda rule (0.1 at 100 Hz) asks for more than 100000"),
+        "{e}"
+    );
 }

@@ -4,10 +4,9 @@
 //! and the current cell stays.
 
 use super::camera::OrbitCamera;
+use super::loading::{LoadJob, Loader};
 use super::state::{LabRes, UiState};
-use crate::lab::Lab;
-use crate::lab::setup::{CameraSetup, ColourSetup, read_setup, write_setup};
-use crate::sim::morphology::Morphology;
+use crate::lab::setup::{CameraSetup, ColourSetup, write_setup};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use bevy::window::FileDragAndDrop;
@@ -55,9 +54,10 @@ impl FileDialogs {
             let opened = std::time::Instant::now();
             let d = rfd::FileDialog::new();
             let path = match job {
-                FileJob::OpenSwc => {
-                    d.add_filter("SWC morphology", &["swc", "SWC"]).set_title("Open a morphology").pick_file()
-                }
+                FileJob::OpenSwc => d
+                    .add_filter("Morphology (SWC, Neurolucida ASC)", &["swc", "SWC", "asc", "ASC"])
+                    .set_title("Open a morphology")
+                    .pick_file(),
                 FileJob::OpenSetup => {
                     d.add_filter("Dendra setup", &["json"]).set_title("Open a setup").pick_file()
                 }
@@ -82,50 +82,16 @@ impl FileDialogs {
     }
 }
 
-/// Replaces the lab by one on the SWC file at `path`; on failure the current cell stays.
+/// Replaces the lab by one on the morphology at `path` (a file or a gallery name) at once,
+/// on this thread; on failure the current cell stays. The window opens files with the
+/// [`Loader`] instead, off the UI thread.
 pub fn open_swc(path: &Path, lab: &mut LabRes, ui: &mut UiState) {
-    match Morphology::from_swc_file(path).map_err(|e| e.to_string()).and_then(|m| {
-        let warnings = m.warnings.clone();
-        Lab::new(m, &path.display().to_string()).map(|l| (l, warnings))
-    }) {
-        Ok((new, warnings)) => {
-            let speed = lab.0.speed;
-            lab.0 = new;
-            lab.0.speed = speed;
-            ui.generation += 1;
-            let n = lab.0.sim.cell.compartment_count();
-            if warnings.is_empty() {
-                ui.say(format!("opened {} ({n} compartments)", path.display()));
-            } else {
-                ui.say(format!("opened {} ({n} compartments); {}", path.display(), warnings.join("; ")));
-            }
-        }
-        Err(e) => ui.fail(format!("could not open: {e}")),
-    }
+    super::loading::open_now(LoadJob::Morphology(path.to_path_buf()), lab, ui);
 }
 
-/// Replaces the lab by a saved setup.
+/// Replaces the lab by a saved setup, at once (see [`open_swc`]).
 pub fn open_setup(path: &Path, lab: &mut LabRes, ui: &mut UiState) {
-    let base = path.parent().unwrap_or(Path::new("."));
-    match read_setup(path).and_then(|s| Lab::from_setup(&s, base).map(|l| (l, s))) {
-        Ok((new, setup)) => {
-            lab.0 = new;
-            ui.generation += 1;
-            if let Some(c) = setup.colour {
-                ui.quantity = c.quantity;
-                ui.range = (c.min, c.max);
-                ui.colormap = (c.map as usize).min(super::colour::MAPS.len() - 1);
-            }
-            ui.pending_camera = setup.camera.map(|c| OrbitCamera {
-                target: Vec3::from_array(c.target),
-                yaw: c.yaw,
-                pitch: c.pitch,
-                distance: c.distance.clamp(1.0, 1e5),
-            });
-            ui.say(format!("opened setup {}", path.display()));
-        }
-        Err(e) => ui.fail(e),
-    }
+    super::loading::open_now(LoadJob::Setup(path.to_path_buf()), lab, ui);
 }
 
 fn camera_setup(cams: &Query<&mut OrbitCamera>) -> Option<CameraSetup> {
@@ -140,8 +106,9 @@ fn camera_setup(cams: &Query<&mut OrbitCamera>) -> Option<CameraSetup> {
 fn answers(
     mut commands: Commands,
     mut dialogs: ResMut<FileDialogs>,
-    mut lab: ResMut<LabRes>,
+    lab: Res<LabRes>,
     mut ui: ResMut<UiState>,
+    mut loader: ResMut<Loader>,
     cams: Query<&mut OrbitCamera>,
 ) {
     let got = dialogs.rx.lock().ok().and_then(|rx| rx.try_recv().ok());
@@ -157,8 +124,8 @@ fn answers(
         return;
     };
     match job {
-        FileJob::OpenSwc => open_swc(&path, &mut lab, &mut ui),
-        FileJob::OpenSetup => open_setup(&path, &mut lab, &mut ui),
+        FileJob::OpenSwc => loader.start(LoadJob::Morphology(path), &mut ui),
+        FileJob::OpenSetup => loader.start(LoadJob::Setup(path), &mut ui),
         FileJob::SaveSetup => {
             let colour = ColourSetup {
                 quantity: ui.quantity,
@@ -183,15 +150,16 @@ fn answers(
     }
 }
 
-fn dropped(mut drops: MessageReader<FileDragAndDrop>, mut lab: ResMut<LabRes>, mut ui: ResMut<UiState>) {
+fn dropped(mut drops: MessageReader<FileDragAndDrop>, mut loader: ResMut<Loader>, mut ui: ResMut<UiState>) {
     for d in drops.read() {
         if let FileDragAndDrop::DroppedFile { path_buf, .. } = d {
             let is_json = path_buf.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-            if is_json {
-                open_setup(path_buf, &mut lab, &mut ui);
+            let job = if is_json {
+                LoadJob::Setup(path_buf.clone())
             } else {
-                open_swc(path_buf, &mut lab, &mut ui);
-            }
+                LoadJob::Morphology(path_buf.clone())
+            };
+            loader.start(job, &mut ui);
         }
     }
 }

@@ -5,6 +5,7 @@ mod camera;
 mod colour;
 mod files;
 mod keys;
+mod loading;
 mod markers;
 mod panel;
 mod picking;
@@ -16,12 +17,13 @@ mod traces;
 
 pub use camera::OrbitCamera;
 pub use files::{open_setup, open_swc};
+pub use loading::{LoadJob, Loader};
 pub use picking::apply_tool_at;
 pub use simulation::SimClock;
 pub use state::{LabRes, Tool, UiState};
 
 use crate::lab::Lab;
-use crate::sim::morphology::Morphology;
+use crate::sim::morphology::gallery;
 use bevy::prelude::*;
 use bevy::window::WindowResolution;
 use std::path::PathBuf;
@@ -49,13 +51,15 @@ pub fn run(opts: AppOptions) -> ExitCode {
     let mut saved = None;
     let lab = match (&opts.setup, &opts.morphology) {
         (Some(path), _) => crate::lab::setup::read_setup(path).and_then(|s| {
-            let lab = Lab::from_setup(&s, path.parent().unwrap_or(std::path::Path::new(".")));
+            let lab = Lab::from_setup(&s, path.parent().unwrap_or(std::path::Path::new(".")))
+                .map_err(|e| format!("{}: {e}", path.display()));
             saved = Some(s);
             lab
         }),
-        (None, Some(path)) => Morphology::from_swc_file(path)
-            .map_err(|e| e.to_string())
-            .and_then(|m| Lab::new(m, &path.display().to_string())),
+        (None, Some(path)) => {
+            let source = gallery::source_label(path);
+            gallery::open(path).map_err(|e| e.to_string()).and_then(|m| Lab::new(m, &source))
+        }
         (None, None) => Lab::builtin("l5_pyramidal"),
     };
     let lab = match lab {
@@ -98,6 +102,8 @@ pub fn run(opts: AppOptions) -> ExitCode {
         ..default()
     }));
     app.add_plugins((bevy_egui::EguiPlugin::default(), bevy::picking::mesh_picking::MeshPickingPlugin));
+    let startup_warnings = lab.sim.cell.morphology.warnings.clone();
+    let startup_notes = lab.notes.clone();
     app.insert_resource(LabRes(lab));
     if let Some(path) = opts.screenshot {
         app.insert_resource(screenshot::ScreenshotRequest {
@@ -110,6 +116,17 @@ pub fn run(opts: AppOptions) -> ExitCode {
     {
         let mut ui = app.world_mut().resource_mut::<UiState>();
         ui.presenter = opts.presenter;
+        // What the reader fixed in the file and what the setup's values were clamped to.
+        let mut said = Vec::new();
+        if !startup_warnings.is_empty() {
+            said.push(format!("warnings: {}", startup_warnings.join("; ")));
+        }
+        if !startup_notes.is_empty() {
+            said.push(format!("changed: {}", startup_notes.join("; ")));
+        }
+        if !said.is_empty() {
+            ui.fail(said.join("; "));
+        }
         if let Some(s) = saved {
             ui.pending_camera = s.camera.map(|c| OrbitCamera {
                 target: Vec3::from_array(c.target),
@@ -149,5 +166,5 @@ pub fn plugin(app: &mut App) {
 /// The lab's logic without any rendering: state and the fixed-step simulation. Tests run
 /// it under `MinimalPlugins`; it expects a [`LabRes`] resource.
 pub fn headless_plugin(app: &mut App) {
-    app.add_plugins((state::plugin, simulation::plugin));
+    app.add_plugins((state::plugin, simulation::plugin, loading::plugin));
 }

@@ -259,10 +259,16 @@ fn colour_controls(ui: &mut egui::Ui, state: &mut UiState) {
     colour_bar(ui, state.colormap, state.range.0, state.range.1);
 }
 
-fn file_controls(ui: &mut egui::Ui, lab: &mut LabRes, state: &mut UiState, dialogs: &mut FileDialogs) {
+fn file_controls(
+    ui: &mut egui::Ui,
+    lab: &mut LabRes,
+    state: &mut UiState,
+    dialogs: &mut FileDialogs,
+    loader: &mut super::loading::Loader,
+) {
     ui.horizontal_wrapped(|ui| {
         for (label, job) in [
-            ("Open SWC (Ctrl+O)", FileJob::OpenSwc),
+            ("Open cell (Ctrl+O)", FileJob::OpenSwc),
             ("Save setup (Ctrl+S)", FileJob::SaveSetup),
             ("Load setup (Ctrl+L)", FileJob::OpenSetup),
             ("Export CSV (Ctrl+E)", FileJob::ExportCsv),
@@ -291,21 +297,23 @@ fn file_controls(ui: &mut egui::Ui, lab: &mut LabRes, state: &mut UiState, dialo
             Err(e) => state.fail(e),
         }
     }
-    ui.horizontal(|ui| {
-        ui.label("Built-in:");
-        for name in crate::sim::builtin_cells::BUILTIN_CELLS {
-            if ui.button(*name).clicked() {
-                match Lab::builtin(name) {
-                    Ok(new) => {
-                        let speed = lab.0.speed;
-                        lab.0 = new;
-                        lab.0.speed = speed;
-                        state.generation += 1;
-                        state.say(format!("opened the built-in {name}"));
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Gallery:");
+        let current = lab.0.source.strip_prefix("builtin:").unwrap_or("");
+        let mut chosen = None;
+        egui::ComboBox::from_id_salt("gallery")
+            .selected_text(if current.is_empty() { "(a file)" } else { current })
+            .show_ui(ui, |ui| {
+                for c in crate::sim::morphology::gallery::GALLERY {
+                    if ui.selectable_label(c.name == current, c.name).on_hover_text(c.title).clicked() {
+                        chosen = Some(c.name);
                     }
-                    Err(e) => state.fail(e),
                 }
-            }
+            });
+        if let Some(name) = chosen
+            && !loader.busy()
+        {
+            loader.start(super::loading::LoadJob::Morphology(name.into()), state);
         }
     });
 }
@@ -327,6 +335,7 @@ fn draw(
     mut state: ResMut<UiState>,
     mut clock: ResMut<SimClock>,
     mut dialogs: ResMut<FileDialogs>,
+    mut loader: ResMut<super::loading::Loader>,
     mut last_presenter: Local<Option<bool>>,
     mut layout: ResMut<super::camera::PanelLayout>,
     hover: Res<super::picking::Hover>,
@@ -379,7 +388,7 @@ fn draw(
                 colour_controls(ui, state);
             });
             egui::CollapsingHeader::new("Files and cells").default_open(true).show(ui, |ui| {
-                file_controls(ui, &mut lab, state, &mut dialogs);
+                file_controls(ui, &mut lab, state, &mut dialogs, &mut loader);
             });
             ui.horizontal(|ui| {
                 ui.checkbox(&mut state.presenter, "Presenter mode (F11)");

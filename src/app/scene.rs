@@ -104,7 +104,15 @@ fn build_mesh(tm: &TreeMesh) -> Mesh {
     .with_inserted_indices(Indices::U32(tm.indices.clone()))
 }
 
-/// (Re)builds the tree when the lab's cell changed.
+/// The tubes of `cell` as the lab draws them (any thread).
+pub(super) fn tree_mesh(cell: &crate::sim::cell::Cell) -> TreeMesh {
+    let (_, radius) = crate::lab::geometry::bounds(cell);
+    // Thin branches keep a visible width: at least ~1/800 of the cell's size.
+    TreeMesh::build(cell, 10, (radius / 300.0).max(0.3))
+}
+
+/// (Re)builds the tree when the lab's cell changed, with the mesh the loading thread
+/// prepared when there is one.
 fn rebuild(
     mut commands: Commands,
     lab: Res<LabRes>,
@@ -112,6 +120,7 @@ fn rebuild(
     mut view: ResMut<TreeView>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<VoltageMaterial>>,
+    mut prepared: ResMut<super::loading::PreparedMesh>,
 ) {
     if view.generation == Some(ui.generation) {
         return;
@@ -120,9 +129,10 @@ fn rebuild(
         commands.entity(e).despawn();
     }
     let cell = &lab.0.sim.cell;
-    let (_, radius) = crate::lab::geometry::bounds(cell);
-    // Thin branches keep a visible width: at least ~1/800 of the cell's size.
-    let tm = TreeMesh::build(cell, 10, (radius / 300.0).max(0.3));
+    let tm = match prepared.0.take() {
+        Some((generation, tm)) if generation == ui.generation => tm,
+        _ => tree_mesh(cell),
+    };
     let mesh = meshes.add(build_mesh(&tm));
     let material = materials
         .add(VoltageMaterial { params: ColourParams::new(ui.colormap, ui.range.0, ui.range.1, min_px(&ui)) });

@@ -44,11 +44,15 @@ pub struct CableMatrix {
 /// next to each other, so that the processor overlaps their divisions.
 #[derive(Debug, Clone, Default)]
 struct Schedule {
-    /// (node, parent) of every non-root node, leaves first: every node after all of its
-    /// children.
-    elim: Vec<(u32, u32)>,
+    /// Every non-root node with its parent, leaves first (every node after all of its
+    /// children), two independent ones at a time: [node, parent, node, parent] from the
+    /// same level, or [node, parent, NONE, NONE] for a level's odd one out. The two
+    /// divisions of a pair go in one instruction.
+    elim: Vec<[u32; 4]>,
     /// (node, parent) of every non-root node, nearest the root first.
     subst: Vec<(u32, u32)>,
+    /// Number of nodes.
+    n: usize,
 }
 
 impl Schedule {
@@ -58,7 +62,7 @@ impl Schedule {
         assert!(is_hines_ordered(parent) || parent.is_empty(), "the cable matrix needs Hines order");
         let n = parent.len();
         if n <= 1 {
-            return Schedule::default();
+            return Schedule { n, ..Schedule::default() };
         }
         // Height: 0 for a leaf, 1 + the greatest height of the children.
         let mut height = vec![0u32; n];
@@ -75,8 +79,18 @@ impl Schedule {
         elim.sort_by_key(|&i| (height[i as usize], std::cmp::Reverse(i)));
         let mut subst: Vec<u32> = (1..n as u32).collect();
         subst.sort_by_key(|&i| (depth[i as usize], i));
+        let mut pairs = Vec::with_capacity(elim.len() / 2 + 1);
+        for level in elim.chunk_by(|&x, &y| height[x as usize] == height[y as usize]) {
+            for two in level.chunks(2) {
+                let (i, p) = (two[0], parent[two[0] as usize]);
+                pairs.push(match two.get(1) {
+                    Some(&j) => [i, p, j, parent[j as usize]],
+                    None => [i, p, NONE, NONE],
+                });
+            }
+        }
         let pair = |i: u32| (i, parent[i as usize]);
-        Schedule { elim: elim.into_iter().map(pair).collect(), subst: subst.into_iter().map(pair).collect() }
+        Schedule { elim: pairs, subst: subst.into_iter().map(pair).collect(), n }
     }
 }
 
@@ -133,7 +147,7 @@ impl CableMatrix {
     #[inline]
     pub fn begin(&mut self, v: &[f64]) {
         let n = self.parent.len();
-        assert!(v.len() >= n && self.rhs.len() == n && self.d.len() == n);
+        assert!(v.len() >= n && self.rhs.len() == n && self.d.len() == n && self.sched.n == n);
         self.d.copy_from_slice(&self.d_base);
         if n == 0 {
             return;
@@ -165,16 +179,27 @@ impl CableMatrix {
         }
         let (a, b, ab) = (&self.a[..n], &self.b[..n], &self.ab[..n]);
         let (d, rhs, inv_d) = (&mut self.d[..n], &mut self.rhs[..n], &mut self.inv_d[..n]);
-        assert_eq!(self.sched.elim.len(), n - 1);
-        for &(i, p) in &self.sched.elim {
+        assert_eq!(self.sched.n, n);
+        // SAFETY (both loops): the schedule holds the non-root nodes of this n-node tree
+        // in Hines order (checked when it was made) with their parents, all below n; NONE
+        // only in the second half of a pair, which is then skipped.
+        for &[i, p, j, q] in &self.sched.elim {
             let (i, p) = (i as usize, p as usize);
-            // SAFETY: the schedule holds the n - 1 non-root nodes of an n-node tree in
-            // Hines order (checked when it was made), with their parents: all below n.
             unsafe {
-                let inv = 1.0 / *d.get_unchecked(i);
-                *inv_d.get_unchecked_mut(i) = inv;
-                *d.get_unchecked_mut(p) -= *ab.get_unchecked(i) * inv;
-                *rhs.get_unchecked_mut(p) -= *a.get_unchecked(i) * inv * *rhs.get_unchecked(i);
+                let (inv_i, inv_j) = if j == NONE {
+                    (1.0 / *d.get_unchecked(i), 0.0)
+                } else {
+                    reciprocals(*d.get_unchecked(i), *d.get_unchecked(j as usize))
+                };
+                *inv_d.get_unchecked_mut(i) = inv_i;
+                *d.get_unchecked_mut(p) -= *ab.get_unchecked(i) * inv_i;
+                *rhs.get_unchecked_mut(p) -= *a.get_unchecked(i) * inv_i * *rhs.get_unchecked(i);
+                if j != NONE {
+                    let (j, q) = (j as usize, q as usize);
+                    *inv_d.get_unchecked_mut(j) = inv_j;
+                    *d.get_unchecked_mut(q) -= *ab.get_unchecked(j) * inv_j;
+                    *rhs.get_unchecked_mut(q) -= *a.get_unchecked(j) * inv_j * *rhs.get_unchecked(j);
+                }
             }
         }
         rhs[0] /= d[0];
@@ -187,6 +212,27 @@ impl CableMatrix {
                 *rhs.get_unchecked_mut(i) = x;
             }
         }
+    }
+}
+
+/// The second half of a pair that has none.
+const NONE: u32 = u32::MAX;
+
+/// (1/x, 1/y), both correctly rounded, in one division instruction where there is one.
+#[inline(always)]
+fn reciprocals(x: f64, y: f64) -> (f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_cvtsd_f64, _mm_div_pd, _mm_set_pd, _mm_set1_pd, _mm_unpackhi_pd};
+        // SAFETY: SSE2 is part of every x86-64 processor.
+        unsafe {
+            let q = _mm_div_pd(_mm_set1_pd(1.0), _mm_set_pd(y, x));
+            (_mm_cvtsd_f64(q), _mm_cvtsd_f64(_mm_unpackhi_pd(q, q)))
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        (1.0 / x, 1.0 / y)
     }
 }
 

@@ -122,9 +122,21 @@ impl Cell {
             }
         };
         if let Some(i) = counts.iter().position(|&n| n == 0 || n > 100_000) {
+            let s = &morphology.sections[i];
+            if let Nseg::DLambda { d_lambda, freq_hz } = nseg {
+                // nseg_d_lambda stops counting at 200001.
+                let at = if s.line > 0 { format!(" (line {})", s.line) } else { String::new() };
+                return Err(CellError(format!(
+                    "{}{at}: the d_lambda rule ({d_lambda} at {freq_hz} Hz) asks for more than 100000 \
+                     segments: the section is {:.0} um long with diameters down to {} um",
+                    s.name,
+                    s.length(),
+                    s.diams.iter().copied().fold(f64::INFINITY, f64::min)
+                )));
+            }
             return Err(CellError(format!(
                 "{}: nseg must be between 1 and 100000, got {}",
-                morphology.sections[i].name, counts[i]
+                s.name, counts[i]
             )));
         }
         let total: usize = counts.iter().sum::<usize>() + ns + 1;

@@ -13,6 +13,7 @@ use crate::sim::cable::CableMatrix;
 use crate::sim::cell::Cell;
 use crate::sim::events::{Event, EventQueue, PoissonSource};
 use crate::sim::limits;
+use crate::sim::mechanisms::rate_table::VoltageGrid;
 use crate::sim::mechanisms::{self, Env, Ions, Mechanism, ParamError};
 use crate::sim::recording::{Probe, Recorder};
 use crate::sim::stimuli::{EpspCurrent, IClamp, Stimuli};
@@ -88,6 +89,9 @@ pub struct Simulation {
     t: f64,
     env: Env,
     threads: usize,
+    /// Where each node's voltage lies on the rate tables' grid, shared by the mechanisms'
+    /// state updates.
+    grid: VoltageGrid,
 }
 
 crate::message_error! {
@@ -115,6 +119,8 @@ impl Simulation {
             return Err(SimError(limits::too_many("compartments", n, limits::MAX_COMPARTMENTS)));
         }
         let matrix = CableMatrix::new(&cell, config.dt, config.crank_nicolson);
+        let mut grid = VoltageGrid::default();
+        grid.update(&vec![config.v_init; n]);
         Ok(Simulation {
             matrix,
             v: vec![config.v_init; n],
@@ -130,6 +136,7 @@ impl Simulation {
             t: 0.0,
             env: Env { dt: config.dt, celsius: config.celsius, t: 0.0 },
             threads: 1,
+            grid,
             config,
             cell,
         })
@@ -443,14 +450,13 @@ impl Simulation {
         self.stimuli.current(t_mid, rhs);
         self.matrix.solve();
         let k = if self.config.crank_nicolson { 2.0 } else { 1.0 };
-        for (v, dv) in self.v.iter_mut().zip(&self.matrix.rhs) {
-            *v += k * dv;
-        }
+        // v += k dv, and where each new v lies on the rate tables' grid, in one pass.
+        self.grid.add_and_update(&mut self.v, &self.matrix.rhs, k);
         self.steps += 1;
         self.t = self.steps as f64 * dt;
         self.env.t = self.t;
         for &k in &self.order {
-            self.mechs[k].mech.advance(&self.v, &mut self.ions, &self.env);
+            self.mechs[k].mech.advance_on_grid(&self.v, &self.grid, &mut self.ions, &self.env);
         }
         self.synapses.advance();
         for det in &mut self.detectors {

@@ -21,7 +21,6 @@ pub const LESSONS: &[(&str, &str)] = &[
     ("action-potential", include_str!("../../../assets/lessons/action-potential.json")),
     ("bap", include_str!("../../../assets/lessons/bap.json")),
     ("nmda-spike", include_str!("../../../assets/lessons/nmda-spike.json")),
-    ("sequence", include_str!("../../../assets/lessons/sequence.json")),
 ];
 
 /// Why a lesson could not be loaded or run.
@@ -216,10 +215,10 @@ impl Built {
     pub fn lab(&self, scene: &Scene) -> Result<Lab, String> {
         let mut lab = Lab::with_biophysics(self.morphology.clone(), &self.source, &scene.biophysics)?;
         for g in &scene.groups {
-            let p = self.places[&g.place];
-            for x in p.spread(g.count) {
+            let p = &self.places[&g.place];
+            for (s, x) in p.spread(g.count) {
                 let k = lab
-                    .add_synapse(p.section, x, g.kind, g.weight_ns)
+                    .add_synapse(s, x, g.kind, g.weight_ns)
                     .map_err(|e| format!("group '{}': {e}", g.name))?;
                 if let Some(r) = g.nmda_ratio {
                     lab.set_nmda_ratio(k, r);
@@ -227,8 +226,8 @@ impl Built {
             }
         }
         for name in &scene.probes {
-            let p = self.places[name];
-            lab.add_probe(p.section, p.x()).map_err(|e| format!("probe '{name}': {e}"))?;
+            let (s, x) = self.places[name].middle();
+            lab.add_probe(s, x).map_err(|e| format!("probe '{name}': {e}"))?;
         }
         Ok(lab)
     }

@@ -54,34 +54,67 @@ pub enum PlaceRule {
     /// The terminal branch of `tree` whose tip lies furthest from the soma, from `from`
     /// to `to` of its length.
     FarthestTerminal { tree: Tree, from: f64, to: f64 },
+    /// The last `length_um` of the path from the soma to the tip of `tree` that lies
+    /// furthest from the soma (across sections), proximal to distal.
+    TipPath { tree: Tree, length_um: f64 },
     /// Terminal branch number `index` (0 the first in section order) of `tree` that is
     /// at least `min_length_um` long, from `from` to `to` of its length.
     NthTerminal { tree: Tree, index: usize, min_length_um: f64, from: f64, to: f64 },
 }
 
-/// A place found on a morphology: section and position (a point when `x0 == x1`).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A place found on a morphology: a stretch of one section from `x0` to `x1` (a point
+/// when they are equal), or with `path`, a run of such stretches across sections,
+/// proximal to distal.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Place {
     pub section: usize,
     pub x0: f64,
     pub x1: f64,
+    /// For a place across sections: (section, x0, x1, length um) proximal to distal.
+    pub path: Vec<(usize, f64, f64, f64)>,
 }
 
 impl Place {
     pub fn point(section: usize, x: f64) -> Place {
-        Place { section, x0: x, x1: x }
+        Place { section, x0: x, x1: x, path: Vec::new() }
     }
-    /// The middle of the place.
-    pub fn x(&self) -> f64 {
-        (self.x0 + self.x1) / 2.0
+    pub fn span(section: usize, x0: f64, x1: f64) -> Place {
+        Place { section, x0, x1, path: Vec::new() }
     }
-    /// `n` positions spread evenly over the place (its middle when n is 1).
-    pub fn spread(&self, n: usize) -> Vec<f64> {
-        match n {
-            0 => Vec::new(),
-            1 => vec![self.x()],
-            _ => (0..n).map(|k| self.x0 + (self.x1 - self.x0) * k as f64 / (n - 1) as f64).collect(),
+    /// The middle of the place: (section, x).
+    pub fn middle(&self) -> (usize, f64) {
+        match self.spread(1).first() {
+            Some(&m) => m,
+            None => (self.section, (self.x0 + self.x1) / 2.0),
         }
+    }
+    /// `n` points spread evenly (by length) over the place, proximal to distal (its
+    /// middle when n is 1).
+    pub fn spread(&self, n: usize) -> Vec<(usize, f64)> {
+        let fracs: Vec<f64> = match n {
+            0 => Vec::new(),
+            1 => vec![0.5],
+            _ => (0..n).map(|k| k as f64 / (n - 1) as f64).collect(),
+        };
+        if self.path.is_empty() {
+            return fracs.iter().map(|f| (self.section, self.x0 + (self.x1 - self.x0) * f)).collect();
+        }
+        let total: f64 = self.path.iter().map(|p| p.3).sum();
+        fracs
+            .iter()
+            .map(|f| {
+                let mut at = f * total;
+                for &(s, x0, x1, len) in &self.path {
+                    if at <= len + 1e-9 {
+                        let u = if len > 0.0 { (at / len).min(1.0) } else { 0.0 };
+                        return (s, x0 + (x1 - x0) * u);
+                    }
+                    at -= len;
+                }
+                let &(s, _, x1, _) = self.path.last().expect("a path has stretches");
+                (s, x1)
+            })
+            .collect()
     }
 }
 
@@ -196,7 +229,7 @@ impl PlaceRule {
                         .total_cmp(&mean_diam(morph, b))
                         .then(morph.sections[b].length().total_cmp(&morph.sections[a].length()))
                 });
-                best.map(|s| Place { section: s, x0: from, x1: to }).ok_or_else(|| {
+                best.map(|s| Place::span(s, from, to)).ok_or_else(|| {
                     PlaceError(format!(
                         "no terminal {} branch is at least {min_length_um} um long",
                         tree.label()
@@ -210,8 +243,51 @@ impl PlaceRule {
                     .max_by(|&a, &b| {
                         morph.path_distance(0.5, a, 1.0).total_cmp(&morph.path_distance(0.5, b, 1.0))
                     })
-                    .map(|s| Place { section: s, x0: from, x1: to })
+                    .map(|s| Place::span(s, from, to))
                     .ok_or_else(|| PlaceError(format!("the cell has no terminal {} branch", tree.label())))
+            }
+            PlaceRule::TipPath { tree, length_um } => {
+                if !(length_um.is_finite() && length_um > 0.0) {
+                    return Err(PlaceError(format!("length_um must be positive, got {length_um}")));
+                }
+                let tip = terminals(morph, tree)
+                    .into_iter()
+                    .max_by(|&a, &b| {
+                        morph.path_distance(0.5, a, 1.0).total_cmp(&morph.path_distance(0.5, b, 1.0))
+                    })
+                    .ok_or_else(|| PlaceError(format!("the cell has no terminal {} branch", tree.label())))?;
+                let mut path = Vec::new();
+                let mut left = length_um;
+                let mut s = tip;
+                loop {
+                    let sec = &morph.sections[s];
+                    if !tree.holds(sec.region) {
+                        break;
+                    }
+                    let len = sec.length();
+                    if len >= left {
+                        path.push((s, 1.0 - left / len.max(1e-12), 1.0, left));
+                        left = 0.0;
+                        break;
+                    }
+                    path.push((s, 0.0, 1.0, len));
+                    left -= len;
+                    match sec.parent {
+                        Some(p) => s = p,
+                        None => break,
+                    }
+                }
+                if left > 1e-6 {
+                    return Err(PlaceError(format!(
+                        "the {} path to the farthest tip is only {:.0} um long ({length_um} um asked)",
+                        tree.label(),
+                        length_um - left
+                    )));
+                }
+                path.reverse();
+                let (s0, x0, _, _) = path[0];
+                let &(_, _, x1, _) = path.last().expect("one stretch at least");
+                Ok(Place { section: s0, x0, x1, path })
             }
             PlaceRule::NthTerminal { tree, index, min_length_um, from, to } => {
                 check_span(from, to)?;
@@ -219,7 +295,7 @@ impl PlaceRule {
                     .into_iter()
                     .filter(|&s| morph.sections[s].length() >= min_length_um)
                     .collect();
-                cands.get(index).map(|&s| Place { section: s, x0: from, x1: to }).ok_or_else(|| {
+                cands.get(index).map(|&s| Place::span(s, from, to)).ok_or_else(|| {
                     PlaceError(format!(
                         "there is no terminal {} branch number {index} at least {min_length_um} um long (there are {})",
                         tree.label(),
@@ -252,14 +328,19 @@ mod tests {
             assert_eq!(m.sections[soma.section].region, Region::Soma);
             let p = PlaceRule::PathDistance { tree: Tree::Apical, um: 400.0 }.find(&c).unwrap();
             assert_eq!(m.sections[p.section].region, Region::Apical, "{name}");
-            assert!((m.path_distance(0.5, p.section, p.x()) - 400.0).abs() < 30.0, "{name}");
+            let (ps, px) = p.middle();
+            assert!((m.path_distance(0.5, ps, px) - 400.0).abs() < 30.0, "{name}");
             let t =
                 PlaceRule::ThinnestTerminal { tree: Tree::Basal, min_length_um: 50.0, from: 0.4, to: 0.95 }
                     .find(&c)
                     .unwrap();
             assert!(m.children()[t.section].is_empty());
             assert!(m.sections[t.section].length() >= 50.0);
-            assert_eq!(t.spread(3), vec![0.4, 0.675, 0.95]);
+            assert_eq!(t.spread(3), vec![(t.section, 0.4), (t.section, 0.675), (t.section, 0.95)]);
+            let tp = PlaceRule::TipPath { tree: Tree::Basal, length_um: 150.0 }.find(&c).unwrap();
+            let pts = tp.spread(9);
+            let d: Vec<f64> = pts.iter().map(|&(s, x)| m.path_distance(0.5, s, x)).collect();
+            assert!(d.windows(2).all(|w| (w[1] - w[0] - 150.0 / 8.0).abs() < 1e-6), "{name}: {d:?}");
         }
         let c = cell("ball_and_stick");
         let e = PlaceRule::PathDistance { tree: Tree::Apical, um: 600.0 }.find(&c).unwrap_err();

@@ -244,7 +244,7 @@ fn schedule(
         Ok(t0 + v)
     };
     let place = |name: &str| -> Result<Place, String> {
-        built.places.get(name).copied().ok_or_else(|| format!("no place called '{name}' in the scene"))
+        built.places.get(name).cloned().ok_or_else(|| format!("no place called '{name}' in the scene"))
     };
     match a {
         Action::Fire { group, at_ms, order, interval_ms, count } => {
@@ -282,15 +282,15 @@ fn schedule(
             }
         }
         Action::Pulse { place: p, at_ms, dur_ms, amp_na } => {
-            let pl = place(p)?;
-            let node = lab.sim.cell.node_at(pl.section, pl.x().clamp(1e-6, 1.0 - 1e-6));
+            let (s, x) = place(p)?.middle();
+            let node = lab.sim.cell.node_at(s, x.clamp(1e-6, 1.0 - 1e-6));
             let dur = dur_ms.get(vars)?;
             let amp = amp_na.get(vars)?;
             lab.sim.add_iclamp(IClamp { node, delay: time(at_ms)?, dur, amp }).map_err(|e| e.to_string())?;
         }
         Action::Epsp { place: p, at_ms, amp_na, tau0_ms, tau1_ms } => {
-            let pl = place(p)?;
-            let node = lab.sim.cell.node_at(pl.section, pl.x().clamp(1e-6, 1.0 - 1e-6));
+            let (s, x) = place(p)?.middle();
+            let node = lab.sim.cell.node_at(s, x.clamp(1e-6, 1.0 - 1e-6));
             let e = EpspCurrent {
                 node,
                 onset: time(at_ms)?,

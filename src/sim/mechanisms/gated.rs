@@ -17,8 +17,9 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use super::layout::Layout;
 use super::params::{Range, Table, mechanism_tables};
-use super::rate_table::RateTable;
+use super::rate_table::{OFF_GRID, RateTable, VoltageGrid, locate};
 use super::{Env, Ions, Mechanism, cnexp};
 
 /// The reversal potential a channel's current is driven by.
@@ -68,7 +69,8 @@ pub trait GateKinetics: fmt::Debug + Clone + Send + Sync + 'static {
     fn rates(v: f64, shift: f64) -> [(f64, f64); 2];
 }
 
-/// Per-node parameters of a [`Gated`] channel: one column per [`GateKinetics::PARAMS`].
+/// Per-node parameters of a [`Gated`] channel: one column per [`GateKinetics::PARAMS`],
+/// by storage position ([`Layout`]).
 #[derive(Debug, Clone)]
 pub struct Params<K> {
     cols: Vec<Vec<f64>>,
@@ -76,15 +78,21 @@ pub struct Params<K> {
 }
 
 impl<K: GateKinetics> Params<K> {
-    fn new(n: usize) -> Self {
-        Params { cols: K::DEFAULTS.iter().map(|&d| vec![d; n]).collect(), _k: PhantomData }
+    /// Defaults over the positions of `layout`; the padding has zero conductance.
+    fn new(layout: &Layout) -> Self {
+        let cols = K::DEFAULTS
+            .iter()
+            .enumerate()
+            .map(|(j, &d)| layout.column(d, if j == 0 { 0.0 } else { d }))
+            .collect();
+        Params { cols, _k: PhantomData }
     }
 
     fn index(name: &str) -> Option<usize> {
         if name == "gbar" { Some(0) } else { K::PARAMS.iter().position(|&p| p == name) }
     }
 
-    /// The maximal conductance (S/cm2), per node.
+    /// The maximal conductance (S/cm2), per storage position ([`Layout`]).
     pub fn gbar(&self) -> &[f64] {
         &self.cols[0]
     }
@@ -103,7 +111,7 @@ impl<K: GateKinetics> Table for Params<K> {
     }
 }
 
-/// Per-node recordable states of a [`Gated`] channel.
+/// Per-node recordable states of a [`Gated`] channel, by storage position ([`Layout`]).
 #[derive(Debug, Clone)]
 pub struct States<K> {
     /// First gate (1).
@@ -158,9 +166,7 @@ impl<K: GateKinetics> Table for States<K> {
 /// A gated channel over a set of nodes, with kinetics `K`.
 #[derive(Debug, Clone)]
 pub struct Gated<K: GateKinetics> {
-    nodes: Vec<u32>,
-    /// One more than the highest node: arrays indexed by node must be at least this long.
-    bound: usize,
+    layout: Layout,
     /// Use the rate table (default); false evaluates the rate functions exactly every
     /// step, like the mod files.
     pub usetable: bool,
@@ -233,18 +239,9 @@ impl<K: GateKinetics> Gated<K> {
     /// The channel over `nodes`, with the default parameters.
     pub fn new(nodes: Vec<u32>) -> Self {
         let () = Self::CHECK;
-        let n = nodes.len();
-        let bound = super::node_bound(&nodes);
-        Gated { nodes, bound, usetable: true, p: Params::new(n), s: States::new(n), table: RateTable::new() }
-    }
-
-    /// The value of the shift parameter at node position `k` (0 where there is none).
-    #[inline(always)]
-    fn shift(&self, k: usize) -> f64 {
-        match K::SHIFT {
-            Some(j) => self.p.cols[j][k],
-            None => 0.0,
-        }
+        let layout = Layout::new(nodes);
+        let (p, s) = (Params::new(&layout), States::new(layout.width()));
+        Gated { layout, usetable: true, p, s, table: RateTable::new() }
     }
 
     /// Builds the table for `dt` if it is not built for it yet.
@@ -254,33 +251,35 @@ impl<K: GateKinetics> Gated<K> {
 }
 
 impl<K: GateKinetics> Mechanism for Gated<K> {
-    mechanism_tables!(K::NAME);
+    mechanism_tables!(K::NAME, layout: layout);
 
     fn init(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
         if self.usetable {
             self.ensure_table(env.dt);
         }
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let (vv, s) = (v[node as usize], self.shift(k));
-            let (mi, hi) = if self.usetable {
-                let [mi, _, hi, _] = tabulated::<K>(&self.table, vv, s, env.dt);
-                (mi, hi)
-            } else {
-                let [(mi, _), (hi, _)] = K::rates(vv, s);
-                (mi, hi)
-            };
-            self.s.m[k] = mi;
-            if K::H > 0 {
-                self.s.h[k] = hi;
+        assert!(self.layout.bound() <= v.len());
+        // Every position, the padding too (its states are never used, but stay sane).
+        for span in self.layout.spans() {
+            for (nd, p) in span.nodes().zip(span.positions()) {
+                let (vv, s) = (v[nd], if let Some(j) = K::SHIFT { self.p.cols[j][p] } else { 0.0 });
+                let (mi, hi) = if self.usetable {
+                    let [mi, _, hi, _] = tabulated::<K>(&self.table, vv, s, env.dt);
+                    (mi, hi)
+                } else {
+                    let [(mi, _), (hi, _)] = K::rates(vv, s);
+                    (mi, hi)
+                };
+                self.s.m[p] = mi;
+                if K::H > 0 {
+                    self.s.h[p] = hi;
+                }
             }
         }
     }
 
+    /// Over the spans, padding included (zero conductance there: it adds exactly 0):
+    /// every array is a plain slice, and the loop vectorises.
     fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        let n = self.nodes.len();
-        let nodes = &self.nodes[..n];
-        let bound = self.bound;
-        assert!(bound <= v.len() && bound <= rhs.len() && bound <= d.len());
         let Ions { ena, ek, eca, ica, .. } = ions;
         let e_ion: &[f64] = match K::REVERSAL {
             Reversal::Na => ena,
@@ -288,76 +287,124 @@ impl<K: GateKinetics> Mechanism for Gated<K> {
             Reversal::Ca => eca,
             Reversal::Param(_) => &[],
         };
-        let e_par: &[f64] = match K::REVERSAL {
-            Reversal::Param(j) => &self.p.cols[j][..n],
-            _ => &[],
-        };
-        if !matches!(K::REVERSAL, Reversal::Param(_)) {
-            assert!(bound <= e_ion.len());
-        }
-        if matches!(K::REVERSAL, Reversal::Ca) {
-            assert!(bound <= ica.len());
-        }
-        let gbar = &self.p.cols[0][..n];
+        let p = &self.p;
         let s = &mut self.s;
-        let (m, h) = (&s.m[..n], if K::H > 0 { &s.h[..n] } else { &[][..] });
-        let (g_out, i_out) = (&mut s.g[..n], &mut s.i[..n]);
-        for k in 0..n {
-            let nd = nodes[k] as usize;
-            // SAFETY: every node is below `bound`, and every array indexed by node here
-            // is at least `bound` long (asserted above).
-            unsafe {
-                let g = conductance::<K>(gbar[k], m[k], if K::H > 0 { h[k] } else { 1.0 });
-                let e = match K::REVERSAL {
-                    Reversal::Param(_) => e_par[k],
-                    _ => *e_ion.get_unchecked(nd),
-                };
-                let i = g * (*v.get_unchecked(nd) - e);
-                g_out[k] = g;
-                i_out[k] = i;
+        for span in self.layout.spans() {
+            let (nd, ps) = (span.nodes(), span.positions());
+            let (v, rhs, d) = (&v[nd.clone()], &mut rhs[nd.clone()], &mut d[nd.clone()]);
+            let len = v.len();
+            let gbar = &p.cols[0][ps.clone()];
+            let m = &s.m[ps.clone()];
+            let h = if K::H > 0 { &s.h[ps.clone()] } else { &[][..] };
+            let (g_out, i_out) = (&mut s.g[ps.clone()], &mut s.i[ps.clone()]);
+            let e: &[f64] = match K::REVERSAL {
+                Reversal::Param(j) => &p.cols[j][ps.clone()],
+                _ => &e_ion[nd.clone()],
+            };
+            let ica: &mut [f64] = if matches!(K::REVERSAL, Reversal::Ca) { &mut ica[nd] } else { &mut [] };
+            // Equal lengths, so that the bounds checks fold away.
+            let (gbar, m, e, g_out, i_out, rhs, d) = (
+                &gbar[..len],
+                &m[..len],
+                &e[..len],
+                &mut g_out[..len],
+                &mut i_out[..len],
+                &mut rhs[..len],
+                &mut d[..len],
+            );
+            let h = if K::H > 0 { &h[..len] } else { h };
+            let ica = if matches!(K::REVERSAL, Reversal::Ca) { &mut ica[..len] } else { ica };
+            for j in 0..len {
+                let g = conductance::<K>(gbar[j], m[j], if K::H > 0 { h[j] } else { 1.0 });
+                let i = g * (v[j] - e[j]);
+                g_out[j] = g;
+                i_out[j] = i;
                 if matches!(K::REVERSAL, Reversal::Ca) {
-                    *ica.get_unchecked_mut(nd) += i;
+                    ica[j] += i;
                 }
-                *rhs.get_unchecked_mut(nd) -= i;
-                *d.get_unchecked_mut(nd) += g;
+                rhs[j] -= i;
+                d[j] += g;
             }
         }
     }
 
     fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
-        let dt = env.dt;
+        self.step_states(v, None, env.dt);
+    }
+
+    fn advance_on_grid(&mut self, v: &[f64], grid: &VoltageGrid, _ions: &mut Ions, env: &Env) {
+        self.step_states(v, Some(grid), env.dt);
+    }
+}
+
+impl<K: GateKinetics> Gated<K> {
+    /// The state update over the runs (the channel's own nodes), locating each voltage on
+    /// the table's grid itself or reading its position from `grid` (the same numbers
+    /// either way).
+    #[inline(always)]
+    fn step_states(&mut self, v: &[f64], grid: Option<&VoltageGrid>, dt: f64) {
         if self.usetable {
             self.ensure_table(dt);
         }
-        let n = self.nodes.len();
-        let nodes = &self.nodes[..n];
-        assert!(self.bound <= v.len());
-        let shift: &[f64] = match K::SHIFT {
-            Some(j) => &self.p.cols[j][..n],
+        let table = &self.table;
+        let shift_col: &[f64] = match K::SHIFT {
+            Some(j) => &self.p.cols[j],
             None => &[],
         };
-        let table = &self.table;
-        let m = &mut self.s.m[..n];
-        let h: &mut [f64] = if K::H > 0 { &mut self.s.h[..n] } else { &mut [] };
-        // SAFETY (both loops): every node is below `bound` <= v.len().
-        if self.usetable {
-            for k in 0..n {
-                let vv = unsafe { *v.get_unchecked(nodes[k] as usize) };
-                let s = if K::SHIFT.is_some() { shift[k] } else { 0.0 };
-                let [mi, mf, hi, hf] = tabulated::<K>(table, vv, s, dt);
-                m[k] += mf * (mi - m[k]);
-                if K::H > 0 {
-                    h[k] += hf * (hi - h[k]);
+        let grid = grid.filter(|g| self.usetable && g.len() >= v.len());
+        let rows = table.rows().filter(|_| self.usetable);
+        for run in self.layout.runs() {
+            let (nd, ps) = (run.nodes(), run.positions());
+            let v = &v[nd.clone()];
+            let len = v.len();
+            let m = &mut self.s.m[ps.clone()][..len];
+            let h: &mut [f64] = if K::H > 0 { &mut self.s.h[ps.clone()][..len] } else { &mut [] };
+            let shift: &[f64] = if K::SHIFT.is_some() { &shift_col[ps][..len] } else { &[] };
+            match (grid, rows) {
+                (Some(grid), Some(rows)) => {
+                    let (gk, gf) = grid.range(nd);
+                    let (gk, gf) = (&gk[..len], &gf[..len]);
+                    for j in 0..len {
+                        let s = if K::SHIFT.is_some() { shift[j] } else { 0.0 };
+                        let (k, f) = if s == 0.0 {
+                            (gk[j], gf[j])
+                        } else {
+                            locate(v[j] - s).unwrap_or((OFF_GRID, 0.0))
+                        };
+                        // Scalars, not an array: they stay in registers.
+                        let (mi, mf, hi, hf);
+                        match rows.row(k) {
+                            Some(r) => {
+                                (mi, mf) = (r.at(0, f), r.at(1, f));
+                                (hi, hf) = if K::H > 0 { (r.at(2, f), r.at(3, f)) } else { (0.0, 0.0) };
+                            }
+                            None => [mi, mf, hi, hf] = off_grid::<K>(v[j], s, dt),
+                        }
+                        m[j] += mf * (mi - m[j]);
+                        if K::H > 0 {
+                            h[j] += hf * (hi - h[j]);
+                        }
+                    }
                 }
-            }
-        } else {
-            for k in 0..n {
-                let vv = unsafe { *v.get_unchecked(nodes[k] as usize) };
-                let s = if K::SHIFT.is_some() { shift[k] } else { 0.0 };
-                let [(mi, mt), (hi, ht)] = K::rates(vv, s);
-                m[k] = cnexp(m[k], mi, mt, dt);
-                if K::H > 0 {
-                    h[k] = cnexp(h[k], hi, ht, dt);
+                None if self.usetable => {
+                    for j in 0..len {
+                        let s = if K::SHIFT.is_some() { shift[j] } else { 0.0 };
+                        let [mi, mf, hi, hf] = tabulated::<K>(table, v[j], s, dt);
+                        m[j] += mf * (mi - m[j]);
+                        if K::H > 0 {
+                            h[j] += hf * (hi - h[j]);
+                        }
+                    }
+                }
+                None => {
+                    for j in 0..len {
+                        let s = if K::SHIFT.is_some() { shift[j] } else { 0.0 };
+                        let [(mi, mt), (hi, ht)] = K::rates(v[j], s);
+                        m[j] = cnexp(m[j], mi, mt, dt);
+                        if K::H > 0 {
+                            h[j] = cnexp(h[j], hi, ht, dt);
+                        }
+                    }
                 }
             }
         }

@@ -2,7 +2,8 @@
 //! functions (with vtrap) and Q10 = 3^((celsius - 6.3)/10), tabulated on a 0.05 mV grid
 //! for the state update (or evaluated exactly with `usetable = false`).
 
-use super::rate_table::RateTable;
+use super::layout::Layout;
+use super::rate_table::{RateTable, VoltageGrid};
 use super::{Env, Ions, Mechanism, ParamError, check_value, cnexp, vtrap};
 
 /// Steady states and time constants (ms) of m, h, n at `v` (mV) and `celsius`.
@@ -36,12 +37,11 @@ fn off_grid(v: f64, dt: f64, celsius: f64) -> [f64; 6] {
     table_row(v, dt, celsius)
 }
 
-/// Hodgkin-Huxley Na+, K+ and leak over a set of nodes.
+/// Hodgkin-Huxley Na+, K+ and leak over a set of nodes. Per-node values are kept by
+/// storage position ([`Layout`]); index them through `set_param_at`, `param`, `state`.
 #[derive(Debug, Clone)]
 pub struct Hh {
-    nodes: Vec<u32>,
-    /// One more than the highest node.
-    bound: usize,
+    layout: Layout,
     /// Use the rate table (default); false evaluates the rate functions exactly
     /// every step (NEURON's `usetable_hh = 0`).
     pub usetable: bool,
@@ -68,22 +68,76 @@ const STATES: &[&str] = &["m", "h", "n", "ina", "ik", "il"];
 
 impl Hh {
     pub fn new(nodes: Vec<u32>) -> Self {
-        let k = nodes.len();
+        let layout = Layout::new(nodes);
+        // The padding between nodes passes no current: zero conductances there.
+        let col = |value: f64, pad: f64| layout.column(value, pad);
         Hh {
-            bound: super::node_bound(&nodes),
-            nodes,
             usetable: true,
             table: RateTable::new(),
-            gnabar: vec![0.12; k],
-            gkbar: vec![0.036; k],
-            gl: vec![0.0003; k],
-            el: vec![-54.3; k],
-            m: vec![0.0; k],
-            h: vec![0.0; k],
-            n: vec![0.0; k],
-            ina: vec![0.0; k],
-            ik: vec![0.0; k],
-            il: vec![0.0; k],
+            gnabar: col(0.12, 0.0),
+            gkbar: col(0.036, 0.0),
+            gl: col(0.0003, 0.0),
+            el: col(-54.3, -54.3),
+            m: col(0.0, 0.0),
+            h: col(0.0, 0.0),
+            n: col(0.0, 0.0),
+            ina: col(0.0, 0.0),
+            ik: col(0.0, 0.0),
+            il: col(0.0, 0.0),
+            layout,
+        }
+    }
+
+    /// The state update over the runs, locating each voltage on the table's grid itself
+    /// or reading its position from `grid` (the same numbers either way).
+    #[inline(always)]
+    fn step_states(&mut self, v: &[f64], grid: Option<&VoltageGrid>, env: &Env) {
+        let (dt, celsius) = (env.dt, env.celsius);
+        if self.usetable {
+            self.table.ensure((dt, celsius), |v| table_row(v, dt, celsius));
+        }
+        let table = &self.table;
+        let grid = grid.filter(|g| self.usetable && g.len() >= v.len());
+        for run in self.layout.runs() {
+            let (nd, ps) = (run.nodes(), run.positions());
+            let v = &v[nd.clone()];
+            let len = v.len();
+            let (m, h, nn) =
+                (&mut self.m[ps.clone()][..len], &mut self.h[ps.clone()][..len], &mut self.n[ps][..len]);
+            match grid {
+                Some(grid) => {
+                    let (gk, gf) = grid.range(nd);
+                    let (gk, gf) = (&gk[..len], &gf[..len]);
+                    for j in 0..len {
+                        let [mi, mf, hi, hf, ni, nf] = match table.get_at(gk[j], gf[j]) {
+                            Some(r) => r,
+                            None => off_grid(v[j], dt, celsius),
+                        };
+                        m[j] += mf * (mi - m[j]);
+                        h[j] += hf * (hi - h[j]);
+                        nn[j] += nf * (ni - nn[j]);
+                    }
+                }
+                None if self.usetable => {
+                    for j in 0..len {
+                        let [mi, mf, hi, hf, ni, nf] = match table.get(v[j]) {
+                            Some(r) => r,
+                            None => off_grid(v[j], dt, celsius),
+                        };
+                        m[j] += mf * (mi - m[j]);
+                        h[j] += hf * (hi - h[j]);
+                        nn[j] += nf * (ni - nn[j]);
+                    }
+                }
+                None => {
+                    for j in 0..len {
+                        let [(mi, mt), (hi, ht), (ni, nt)] = rates(v[j], celsius);
+                        m[j] = cnexp(m[j], mi, mt, dt);
+                        h[j] = cnexp(h[j], hi, ht, dt);
+                        nn[j] = cnexp(nn[j], ni, nt, dt);
+                    }
+                }
+            }
         }
     }
 
@@ -103,106 +157,83 @@ impl Mechanism for Hh {
         "hh"
     }
     fn nodes(&self) -> &[u32] {
-        &self.nodes
+        self.layout.nodes()
     }
     fn init(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            let [(mi, _), (hi, _), (ni, _)] = rates(v[node as usize], env.celsius);
-            self.m[k] = mi;
-            self.h[k] = hi;
-            self.n[k] = ni;
+        for span in self.layout.spans() {
+            for (nd, p) in span.nodes().zip(span.positions()) {
+                let [(mi, _), (hi, _), (ni, _)] = rates(v[nd], env.celsius);
+                self.m[p] = mi;
+                self.h[p] = hi;
+                self.n[p] = ni;
+            }
         }
     }
+    /// Over the spans, padding included (zero conductance there: it adds exactly 0):
+    /// plain slices, and the loop vectorises.
     fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        let n = self.nodes.len();
-        let bound = self.bound;
-        assert!(bound <= v.len() && bound <= rhs.len() && bound <= d.len());
-        assert!(bound <= ions.ena.len() && bound <= ions.ek.len());
-        let (ena, ek) = (&ions.ena[..], &ions.ek[..]);
-        let nodes = &self.nodes[..n];
-        let (gnabar, gkbar, gl, el) = (&self.gnabar[..n], &self.gkbar[..n], &self.gl[..n], &self.el[..n]);
-        let (m, h, nn) = (&self.m[..n], &self.h[..n], &self.n[..n]);
-        let (ina_out, ik_out, il_out) = (&mut self.ina[..n], &mut self.ik[..n], &mut self.il[..n]);
-        for k in 0..n {
-            let nd = nodes[k] as usize;
-            // SAFETY: every node is below `bound`, and the arrays indexed by node are at
-            // least `bound` long (asserted above).
-            unsafe {
-                let vv = *v.get_unchecked(nd);
-                let mk = m[k];
-                let n2 = nn[k] * nn[k];
-                let gna = gnabar[k] * mk * mk * mk * h[k];
-                let gk = gkbar[k] * n2 * n2;
-                let g_l = gl[k];
-                let ina = gna * (vv - *ena.get_unchecked(nd));
-                let ik = gk * (vv - *ek.get_unchecked(nd));
-                let il = g_l * (vv - el[k]);
-                ina_out[k] = ina;
-                ik_out[k] = ik;
-                il_out[k] = il;
-                *rhs.get_unchecked_mut(nd) -= ina + ik + il;
-                *d.get_unchecked_mut(nd) += gna + gk + g_l;
+        for span in self.layout.spans() {
+            let (nd, ps) = (span.nodes(), span.positions());
+            let (v, rhs, d) = (&v[nd.clone()], &mut rhs[nd.clone()], &mut d[nd.clone()]);
+            let len = v.len();
+            let (ena, ek) = (&ions.ena[nd.clone()][..len], &ions.ek[nd][..len]);
+            let (rhs, d) = (&mut rhs[..len], &mut d[..len]);
+            let (gnabar, gkbar) = (&self.gnabar[ps.clone()][..len], &self.gkbar[ps.clone()][..len]);
+            let (gl, el) = (&self.gl[ps.clone()][..len], &self.el[ps.clone()][..len]);
+            let (m, h, nn) =
+                (&self.m[ps.clone()][..len], &self.h[ps.clone()][..len], &self.n[ps.clone()][..len]);
+            let ina_out = &mut self.ina[ps.clone()][..len];
+            let ik_out = &mut self.ik[ps.clone()][..len];
+            let il_out = &mut self.il[ps][..len];
+            for j in 0..len {
+                let vv = v[j];
+                let mk = m[j];
+                let n2 = nn[j] * nn[j];
+                let gna = gnabar[j] * mk * mk * mk * h[j];
+                let gk = gkbar[j] * n2 * n2;
+                let g_l = gl[j];
+                let ina = gna * (vv - ena[j]);
+                let ik = gk * (vv - ek[j]);
+                let il = g_l * (vv - el[j]);
+                ina_out[j] = ina;
+                ik_out[j] = ik;
+                il_out[j] = il;
+                rhs[j] -= ina + ik + il;
+                d[j] += gna + gk + g_l;
             }
         }
     }
     fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
-        let n = self.nodes.len();
-        assert!(self.bound <= v.len());
-        let nodes = &self.nodes[..n];
-        let (dt, celsius) = (env.dt, env.celsius);
-        if self.usetable {
-            self.table.ensure((dt, celsius), |v| table_row(v, dt, celsius));
-        }
-        let (m, h, nn) = (&mut self.m[..n], &mut self.h[..n], &mut self.n[..n]);
-        // SAFETY (both loops): every node is below `bound` <= v.len().
-        if self.usetable {
-            let table = &self.table;
-            for k in 0..n {
-                let vv = unsafe { *v.get_unchecked(nodes[k] as usize) };
-                let [mi, mf, hi, hf, ni, nf] = match table.get(vv) {
-                    Some(r) => r,
-                    None => off_grid(vv, dt, celsius),
-                };
-                m[k] += mf * (mi - m[k]);
-                h[k] += hf * (hi - h[k]);
-                nn[k] += nf * (ni - nn[k]);
-            }
-            return;
-        }
-        for k in 0..n {
-            let vv = unsafe { *v.get_unchecked(nodes[k] as usize) };
-            let [(mi, mt), (hi, ht), (ni, nt)] = rates(vv, celsius);
-            m[k] = cnexp(m[k], mi, mt, dt);
-            h[k] = cnexp(h[k], hi, ht, dt);
-            nn[k] = cnexp(nn[k], ni, nt, dt);
-        }
+        self.step_states(v, None, env);
+    }
+    fn advance_on_grid(&mut self, v: &[f64], grid: &VoltageGrid, _ions: &mut Ions, env: &Env) {
+        self.step_states(v, Some(grid), env);
     }
     fn param_names(&self) -> &'static [&'static str] {
         PARAMS
     }
     fn set_param(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
-        let (a, nonneg) = self.array(name)?;
-        check_value("hh", name, value, nonneg)?;
-        a.iter_mut().for_each(|x| *x = value);
+        check_value("hh", name, value, self.array(name)?.1)?;
+        let pos = self.layout.positions().to_vec();
+        let (a, _) = self.array(name)?;
+        pos.iter().for_each(|&p| a[p as usize] = value);
         Ok(())
     }
     fn set_param_at(&mut self, name: &str, index: usize, value: f64) -> Result<(), ParamError> {
-        let (a, nonneg) = self.array(name)?;
-        check_value("hh", name, value, nonneg)?;
-        match a.get_mut(index) {
-            Some(x) => {
-                *x = value;
-                Ok(())
-            }
-            None => Err(ParamError(format!("hh: node index {index} out of range"))),
-        }
+        check_value("hh", name, value, self.array(name)?.1)?;
+        let Some(p) = self.layout.pos(index) else {
+            return Err(ParamError(format!("hh: node index {index} out of range")));
+        };
+        self.array(name)?.0[p] = value;
+        Ok(())
     }
     fn param(&self, name: &str, index: usize) -> Option<f64> {
+        let p = self.layout.pos(index)?;
         match name {
-            "gnabar" => self.gnabar.get(index).copied(),
-            "gkbar" => self.gkbar.get(index).copied(),
-            "gl" => self.gl.get(index).copied(),
-            "el" => self.el.get(index).copied(),
+            "gnabar" => Some(self.gnabar[p]),
+            "gkbar" => Some(self.gkbar[p]),
+            "gl" => Some(self.gl[p]),
+            "el" => Some(self.el[p]),
             _ => None,
         }
     }
@@ -219,7 +250,7 @@ impl Mechanism for Hh {
             "il" => &self.il,
             _ => return None,
         };
-        a.get(index).copied()
+        Some(a[self.layout.pos(index)?])
     }
 }
 

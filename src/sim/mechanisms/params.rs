@@ -57,21 +57,40 @@ fn column<'a, T: Table>(
     Ok(col)
 }
 
-/// Sets parameter `name` to `value` on every node.
-pub fn set_all<T: Table>(mech: &str, t: &mut T, name: &str, value: f64) -> Result<(), ParamError> {
-    column(mech, t, name, value)?.iter_mut().for_each(|x| *x = value);
+/// Sets parameter `name` to `value` on every node: every element of the column, or with
+/// a [`Layout`](super::layout::Layout) the elements at its nodes' `positions` (not the
+/// padding between them).
+pub fn set_all<T: Table>(
+    mech: &str,
+    t: &mut T,
+    name: &str,
+    value: f64,
+    positions: Option<&[u32]>,
+) -> Result<(), ParamError> {
+    let col = column(mech, t, name, value)?;
+    match positions {
+        None => col.iter_mut().for_each(|x| *x = value),
+        Some(pos) => pos.iter().for_each(|&p| col[p as usize] = value),
+    }
     Ok(())
 }
 
-/// Sets parameter `name` to `value` on the node at position `index`.
+/// Sets parameter `name` to `value` on the node at `index` (through `positions` with a
+/// layout).
 pub fn set_at<T: Table>(
     mech: &str,
     t: &mut T,
     name: &str,
     index: usize,
     value: f64,
+    positions: Option<&[u32]>,
 ) -> Result<(), ParamError> {
-    match column(mech, t, name, value)?.get_mut(index) {
+    let col = column(mech, t, name, value)?;
+    let at = match positions {
+        None => Some(index),
+        Some(pos) => pos.get(index).map(|&p| p as usize),
+    };
+    match at.and_then(|p| col.get_mut(p)) {
         Some(x) => {
             *x = value;
             Ok(())
@@ -80,9 +99,13 @@ pub fn set_at<T: Table>(
     }
 }
 
-/// The value of column `name` at position `index`.
-pub fn get<T: Table>(t: &T, name: &str, index: usize) -> Option<f64> {
-    t.column(name)?.get(index).copied()
+/// The value of column `name` at the node at `index` (through `positions` with a layout).
+pub fn get<T: Table>(t: &T, name: &str, index: usize, positions: Option<&[u32]>) -> Option<f64> {
+    let at = match positions {
+        None => index,
+        Some(pos) => *pos.get(index)? as usize,
+    };
+    t.column(name)?.get(at).copied()
 }
 
 /// Declares a structure-of-arrays table and implements [`Table`] for it.
@@ -119,6 +142,18 @@ macro_rules! columns {
             pub fn new(n: usize) -> Self {
                 $ty { $( $field: vec![$default; n], )* }
             }
+
+            /// Every column over the positions of `layout`: the default at its nodes;
+            /// at the padding 0 for a non-negative column (a conductance, so that the
+            /// padding passes no current), else the default.
+            #[allow(dead_code)]
+            pub fn with_layout(layout: &$crate::sim::mechanisms::layout::Layout) -> Self {
+                use $crate::sim::mechanisms::params::Range;
+                $ty { $( $field: layout.column(
+                    $default,
+                    if matches!(Range::$range, Range::NonNegative) { 0.0 } else { $default },
+                ), )* }
+            }
         }
 
         impl $crate::sim::mechanisms::params::Table for $ty {
@@ -150,23 +185,45 @@ pub(crate) use columns;
 /// fields `nodes: Vec<u32>`, `p` (a [`columns!`] parameter table) and `s` (a
 /// [`columns!`] state table).
 ///
-/// `mechanism_tables!("NAME", refresh)` also calls `self.refresh()` after every
-/// successful `set_param`/`set_param_at`, for mechanisms that keep constants derived from
-/// their parameters.
+/// Variants: `mechanism_tables!("NAME", refresh)` also calls `self.refresh()` after
+/// every successful `set_param`/`set_param_at`, for mechanisms that keep constants
+/// derived from their parameters; `mechanism_tables!("NAME", layout: field)` (and
+/// `mechanism_tables!("NAME", layout: field, refresh)`) is for a struct that keeps its
+/// nodes in a [`Layout`](super::layout::Layout) `field` instead of `nodes`: indices go
+/// through its positions.
 macro_rules! mechanism_tables {
+    ($mech:expr) => {
+        $crate::sim::mechanisms::params::mechanism_tables!(@all $mech, nodes, (|_s: &mut Self| {}));
+    };
     ($mech:expr, $changed:ident) => {
+        $crate::sim::mechanisms::params::mechanism_tables!(@all $mech, nodes, (|s: &mut Self| s.$changed()));
+    };
+    ($mech:expr, layout: $layout:ident) => {
+        $crate::sim::mechanisms::params::mechanism_tables!(@all $mech, $layout, (|_s: &mut Self| {}));
+    };
+    ($mech:expr, layout: $layout:ident, $changed:ident) => {
+        $crate::sim::mechanisms::params::mechanism_tables!(@all $mech, $layout, (|s: &mut Self| s.$changed()));
+    };
+    (@pos $self:ident, nodes) => {
+        None
+    };
+    (@pos $self:ident, $layout:ident) => {
+        Some($self.$layout.positions())
+    };
+    (@all $mech:expr, $nodes:ident, $changed:tt) => {
         fn name(&self) -> &'static str {
             $mech
         }
         fn nodes(&self) -> &[u32] {
-            &self.nodes
+            $crate::sim::mechanisms::params::mechanism_tables!(@nodes self, $nodes)
         }
         fn param_names(&self) -> &'static [&'static str] {
             $crate::sim::mechanisms::params::Table::names(&self.p)
         }
         fn set_param(&mut self, name: &str, value: f64) -> Result<(), $crate::sim::mechanisms::ParamError> {
-            $crate::sim::mechanisms::params::set_all($mech, &mut self.p, name, value)?;
-            self.$changed();
+            let pos = $crate::sim::mechanisms::params::mechanism_tables!(@pos self, $nodes);
+            $crate::sim::mechanisms::params::set_all($mech, &mut self.p, name, value, pos)?;
+            ($changed)(self);
             Ok(())
         }
         fn set_param_at(
@@ -175,50 +232,28 @@ macro_rules! mechanism_tables {
             index: usize,
             value: f64,
         ) -> Result<(), $crate::sim::mechanisms::ParamError> {
-            $crate::sim::mechanisms::params::set_at($mech, &mut self.p, name, index, value)?;
-            self.$changed();
+            let pos = $crate::sim::mechanisms::params::mechanism_tables!(@pos self, $nodes);
+            $crate::sim::mechanisms::params::set_at($mech, &mut self.p, name, index, value, pos)?;
+            ($changed)(self);
             Ok(())
         }
         fn param(&self, name: &str, index: usize) -> Option<f64> {
-            $crate::sim::mechanisms::params::get(&self.p, name, index)
+            let pos = $crate::sim::mechanisms::params::mechanism_tables!(@pos self, $nodes);
+            $crate::sim::mechanisms::params::get(&self.p, name, index, pos)
         }
         fn state_names(&self) -> &'static [&'static str] {
             $crate::sim::mechanisms::params::Table::names(&self.s)
         }
         fn state(&self, name: &str, index: usize) -> Option<f64> {
-            $crate::sim::mechanisms::params::get(&self.s, name, index)
+            let pos = $crate::sim::mechanisms::params::mechanism_tables!(@pos self, $nodes);
+            $crate::sim::mechanisms::params::get(&self.s, name, index, pos)
         }
     };
-    ($mech:expr) => {
-        fn name(&self) -> &'static str {
-            $mech
-        }
-        fn nodes(&self) -> &[u32] {
-            &self.nodes
-        }
-        fn param_names(&self) -> &'static [&'static str] {
-            $crate::sim::mechanisms::params::Table::names(&self.p)
-        }
-        fn set_param(&mut self, name: &str, value: f64) -> Result<(), $crate::sim::mechanisms::ParamError> {
-            $crate::sim::mechanisms::params::set_all($mech, &mut self.p, name, value)
-        }
-        fn set_param_at(
-            &mut self,
-            name: &str,
-            index: usize,
-            value: f64,
-        ) -> Result<(), $crate::sim::mechanisms::ParamError> {
-            $crate::sim::mechanisms::params::set_at($mech, &mut self.p, name, index, value)
-        }
-        fn param(&self, name: &str, index: usize) -> Option<f64> {
-            $crate::sim::mechanisms::params::get(&self.p, name, index)
-        }
-        fn state_names(&self) -> &'static [&'static str] {
-            $crate::sim::mechanisms::params::Table::names(&self.s)
-        }
-        fn state(&self, name: &str, index: usize) -> Option<f64> {
-            $crate::sim::mechanisms::params::get(&self.s, name, index)
-        }
+    (@nodes $self:ident, nodes) => {
+        &$self.nodes
+    };
+    (@nodes $self:ident, $layout:ident) => {
+        $self.$layout.nodes()
     };
 }
 pub(crate) use mechanism_tables;

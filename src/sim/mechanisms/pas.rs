@@ -1,13 +1,13 @@
 //! `pas`: NEURON's passive leak, i = g (v - e).
 
+use super::layout::Layout;
 use super::{Env, Ions, Mechanism, ParamError, check_value};
 
-/// Passive leak over a set of nodes.
+/// Passive leak over a set of nodes. Per-node values are kept by storage position
+/// ([`Layout`]); index them through `set_param_at`, `param`, `state`.
 #[derive(Debug, Clone)]
 pub struct Pas {
-    nodes: Vec<u32>,
-    /// One more than the highest node.
-    bound: usize,
+    layout: Layout,
     /// Leak conductance (S/cm2). NEURON default 0.001.
     pub g: Vec<f64>,
     /// Leak reversal (mV). NEURON default -70.
@@ -18,8 +18,14 @@ pub struct Pas {
 
 impl Pas {
     pub fn new(nodes: Vec<u32>) -> Self {
-        let n = nodes.len();
-        Pas { bound: super::node_bound(&nodes), nodes, g: vec![0.001; n], e: vec![-70.0; n], i: vec![0.0; n] }
+        let layout = Layout::new(nodes);
+        // The padding between nodes passes no current: zero conductance there.
+        Pas {
+            g: layout.column(0.001, 0.0),
+            e: layout.column(-70.0, -70.0),
+            i: layout.column(0.0, 0.0),
+            layout,
+        }
     }
 
     fn array(&mut self, name: &str) -> Result<(&mut Vec<f64>, bool), ParamError> {
@@ -36,21 +42,23 @@ impl Mechanism for Pas {
         "pas"
     }
     fn nodes(&self) -> &[u32] {
-        &self.nodes
+        self.layout.nodes()
     }
     fn init(&mut self, _v: &[f64], _ions: &mut Ions, _env: &Env) {}
+    /// Over the spans, padding included (g = 0 there: it adds exactly 0).
     fn current(&mut self, v: &[f64], _ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        let n = self.nodes.len();
-        assert!(self.bound <= v.len() && self.bound <= rhs.len() && self.bound <= d.len());
-        let (nodes, g, e, i_out) = (&self.nodes[..n], &self.g[..n], &self.e[..n], &mut self.i[..n]);
-        for k in 0..n {
-            let nd = nodes[k] as usize;
-            // SAFETY: every node is below `bound` (asserted against each array above).
-            unsafe {
-                let i = g[k] * (*v.get_unchecked(nd) - e[k]);
-                i_out[k] = i;
-                *rhs.get_unchecked_mut(nd) -= i;
-                *d.get_unchecked_mut(nd) += g[k];
+        for span in self.layout.spans() {
+            let (nd, ps) = (span.nodes(), span.positions());
+            let (v, rhs, d) = (&v[nd.clone()], &mut rhs[nd.clone()], &mut d[nd]);
+            let len = v.len();
+            let (rhs, d) = (&mut rhs[..len], &mut d[..len]);
+            let (g, e, i_out) =
+                (&self.g[ps.clone()][..len], &self.e[ps.clone()][..len], &mut self.i[ps][..len]);
+            for j in 0..len {
+                let i = g[j] * (v[j] - e[j]);
+                i_out[j] = i;
+                rhs[j] -= i;
+                d[j] += g[j];
             }
         }
     }
@@ -59,26 +67,25 @@ impl Mechanism for Pas {
         &["g", "e"]
     }
     fn set_param(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
-        let (a, nonneg) = self.array(name)?;
-        check_value("pas", name, value, nonneg)?;
-        a.iter_mut().for_each(|x| *x = value);
+        check_value("pas", name, value, self.array(name)?.1)?;
+        let pos = self.layout.positions().to_vec();
+        let (a, _) = self.array(name)?;
+        pos.iter().for_each(|&p| a[p as usize] = value);
         Ok(())
     }
     fn set_param_at(&mut self, name: &str, index: usize, value: f64) -> Result<(), ParamError> {
-        let (a, nonneg) = self.array(name)?;
-        check_value("pas", name, value, nonneg)?;
-        match a.get_mut(index) {
-            Some(x) => {
-                *x = value;
-                Ok(())
-            }
-            None => Err(ParamError(format!("pas: node index {index} out of range"))),
-        }
+        check_value("pas", name, value, self.array(name)?.1)?;
+        let Some(p) = self.layout.pos(index) else {
+            return Err(ParamError(format!("pas: node index {index} out of range")));
+        };
+        self.array(name)?.0[p] = value;
+        Ok(())
     }
     fn param(&self, name: &str, index: usize) -> Option<f64> {
+        let p = self.layout.pos(index)?;
         match name {
-            "g" => self.g.get(index).copied(),
-            "e" => self.e.get(index).copied(),
+            "g" => Some(self.g[p]),
+            "e" => Some(self.e[p]),
             _ => None,
         }
     }
@@ -87,7 +94,7 @@ impl Mechanism for Pas {
     }
     fn state(&self, name: &str, index: usize) -> Option<f64> {
         match name {
-            "i" => self.i.get(index).copied(),
+            "i" => Some(self.i[self.layout.pos(index)?]),
             _ => None,
         }
     }

@@ -21,10 +21,126 @@ pub const PER_MV: f64 = 20.0;
 /// Number of grid points, VMIN and VMAX included.
 pub const POINTS: usize = ((VMAX - VMIN) * PER_MV) as usize + 1;
 
-/// One row of a table, aligned so that a row of 4 values is one 32-byte vector.
+/// One row of a table: the values at its grid voltage and their differences to the next
+/// row's (the interpolation's slopes, computed once: `a + f * d` is then bit for bit the
+/// `a + f * (b - a)` of two rows), in one 64-byte cache line for 4 values.
 #[derive(Clone, Copy)]
-#[repr(C, align(32))]
-struct Row<const W: usize>([f64; W]);
+#[repr(C, align(64))]
+pub struct Row<const W: usize> {
+    a: [f64; W],
+    d: [f64; W],
+}
+
+impl<const W: usize> Row<W> {
+    /// Value `j` interpolated at fraction `f` of the way to the next row.
+    #[inline(always)]
+    pub fn at(&self, j: usize, f: f64) -> f64 {
+        self.a[j] + f * self.d[j]
+    }
+}
+
+/// The rows of a built table, for hot loops: [`Rows::row`] checks only the index.
+#[derive(Clone, Copy)]
+pub struct Rows<'a, const W: usize>(&'a [Row<W>]);
+
+impl<'a, const W: usize> Rows<'a, W> {
+    /// The row below grid position `k` (from [`locate`] or a [`VoltageGrid`]), or `None`
+    /// for [`OFF_GRID`].
+    #[inline(always)]
+    pub fn row(&self, k: u32) -> Option<&'a Row<W>> {
+        let k = k as usize;
+        if k < POINTS - 1 {
+            // SAFETY: a `Rows` holds POINTS rows (see `RateTable::rows`).
+            Some(unsafe { self.0.get_unchecked(k) })
+        } else {
+            None
+        }
+    }
+}
+
+/// Where a voltage lies on the grid: the row below it and the fraction of the way to the
+/// next one, or `None` off the grid (below VMIN, at or above VMAX, NaN).
+#[inline(always)]
+pub fn locate(v: f64) -> Option<(u32, f64)> {
+    let x = (v - VMIN) * PER_MV;
+    if !(x >= 0.0 && x < (POINTS - 1) as f64) {
+        return None;
+    }
+    // SAFETY: 0 <= x < POINTS - 1 fits an i32 (a plain truncating conversion, without
+    // the saturating checks of `as`).
+    let k = unsafe { x.to_int_unchecked::<i32>() };
+    Some((k as u32, x - k as f64))
+}
+
+/// Row index of an off-grid voltage in a [`VoltageGrid`].
+pub const OFF_GRID: u32 = u32::MAX;
+
+/// Every node's position on the grid ([`locate`]), computed once per step for all the
+/// tabulated mechanisms instead of once per mechanism.
+#[derive(Debug, Clone, Default)]
+pub struct VoltageGrid {
+    k: Vec<u32>,
+    f: Vec<f64>,
+}
+
+impl VoltageGrid {
+    /// Positions of the voltages `v`.
+    pub fn update(&mut self, v: &[f64]) {
+        self.k.resize(v.len(), OFF_GRID);
+        self.f.resize(v.len(), 0.0);
+        for ((k, f), &v) in self.k.iter_mut().zip(self.f.iter_mut()).zip(v) {
+            (*k, *f) = match locate(v) {
+                Some(p) => p,
+                None => (OFF_GRID, 0.0),
+            };
+        }
+    }
+    /// `v += c dv`, then the positions of the new voltages: the engine's voltage update
+    /// and [`VoltageGrid::update`] in one pass, written without branches so that it
+    /// vectorises. The same numbers as [`locate`].
+    pub fn add_and_update(&mut self, v: &mut [f64], dv: &[f64], c: f64) {
+        let n = v.len();
+        self.k.resize(n, OFF_GRID);
+        self.f.resize(n, 0.0);
+        let (dv, k_out, f_out) = (&dv[..n], &mut self.k[..n], &mut self.f[..n]);
+        for i in 0..n {
+            let x = v[i] + c * dv[i];
+            v[i] = x;
+            let g = (x - VMIN) * PER_MV;
+            let inside = g >= 0.0 && g < (POINTS - 1) as f64;
+            let gc = if inside { g } else { 0.0 };
+            // SAFETY: 0 <= gc < POINTS - 1 fits an i32.
+            let k = unsafe { gc.to_int_unchecked::<i32>() };
+            k_out[i] = if inside { k as u32 } else { OFF_GRID };
+            f_out[i] = if inside { gc - k as f64 } else { 0.0 };
+        }
+    }
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.k.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.k.is_empty()
+    }
+    /// Row and fraction of node `node` ([`OFF_GRID`] off the grid).
+    #[inline(always)]
+    pub fn at(&self, node: usize) -> (u32, f64) {
+        (self.k[node], self.f[node])
+    }
+    /// Rows and fractions of the nodes in `nodes`.
+    #[inline(always)]
+    pub fn range(&self, nodes: std::ops::Range<usize>) -> (&[u32], &[f64]) {
+        (&self.k[nodes.clone()], &self.f[nodes])
+    }
+    /// [`VoltageGrid::at`] without the bounds check.
+    ///
+    /// # Safety
+    /// `node < self.len()`.
+    #[inline(always)]
+    pub unsafe fn at_unchecked(&self, node: usize) -> (u32, f64) {
+        unsafe { (*self.k.get_unchecked(node), *self.f.get_unchecked(node)) }
+    }
+}
 
 /// A table of `W` values per grid voltage, built for a key `K`.
 #[derive(Clone)]
@@ -73,9 +189,16 @@ impl<K: Copy + PartialEq, const W: usize> RateTable<K, W> {
         if self.key == Some(key) {
             return false;
         }
-        self.rows.resize(POINTS, Row([0.0; W]));
+        self.rows.resize(POINTS, Row { a: [0.0; W], d: [0.0; W] });
         for (k, r) in self.rows.iter_mut().enumerate() {
-            *r = Row(row(Self::grid_v(k)));
+            r.a = row(Self::grid_v(k));
+        }
+        for k in 0..POINTS - 1 {
+            let next = self.rows[k + 1].a;
+            let r = &mut self.rows[k];
+            for j in 0..W {
+                r.d[j] = next[j] - r.a[j];
+            }
         }
         self.key = Some(key);
         true
@@ -86,19 +209,29 @@ impl<K: Copy + PartialEq, const W: usize> RateTable<K, W> {
     /// exactly.
     #[inline(always)]
     pub fn get(&self, v: f64) -> Option<[f64; W]> {
-        let x = (v - VMIN) * PER_MV;
-        if !(x >= 0.0 && x < (POINTS - 1) as f64) || self.rows.len() != POINTS {
+        let (k, f) = locate(v)?;
+        self.get_at(k, f)
+    }
+
+    /// The rows, once the table is built.
+    #[inline(always)]
+    pub fn rows(&self) -> Option<Rows<'_, W>> {
+        (self.rows.len() == POINTS).then_some(Rows(&self.rows))
+    }
+
+    /// The row at grid position (`k`, `f`) from [`locate`] or a [`VoltageGrid`]: `None`
+    /// for [`OFF_GRID`] or before the first build.
+    #[inline(always)]
+    pub fn get_at(&self, k: u32, f: f64) -> Option<[f64; W]> {
+        let k = k as usize;
+        if k >= POINTS - 1 || self.rows.len() != POINTS {
             return None;
         }
-        // SAFETY: 0 <= x < POINTS - 1 fits an i32 (a plain truncating conversion, without
-        // the saturating checks of `as`), and k + 1 < POINTS = rows.len().
-        let k = unsafe { x.to_int_unchecked::<i32>() };
-        let f = x - k as f64;
-        let k = k as usize;
-        let (a, b) = unsafe { (&self.rows.get_unchecked(k).0, &self.rows.get_unchecked(k + 1).0) };
+        // SAFETY: k < POINTS = rows.len().
+        let r = unsafe { self.rows.get_unchecked(k) };
         let mut out = [0.0; W];
         for j in 0..W {
-            out[j] = a[j] + f * (b[j] - a[j]);
+            out[j] = r.a[j] + f * r.d[j];
         }
         Some(out)
     }
@@ -158,6 +291,39 @@ mod tests {
         }
         assert_eq!(t.get(f64::NAN), None);
         assert!(t.lookup(f64::NAN, row)[0].is_nan());
+    }
+
+    #[test]
+    fn the_voltage_grid_gives_the_same_rows() {
+        let mut t = RateTable::<f64, 2>::new();
+        t.ensure(0.025, row);
+        let v = [-100.0, -99.99, -65.3, 0.0, 12.345, 99.97, 100.0, 150.0, f64::NAN, -1e9];
+        let mut grid = VoltageGrid::default();
+        grid.update(&v);
+        assert_eq!(grid.len(), v.len());
+        // The fused update gives the same positions.
+        let mut w: Vec<f64> = v.iter().map(|x| x - 1.5).collect();
+        let mut fused = VoltageGrid::default();
+        fused.add_and_update(&mut w, &vec![1.0; v.len()], 1.5);
+        for n in 0..v.len() {
+            assert!(w[n] == v[n] || (w[n].is_nan() && v[n].is_nan()) || v[n].abs() > 1e8);
+            if w[n] == v[n] {
+                assert_eq!(fused.at(n), grid.at(n), "{}", v[n]);
+            }
+        }
+        for (n, &x) in v.iter().enumerate() {
+            let (k, f) = grid.at(n);
+            assert_eq!(t.get_at(k, f), t.get(x), "{x}");
+            assert_eq!(k == OFF_GRID, locate(x).is_none(), "{x}");
+        }
+        // Interpolation through the stored differences equals a + f (b - a).
+        let (k, f) = locate(12.345).unwrap();
+        let (a, b) =
+            (row(RateTable::<f64, 2>::grid_v(k as usize)), row(RateTable::<f64, 2>::grid_v(k as usize + 1)));
+        let got = t.get(12.345).unwrap();
+        for j in 0..2 {
+            assert_eq!(got[j], a[j] + f * (b[j] - a[j]));
+        }
     }
 
     #[test]

@@ -3,17 +3,27 @@
 //! the intracellular calcium `ions.cai` (mM) with time constant zTau. No temperature
 //! factor, no voltage dependence.
 
+use super::layout::Layout;
+use super::log_table::LogTable;
 use super::params::{columns, mechanism_tables};
-use super::{Env, Ions, Mechanism, fastmath};
+use super::{Env, Ions, Mechanism};
+use std::sync::OnceLock;
 
 /// Steady-state activation at intracellular calcium `cai` (mM):
 /// z_inf = 1/(1 + (0.00043/cai)^4.8), with cai raised by 1e-7 mM where it is below
 /// 1e-7 mM, as the mod file guards it.
 pub fn zinf(cai: f64) -> f64 {
     let ca = if cai < 1e-7 { cai + 1e-07 } else { cai };
-    // (0.00043/ca)^4.8 as exp(4.8 ln(..)): the same value to ~1e-15, at a third of pow's
-    // cost (and inlined, [`fastmath`]).
-    1.0 / (1.0 + fastmath::exp(4.8 * fastmath::ln(0.00043 / ca)))
+    // (0.00043/ca)^4.8 as exp(4.8 ln(..)): the same value to ~1e-15, at a third of pow's cost.
+    1.0 / (1.0 + (4.8 * (0.00043 / ca).ln()).exp())
+}
+
+/// [`zinf`] tabulated over cai in [2^-23, 2^3) mM (1.2e-7 to 8 mM: above the guard at
+/// 1e-7), within 1e-9 ([`LogTable`]); exact off that range. The step uses it: an exp and a
+/// log per node and step cost more than the rest of the channel.
+pub fn zinf_table() -> &'static LogTable {
+    static TABLE: OnceLock<LogTable> = OnceLock::new();
+    TABLE.get_or_init(|| LogTable::new(-23, 3, zinf))
 }
 
 columns! {
@@ -41,9 +51,8 @@ columns! {
 /// SK channel over a set of nodes. Reads `ions.ek` and `ions.cai`.
 #[derive(Debug, Clone)]
 pub struct SkE2 {
-    nodes: Vec<u32>,
-    /// One more than the highest node.
-    bound: usize,
+    /// Where each node's values are kept ([`Layout`]).
+    layout: Layout,
     /// Parameters. After writing them directly (not through `set_param`), call
     /// [`SkE2::refresh`].
     pub p: Params,
@@ -57,14 +66,13 @@ pub struct SkE2 {
 
 impl SkE2 {
     pub fn new(nodes: Vec<u32>) -> Self {
-        let n = nodes.len();
+        let layout = Layout::new(nodes);
         SkE2 {
-            bound: super::node_bound(&nodes),
-            nodes,
-            p: Params::new(n),
-            s: States::new(n),
-            fac: vec![0.0; n],
+            p: Params::with_layout(&layout),
+            s: States::with_layout(&layout),
+            fac: vec![0.0; layout.width()],
             derived_dt: None,
+            layout,
         }
     }
 
@@ -76,49 +84,56 @@ impl SkE2 {
 }
 
 impl Mechanism for SkE2 {
-    mechanism_tables!("SK_E2", refresh);
+    mechanism_tables!("SK_E2", layout: layout, refresh);
 
+    /// z = z_inf(cai), from the same table as the state update (as NEURON's TABLE does in
+    /// INITIAL), so that a cell at rest stays there.
     fn init(&mut self, _v: &[f64], ions: &mut Ions, _env: &Env) {
-        for (k, &node) in self.nodes.iter().enumerate() {
-            self.s.z[k] = zinf(ions.cai[node as usize]);
-        }
-    }
-    fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        let n = self.nodes.len();
-        let bound = self.bound;
-        assert!(bound <= v.len() && bound <= rhs.len() && bound <= d.len() && bound <= ions.ek.len());
-        let (nodes, gbar, z) = (&self.nodes[..n], &self.p.gbar[..n], &self.s.z[..n]);
-        let (g_out, i_out) = (&mut self.s.g[..n], &mut self.s.ik[..n]);
-        let ek = &ions.ek[..];
-        for k in 0..n {
-            let nd = nodes[k] as usize;
-            // SAFETY: every node is below `bound` (asserted above).
-            unsafe {
-                let g = gbar[k] * z[k];
-                let i = g * (*v.get_unchecked(nd) - *ek.get_unchecked(nd));
-                g_out[k] = g;
-                i_out[k] = i;
-                *rhs.get_unchecked_mut(nd) -= i;
-                *d.get_unchecked_mut(nd) += g;
+        let table = zinf_table();
+        for span in self.layout.spans() {
+            for (nd, p) in span.nodes().zip(span.positions()) {
+                self.s.z[p] = table.get(ions.cai[nd]);
             }
         }
     }
+    /// Over the spans, padding included (zero conductance there: it adds exactly 0).
+    fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
+        for span in self.layout.spans() {
+            let (nd, ps) = (span.nodes(), span.positions());
+            let (v, rhs, d) = (&v[nd.clone()], &mut rhs[nd.clone()], &mut d[nd.clone()]);
+            let len = v.len();
+            let (ek, rhs, d) = (&ions.ek[nd][..len], &mut rhs[..len], &mut d[..len]);
+            let (gbar, z) = (&self.p.gbar[ps.clone()][..len], &self.s.z[ps.clone()][..len]);
+            let (g_out, i_out) = (&mut self.s.g[ps.clone()][..len], &mut self.s.ik[ps][..len]);
+            for j in 0..len {
+                let g = gbar[j] * z[j];
+                let i = g * (v[j] - ek[j]);
+                g_out[j] = g;
+                i_out[j] = i;
+                rhs[j] -= i;
+                d[j] += g;
+            }
+        }
+    }
+    /// Over the runs (the channel's own nodes): z relaxes toward z_inf(cai).
     fn advance(&mut self, _v: &[f64], ions: &mut Ions, env: &Env) {
         let dt = env.dt;
         if self.derived_dt != Some(dt) {
-            for k in 0..self.nodes.len() {
-                self.fac[k] = 1.0 - (-dt / self.p.ztau[k]).exp();
+            for p in 0..self.layout.width() {
+                self.fac[p] = 1.0 - (-dt / self.p.ztau[p]).exp();
             }
             self.derived_dt = Some(dt);
         }
-        let n = self.nodes.len();
-        assert!(self.bound <= ions.cai.len());
-        let (nodes, fac, z) = (&self.nodes[..n], &self.fac[..n], &mut self.s.z[..n]);
-        let cai = &ions.cai[..];
-        for k in 0..n {
-            // SAFETY: every node is below `bound` (asserted above).
-            let zi = zinf(unsafe { *cai.get_unchecked(nodes[k] as usize) });
-            z[k] += fac[k] * (zi - z[k]);
+        let table = zinf_table();
+        for run in self.layout.runs() {
+            let (nd, ps) = (run.nodes(), run.positions());
+            let cai = &ions.cai[nd];
+            let len = cai.len();
+            let (fac, z) = (&self.fac[ps.clone()][..len], &mut self.s.z[ps][..len]);
+            for j in 0..len {
+                let zi = table.get(cai[j]);
+                z[j] += fac[j] * (zi - z[j]);
+            }
         }
     }
 }
@@ -141,13 +156,35 @@ mod tests {
     }
 
     #[test]
+    fn zinf_table_is_within_1e_9() {
+        let t = zinf_table();
+        let mut worst = (0.0f64, 0.0);
+        let n = 400_000;
+        for k in 0..=n {
+            let cai = 1e-7 * (1e8f64).powf(k as f64 / n as f64);
+            let err = (t.get(cai) - zinf(cai)).abs();
+            if err > worst.0 {
+                worst = (err, cai);
+            }
+        }
+        eprintln!("zinf table: worst absolute error {:e} at {:e} mM", worst.0, worst.1);
+        assert!(worst.0 < 1e-9, "{:e} at {:e} mM", worst.0, worst.1);
+        // Below the grid (where the mod file's guard acts) and beyond it: exact.
+        for cai in [0.0, 5e-8, 1e-7, 1.1e-7, 8.0, 20.0] {
+            assert_eq!(t.get(cai), zinf(cai), "{cai}");
+        }
+    }
+
+    #[test]
     fn z_relaxes_with_ztau_toward_zinf_of_cai() {
         let mut c = SkE2::new(vec![0]);
         let v = [-70.0];
         let mut ions = Ions::new(1);
         let e = env();
         c.init(&v, &mut ions, &e);
-        assert!(close(c.state("z", 0).unwrap(), zinf(5e-5), 1e-12));
+        // z_inf from the table the state update uses, within its 1e-9 of the exact value.
+        assert_eq!(c.state("z", 0), Some(zinf_table().get(5e-5)));
+        assert!((c.state("z", 0).unwrap() - zinf(5e-5)).abs() < 1e-9);
         // Step cai to the half-activation point: after 1 ms (= zTau) z has gone 1 - 1/e of the way.
         ions.cai[0] = 4.3e-4;
         let z0 = c.state("z", 0).unwrap();

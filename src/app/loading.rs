@@ -1,0 +1,225 @@
+//! Opening a cell or a setup off the UI thread: reading, sectioning, discretising, the
+//! biophysics and the tree's mesh are done on a thread of their own while the current
+//! cell stays live; the panel shows a progress line; a failure leaves the current cell
+//! untouched and says why.
+
+use super::camera::OrbitCamera;
+use super::state::{LabRes, UiState};
+use crate::lab::Lab;
+use crate::lab::geometry::TreeMesh;
+use crate::lab::setup::{Setup, read_setup};
+use crate::sim::morphology::gallery;
+use bevy::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Instant;
+
+/// What to open.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadJob {
+    /// A morphology file (SWC or ASC) or a gallery name.
+    Morphology(PathBuf),
+    /// A saved setup (JSON).
+    Setup(PathBuf),
+}
+
+impl LoadJob {
+    fn label(&self) -> String {
+        match self {
+            LoadJob::Morphology(p) | LoadJob::Setup(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// A lab ready to replace the current one.
+pub struct Loaded {
+    pub lab: Lab,
+    /// The reader's warnings about the file.
+    pub warnings: Vec<String>,
+    /// The setup it came from (its view and colours are restored too).
+    pub setup: Option<Setup>,
+    /// The tree's mesh, built on the loading thread.
+    pub mesh: Option<TreeMesh>,
+}
+
+enum Msg {
+    Stage(&'static str),
+    Done(Box<Result<Loaded, String>>),
+}
+
+struct InFlight {
+    rx: Mutex<Receiver<Msg>>,
+    job: LoadJob,
+    stage: &'static str,
+    started: Instant,
+}
+
+/// The loading in progress, if any (one at a time).
+#[derive(Resource, Default)]
+pub struct Loader {
+    inflight: Option<InFlight>,
+}
+
+/// A mesh prepared off the UI thread for the lab of this generation.
+#[derive(Resource, Default)]
+pub struct PreparedMesh(pub Option<(u64, TreeMesh)>);
+
+/// Reads and builds what `job` asks for (any thread). `stage` hears the progress.
+pub fn load(job: &LoadJob, mut stage: impl FnMut(&'static str)) -> Result<Loaded, String> {
+    let loaded = match job {
+        LoadJob::Morphology(path) => {
+            stage("reading and sectioning");
+            let m = gallery::open(path).map_err(|e| e.to_string())?;
+            let warnings = m.warnings.clone();
+            stage("discretising and building the biophysics");
+            let lab = Lab::new(m, &gallery::source_label(path))?;
+            Loaded { lab, warnings, setup: None, mesh: None }
+        }
+        LoadJob::Setup(path) => {
+            stage("reading the setup and its cell");
+            let base = path.parent().unwrap_or(Path::new("."));
+            let setup = read_setup(path)?;
+            let lab = Lab::from_setup(&setup, base).map_err(|e| format!("{}: {e}", path.display()))?;
+            let warnings = lab.sim.cell.morphology.warnings.clone();
+            Loaded { lab, warnings, setup: Some(setup), mesh: None }
+        }
+    };
+    stage("building the tree's mesh");
+    let mesh = super::scene::tree_mesh(&loaded.lab.sim.cell);
+    Ok(Loaded { mesh: Some(mesh), ..loaded })
+}
+
+/// Replaces the lab by `loaded` (or reports why not, leaving the current cell).
+pub fn install(
+    job: &LoadJob,
+    result: Result<Loaded, String>,
+    lab: &mut LabRes,
+    ui: &mut UiState,
+) -> Option<TreeMesh> {
+    let loaded = match result {
+        Ok(l) => l,
+        Err(e) => {
+            ui.fail(format!("could not open: {e}"));
+            return None;
+        }
+    };
+    let speed = lab.0.speed;
+    lab.0 = loaded.lab;
+    ui.generation += 1;
+    let n = lab.0.sim.cell.compartment_count();
+    let mut msg = match (job, &loaded.setup) {
+        (LoadJob::Setup(p), Some(setup)) => {
+            if let Some(c) = &setup.colour {
+                ui.quantity = c.quantity;
+                ui.range = (c.min, c.max);
+                ui.colormap = (c.map as usize).min(super::colour::MAPS.len() - 1);
+            }
+            ui.pending_camera = setup.camera.as_ref().map(|c| OrbitCamera {
+                target: Vec3::from_array(c.target),
+                yaw: c.yaw,
+                pitch: c.pitch,
+                distance: c.distance.clamp(1.0, 1e5),
+            });
+            format!("opened setup {}", p.display())
+        }
+        _ => {
+            lab.0.speed = speed;
+            format!("opened {} ({n} compartments)", job.label())
+        }
+    };
+    if !loaded.warnings.is_empty() {
+        msg.push_str("; ");
+        msg.push_str(&loaded.warnings.join("; "));
+    }
+    if !lab.0.notes.is_empty() {
+        msg.push_str("; changed: ");
+        msg.push_str(&lab.0.notes.join("; "));
+    }
+    ui.say(msg);
+    loaded.mesh
+}
+
+impl Loader {
+    /// True while a file is being opened.
+    pub fn busy(&self) -> bool {
+        self.inflight.is_some()
+    }
+
+    /// Starts opening `job` on a thread; the current cell stays until it is ready.
+    pub fn start(&mut self, job: LoadJob, ui: &mut UiState) {
+        if let Some(f) = &self.inflight {
+            ui.fail(format!("still opening {}; try again when it is done", f.job.label()));
+            return;
+        }
+        let (tx, rx): (Sender<Msg>, Receiver<Msg>) = channel();
+        let thread_job = job.clone();
+        let spawned = std::thread::Builder::new().name("dendra-load".into()).spawn(move || {
+            let stage_tx = tx.clone();
+            // A failed send means the window has closed: nobody is waiting any more.
+            let result = load(&thread_job, |s| stage_tx.send(Msg::Stage(s)).unwrap_or(()));
+            tx.send(Msg::Done(Box::new(result))).unwrap_or(());
+        });
+        match spawned {
+            Ok(_) => {
+                ui.say(format!("opening {}...", job.label()));
+                self.inflight =
+                    Some(InFlight { rx: Mutex::new(rx), job, stage: "starting", started: Instant::now() });
+            }
+            Err(e) => ui.fail(format!("could not start opening {}: {e}", job.label())),
+        }
+    }
+}
+
+/// Takes the loading thread's news: a progress line while it works, the new lab when
+/// it is done.
+fn poll(
+    mut loader: ResMut<Loader>,
+    mut lab: ResMut<LabRes>,
+    mut ui: ResMut<UiState>,
+    mut prepared: ResMut<PreparedMesh>,
+) {
+    let Some(f) = loader.inflight.as_mut() else { return };
+    let mut done = None;
+    if let Ok(rx) = f.rx.lock() {
+        while let Ok(m) = rx.try_recv() {
+            match m {
+                Msg::Stage(s) => f.stage = s,
+                Msg::Done(r) => done = Some(*r),
+            }
+        }
+        if done.is_none() && matches!(rx.try_recv(), Err(std::sync::mpsc::TryRecvError::Disconnected)) {
+            done = Some(Err("the loading thread stopped unexpectedly".to_string()));
+        }
+    }
+    match done {
+        Some(result) => {
+            let job = f.job.clone();
+            loader.inflight = None;
+            if let Some(mesh) = install(&job, result, &mut lab, &mut ui) {
+                prepared.0 = Some((ui.generation, mesh));
+            }
+        }
+        None => {
+            let msg = format!(
+                "opening {}: {} ({:.1} s)",
+                f.job.label(),
+                f.stage,
+                f.started.elapsed().as_secs_f64()
+            );
+            ui.say(msg);
+        }
+    }
+}
+
+/// Opens `job` at once on the calling thread (tests, and the command line's first cell).
+pub fn open_now(job: LoadJob, lab: &mut LabRes, ui: &mut UiState) {
+    let result = load(&job, |_| {});
+    install(&job, result, lab, ui);
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Loader>();
+    app.init_resource::<PreparedMesh>();
+    app.add_systems(Update, poll);
+}
