@@ -181,3 +181,58 @@ fn the_lab_window_draws_the_cell_in_colour_with_its_panel() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A setup with 10,000 synapses: every marker is in one mesh, so the window reaches its
+/// 30th frame quickly under the software renderer (one GPU allocation per marker took
+/// minutes) and saves the setup whole.
+#[test]
+fn ten_thousand_synapses_draw_at_interactive_rates() {
+    if !gui_tools(&["xvfb-run"]) {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("dendra-10k-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let lab = dendra::lab::Lab::builtin("l5_pyramidal").unwrap();
+    let mut setup = lab.to_setup(None, None);
+    let dendrites: Vec<String> = lab
+        .sim
+        .cell
+        .morphology
+        .sections
+        .iter()
+        .filter(|s| s.region.is_dendrite())
+        .map(|s| s.name.clone())
+        .collect();
+    setup.synapses = (0..10_000)
+        .map(|k| dendra::lab::setup::SynapseSetup {
+            section: dendrites[k % dendrites.len()].clone(),
+            x: (k / dendrites.len()) as f64 % 10.0 / 10.0 + 0.05,
+            kind: dendra::lab::SynapseKind::AmpaNmda,
+            weight_ns: 0.5,
+            nmda_ratio: 1.0,
+        })
+        .collect();
+    let (input, shot, saved) = (dir.join("10k.json"), dir.join("10k.png"), dir.join("10k_saved.json"));
+    dendra::lab::setup::write_setup(&input, &setup).unwrap();
+    let start = Instant::now();
+    let out = Command::new("timeout")
+        .args(["600", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_dendra"))
+        .arg("--setup")
+        .arg(&input)
+        .arg("--screenshot")
+        .arg(&shot)
+        .arg("--save-setup")
+        .arg(&saved)
+        .args(["--frames", "30"])
+        .output()
+        .unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert!(out.status.success(), "exit {:?}:\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    eprintln!("10,000 synapses: 30 frames and the screenshot in {secs:.1} s");
+    assert!(secs < 90.0, "30 frames with 10,000 synapses took {secs:.1} s");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert_eq!(v["synapses"].as_array().map(Vec::len), Some(10_000));
+    std::fs::remove_dir_all(&dir).ok();
+}

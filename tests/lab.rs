@@ -314,3 +314,19 @@ fn setup_errors_name_the_entry_and_clamped_values_are_listed() {
     let e = serde_json::from_str::<dendra::lab::setup::Setup>(&text).unwrap_err().to_string();
     assert!(e.contains("unknown field `colour_map`"), "{e}");
 }
+
+/// The lab's default cell (the first of the gallery) opens in well under a second, and
+/// every gallery cell opens.
+#[test]
+fn the_default_cell_opens_in_under_a_second() {
+    use dendra::sim::morphology::gallery::GALLERY;
+    let t0 = std::time::Instant::now();
+    let lab = Lab::builtin(GALLERY[0].name).unwrap();
+    let took = t0.elapsed();
+    eprintln!("{}: {} compartments in {took:?}", GALLERY[0].name, lab.sim.cell.compartment_count());
+    assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+    for c in GALLERY {
+        let lab = Lab::builtin(c.name).unwrap_or_else(|e| panic!("{}: {e}", c.name));
+        assert_eq!(lab.source, format!("builtin:{}", c.name));
+    }
+}

@@ -278,8 +278,34 @@ impl<K: GateKinetics> Mechanism for Gated<K> {
     }
 
     /// Over the spans, padding included (zero conductance there: it adds exactly 0):
-    /// every array is a plain slice, and the loop vectorises.
+    /// every array is a plain slice, and the loop vectorises (AVX2 where there is one).
     fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
+        #[cfg(target_arch = "x86_64")]
+        if super::avx2() {
+            // SAFETY: the processor has AVX2 (checked at run time).
+            return unsafe { self.current_avx2(v, ions, rhs, d) };
+        }
+        self.current_body(v, ions, rhs, d);
+    }
+
+    fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
+        self.step_states(v, None, env.dt);
+    }
+
+    fn advance_on_grid(&mut self, v: &[f64], grid: &VoltageGrid, _ions: &mut Ions, env: &Env) {
+        self.step_states(v, Some(grid), env.dt);
+    }
+}
+
+impl<K: GateKinetics> Gated<K> {
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn current_avx2(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64]) {
+        self.current_body(v, ions, rhs, d);
+    }
+
+    #[inline(always)]
+    fn current_body(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64]) {
         let Ions { ena, ek, eca, ica, .. } = ions;
         let e_ion: &[f64] = match K::REVERSAL {
             Reversal::Na => ena,
@@ -328,16 +354,6 @@ impl<K: GateKinetics> Mechanism for Gated<K> {
         }
     }
 
-    fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
-        self.step_states(v, None, env.dt);
-    }
-
-    fn advance_on_grid(&mut self, v: &[f64], grid: &VoltageGrid, _ions: &mut Ions, env: &Env) {
-        self.step_states(v, Some(grid), env.dt);
-    }
-}
-
-impl<K: GateKinetics> Gated<K> {
     /// The state update over the runs (the channel's own nodes), locating each voltage on
     /// the table's grid itself or reading its position from `grid` (the same numbers
     /// either way).
@@ -386,7 +402,7 @@ impl<K: GateKinetics> Gated<K> {
                         }
                     }
                 }
-                None if self.usetable => {
+                _ if self.usetable => {
                     for j in 0..len {
                         let s = if K::SHIFT.is_some() { shift[j] } else { 0.0 };
                         let [mi, mf, hi, hf] = tabulated::<K>(table, v[j], s, dt);
@@ -396,7 +412,7 @@ impl<K: GateKinetics> Gated<K> {
                         }
                     }
                 }
-                None => {
+                _ => {
                     for j in 0..len {
                         let s = if K::SHIFT.is_some() { shift[j] } else { 0.0 };
                         let [(mi, mt), (hi, ht)] = K::rates(v[j], s);

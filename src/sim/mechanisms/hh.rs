@@ -98,27 +98,33 @@ impl Hh {
         }
         let table = &self.table;
         let grid = grid.filter(|g| self.usetable && g.len() >= v.len());
+        let rows = table.rows().filter(|_| self.usetable);
         for run in self.layout.runs() {
             let (nd, ps) = (run.nodes(), run.positions());
             let v = &v[nd.clone()];
             let len = v.len();
-            let (m, h, nn) =
-                (&mut self.m[ps.clone()][..len], &mut self.h[ps.clone()][..len], &mut self.n[ps][..len]);
-            match grid {
-                Some(grid) => {
+            let (m, h, nn) = (&mut self.m[ps.clone()][..len], &mut self.h[ps.clone()][..len], &mut self.n[ps][..len]);
+            match (grid, rows) {
+                (Some(grid), Some(rows)) => {
                     let (gk, gf) = grid.range(nd);
                     let (gk, gf) = (&gk[..len], &gf[..len]);
                     for j in 0..len {
-                        let [mi, mf, hi, hf, ni, nf] = match table.get_at(gk[j], gf[j]) {
-                            Some(r) => r,
-                            None => off_grid(v[j], dt, celsius),
-                        };
+                        let f = gf[j];
+                        // Scalars, not an array: they stay in registers.
+                        let (mi, mf, hi, hf, ni, nf);
+                        match rows.row(gk[j]) {
+                            Some(r) => {
+                                (mi, mf, hi, hf) = (r.at(0, f), r.at(1, f), r.at(2, f), r.at(3, f));
+                                (ni, nf) = (r.at(4, f), r.at(5, f));
+                            }
+                            None => [mi, mf, hi, hf, ni, nf] = off_grid(v[j], dt, celsius),
+                        }
                         m[j] += mf * (mi - m[j]);
                         h[j] += hf * (hi - h[j]);
                         nn[j] += nf * (ni - nn[j]);
                     }
                 }
-                None if self.usetable => {
+                _ if self.usetable => {
                     for j in 0..len {
                         let [mi, mf, hi, hf, ni, nf] = match table.get(v[j]) {
                             Some(r) => r,
@@ -129,7 +135,7 @@ impl Hh {
                         nn[j] += nf * (ni - nn[j]);
                     }
                 }
-                None => {
+                _ => {
                     for j in 0..len {
                         let [(mi, mt), (hi, ht), (ni, nt)] = rates(v[j], celsius);
                         m[j] = cnexp(m[j], mi, mt, dt);
