@@ -57,6 +57,16 @@ pub fn advance(
             break;
         }
         done += k;
+        // The same check as the command line's: a voltage out of the sane range pauses
+        // the run and says where, when and why.
+        if let Some((node, v)) = lab.sim.insane_node() {
+            lab.paused = true;
+            ui.fail(format!(
+                "{}; the run is paused, Reset (R) starts again",
+                lab.sim.insane_message(node, v)
+            ));
+            break;
+        }
     }
     clock.carry_ms -= done as f64 * dt;
     if done < want {

@@ -103,7 +103,8 @@ impl Hh {
             let (nd, ps) = (run.nodes(), run.positions());
             let v = &v[nd.clone()];
             let len = v.len();
-            let (m, h, nn) = (&mut self.m[ps.clone()][..len], &mut self.h[ps.clone()][..len], &mut self.n[ps][..len]);
+            let (m, h, nn) =
+                (&mut self.m[ps.clone()][..len], &mut self.h[ps.clone()][..len], &mut self.n[ps][..len]);
             match (grid, rows) {
                 (Some(grid), Some(rows)) => {
                     let (gk, gf) = grid.range(nd);
@@ -147,6 +148,46 @@ impl Hh {
         }
     }
 
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn current_avx2(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64]) {
+        self.current_body(v, ions, rhs, d);
+    }
+
+    #[inline(always)]
+    fn current_body(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64]) {
+        for span in self.layout.spans() {
+            let (nd, ps) = (span.nodes(), span.positions());
+            let (v, rhs, d) = (&v[nd.clone()], &mut rhs[nd.clone()], &mut d[nd.clone()]);
+            let len = v.len();
+            let (ena, ek) = (&ions.ena[nd.clone()][..len], &ions.ek[nd][..len]);
+            let (rhs, d) = (&mut rhs[..len], &mut d[..len]);
+            let (gnabar, gkbar) = (&self.gnabar[ps.clone()][..len], &self.gkbar[ps.clone()][..len]);
+            let (gl, el) = (&self.gl[ps.clone()][..len], &self.el[ps.clone()][..len]);
+            let (m, h, nn) =
+                (&self.m[ps.clone()][..len], &self.h[ps.clone()][..len], &self.n[ps.clone()][..len]);
+            let ina_out = &mut self.ina[ps.clone()][..len];
+            let ik_out = &mut self.ik[ps.clone()][..len];
+            let il_out = &mut self.il[ps][..len];
+            for j in 0..len {
+                let vv = v[j];
+                let mk = m[j];
+                let n2 = nn[j] * nn[j];
+                let gna = gnabar[j] * mk * mk * mk * h[j];
+                let gk = gkbar[j] * n2 * n2;
+                let g_l = gl[j];
+                let ina = gna * (vv - ena[j]);
+                let ik = gk * (vv - ek[j]);
+                let il = g_l * (vv - el[j]);
+                ina_out[j] = ina;
+                ik_out[j] = ik;
+                il_out[j] = il;
+                rhs[j] -= ina + ik + il;
+                d[j] += gna + gk + g_l;
+            }
+        }
+    }
+
     fn array(&mut self, name: &str) -> Result<(&mut Vec<f64>, bool), ParamError> {
         match name {
             "gnabar" => Ok((&mut self.gnabar, true)),
@@ -178,36 +219,12 @@ impl Mechanism for Hh {
     /// Over the spans, padding included (zero conductance there: it adds exactly 0):
     /// plain slices, and the loop vectorises.
     fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        for span in self.layout.spans() {
-            let (nd, ps) = (span.nodes(), span.positions());
-            let (v, rhs, d) = (&v[nd.clone()], &mut rhs[nd.clone()], &mut d[nd.clone()]);
-            let len = v.len();
-            let (ena, ek) = (&ions.ena[nd.clone()][..len], &ions.ek[nd][..len]);
-            let (rhs, d) = (&mut rhs[..len], &mut d[..len]);
-            let (gnabar, gkbar) = (&self.gnabar[ps.clone()][..len], &self.gkbar[ps.clone()][..len]);
-            let (gl, el) = (&self.gl[ps.clone()][..len], &self.el[ps.clone()][..len]);
-            let (m, h, nn) =
-                (&self.m[ps.clone()][..len], &self.h[ps.clone()][..len], &self.n[ps.clone()][..len]);
-            let ina_out = &mut self.ina[ps.clone()][..len];
-            let ik_out = &mut self.ik[ps.clone()][..len];
-            let il_out = &mut self.il[ps][..len];
-            for j in 0..len {
-                let vv = v[j];
-                let mk = m[j];
-                let n2 = nn[j] * nn[j];
-                let gna = gnabar[j] * mk * mk * mk * h[j];
-                let gk = gkbar[j] * n2 * n2;
-                let g_l = gl[j];
-                let ina = gna * (vv - ena[j]);
-                let ik = gk * (vv - ek[j]);
-                let il = g_l * (vv - el[j]);
-                ina_out[j] = ina;
-                ik_out[j] = ik;
-                il_out[j] = il;
-                rhs[j] -= ina + ik + il;
-                d[j] += gna + gk + g_l;
-            }
+        #[cfg(target_arch = "x86_64")]
+        if super::avx2() {
+            // SAFETY: the processor has AVX2 (checked at run time).
+            return unsafe { self.current_avx2(v, ions, rhs, d) };
         }
+        self.current_body(v, ions, rhs, d);
     }
     fn advance(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
         self.step_states(v, None, env);

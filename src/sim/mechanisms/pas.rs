@@ -28,6 +28,30 @@ impl Pas {
         }
     }
 
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn current_avx2(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64]) {
+        self.current_body(v, rhs, d);
+    }
+
+    #[inline(always)]
+    fn current_body(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64]) {
+        for span in self.layout.spans() {
+            let (nd, ps) = (span.nodes(), span.positions());
+            let (v, rhs, d) = (&v[nd.clone()], &mut rhs[nd.clone()], &mut d[nd]);
+            let len = v.len();
+            let (rhs, d) = (&mut rhs[..len], &mut d[..len]);
+            let (g, e, i_out) =
+                (&self.g[ps.clone()][..len], &self.e[ps.clone()][..len], &mut self.i[ps][..len]);
+            for j in 0..len {
+                let i = g[j] * (v[j] - e[j]);
+                i_out[j] = i;
+                rhs[j] -= i;
+                d[j] += g[j];
+            }
+        }
+    }
+
     fn array(&mut self, name: &str) -> Result<(&mut Vec<f64>, bool), ParamError> {
         match name {
             "g" => Ok((&mut self.g, true)),
@@ -47,20 +71,12 @@ impl Mechanism for Pas {
     fn init(&mut self, _v: &[f64], _ions: &mut Ions, _env: &Env) {}
     /// Over the spans, padding included (g = 0 there: it adds exactly 0).
     fn current(&mut self, v: &[f64], _ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        for span in self.layout.spans() {
-            let (nd, ps) = (span.nodes(), span.positions());
-            let (v, rhs, d) = (&v[nd.clone()], &mut rhs[nd.clone()], &mut d[nd]);
-            let len = v.len();
-            let (rhs, d) = (&mut rhs[..len], &mut d[..len]);
-            let (g, e, i_out) =
-                (&self.g[ps.clone()][..len], &self.e[ps.clone()][..len], &mut self.i[ps][..len]);
-            for j in 0..len {
-                let i = g[j] * (v[j] - e[j]);
-                i_out[j] = i;
-                rhs[j] -= i;
-                d[j] += g[j];
-            }
+        #[cfg(target_arch = "x86_64")]
+        if super::avx2() {
+            // SAFETY: the processor has AVX2 (checked at run time).
+            return unsafe { self.current_avx2(v, rhs, d) };
         }
+        self.current_body(v, rhs, d);
     }
     fn advance(&mut self, _v: &[f64], _ions: &mut Ions, _env: &Env) {}
     fn param_names(&self) -> &'static [&'static str] {

@@ -99,6 +99,22 @@ impl VoltageGrid {
     /// and [`VoltageGrid::update`] in one pass, written without branches so that it
     /// vectorises. The same numbers as [`locate`].
     pub fn add_and_update(&mut self, v: &mut [f64], dv: &[f64], c: f64) {
+        #[cfg(target_arch = "x86_64")]
+        if super::avx2() {
+            // SAFETY: the processor has AVX2 (checked at run time).
+            return unsafe { self.add_and_update_avx2(v, dv, c) };
+        }
+        self.add_and_update_body(v, dv, c);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn add_and_update_avx2(&mut self, v: &mut [f64], dv: &[f64], c: f64) {
+        self.add_and_update_body(v, dv, c);
+    }
+
+    #[inline(always)]
+    fn add_and_update_body(&mut self, v: &mut [f64], dv: &[f64], c: f64) {
         let n = v.len();
         self.k.resize(n, OFF_GRID);
         self.f.resize(n, 0.0);

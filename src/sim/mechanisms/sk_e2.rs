@@ -81,6 +81,32 @@ impl SkE2 {
     pub fn refresh(&mut self) {
         self.derived_dt = None;
     }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn current_avx2(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64]) {
+        self.current_body(v, ions, rhs, d);
+    }
+
+    #[inline(always)]
+    fn current_body(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64]) {
+        for span in self.layout.spans() {
+            let (nd, ps) = (span.nodes(), span.positions());
+            let (v, rhs, d) = (&v[nd.clone()], &mut rhs[nd.clone()], &mut d[nd.clone()]);
+            let len = v.len();
+            let (ek, rhs, d) = (&ions.ek[nd][..len], &mut rhs[..len], &mut d[..len]);
+            let (gbar, z) = (&self.p.gbar[ps.clone()][..len], &self.s.z[ps.clone()][..len]);
+            let (g_out, i_out) = (&mut self.s.g[ps.clone()][..len], &mut self.s.ik[ps][..len]);
+            for j in 0..len {
+                let g = gbar[j] * z[j];
+                let i = g * (v[j] - ek[j]);
+                g_out[j] = g;
+                i_out[j] = i;
+                rhs[j] -= i;
+                d[j] += g;
+            }
+        }
+    }
 }
 
 impl Mechanism for SkE2 {
@@ -98,22 +124,12 @@ impl Mechanism for SkE2 {
     }
     /// Over the spans, padding included (zero conductance there: it adds exactly 0).
     fn current(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64], _env: &Env) {
-        for span in self.layout.spans() {
-            let (nd, ps) = (span.nodes(), span.positions());
-            let (v, rhs, d) = (&v[nd.clone()], &mut rhs[nd.clone()], &mut d[nd.clone()]);
-            let len = v.len();
-            let (ek, rhs, d) = (&ions.ek[nd][..len], &mut rhs[..len], &mut d[..len]);
-            let (gbar, z) = (&self.p.gbar[ps.clone()][..len], &self.s.z[ps.clone()][..len]);
-            let (g_out, i_out) = (&mut self.s.g[ps.clone()][..len], &mut self.s.ik[ps][..len]);
-            for j in 0..len {
-                let g = gbar[j] * z[j];
-                let i = g * (v[j] - ek[j]);
-                g_out[j] = g;
-                i_out[j] = i;
-                rhs[j] -= i;
-                d[j] += g;
-            }
+        #[cfg(target_arch = "x86_64")]
+        if super::avx2() {
+            // SAFETY: the processor has AVX2 (checked at run time).
+            return unsafe { self.current_avx2(v, ions, rhs, d) };
         }
+        self.current_body(v, ions, rhs, d);
     }
     /// Over the runs (the channel's own nodes): z relaxes toward z_inf(cai).
     fn advance(&mut self, _v: &[f64], ions: &mut Ions, env: &Env) {
