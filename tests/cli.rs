@@ -155,3 +155,24 @@ fn without_a_display_the_lab_says_so_instead_of_panicking() {
     assert!(err.contains("no display"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn lesson_list_and_check() {
+    let out = dendra().args(["lesson", "list"]).output().unwrap();
+    assert!(out.status.success());
+    let names = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(names.lines().any(|l| l == "action-potential"), "{names}");
+    let out = dendra().args(["lesson", "check", "action-potential", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["lesson", "morphology", "holds", "claims", "threshold_na", "width_ms"] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["holds"], true);
+    let out = dendra().args(["lesson", "check", "nonsense"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no lesson called 'nonsense'"));
+    let out = dendra().args(["lesson", "check", "bap", "--morphology", "ball_and_stick"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no apical dendrite"));
+}

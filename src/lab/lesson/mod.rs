@@ -21,6 +21,7 @@ pub const LESSONS: &[(&str, &str)] = &[
     ("action-potential", include_str!("../../../assets/lessons/action-potential.json")),
     ("bap", include_str!("../../../assets/lessons/bap.json")),
     ("nmda-spike", include_str!("../../../assets/lessons/nmda-spike.json")),
+    ("bac-firing", include_str!("../../../assets/lessons/bac-firing.json")),
 ];
 
 /// Why a lesson could not be loaded or run.

@@ -162,62 +162,42 @@ impl PlaceRule {
                 Ok(Place::point(s, 0.5))
             }
             PlaceRule::PathDistance { tree, um } => {
-                let mut best: Option<(f64, usize, f64)> = None;
-                let mut reach = 0.0f64;
-                for (s, sec) in morph.sections.iter().enumerate() {
-                    if !tree.holds(sec.region) {
-                        continue;
-                    }
-                    let n = cell.sec_nodes[s].nseg as usize;
-                    reach = reach.max(morph.path_distance(0.5, s, 1.0));
-                    for k in 0..n {
-                        let x = (k as f64 + 0.5) / n as f64;
-                        let d = (morph.path_distance(0.5, s, x) - um).abs();
-                        if best.is_none_or(|b| d < b.0) {
-                            best = Some((d, s, x));
-                        }
-                    }
-                }
+                // The same rule as the Hay protocols' recording sites (sim::sites).
+                let origin = crate::sim::sites::soma_centre(morph);
+                let regions: Vec<Region> = match tree {
+                    Tree::Apical => vec![Region::Apical],
+                    Tree::Basal => vec![Region::Basal],
+                    Tree::Any => vec![Region::Basal, Region::Apical],
+                };
+                let best = regions
+                    .iter()
+                    .filter_map(|&r| crate::sim::sites::nearest_segment(cell, r, origin, um))
+                    .min_by(|a, b| (a.distance_um - um).abs().total_cmp(&(b.distance_um - um).abs()));
+                let reach = morph
+                    .sections
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, sec)| tree.holds(sec.region))
+                    .map(|(s, _)| morph.path_distance(0.5, s, 1.0))
+                    .fold(0.0, f64::max);
                 match best {
                     None => Err(PlaceError(format!("the cell has no {} dendrite", tree.label()))),
                     // Half a long compartment is tolerated; beyond the tree's reach is not.
-                    Some((d, _, _)) if d > 50.0 => Err(PlaceError(format!(
+                    Some(site) if (site.distance_um - um).abs() > 50.0 => Err(PlaceError(format!(
                         "no {} point near {um} um of path distance (the {} tree reaches {reach:.0} um)",
                         tree.label(),
                         tree.label()
                     ))),
-                    Some((_, s, x)) => Ok(Place::point(s, x)),
+                    Some(site) => Ok(Place::point(site.section, site.x)),
                 }
             }
-            PlaceRule::WidestApicalAt { um } => {
-                let first_apical = morph
-                    .sections
-                    .iter()
-                    .position(|s| s.region == Region::Apical)
-                    .ok_or_else(|| PlaceError("the cell has no apical dendrite".into()))?;
-                let origin = morph.path_distance(0.5, first_apical, 0.0);
-                let mut best: Option<(f64, usize, f64)> = None;
-                for (s, sec) in morph.sections.iter().enumerate() {
-                    if sec.region != Region::Apical {
-                        continue;
-                    }
-                    let d0 = morph.path_distance(0.5, s, 0.0) - origin;
-                    let d1 = morph.path_distance(0.5, s, 1.0) - origin;
-                    if !(d0 <= um && um <= d1) || d1 <= d0 {
-                        continue;
-                    }
-                    let x = (um - d0) / (d1 - d0);
-                    let diam = sec.at(x).1;
-                    if best.is_none_or(|b| diam > b.0) {
-                        best = Some((diam, s, x));
-                    }
-                }
-                best.map(|(_, s, x)| Place::point(s, x)).ok_or_else(|| {
+            PlaceRule::WidestApicalAt { um } => crate::sim::sites::hay_epsp_site(cell, um)
+                .map(|(site, _)| Place::point(site.section, site.x))
+                .ok_or_else(|| {
                     PlaceError(format!(
-                        "no apical branch crosses {um} um of path distance from the apical trunk's start"
+                        "no apical branch crosses {um} um of path distance from the apical tree's start"
                     ))
-                })
-            }
+                }),
             PlaceRule::ThinnestTerminal { tree, min_length_um, from, to } => {
                 check_span(from, to)?;
                 let cands: Vec<usize> = terminals(morph, tree)

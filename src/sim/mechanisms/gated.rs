@@ -19,7 +19,7 @@ use std::marker::PhantomData;
 
 use super::layout::Layout;
 use super::params::{Range, Table, mechanism_tables};
-use super::rate_table::{OFF_GRID, RateTable, VoltageGrid, locate};
+use super::rate_table::{OFF_GRID, RateTable, Rows, VoltageGrid, locate};
 use super::{Env, Ions, Mechanism, cnexp};
 
 /// The reversal potential a channel's current is driven by.
@@ -215,6 +215,42 @@ fn tabulated<K: GateKinetics>(table: &RateTable<f64, 4>, v: f64, s: f64, dt: f64
     }
 }
 
+/// The gating update from the table's `rows` at grid positions (k, f) (or at v - shift
+/// where the shift is not 0), exact off the grid: the plain loop beside simd::gates.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn gates_plain<K: GateKinetics>(
+    rows: Rows<'_, 4>,
+    (gk, gf): (&[u32], &[f64]),
+    v: &[f64],
+    shift: &[f64],
+    m: &mut [f64],
+    h: &mut [f64],
+    dt: f64,
+) {
+    let len = gk.len();
+    let (gf, v, m) = (&gf[..len], &v[..len], &mut m[..len]);
+    let shift = if K::SHIFT.is_some() { &shift[..len] } else { shift };
+    let h = if K::H > 0 { &mut h[..len] } else { h };
+    for j in 0..len {
+        let s = if K::SHIFT.is_some() { shift[j] } else { 0.0 };
+        let (k, f) = if s == 0.0 { (gk[j], gf[j]) } else { locate(v[j] - s).unwrap_or((OFF_GRID, 0.0)) };
+        // Scalars, not an array: they stay in registers.
+        let (mi, mf, hi, hf);
+        match rows.row(k) {
+            Some(r) => {
+                (mi, mf) = (r.at(0, f), r.at(1, f));
+                (hi, hf) = if K::H > 0 { (r.at(2, f), r.at(3, f)) } else { (0.0, 0.0) };
+            }
+            None => [mi, mf, hi, hf] = off_grid::<K>(v[j], s, dt),
+        }
+        m[j] += mf * (mi - m[j]);
+        if K::H > 0 {
+            h[j] += hf * (hi - h[j]);
+        }
+    }
+}
+
 /// [`exact_row`], kept out of the hot loop.
 #[cold]
 #[inline(never)]
@@ -369,7 +405,11 @@ impl<K: GateKinetics> Gated<K> {
         };
         let grid = grid.filter(|g| self.usetable && g.len() >= v.len());
         let rows = table.rows().filter(|_| self.usetable);
-        for run in self.layout.runs() {
+        // The vector loop runs over whole spans, padding included (its states are never
+        // read): runs are only a few nodes long. The plain loop skips the padding.
+        let wide = grid.is_some() && rows.is_some() && super::avx2();
+        let runs = if wide { self.layout.spans() } else { self.layout.runs() };
+        for run in runs {
             let (nd, ps) = (run.nodes(), run.positions());
             let v = &v[nd.clone()];
             let len = v.len();
@@ -380,26 +420,41 @@ impl<K: GateKinetics> Gated<K> {
                 (Some(grid), Some(rows)) => {
                     let (gk, gf) = grid.range(nd);
                     let (gk, gf) = (&gk[..len], &gf[..len]);
-                    for j in 0..len {
-                        let s = if K::SHIFT.is_some() { shift[j] } else { 0.0 };
-                        let (k, f) = if s == 0.0 {
-                            (gk[j], gf[j])
-                        } else {
-                            locate(v[j] - s).unwrap_or((OFF_GRID, 0.0))
-                        };
-                        // Scalars, not an array: they stay in registers.
-                        let (mi, mf, hi, hf);
-                        match rows.row(k) {
-                            Some(r) => {
-                                (mi, mf) = (r.at(0, f), r.at(1, f));
-                                (hi, hf) = if K::H > 0 { (r.at(2, f), r.at(3, f)) } else { (0.0, 0.0) };
-                            }
-                            None => [mi, mf, hi, hf] = off_grid::<K>(v[j], s, dt),
+                    // Four nodes at a time with AVX2 (simd.rs), where no shift moves
+                    // the lookup off the shared grid; the plain loop takes the rest.
+                    let wide = wide && (K::SHIFT.is_none() || shift.iter().all(|&s| s == 0.0));
+                    let mut j = 0;
+                    while j < len {
+                        #[cfg(target_arch = "x86_64")]
+                        if wide {
+                            // SAFETY: the processor has AVX2; the slices have len - j
+                            // elements or more.
+                            j += unsafe {
+                                if K::H > 0 {
+                                    super::simd::gates::<4, 2>(
+                                        rows,
+                                        &gk[j..],
+                                        &gf[j..],
+                                        [&mut m[j..], &mut h[j..]],
+                                    )
+                                } else {
+                                    super::simd::gates::<4, 1>(rows, &gk[j..], &gf[j..], [&mut m[j..]])
+                                }
+                            };
                         }
-                        m[j] += mf * (mi - m[j]);
-                        if K::H > 0 {
-                            h[j] += hf * (hi - h[j]);
-                        }
+                        let end = if wide { (j + 4).min(len) } else { len };
+                        let sh: &[f64] = if K::SHIFT.is_some() { &shift[j..end] } else { &[] };
+                        let hh: &mut [f64] = if K::H > 0 { &mut h[j..end] } else { &mut [] };
+                        gates_plain::<K>(
+                            rows,
+                            (&gk[j..end], &gf[j..end]),
+                            &v[j..end],
+                            sh,
+                            &mut m[j..end],
+                            hh,
+                            dt,
+                        );
+                        j = end;
                     }
                 }
                 _ if self.usetable => {

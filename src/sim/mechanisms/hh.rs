@@ -30,6 +30,13 @@ fn table_row(v: f64, dt: f64, celsius: f64) -> [f64; 6] {
     [mi, f(mt), hi, f(ht), ni, f(nt)]
 }
 
+/// [`table_row`] padded to 8 values, the table's width: a row is then two 64-byte
+/// halves (values, differences) that vector loads take whole.
+fn table_row8(v: f64, dt: f64, celsius: f64) -> [f64; 8] {
+    let [a, b, c, d, e, f] = table_row(v, dt, celsius);
+    [a, b, c, d, e, f, 0.0, 0.0]
+}
+
 /// [`table_row`] off the table's grid, kept out of the hot loop.
 #[cold]
 #[inline(never)]
@@ -45,8 +52,8 @@ pub struct Hh {
     /// Use the rate table (default); false evaluates the rate functions exactly
     /// every step (NEURON's `usetable_hh = 0`).
     pub usetable: bool,
-    /// Rows of [`table_row`] for (dt, celsius).
-    table: RateTable<(f64, f64), 6>,
+    /// Rows of [`table_row8`] for (dt, celsius).
+    table: RateTable<(f64, f64), 8>,
     /// Na+ conductance (S/cm2), default 0.12.
     pub gnabar: Vec<f64>,
     /// K+ conductance (S/cm2), default 0.036.
@@ -94,12 +101,16 @@ impl Hh {
     fn step_states(&mut self, v: &[f64], grid: Option<&VoltageGrid>, env: &Env) {
         let (dt, celsius) = (env.dt, env.celsius);
         if self.usetable {
-            self.table.ensure((dt, celsius), |v| table_row(v, dt, celsius));
+            self.table.ensure((dt, celsius), |v| table_row8(v, dt, celsius));
         }
         let table = &self.table;
         let grid = grid.filter(|g| self.usetable && g.len() >= v.len());
         let rows = table.rows().filter(|_| self.usetable);
-        for run in self.layout.runs() {
+        // The vector loop runs over whole spans, padding included (its states are never
+        // read); the plain loop skips the padding.
+        let wide = grid.is_some() && rows.is_some() && super::avx2();
+        let runs = if wide { self.layout.spans() } else { self.layout.runs() };
+        for run in runs {
             let (nd, ps) = (run.nodes(), run.positions());
             let v = &v[nd.clone()];
             let len = v.len();
@@ -109,26 +120,44 @@ impl Hh {
                 (Some(grid), Some(rows)) => {
                     let (gk, gf) = grid.range(nd);
                     let (gk, gf) = (&gk[..len], &gf[..len]);
-                    for j in 0..len {
-                        let f = gf[j];
-                        // Scalars, not an array: they stay in registers.
-                        let (mi, mf, hi, hf, ni, nf);
-                        match rows.row(gk[j]) {
-                            Some(r) => {
-                                (mi, mf, hi, hf) = (r.at(0, f), r.at(1, f), r.at(2, f), r.at(3, f));
-                                (ni, nf) = (r.at(4, f), r.at(5, f));
-                            }
-                            None => [mi, mf, hi, hf, ni, nf] = off_grid(v[j], dt, celsius),
+                    let mut j = 0;
+                    while j < len {
+                        #[cfg(target_arch = "x86_64")]
+                        if wide {
+                            // SAFETY: the processor has AVX2; the slices have len - j
+                            // elements or more.
+                            j += unsafe {
+                                super::simd::gates::<8, 3>(
+                                    rows,
+                                    &gk[j..],
+                                    &gf[j..],
+                                    [&mut m[j..], &mut h[j..], &mut nn[j..]],
+                                )
+                            };
                         }
-                        m[j] += mf * (mi - m[j]);
-                        h[j] += hf * (hi - h[j]);
-                        nn[j] += nf * (ni - nn[j]);
+                        let end = if wide { (j + 4).min(len) } else { len };
+                        for j in j..end {
+                            let f = gf[j];
+                            // Scalars, not an array: they stay in registers.
+                            let (mi, mf, hi, hf, ni, nf);
+                            match rows.row(gk[j]) {
+                                Some(r) => {
+                                    (mi, mf, hi, hf) = (r.at(0, f), r.at(1, f), r.at(2, f), r.at(3, f));
+                                    (ni, nf) = (r.at(4, f), r.at(5, f));
+                                }
+                                None => [mi, mf, hi, hf, ni, nf] = off_grid(v[j], dt, celsius),
+                            }
+                            m[j] += mf * (mi - m[j]);
+                            h[j] += hf * (hi - h[j]);
+                            nn[j] += nf * (ni - nn[j]);
+                        }
+                        j = end;
                     }
                 }
                 _ if self.usetable => {
                     for j in 0..len {
                         let [mi, mf, hi, hf, ni, nf] = match table.get(v[j]) {
-                            Some(r) => r,
+                            Some([a, b, c, d, e, f, _, _]) => [a, b, c, d, e, f],
                             None => off_grid(v[j], dt, celsius),
                         };
                         m[j] += mf * (mi - m[j]);

@@ -31,6 +31,7 @@ pub mod nap_et2;
 pub mod params;
 pub mod pas;
 pub mod rate_table;
+pub mod simd;
 pub mod sk_e2;
 pub mod skv3_1;
 pub mod traub;
@@ -175,24 +176,7 @@ pub trait Mechanism: Send + Sync + fmt::Debug {
     fn state(&self, name: &str, index: usize) -> Option<f64>;
 }
 
-/// Whether the hot loops run their AVX2 versions: when the processor has AVX2 (found
-/// at run time, once) and the environment variable `DENDRA_SIMD` is not `0`. The AVX2
-/// versions are the same code compiled for wider vectors, with the same operations in
-/// the same order (no fused multiply-add): their results are identical.
-#[inline]
-pub fn avx2() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        *ON.get_or_init(|| {
-            std::is_x86_feature_detected!("avx2") && std::env::var_os("DENDRA_SIMD").is_none_or(|v| v != "0")
-        })
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
+pub use simd::avx2;
 
 /// One more than the highest node in `nodes` (0 for none): every array a mechanism
 /// indexes by node must be at least this long, which its hot loops check once per call.

@@ -44,6 +44,11 @@ impl<const W: usize> Row<W> {
 pub struct Rows<'a, const W: usize>(&'a [Row<W>]);
 
 impl<'a, const W: usize> Rows<'a, W> {
+    /// The first row; there are [`POINTS`] of them.
+    #[inline(always)]
+    pub fn as_ptr(&self) -> *const Row<W> {
+        self.0.as_ptr()
+    }
     /// The row below grid position `k` (from [`locate`] or a [`VoltageGrid`]), or `None`
     /// for [`OFF_GRID`].
     #[inline(always)]
