@@ -19,6 +19,7 @@ fn open_lab(args: Args) -> ExitCode {
         frames: args.frames,
         presenter: args.presenter,
         save_setup: args.save_setup,
+        lesson: args.lesson,
     })
 }
 

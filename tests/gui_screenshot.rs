@@ -236,3 +236,36 @@ fn ten_thousand_synapses_draw_at_interactive_rates() {
     assert_eq!(v["synapses"].as_array().map(Vec::len), Some(10_000));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A lesson opens in the window, its protocol runs (the headless check on a thread, then
+/// each condition played live), and the saved setup holds its result.
+#[test]
+fn a_lesson_opens_runs_and_shows_its_result() {
+    if !gui_tools(&["xvfb-run"]) {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("dendra-lesson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (shot, saved) = (dir.join("lesson.png"), dir.join("lesson.json"));
+    let out = Command::new("timeout")
+        .args(["600", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_dendra"))
+        .args(["--lesson", "nmda-spike", "--screenshot"])
+        .arg(&shot)
+        .arg("--save-setup")
+        .arg(&saved)
+        .args(["--frames", "30"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "exit {:?}:\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert_eq!(v["lesson"]["lesson"], "nmda-spike", "{v}");
+    assert_eq!(v["lesson"]["holds"], true, "{}", v["lesson"]);
+    assert!(v["lesson"]["io_curve"].as_array().is_some_and(|a| a.len() >= 5));
+    // The scene: the cluster's 20 synapses on the cell, and the picture was taken.
+    assert_eq!(v["synapses"].as_array().map(Vec::len), Some(20));
+    let (w, h, _) = decode(&shot);
+    assert!(w >= 1000 && h >= 700, "{w}x{h}");
+    std::fs::remove_dir_all(&dir).ok();
+}

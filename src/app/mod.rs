@@ -5,6 +5,7 @@ mod camera;
 mod colour;
 mod files;
 mod keys;
+mod lessons;
 mod loading;
 mod markers;
 mod panel;
@@ -17,6 +18,7 @@ mod traces;
 
 pub use camera::OrbitCamera;
 pub use files::{open_setup, open_swc};
+pub use lessons::Lessons;
 pub use loading::{LoadJob, Loader};
 pub use picking::apply_tool_at;
 pub use simulation::SimClock;
@@ -43,6 +45,8 @@ pub struct AppOptions {
     pub presenter: bool,
     /// With `screenshot`: save the setup (JSON) when the picture is taken.
     pub save_setup: Option<PathBuf>,
+    /// Open this lesson and run its protocol.
+    pub lesson: Option<String>,
 }
 
 /// Loads the cell, opens the window and runs until it is closed. A file that cannot be
@@ -113,6 +117,9 @@ pub fn run(opts: AppOptions) -> ExitCode {
         });
     }
     app.add_plugins(plugin);
+    if let Some(name) = &opts.lesson {
+        app.world_mut().resource_mut::<Lessons>().autorun = Some(name.clone());
+    }
     {
         let mut ui = app.world_mut().resource_mut::<UiState>();
         ui.presenter = opts.presenter;
@@ -159,6 +166,7 @@ pub fn plugin(app: &mut App) {
         traces::plugin,
         files::plugin,
         keys::plugin,
+        lessons::plugin,
         screenshot::plugin,
     ));
 }

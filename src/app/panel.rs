@@ -336,6 +336,7 @@ fn draw(
     mut clock: ResMut<SimClock>,
     mut dialogs: ResMut<FileDialogs>,
     mut loader: ResMut<super::loading::Loader>,
+    mut lessons: ResMut<super::lessons::Lessons>,
     mut last_presenter: Local<Option<bool>>,
     mut layout: ResMut<super::camera::PanelLayout>,
     hover: Res<super::picking::Hover>,
@@ -353,7 +354,12 @@ fn draw(
     let state = &mut *state;
     let left = egui::Panel::left("controls").resizable(true).default_size(330.0).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
-            ui.heading("Dendra");
+            ui.horizontal(|ui| {
+                ui.heading("Dendra");
+                if ui.button("Lessons").on_hover_text("the lessons: one click loads one").clicked() {
+                    lessons.show = !lessons.show;
+                }
+            });
             let lab_ref = &lab.0;
             ui.label(format!(
                 "{}: {} sections, {} compartments",

@@ -50,9 +50,15 @@ fn drive(
     mut progress: ResMut<Progress>,
     mut lab: ResMut<LabRes>,
     mut ui: ResMut<UiState>,
+    lessons: Res<super::lessons::Lessons>,
 ) {
     progress.frame += 1;
-    if progress.frame == 2 && lab.0.synapses.is_empty() {
+    let lesson = lessons.open.is_some() || lessons.autorun.is_some();
+    // A lesson's picture waits for its result.
+    if lessons.open.as_ref().is_some_and(|o| o.report.is_none()) && progress.frame <= req.frames + 500 {
+        return;
+    }
+    if progress.frame == 2 && lab.0.synapses.is_empty() && !lesson {
         // Nothing placed yet (a fresh cell rather than a saved setup): show something.
         lab.0.speed = 25.0;
         demo_cluster(&mut lab.0, &mut ui);
@@ -64,6 +70,7 @@ fn drive(
             |_: On<ScreenshotCaptured>,
              req: Res<ScreenshotRequest>,
              lab: Res<LabRes>,
+             lessons: Res<super::lessons::Lessons>,
              cams: Query<&super::camera::OrbitCamera>,
              mut exit: MessageWriter<AppExit>| {
                 if let Some(p) = &req.save_setup {
@@ -73,7 +80,9 @@ fn drive(
                         pitch: c.pitch,
                         distance: c.distance,
                     });
-                    if let Err(e) = crate::lab::setup::write_setup(p, &lab.0.to_setup(camera, None)) {
+                    let mut setup = lab.0.to_setup(camera, None);
+                    setup.lesson = lessons.open.as_ref().and_then(|o| o.report.as_ref()).map(|r| r.to_json());
+                    if let Err(e) = crate::lab::setup::write_setup(p, &setup) {
                         error!("{e}");
                         exit.write(AppExit::error());
                         return;

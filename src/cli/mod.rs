@@ -37,6 +37,9 @@ pub struct Args {
     /// JSON when the picture is taken.
     #[arg(long, requires = "screenshot")]
     pub save_setup: Option<PathBuf>,
+    /// Open this lesson (`dendra lesson list`) and run its protocol.
+    #[arg(long)]
+    pub lesson: Option<String>,
     /// Start in presenter mode (large fonts and lines, high contrast; F11 toggles it).
     #[arg(long)]
     pub presenter: bool,

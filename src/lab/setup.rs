@@ -108,6 +108,10 @@ pub struct Setup {
     pub camera: Option<CameraSetup>,
     #[serde(default)]
     pub colour: Option<ColourSetup>,
+    /// The lesson open when the setup was saved, with its last result (as
+    /// `dendra lesson check --json` prints it); not read back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<serde_json::Value>,
 }
 
 impl Lab {
@@ -171,6 +175,7 @@ impl Lab {
                 .collect(),
             camera,
             colour,
+            lesson: None,
         }
     }
 

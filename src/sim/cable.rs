@@ -51,6 +51,9 @@ struct Schedule {
     elim: Vec<[u32; 4]>,
     /// (node, parent) of every non-root node, nearest the root first.
     subst: Vec<(u32, u32)>,
+    /// The parent of every node in node order (checked: below the node), NONE for the
+    /// root.
+    parent: Vec<u32>,
     /// Number of nodes.
     n: usize,
 }
@@ -90,7 +93,7 @@ impl Schedule {
             }
         }
         let pair = |i: u32| (i, parent[i as usize]);
-        Schedule { elim: pairs, subst: subst.into_iter().map(pair).collect(), n }
+        Schedule { elim: pairs, subst: subst.into_iter().map(pair).collect(), parent: parent.to_vec(), n }
     }
 }
 
@@ -148,23 +151,24 @@ impl CableMatrix {
     pub fn begin(&mut self, v: &[f64]) {
         let n = self.parent.len();
         assert!(v.len() >= n && self.rhs.len() == n && self.d.len() == n && self.sched.n == n);
-        self.d.copy_from_slice(&self.d_base);
         if n == 0 {
             return;
         }
-        // One pass: row i is set when i is reached (its parent's contribution), and its
-        // children, which all come later, then add theirs.
-        let (g_self, g_parent) = (&self.g_self[..n], &self.g_parent[..n]);
-        let rhs = &mut self.rhs[..n];
+        let (g_self, g_parent, parent) = (&self.g_self[..n], &self.g_parent[..n], &self.sched.parent[..n]);
+        let (v, rhs, d, d_base) = (&v[..n], &mut self.rhs[..n], &mut self.d[..n], &self.d_base[..n]);
         rhs[0] = 0.0;
-        // In Hines order: `subst` visits every node after its parent, as this pass needs.
-        for &(i, p) in &self.sched.subst {
-            let (i, p) = (i as usize, p as usize);
-            // SAFETY: schedule entries are below n (see `solve`); v.len() >= n.
+        d[0] = d_base[0];
+        // One pass in node order, which is Hines order: row i is set when i is reached
+        // (the diagonal's constant part, its parent's axial contribution), and its
+        // children, which all come later, add theirs.
+        for i in 1..n {
+            let p = parent[i] as usize;
+            d[i] = d_base[i];
+            // SAFETY: p < i (Hines order, checked when the schedule was made).
             unsafe {
-                let dv = *v.get_unchecked(p) - *v.get_unchecked(i);
-                *rhs.get_unchecked_mut(i) = *g_self.get_unchecked(i) * dv;
-                *rhs.get_unchecked_mut(p) -= *g_parent.get_unchecked(i) * dv;
+                let dv = *v.get_unchecked(p) - v[i];
+                rhs[i] = g_self[i] * dv;
+                *rhs.get_unchecked_mut(p) -= g_parent[i] * dv;
             }
         }
     }

@@ -305,3 +305,49 @@ pub fn check(lesson: &Lesson, morph: Option<(Morphology, String)>) -> Result<Rep
     }
     Ok(Report { lesson: lesson.name.clone(), morphology: built.source.clone(), claims, figures, runs })
 }
+
+/// What the window plays live after the headless check: each condition once, with the
+/// variables of the first figure that measures it (resolved with the figures found), in
+/// the lesson's order.
+pub fn play_list(
+    lesson: &Lesson,
+    figures: &BTreeMap<String, serde_json::Value>,
+) -> Vec<(String, BTreeMap<String, f64>)> {
+    use figures::{Expr, VarValue};
+    let mut out: Vec<(String, BTreeMap<String, f64>)> = Vec::new();
+    for c in &lesson.conditions {
+        let mut vars = BTreeMap::new();
+        for f in &lesson.figures {
+            let (run, sweep) = match &f.of {
+                Expr::Measure { run, .. } => (run, None),
+                Expr::Sweep { run, var, values, .. } => {
+                    (run, Some((var, values.last().copied().unwrap_or(0.0))))
+                }
+                Expr::Threshold { run, var, hi, .. } => (run, Some((var, *hi))),
+                _ => continue,
+            };
+            if run.condition != c.name {
+                continue;
+            }
+            for (k, v) in &run.vars {
+                let x = match v {
+                    VarValue::Value(x) => Some(*x),
+                    VarValue::Figure { figure, times } => {
+                        figures.get(figure).and_then(|f| f.as_f64()).map(|f| f * times)
+                    }
+                };
+                if let Some(x) = x {
+                    vars.insert(k.clone(), x);
+                }
+            }
+            if let Some((var, x)) = sweep {
+                vars.entry(var.clone()).or_insert(x);
+            }
+            if matches!(f.of, Expr::Measure { .. }) {
+                break;
+            }
+        }
+        out.push((c.name.clone(), vars));
+    }
+    out
+}

@@ -81,6 +81,12 @@ impl LogTable {
 }
 
 impl LogTable {
+    /// Bits of the first bucket's index, the number of buckets and the first bucket, for
+    /// the vector lookup (simd.rs).
+    pub(crate) fn raw(&self) -> (u64, usize, *const [f64; 4]) {
+        (self.base, self.rows.len(), self.rows.as_ptr() as *const [f64; 4])
+    }
+
     #[cold]
     #[inline(never)]
     fn off_grid(&self, x: f64) -> f64 {

@@ -112,15 +112,63 @@ impl Ions {
         let ln = log_table::ln_table();
         let n = self.eca.len();
         let (eca, cai, cao) = (&mut self.eca[..n], &self.cai[..n], &self.cao[..n]);
-        for (&i, cached) in self.nernst_nodes.iter().zip(self.ln_cao.iter_mut()) {
-            let i = i as usize;
-            // cao rarely changes: its logarithm is kept (NaN at first never matches).
-            if cao[i] != cached.0 {
-                *cached = (cao[i], ln.get(cao[i].max(1e-12)));
+        let (nodes, ln_cao) = (&self.nernst_nodes[..], &mut self.ln_cao[..]);
+        // cao rarely changes: its logarithm is kept (NaN at first never matches).
+        for (&i, cached) in nodes.iter().zip(ln_cao.iter_mut()) {
+            let c = cao[i as usize];
+            if c != cached.0 {
+                *cached = (c, ln.get(c.max(1e-12)));
             }
+        }
+        let mut j = 0;
+        #[cfg(target_arch = "x86_64")]
+        if avx2() {
+            // SAFETY: the processor has AVX2 (checked at run time).
+            j = unsafe { nernst_avx2(ln, k, nodes, ln_cao, cai, eca) };
+        }
+        for (&i, cached) in nodes[j..].iter().zip(&ln_cao[j..]) {
+            let i = i as usize;
             eca[i] = k * (cached.1 - ln.get(cai[i].max(1e-12)));
         }
     }
+}
+
+/// eca = k (ln cao - ln cai) at `nodes`, four at a time, the same numbers as the plain
+/// loop; stops at the first group of four with a cai off the table's grid or past the
+/// end, and returns how far it got.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn nernst_avx2(
+    ln: &log_table::LogTable,
+    k: f64,
+    nodes: &[u32],
+    ln_cao: &[(f64, f64)],
+    cai: &[f64],
+    eca: &mut [f64],
+) -> usize {
+    use std::arch::x86_64::*;
+    let len = nodes.len().min(ln_cao.len());
+    let mut j = 0;
+    while j + 4 <= len {
+        let i: [usize; 4] = std::array::from_fn(|q| nodes[j + q] as usize);
+        let c = _mm256_set_pd(cai[i[3]], cai[i[2]], cai[i[1]], cai[i[0]]);
+        // max(cai, 1e-12) as f64::max does: a NaN cai gives 1e-12.
+        let c = _mm256_max_pd(c, _mm256_set1_pd(1e-12));
+        // SAFETY: AVX2 is enabled here.
+        let Some(l) = (unsafe { simd::log_lookup(ln, c) }) else {
+            break;
+        };
+        let lc = _mm256_set_pd(ln_cao[j + 3].1, ln_cao[j + 2].1, ln_cao[j + 1].1, ln_cao[j].1);
+        let e = _mm256_mul_pd(_mm256_set1_pd(k), _mm256_sub_pd(lc, l));
+        let mut out = [0.0; 4];
+        // SAFETY: an unaligned store into a four-element array.
+        unsafe { _mm256_storeu_pd(out.as_mut_ptr(), e) };
+        for q in 0..4 {
+            eca[i[q]] = out[q];
+        }
+        j += 4;
+    }
+    j
 }
 
 /// Everything a mechanism may read about the whole simulation in one call.

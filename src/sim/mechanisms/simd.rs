@@ -10,6 +10,7 @@
 //! loads, the interpolation a + f d per row, a 4 x 4 transpose into one vector per
 //! quantity, and the cnexp step x += xfac (xinf - x) on four nodes at once.
 
+use super::log_table::{BITS, LogTable};
 use super::rate_table::{POINTS, Rows};
 
 /// Whether the hot loops run their AVX2 versions: when the processor has AVX2 (found
@@ -120,6 +121,57 @@ pub unsafe fn gates<const W: usize, const G: usize>(
     j
 }
 
+/// [`LogTable::get`] of four values at once, or `None` when any of them is off the grid
+/// (the caller then looks them up one by one).
+///
+/// # Safety
+/// The processor must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+pub unsafe fn log_lookup(
+    table: &LogTable,
+    x: std::arch::x86_64::__m256d,
+) -> Option<std::arch::x86_64::__m256d> {
+    use std::arch::x86_64::*;
+    let (base, n, rows) = table.raw();
+    let bits = _mm256_castpd_si256(x);
+    // k = (bits >> (52 - BITS)) - base, as in the plain lookup; k < n as unsigned
+    // numbers is a signed comparison with the sign bits flipped.
+    let k =
+        _mm256_sub_epi64(_mm256_srli_epi64::<{ 52 - BITS as i32 }>(bits), _mm256_set1_epi64x(base as i64));
+    let flip = _mm256_set1_epi64x(i64::MIN);
+    let inside = _mm256_cmpgt_epi64(_mm256_set1_epi64x(n as i64 ^ i64::MIN), _mm256_xor_si256(k, flip));
+    if _mm256_movemask_pd(_mm256_castsi256_pd(inside)) != 0xf {
+        return None;
+    }
+    let mut idx = [0u64; 4];
+    // SAFETY: an unaligned store of four 64-bit lanes into a four-element array.
+    unsafe { _mm256_storeu_si256(idx.as_mut_ptr() as *mut __m256i, k) };
+    // t: the mantissa bits below the bucket's, as a number in [0, 1).
+    let mant = _mm256_and_si256(
+        _mm256_slli_epi64::<{ BITS as i32 }>(bits),
+        _mm256_set1_epi64x(0x000f_ffff_ffff_ffff),
+    );
+    let one = _mm256_set1_pd(1.0);
+    let t = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(mant, _mm256_castpd_si256(one))), one);
+    // SAFETY: every index is below n, the number of rows, each four aligned values.
+    let c: [__m256d; 4] =
+        std::array::from_fn(|i| unsafe { _mm256_load_pd(rows.add(idx[i] as usize) as *const f64) });
+    let t0 = _mm256_unpacklo_pd(c[0], c[1]); // [c0 c0' c2 c2'] of nodes 0, 1
+    let t1 = _mm256_unpackhi_pd(c[0], c[1]); // [c1 c1' c3 c3']
+    let t2 = _mm256_unpacklo_pd(c[2], c[3]);
+    let t3 = _mm256_unpackhi_pd(c[2], c[3]);
+    let c0 = _mm256_permute2f128_pd::<0x20>(t0, t2);
+    let c2 = _mm256_permute2f128_pd::<0x31>(t0, t2);
+    let c1 = _mm256_permute2f128_pd::<0x20>(t1, t3);
+    let c3 = _mm256_permute2f128_pd::<0x31>(t1, t3);
+    // c0 + t (c1 + t (c2 + t c3)), as the plain lookup.
+    let h = _mm256_add_pd(c2, _mm256_mul_pd(t, c3));
+    let h = _mm256_add_pd(c1, _mm256_mul_pd(t, h));
+    Some(_mm256_add_pd(c0, _mm256_mul_pd(t, h)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::rate_table::{OFF_GRID, RateTable, Rows, locate};
@@ -179,6 +231,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_vector_log_lookup_equals_the_plain_one_bit_for_bit() {
+        if !super::avx2() {
+            return;
+        }
+        use std::arch::x86_64::{_mm256_loadu_pd, _mm256_storeu_pd};
+        let t = super::super::log_table::ln_table();
+        let mut rng = Rng::new(9);
+        let mut off = 0;
+        for _ in 0..20_000 {
+            let x: [f64; 4] = std::array::from_fn(|_| {
+                if rng.uniform() < 0.01 { -1.0 } else { 10f64.powf(-12.0 + 14.0 * rng.uniform()) }
+            });
+            // SAFETY: AVX2 checked above; loads and stores of four-element arrays.
+            let got = unsafe { super::log_lookup(t, _mm256_loadu_pd(x.as_ptr())) };
+            match got {
+                Some(v) => {
+                    let mut y = [0.0; 4];
+                    unsafe { _mm256_storeu_pd(y.as_mut_ptr(), v) };
+                    for i in 0..4 {
+                        assert_eq!(y[i].to_bits(), t.get(x[i]).to_bits(), "{}", x[i]);
+                    }
+                }
+                None => {
+                    off += 1;
+                    assert!(x.iter().any(|&v| !(v >= 2f64.powi(-40) && v < 2f64.powi(10))));
+                }
+            }
+        }
+        assert!(off > 0);
     }
 
     #[test]

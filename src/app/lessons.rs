@@ -1,0 +1,261 @@
+//! The Lessons window: the lessons listed; one click loads the scene (the cell, its
+//! synapses and probes placed by rule) and shows the story card; "Run the protocol"
+//! checks the lesson headless on a thread (the same code as `dendra lesson check`) and
+//! then plays each condition live on the tree and the traces; the result card shows the
+//! claims, the figures and the curves.
+
+use super::state::{LabRes, UiState};
+use crate::lab::lesson::run::Run;
+use crate::lab::lesson::{Built, LESSONS, Lesson, Report, check, play_list};
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, channel};
+
+/// A lesson open in the window.
+pub struct OpenLesson {
+    pub lesson: Lesson,
+    built: Built,
+    checking: Option<Mutex<Receiver<Result<Report, String>>>>,
+    pub report: Option<Report>,
+    /// Conditions still to play: (condition, variables).
+    queue: Vec<(String, BTreeMap<String, f64>)>,
+    /// The condition playing: (name, protocol start, end) in simulated ms.
+    playing: Option<(String, f64, f64)>,
+    pub played: Vec<String>,
+}
+
+/// The lessons' state in the window.
+#[derive(Resource, Default)]
+pub struct Lessons {
+    pub open: Option<OpenLesson>,
+    pub show: bool,
+    /// Start this lesson and run its protocol at once (`--lesson NAME`).
+    pub autorun: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Lessons {
+    /// Loads `name`'s scene into the lab (the current cell stays on failure).
+    pub fn open(&mut self, name: &str, lab: &mut LabRes, ui: &mut UiState) {
+        let result = Lesson::builtin(name).map_err(|e| e.to_string()).and_then(|lesson| {
+            let built = Built::new(&lesson.scene, None).map_err(|e| e.to_string())?;
+            let new = built.lab(&lesson.scene)?;
+            Ok((lesson, built, new))
+        });
+        match result {
+            Ok((lesson, built, new)) => {
+                let speed = lab.0.speed;
+                lab.0 = new;
+                lab.0.speed = speed;
+                ui.generation += 1;
+                ui.say(format!("lesson: {}", lesson.title));
+                self.open = Some(OpenLesson {
+                    lesson,
+                    built,
+                    checking: None,
+                    report: None,
+                    queue: Vec::new(),
+                    playing: None,
+                    played: Vec::new(),
+                });
+                self.error = None;
+            }
+            Err(e) => {
+                ui.fail(format!("could not open the lesson {name}: {e}"));
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// Checks the open lesson on a thread, then plays its conditions.
+    pub fn run(&mut self, ui: &mut UiState) {
+        let Some(open) = self.open.as_mut() else { return };
+        let lesson = open.lesson.clone();
+        let (tx, rx) = channel();
+        let spawned = std::thread::Builder::new().name("dendra-lesson".into()).spawn(move || {
+            // A failed send means the window has closed.
+            tx.send(check(&lesson, None).map_err(|e| e.to_string())).unwrap_or(());
+        });
+        match spawned {
+            Ok(_) => {
+                open.checking = Some(Mutex::new(rx));
+                open.report = None;
+                open.played.clear();
+                ui.say("running the protocol...");
+            }
+            Err(e) => ui.fail(format!("could not start the protocol: {e}")),
+        }
+    }
+}
+
+/// Takes the check's result and steps through the conditions to play.
+fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMut<UiState>) {
+    if let Some(name) = lessons.autorun.take() {
+        lessons.open(&name, &mut lab, &mut ui);
+        lessons.show = true;
+        lessons.run(&mut ui);
+    }
+    let Some(open) = lessons.open.as_mut() else { return };
+    if let Some(rx) = &open.checking {
+        let got = rx.lock().ok().and_then(|r| r.try_recv().ok());
+        if let Some(result) = got {
+            open.checking = None;
+            match result {
+                Ok(report) => {
+                    open.queue = play_list(&open.lesson, &report.figures);
+                    open.queue.reverse();
+                    let verdict = if report.holds() { "every claim holds" } else { "a claim does not hold" };
+                    ui.say(format!("{}: {verdict}; now playing each condition", open.lesson.name));
+                    open.report = Some(report);
+                }
+                Err(e) => ui.fail(format!("the protocol failed: {e}")),
+            }
+        }
+    }
+    if let Some((cond, _t0, t_end)) = &open.playing {
+        if lab.0.t() + lab.0.sim.config.dt / 2.0 >= *t_end {
+            open.played.push(cond.clone());
+            open.playing = None;
+            lab.0.paused = true;
+        } else {
+            return;
+        }
+    }
+    if let Some((cond, vars)) = open.queue.pop() {
+        let Some(c) = open.lesson.condition(&cond).cloned() else { return };
+        match Run::start(&open.lesson.scene, &open.built, &c, &vars) {
+            Ok(run) => {
+                let speed = lab.0.speed;
+                let (t0, t_end) = (run.t0, run.t_end);
+                lab.0 = run.lab;
+                lab.0.speed = speed;
+                lab.0.paused = false;
+                // Same cell: the drawn tree stays; the markers and traces follow the lab.
+                let label = if c.label.is_empty() { c.name.clone() } else { c.label.clone() };
+                ui.say(format!("playing: {label}"));
+                open.playing = Some((cond, t0, t_end));
+            }
+            Err(e) => ui.fail(format!("{e}")),
+        }
+    }
+}
+
+fn curve_points(v: &serde_json::Value) -> Option<Vec<[f64; 2]>> {
+    v.as_array()?.iter().map(|p| Some([p.get(0)?.as_f64()?, p.get(1)?.as_f64()?])).collect()
+}
+
+fn window(
+    mut contexts: EguiContexts,
+    mut lessons: ResMut<Lessons>,
+    mut lab: ResMut<LabRes>,
+    mut ui_state: ResMut<UiState>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    if !lessons.show {
+        return Ok(());
+    }
+    let mut show = true;
+    let mut choose = None;
+    let mut run = false;
+    let mut close = false;
+    egui::Window::new("Lessons").open(&mut show).default_width(420.0).default_pos([400.0, 20.0]).show(
+        ctx,
+        |ui| match &lessons.open {
+            None => {
+                ui.label("One click loads a lesson's scene; Run the protocol plays it.");
+                for (name, _) in LESSONS {
+                    let title = Lesson::builtin(name).map(|l| l.title).unwrap_or_default();
+                    if ui.button(format!("{name}: {title}")).clicked() {
+                        choose = Some(name.to_string());
+                    }
+                }
+            }
+            Some(open) => {
+                let l = &open.lesson;
+                ui.heading(&l.title);
+                ui.label(&l.story);
+                for (i, s) in l.steps.iter().enumerate() {
+                    ui.label(format!("{}. {s}", i + 1));
+                }
+                ui.small(&l.reference);
+                ui.horizontal(|ui| {
+                    let busy = open.checking.is_some() || open.playing.is_some() || !open.queue.is_empty();
+                    if ui.add_enabled(!busy, egui::Button::new("Run the protocol")).clicked() {
+                        run = true;
+                    }
+                    if ui.button("Other lessons").clicked() {
+                        close = true;
+                    }
+                    if busy {
+                        ui.spinner();
+                    }
+                });
+                if let Some(r) = &open.report {
+                    ui.separator();
+                    ui.strong(if r.holds() { "Every claim holds" } else { "A claim does not hold" });
+                    for c in &r.claims {
+                        let mark = if c.holds { "holds" } else { "FAILS" };
+                        ui.label(format!("[{mark}] {} ({})", c.claim, c.figure));
+                    }
+                    egui::CollapsingHeader::new("Figures").default_open(false).show(ui, |ui| {
+                        for (k, v) in &r.figures {
+                            if v.is_number() || v.is_boolean() {
+                                ui.label(format!("{k}: {v}"));
+                            } else if v.is_object() {
+                                ui.label(format!("{k}: {v}"));
+                            }
+                        }
+                    });
+                    let curves: Vec<(&String, Vec<[f64; 2]>)> =
+                        r.figures.iter().filter_map(|(k, v)| Some((k, curve_points(v)?))).collect();
+                    let tables: Vec<(&String, Vec<[f64; 2]>)> = r
+                        .figures
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            let o = v.as_object()?;
+                            let pts: Option<Vec<[f64; 2]>> =
+                                o.iter().map(|(x, y)| Some([x.parse::<f64>().ok()?, y.as_f64()?])).collect();
+                            Some((k, pts?))
+                        })
+                        .collect();
+                    let plotted: Vec<(&String, Vec<[f64; 2]>)> = curves.into_iter().chain(tables).collect();
+                    if !plotted.is_empty() {
+                        egui_plot::Plot::new("lesson-result")
+                            .height(180.0)
+                            .legend(egui_plot::Legend::default())
+                            .allow_drag(false)
+                            .allow_zoom(false)
+                            .allow_scroll(false)
+                            .show(ui, |p| {
+                                for (name, pts) in plotted {
+                                    p.line(
+                                        egui_plot::Line::new(name.as_str(), egui_plot::PlotPoints::new(pts))
+                                            .width(2.0),
+                                    );
+                                }
+                            });
+                    }
+                }
+            }
+        },
+    );
+    if let Some(name) = choose {
+        lessons.open(&name, &mut lab, &mut ui_state);
+    }
+    if run {
+        lessons.run(&mut ui_state);
+    }
+    if close {
+        lessons.open = None;
+    }
+    lessons.show = show;
+    Ok(())
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Lessons>();
+    app.add_systems(Update, progress);
+    app.add_systems(EguiPrimaryContextPass, window);
+}
