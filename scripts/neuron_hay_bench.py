@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Wall time of Hay et al.'s 2011 L5PC model (L5PCbiophys3) in the NEURON simulator; prints
-one JSON line: engine, compartments (total nseg), wall_s, realtime_factor.
+one JSON line: engine, compartments (total nseg), steps, wall_s, realtime_factor, soma_spikes
+(upward crossings of 0 mV at soma(0.5), as `dendra bench cell` counts them).
 
 Protocol: the cell built by Hay's L5PCtemplate (axon replaced by two 30 um sections) with
 L5PCbiophys3 on MORPHOLOGY (Neurolucida .asc, or SWC); a somatic IClamp of 1.9 nA for 5 ms from
@@ -52,6 +53,10 @@ def main():
     cell = hay.build_cell(h, hay_dir, hay.find_mechanisms(hay_dir, args.mech), args.morphology)
     pulse = h.IClamp(cell.soma[0](0.5))
     pulse.amp, pulse.delay, pulse.dur = PULSE_NA, PULSE_DELAY, PULSE_DUR
+    spikes = h.Vector()
+    counter = h.NetCon(cell.soma[0](0.5)._ref_v, None, sec=cell.soma[0])
+    counter.threshold = 0.0
+    counter.record(spikes)
     h.cvode_active(0)
     h.dt = DT
     h.steps_per_ms = 1.0 / DT
@@ -63,8 +68,10 @@ def main():
     print(json.dumps({
         "engine": "neuron " + h.nrnversion(5),
         "compartments": sum(sec.nseg for sec in cell.all),
+        "steps": int(round(h.t / DT)),
         "wall_s": round(wall, 3),
         "realtime_factor": round(T_STOP / 1000.0 / wall, 3),
+        "soma_spikes": len(spikes),
     }))
 
 

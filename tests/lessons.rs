@@ -32,7 +32,7 @@ fn assert_holds(name: &str) {
 #[test]
 fn lesson_list_has_the_lessons() {
     let names: Vec<&str> = LESSONS.iter().map(|(n, _)| *n).collect();
-    for n in ["action-potential", "bap", "nmda-spike", "bac-firing"] {
+    for n in ["perceptron", "action-potential", "bap", "nmda-spike", "bac-firing"] {
         assert!(names.contains(&n), "{n} missing from {names:?}");
     }
     for (n, _) in LESSONS {
@@ -48,6 +48,15 @@ fn action_potential_holds() {
     let r = run("action-potential", None);
     for key in ["threshold_na", "spikes_with_ttx", "width_ms", "width_with_tea_ms"] {
         assert!(r[key].is_number(), "{key}");
+    }
+}
+
+#[test]
+fn perceptron_holds() {
+    assert_holds("perceptron");
+    let r = run("perceptron", None);
+    for key in ["linear_sum_mV", "actual_mV"] {
+        assert!(r[key]["dispersed"].is_number() && r[key]["clustered"].is_number(), "{key}");
     }
 }
 

@@ -57,6 +57,10 @@ pub enum BenchCommand {
         /// Time step (ms); the preset's (0.025) if not given.
         #[arg(long, allow_negative_numbers = true)]
         dt: Option<f64>,
+        /// Integration: `be` (backward Euler, NEURON's default, as scripts/neuron_hay_bench.py
+        /// runs) or `cn` (Crank-Nicolson); the preset's if not given. Both cost the same.
+        #[arg(long)]
+        method: Option<String>,
         /// Threads stepping the cell (1 to 64).
         #[arg(long, default_value_t = 1)]
         threads: usize,
@@ -130,7 +134,7 @@ fn cell(
     morphology: PathBuf,
     preset: &str,
     tstop: f64,
-    dt: Option<f64>,
+    (dt, method): (Option<f64>, Option<&str>),
     threads: usize,
     (amp, delay, dur): (f64, f64, f64),
     force: bool,
@@ -151,9 +155,14 @@ fn cell(
     let morph =
         crate::sim::morphology::gallery::open(&morphology).map_err(|e| CliError::Input(e.to_string()))?;
     let mut sim = crate::lab::biophysics::build(morph, name).map_err(CliError::Input)?;
-    if let Some(dt) = dt {
-        sim.set_dt(dt).map_err(|e| CliError::Input(e.to_string()))?;
+    match method {
+        None => {}
+        Some("be") => sim.config.crank_nicolson = false,
+        Some("cn") => sim.config.crank_nicolson = true,
+        Some(m) => return Err(format!("--method must be be or cn, got '{m}'").into()),
     }
+    // set_dt also rebuilds the matrix for the method.
+    sim.set_dt(dt.unwrap_or(sim.config.dt)).map_err(|e| CliError::Input(e.to_string()))?;
     check_work((tstop / sim.config.dt).ceil(), sim.cell.compartment_count(), force)?;
     let soma = sim.cell.node_at(sim.cell.morphology.soma(), 0.5);
     sim.add_iclamp(IClamp { node: soma, delay, dur, amp }).map_err(|e| e.to_string())?;
@@ -161,13 +170,19 @@ fn cell(
     sim.set_threads(threads);
     sim.init();
     let wall = timed_run(&mut sim, tstop, "bench cell")?;
-    report(&sim, tstop, wall, &[("threads", threads.into()), ("dt", sim.config.dt.into())])
+    let method = if sim.config.crank_nicolson { "cn" } else { "be" };
+    report(
+        &sim,
+        tstop,
+        wall,
+        &[("threads", threads.into()), ("dt", sim.config.dt.into()), ("method", method.into())],
+    )
 }
 
 pub fn run(cmd: BenchCommand) -> Result<(), CliError> {
     match cmd {
-        BenchCommand::Cell { morphology, preset, tstop, dt, threads, amp, delay, dur, force } => {
-            cell(morphology, &preset, tstop, dt, threads, (amp, delay, dur), force)
+        BenchCommand::Cell { morphology, preset, tstop, dt, method, threads, amp, delay, dur, force } => {
+            cell(morphology, &preset, tstop, (dt, method.as_deref()), threads, (amp, delay, dur), force)
         }
         BenchCommand::Tree { depth, nseg, syn, rate, tstop, seed, force } => {
             if !(0..=16).contains(&depth) {

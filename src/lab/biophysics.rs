@@ -19,9 +19,10 @@ pub const REGIONS: [(&str, RegionTest); 4] = [
 
 /// The biophysics the lab offers, as data (`assets/models/*.json`, embedded in the binary):
 /// a name for the panel and the cell-model description (see `crate::sim::model`).
-pub const PRESETS: [(&str, &str); 2] = [
+pub const PRESETS: [(&str, &str); 3] = [
     ("Hodgkin-Huxley (teaching)", include_str!("../../assets/models/hh_teaching.json")),
     ("Hay et al. 2011 L5PC", include_str!("../../assets/models/hay_biophys3.json")),
+    ("Passive dendrites, HH soma", include_str!("../../assets/models/passive_dendrites.json")),
 ];
 
 /// The description of preset `name` (the first preset if there is no such one).

@@ -18,6 +18,7 @@ use std::fmt;
 
 /// The lessons, in teaching order: (name, JSON).
 pub const LESSONS: &[(&str, &str)] = &[
+    ("perceptron", include_str!("../../../assets/lessons/perceptron.json")),
     ("action-potential", include_str!("../../../assets/lessons/action-potential.json")),
     ("bap", include_str!("../../../assets/lessons/bap.json")),
     ("nmda-spike", include_str!("../../../assets/lessons/nmda-spike.json")),
@@ -63,13 +64,18 @@ impl fmt::Display for LessonError {
 
 impl std::error::Error for LessonError {}
 
-/// A group of synapses spread over one place.
+/// A group of synapses: `count` spread over one place, or one at each of `places`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Group {
     pub name: String,
     /// A place of the scene (a stretch of a branch, or a point).
-    pub place: String,
+    #[serde(default)]
+    pub place: Option<String>,
+    /// Several places, one synapse at the middle of each (instead of `place`).
+    #[serde(default)]
+    pub places: Vec<String>,
+    #[serde(default)]
     pub count: usize,
     pub kind: SynapseKind,
     /// Peak conductance of each receptor (nS).
@@ -194,13 +200,31 @@ impl Built {
         }
         let mut next = 0;
         for g in &scene.groups {
-            if !built.places.contains_key(&g.place) {
+            let names: Vec<&String> = g.place.iter().chain(g.places.iter()).collect();
+            if names.is_empty() || (g.place.is_some() && !g.places.is_empty()) {
                 return Err(LessonError::Scene {
-                    message: format!("group '{}': no place called '{}'", g.name, g.place),
+                    message: format!("group '{}': give either place or places", g.name),
                 });
             }
-            built.groups.insert(g.name.clone(), (next..next + g.count).collect());
-            next += g.count;
+            for p in &names {
+                if !built.places.contains_key(*p) {
+                    return Err(LessonError::Scene {
+                        message: format!("group '{}': no place called '{p}'", g.name),
+                    });
+                }
+            }
+            let n = if g.places.is_empty() { g.count } else { g.places.len() };
+            if n > crate::sim::limits::MAX_SYNAPSES {
+                return Err(LessonError::Scene {
+                    message: format!(
+                        "group '{}': {}",
+                        g.name,
+                        crate::sim::limits::too_many("synapses", n, crate::sim::limits::MAX_SYNAPSES)
+                    ),
+                });
+            }
+            built.groups.insert(g.name.clone(), (next..next + n).collect());
+            next += n;
         }
         for (i, p) in scene.probes.iter().enumerate() {
             if !built.places.contains_key(p) {
@@ -216,8 +240,11 @@ impl Built {
     pub fn lab(&self, scene: &Scene) -> Result<Lab, String> {
         let mut lab = Lab::with_biophysics(self.morphology.clone(), &self.source, &scene.biophysics)?;
         for g in &scene.groups {
-            let p = &self.places[&g.place];
-            for (s, x) in p.spread(g.count) {
+            let points: Vec<(usize, f64)> = match &g.place {
+                Some(p) => self.places[p].spread(g.count),
+                None => g.places.iter().map(|p| self.places[p].middle()).collect(),
+            };
+            for (s, x) in points {
                 let k = lab
                     .add_synapse(s, x, g.kind, g.weight_ns)
                     .map_err(|e| format!("group '{}': {e}", g.name))?;

@@ -63,7 +63,8 @@ pub enum Change {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
-    /// Fires the first `count` synapses of `group` (all when absent) once, in `order`.
+    /// Fires the first `count` synapses of `group` (all when absent) once, in `order`;
+    /// with `only`, just the synapse of that index (0 the most proximal).
     Fire {
         group: String,
         at_ms: Amount,
@@ -73,6 +74,8 @@ pub enum Action {
         interval_ms: Option<Amount>,
         #[serde(default)]
         count: Option<Amount>,
+        #[serde(default)]
+        only: Option<Amount>,
     },
     /// A current step at a place (nA).
     Pulse { place: String, at_ms: Amount, dur_ms: Amount, amp_na: Amount },
@@ -247,7 +250,7 @@ fn schedule(
         built.places.get(name).cloned().ok_or_else(|| format!("no place called '{name}' in the scene"))
     };
     match a {
-        Action::Fire { group, at_ms, order, interval_ms, count } => {
+        Action::Fire { group, at_ms, order, interval_ms, count, only } => {
             let members = built.groups.get(group).ok_or_else(|| format!("no synapse group '{group}'"))?;
             let n = match count {
                 Some(c) => {
@@ -264,7 +267,17 @@ fn schedule(
                 None => 0.0,
             };
             let start = time(at_ms)?;
-            let chosen = &members[..n];
+            let chosen: &[usize] = match only {
+                Some(k) => {
+                    let k = k.get(vars)?;
+                    let i = k.round();
+                    if !(i >= 0.0 && (i as usize) < members.len()) {
+                        return Err(format!("only: group '{group}' has no synapse {k}"));
+                    }
+                    &members[i as usize..i as usize + 1]
+                }
+                None => &members[..n],
+            };
             // Members are stored proximal to distal.
             let ordered: Vec<usize> = match order {
                 Order::Together | Order::Outward => chosen.to_vec(),
