@@ -19,6 +19,8 @@ use crate::sim::recording::{Probe, Recorder};
 use crate::sim::stimuli::{EpspCurrent, IClamp, Stimuli};
 use crate::sim::synapses::{SynapseParams, Synapses};
 
+mod pool;
+
 /// Numerical settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SimConfig {
@@ -92,6 +94,8 @@ pub struct Simulation {
     /// Where each node's voltage lies on the rate tables' grid, shared by the mechanisms'
     /// state updates.
     grid: VoltageGrid,
+    /// Helper threads, with `threads` > 1 (see [`Simulation::set_threads`]).
+    pool: Option<pool::Pool>,
 }
 
 crate::message_error! {
@@ -137,14 +141,54 @@ impl Simulation {
             env: Env { dt: config.dt, celsius: config.celsius, t: 0.0 },
             threads: 1,
             grid,
+            pool: None,
             config,
             cell,
         })
     }
 
-    /// Sets how many threads step this cell (1: the calling thread alone).
+    /// Sets how many threads step this cell (1: the calling thread alone). With more,
+    /// `threads - 1` persistent helper threads each take a share of the mechanisms through
+    /// the current and state phases of every step (those that only read the reversal
+    /// potentials: `pas`, `hh`, the gated channels; calcium pools and SK stay on the
+    /// calling thread), while the calling thread does the rest and the cable solve. The
+    /// results equal one thread's up to rounding (the sums are added in another order).
     pub fn set_threads(&mut self, threads: usize) {
-        self.threads = threads.max(1);
+        self.threads = threads.clamp(1, 64);
+        self.share_work();
+    }
+
+    /// (Re)starts the helper threads with a share of the mechanisms each: the calling
+    /// thread keeps those only it may run, and the others go to whichever thread has the
+    /// least work so far, largest first (nodes times a rough cost per node).
+    fn share_work(&mut self) {
+        self.pool = None;
+        if self.threads < 2 {
+            return;
+        }
+        let parts = self.threads;
+        let mut load = vec![0.0; parts];
+        let mut owner = vec![0usize; self.mechs.len()];
+        let mut movable = Vec::new();
+        for (k, m) in self.mechs.iter().enumerate() {
+            let nodes = m.mech.nodes().len() as f64;
+            match pool::helper_cost(m.mech.name()) {
+                Some(c) => movable.push((nodes * c, k)),
+                None => load[0] += nodes * pool::main_cost(m.mech.name()),
+            }
+        }
+        movable.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (cost, k) in movable {
+            let t = (0..parts).min_by(|&a, &b| load[a].total_cmp(&load[b])).unwrap_or(0);
+            load[t] += cost;
+            owner[k] = t;
+        }
+        let slots = |t: usize| -> Vec<usize> { self.order.iter().copied().filter(|&k| owner[k] == t).collect() };
+        let shares: Vec<Vec<usize>> = (1..parts).map(slots).filter(|s| !s.is_empty()).collect();
+        if shares.is_empty() {
+            return;
+        }
+        self.pool = Some(pool::Pool::new(slots(0), shares, self.v.len()));
     }
     /// Threads stepping this cell.
     pub fn threads(&self) -> usize {
@@ -180,6 +224,9 @@ impl Simulation {
         let mut order: Vec<usize> = (0..self.mechs.len()).collect();
         order.sort_by_key(rank);
         self.order = order;
+        if self.threads > 1 {
+            self.share_work();
+        }
         Ok(self.mechs.len() - 1)
     }
 
@@ -440,10 +487,30 @@ impl Simulation {
         self.matrix.begin(&self.v);
         self.ions.begin_currents(self.config.celsius);
         let (rhs, d) = (&mut self.matrix.rhs, &mut self.matrix.d);
-        for &k in &self.order {
-            let m = &mut self.mechs[k];
-            if m.enabled {
-                m.mech.current(&self.v, &mut self.ions, rhs, d, &self.env);
+        if let Some(pool) = self.pool.as_mut() {
+            let mechs = self.mechs.as_mut_ptr();
+            let (v, env) = (&self.v[..], self.env);
+            let mine = std::mem::take(&mut pool.main_slots);
+            // SAFETY: `mechs` covers every slot; the calling thread runs only its own
+            // (`mine`, disjoint from the helpers'), and `self.mechs` is not touched
+            // otherwise until the phase is over.
+            unsafe {
+                pool.current(mechs, v, &mut self.ions, rhs, d, env, |ions, rhs, d| {
+                    for &k in &mine {
+                        let m = &mut *mechs.add(k);
+                        if m.enabled {
+                            m.mech.current(v, ions, rhs, d, &env);
+                        }
+                    }
+                });
+            }
+            pool.main_slots = mine;
+        } else {
+            for &k in &self.order {
+                let m = &mut self.mechs[k];
+                if m.enabled {
+                    m.mech.current(&self.v, &mut self.ions, rhs, d, &self.env);
+                }
             }
         }
         self.synapses.current(&self.v, rhs, d);
@@ -455,8 +522,23 @@ impl Simulation {
         self.steps += 1;
         self.t = self.steps as f64 * dt;
         self.env.t = self.t;
-        for &k in &self.order {
-            self.mechs[k].mech.advance_on_grid(&self.v, &self.grid, &mut self.ions, &self.env);
+        if let Some(pool) = self.pool.as_mut() {
+            let mechs = self.mechs.as_mut_ptr();
+            let (v, grid, env, ions) = (&self.v[..], &self.grid, self.env, &mut self.ions);
+            let mine = std::mem::take(&mut pool.main_slots);
+            // SAFETY: as in the current phase.
+            unsafe {
+                pool.advance(mechs, v, grid, env, || {
+                    for &k in &mine {
+                        (*mechs.add(k)).mech.advance_on_grid(v, grid, ions, &env);
+                    }
+                });
+            }
+            pool.main_slots = mine;
+        } else {
+            for &k in &self.order {
+                self.mechs[k].mech.advance_on_grid(&self.v, &self.grid, &mut self.ions, &self.env);
+            }
         }
         self.synapses.advance();
         for det in &mut self.detectors {

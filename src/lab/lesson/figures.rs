@@ -298,7 +298,7 @@ impl Evaluator<'_> {
 
     fn eval(&self, e: &Expr) -> Result<Value, String> {
         let num = |x: f64| -> Result<Value, String> {
-            serde_json::Number::from_f64((x * 1e4).round() / 1e4)
+            serde_json::Number::from_f64((x * 1e4).round() / 1e4 + 0.0)
                 .map(Value::Number)
                 .ok_or_else(|| format!("the figure is not finite ({x})"))
         };
