@@ -3,6 +3,7 @@
 //! text: for comparing two builds (`diff`, or the largest difference with a script).
 //!
 //! `cargo run --release --no-default-features --example trace_dump > trace.txt`
+//! (`DENDRA_THREADS=2` steps the Hay cell on two threads.)
 
 use dendra::sim::stimuli::IClamp;
 use dendra::sim::workloads::{TreeBench, binary_tree};
@@ -16,6 +17,10 @@ fn main() {
     let mut sim = dendra::lab::biophysics::build(morph, "Hay et al. 2011 L5PC").expect("build");
     let soma = sim.cell.node_at(sim.cell.morphology.soma(), 0.5);
     sim.add_iclamp(IClamp { node: soma, delay: 100.0, dur: 5.0, amp: 1.9 }).unwrap();
+    // DENDRA_THREADS=N steps the Hay cell on N threads.
+    if let Some(n) = std::env::var("DENDRA_THREADS").ok().and_then(|s| s.parse().ok()) {
+        sim.set_threads(n);
+    }
     sim.init();
     // The membrane node furthest from the soma in index: a distal apical tip.
     let far = (0..sim.v.len()).rev().find(|&n| sim.cell.area[n] > 0.0).unwrap();

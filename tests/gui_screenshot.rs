@@ -269,3 +269,45 @@ fn a_lesson_opens_runs_and_shows_its_result() {
     assert!(w >= 1000 && h >= 700, "{w}x{h}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Without a file-dialog service (none under Xvfb), Ctrl+S, Ctrl+E and Ctrl+P still write
+/// their files, to the documented folder (`DENDRA_SAVE_DIR`, else ~/Dendra) under
+/// time-stamped names.
+#[test]
+fn save_export_and_screenshot_work_without_a_dialog_service() {
+    if !gui_tools(&["xvfb-run", "xdotool"]) {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("dendra-save-{}", std::process::id()));
+    let saves = dir.join("saves");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = format!(
+        "{bin} --screenshot {shot} --frames 400 & pid=$!; \
+         w=$(xdotool search --sync --onlyvisible --name Dendra | head -1); sleep 5; \
+         xdotool windowfocus --sync $w; sleep 0.3; \
+         for k in s e p; do xdotool keydown ctrl; sleep 0.2; xdotool key $k; sleep 0.2; xdotool keyup ctrl; sleep 1; done; \
+         wait $pid",
+        bin = env!("CARGO_BIN_EXE_dendra"),
+        shot = dir.join("shot.png").display(),
+    );
+    let out = Command::new("timeout")
+        .args(["600", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "sh", "-c", &script])
+        .env("DENDRA_SAVE_DIR", &saves)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "exit {:?}:\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    let names: Vec<String> = std::fs::read_dir(&saves)
+        .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    for (stem, ext) in [("setup-", ".json"), ("traces-", ".csv"), ("view-", ".png")] {
+        assert!(
+            names.iter().any(|n| n.starts_with(stem) && n.ends_with(ext)),
+            "no {stem}*{ext} in {names:?}"
+        );
+    }
+    let setup = names.iter().find(|n| n.starts_with("setup-")).unwrap();
+    let text = std::fs::read_to_string(saves.join(setup)).unwrap();
+    assert!(text.contains("\"version\""), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}

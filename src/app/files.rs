@@ -50,6 +50,11 @@ impl FileDialogs {
         }
         self.busy = true;
         let tx = self.tx.clone();
+        if !dialog_service() {
+            // No portal (no session bus) and no zenity: answer at once, as "no dialog".
+            tx.send((job, None, std::time::Duration::ZERO)).unwrap_or(());
+            return;
+        }
         std::thread::spawn(move || {
             let opened = std::time::Instant::now();
             let d = rfd::FileDialog::new();
@@ -94,6 +99,60 @@ pub fn open_setup(path: &Path, lab: &mut LabRes, ui: &mut UiState) {
     super::loading::open_now(LoadJob::Setup(path.to_path_buf()), lab, ui);
 }
 
+/// Whether a file dialog can be shown: rfd asks xdg-desktop-portal over the session bus,
+/// or zenity.
+fn dialog_service() -> bool {
+    let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|a| !a.is_empty());
+    let zenity = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("zenity").is_file()));
+    bus || zenity
+}
+
+/// The folder files are saved in when no dialog can ask: `$DENDRA_SAVE_DIR`, else
+/// `~/Dendra` (created on first use).
+pub fn save_dir() -> Result<PathBuf, String> {
+    let dir = match std::env::var_os("DENDRA_SAVE_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => match std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")) {
+            Some(h) if !h.is_empty() => PathBuf::from(h).join("Dendra"),
+            _ => std::env::temp_dir().join("Dendra"),
+        },
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: cannot create the folder: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// A time-stamped file in [`save_dir`] for `job` (UTC: `setup-2026-11-29-153012.json`).
+fn fallback_path(job: FileJob) -> Result<PathBuf, String> {
+    let (stem, ext) = match job {
+        FileJob::SaveSetup => ("setup", "json"),
+        FileJob::ExportCsv => ("traces", "csv"),
+        FileJob::SavePng => ("view", "png"),
+        FileJob::OpenSwc | FileJob::OpenSetup => ("file", "txt"),
+    };
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (hh, mm, ss) = (rem / 3600, rem / 60 % 60, rem % 60);
+    let dir = save_dir()?;
+    let mut path = dir.join(format!("{stem}-{y:04}-{m:02}-{d:02}-{hh:02}{mm:02}{ss:02}.{ext}"));
+    let mut k = 2;
+    while path.exists() {
+        path = dir.join(format!("{stem}-{y:04}-{m:02}-{d:02}-{hh:02}{mm:02}{ss:02}-{k}.{ext}"));
+        k += 1;
+    }
+    Ok(path)
+}
+
 fn camera_setup(cams: &Query<&mut OrbitCamera>) -> Option<CameraSetup> {
     cams.iter().next().map(|c| CameraSetup {
         target: c.target.to_array(),
@@ -114,14 +173,27 @@ fn answers(
     let got = dialogs.rx.lock().ok().and_then(|rx| rx.try_recv().ok());
     let Some((job, path, open_for)) = got else { return };
     dialogs.busy = false;
-    let Some(path) = path else {
-        if open_for < std::time::Duration::from_millis(300) {
-            // No dialog could be shown (rfd needs xdg-desktop-portal or zenity).
-            ui.fail("no file dialog is available on this desktop; drop the file on the window instead");
-        } else {
+    let path = match path {
+        Some(p) => p,
+        // No dialog could be shown (rfd needs xdg-desktop-portal or zenity): what is saved
+        // goes to the documented folder under a time-stamped name.
+        None if open_for < std::time::Duration::from_millis(300) => match job {
+            FileJob::OpenSwc | FileJob::OpenSetup => {
+                ui.fail("no file dialog is available on this desktop; drop the file on the window instead");
+                return;
+            }
+            _ => match fallback_path(job) {
+                Ok(p) => p,
+                Err(e) => {
+                    ui.fail(e);
+                    return;
+                }
+            },
+        },
+        None => {
             ui.say("cancelled");
+            return;
         }
-        return;
     };
     match job {
         FileJob::OpenSwc => loader.start(LoadJob::Morphology(path), &mut ui),

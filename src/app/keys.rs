@@ -62,7 +62,7 @@ fn shortcuts(
     }
     let fire = |lab: &mut crate::lab::Lab, ui: &mut UiState, p: FirePattern| {
         let n = lab.fire(p);
-        ui.say(format!("queued {n} spikes"));
+        ui.say(lab.describe_fire(p, n));
     };
     if pressed(KeyCode::Enter) || pressed(KeyCode::NumpadEnter) {
         match hover.section {

@@ -131,7 +131,7 @@ fn synapse_controls(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
     });
     if let Some(p) = fired {
         let n = lab.fire(p);
-        state.say(format!("queued {n} spikes"));
+        state.say(lab.describe_fire(p, n));
     }
 }
 

@@ -15,12 +15,12 @@ pub fn apply_tool_at(lab: &mut Lab, ui: &mut UiState, section: usize, x: f64, ad
     match ui.tool {
         Tool::Synapse => match lab.add_synapse(section, x, ui.syn_kind, ui.syn_weight_ns) {
             Ok(i) => {
-                if !add {
-                    lab.select_all(false);
-                }
+                // Placing adds to the selection (Esc clears it), so that Space after
+                // placing ten fires the ten.
                 lab.synapses[i].selected = true;
+                let n = lab.synapses.iter().filter(|s| s.selected).count();
                 ui.say(format!(
-                    "{} synapse at {name}({x:.3}); space fires the selection",
+                    "{} synapse at {name}({x:.3}); {n} selected, space fires them (Esc clears)",
                     ui.syn_kind.label()
                 ));
             }

@@ -117,7 +117,8 @@ impl Quantity {
     /// A sensible colour range.
     pub fn default_range(self) -> (f64, f64) {
         match self {
-            Quantity::Voltage => (-80.0, 40.0),
+            // NMDA plateaus (-50..-20 mV) take a clear colour; spikes saturate.
+            Quantity::Voltage => (-80.0, 0.0),
             Quantity::NmdaCurrent => (0.0, 0.05),
             Quantity::Calcium => (0.0, 1.0),
             Quantity::MgUnblock => (0.0, 1.0),
@@ -370,6 +371,29 @@ impl Lab {
     /// Selects or deselects every synapse.
     pub fn select_all(&mut self, on: bool) {
         self.synapses.iter_mut().for_each(|s| s.selected = on);
+    }
+
+    /// What firing with `pattern` now does, in words, after [`Lab::fire`] queued `queued`
+    /// spikes: "fired 10 of 12 synapses, inward, 2 ms apart (10 spikes)".
+    pub fn describe_fire(&self, pattern: FirePattern, queued: usize) -> String {
+        let selected = self.synapses.iter().filter(|s| s.selected).count();
+        let total = self.synapses.len();
+        let n = if selected == 0 { total } else { selected };
+        let how = match pattern {
+            FirePattern::Single => "once each".to_string(),
+            FirePattern::Burst { n, hz } => format!("a burst of {n} at {hz} Hz"),
+            FirePattern::Poisson { hz, ms } => format!("Poisson trains at {hz} Hz for {ms} ms"),
+            FirePattern::Sequence { inward, interval_ms } => {
+                format!(
+                    "{}, {interval_ms} ms apart",
+                    if inward { "inward (distal first)" } else { "outward (proximal first)" }
+                )
+            }
+        };
+        if total == 0 {
+            return "no synapses to fire: place some with the Synapse tool".into();
+        }
+        format!("fired {n} of {total} synapses, {how} ({queued} spikes)")
     }
 
     /// Fires the selected synapses (or all, if none is selected) with `pattern`.

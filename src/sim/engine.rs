@@ -183,8 +183,22 @@ impl Simulation {
             load[t] += cost;
             owner[k] = t;
         }
-        let slots = |t: usize| -> Vec<usize> { self.order.iter().copied().filter(|&k| owner[k] == t).collect() };
-        let shares: Vec<Vec<usize>> = (1..parts).map(slots).filter(|s| !s.is_empty()).collect();
+        let slots =
+            |t: usize| -> Vec<usize> { self.order.iter().copied().filter(|&k| owner[k] == t).collect() };
+        let reads = |share: &[usize]| {
+            let mut r = [false; 3];
+            for &k in share {
+                let x = pool::reads(self.mechs[k].mech.name());
+                (0..3).for_each(|i| r[i] |= x[i]);
+            }
+            r
+        };
+        let shares: Vec<(Vec<usize>, [bool; 3])> = (1..parts)
+            .map(slots)
+            .filter(|s| !s.is_empty())
+            .map(|s| (reads(&s), s))
+            .map(|(r, s)| (s, r))
+            .collect();
         if shares.is_empty() {
             return;
         }

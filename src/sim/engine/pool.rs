@@ -5,9 +5,9 @@
 //!
 //! What a helper may run: mechanisms that only read the reversal potentials and add to
 //! the calcium current (`pas`, `hh`, the gated Hay channels). Each helper has its own
-//! right-hand side, diagonal and `Ions` (the reversal potentials copied in at the start
-//! of each step, its calcium current added back afterwards), so no two threads write the
-//! same memory; calcium pools and the channels that read `cai` stay on the calling thread,
+//! right-hand side, diagonal and `Ions` (the reversal potentials its mechanisms read
+//! copied in at the start of each step, its calcium current added back afterwards), so
+//! no two threads write the same memory; calcium pools and the channels that read `cai` stay on the calling thread,
 //! in NEURON's order. The sums come out in a different order than on one thread, so the
 //! results differ from a one-thread run by rounding only.
 //!
@@ -69,6 +69,20 @@ struct Part {
     ions: Ions,
     rhs: Vec<f64>,
     d: Vec<f64>,
+    /// Which reversal potentials its mechanisms read: ena, ek, eca (a calcium channel,
+    /// whose current goes back into `ica` too).
+    reads: [bool; 3],
+}
+
+/// Which reversal potentials mechanism `name` reads ([`Part::reads`]).
+pub(super) fn reads(name: &str) -> [bool; 3] {
+    match name {
+        "hh" => [true, true, false],
+        "NaTa_t" | "NaTs2_t" | "Nap_Et2" => [true, false, false],
+        "K_Tst" | "K_Pst" | "SKv3_1" | "Im" => [false, true, false],
+        "Ca_HVA" | "Ca_LVAst" => [false, false, true],
+        _ => [false, false, false],
+    }
 }
 
 struct Shared {
@@ -104,14 +118,17 @@ pub(super) struct Pool {
 
 impl std::fmt::Debug for Pool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pool").field("helpers", &self.helpers.len()).field("main_slots", &self.main_slots).finish()
+        f.debug_struct("Pool")
+            .field("helpers", &self.helpers.len())
+            .field("main_slots", &self.main_slots)
+            .finish()
     }
 }
 
 fn spin_until(mut ready: impl FnMut() -> bool) {
     let mut spins = 0u32;
     while !ready() {
-        if spins < 20_000 {
+        if spins < 2_000 {
             std::hint::spin_loop();
             spins += 1;
         } else {
@@ -132,7 +149,7 @@ fn helper_loop(shared: Arc<Shared>) {
                 last = s;
                 break;
             }
-            if spins < 20_000 {
+            if spins < 2_000 {
                 std::hint::spin_loop();
                 spins += 1;
             } else if since.get_or_insert_with(Instant::now).elapsed() < Duration::from_millis(2) {
@@ -176,7 +193,9 @@ unsafe fn run_job(job: &Job, part: &mut Part) {
         Phase::Current => {
             part.rhs.fill(0.0);
             part.d.fill(0.0);
-            part.ions.ica.fill(0.0);
+            if part.reads[2] {
+                part.ions.ica.fill(0.0);
+            }
             for &k in &part.slots {
                 // SAFETY: slot k is this helper's alone during the job.
                 let m = unsafe { &mut *job.mechs.add(k) };
@@ -200,10 +219,10 @@ unsafe fn run_job(job: &Job, part: &mut Part) {
 
 impl Pool {
     /// Helpers for the given shares of slots (each in NEURON's order), over `n` nodes.
-    pub(super) fn new(main_slots: Vec<usize>, shares: Vec<Vec<usize>>, n: usize) -> Pool {
+    pub(super) fn new(main_slots: Vec<usize>, shares: Vec<(Vec<usize>, [bool; 3])>, n: usize) -> Pool {
         let helpers = shares
             .into_iter()
-            .map(|slots| {
+            .map(|(slots, reads)| {
                 let dummy = Job {
                     phase: Phase::Exit,
                     mechs: std::ptr::null_mut(),
@@ -216,7 +235,13 @@ impl Pool {
                     seq: AtomicU64::new(0),
                     done: AtomicU64::new(0),
                     job: UnsafeCell::new(dummy),
-                    part: UnsafeCell::new(Part { slots, ions: Ions::new(n), rhs: vec![0.0; n], d: vec![0.0; n] }),
+                    part: UnsafeCell::new(Part {
+                        slots,
+                        ions: Ions::new(n),
+                        rhs: vec![0.0; n],
+                        d: vec![0.0; n],
+                        reads,
+                    }),
                     parked: AtomicBool::new(false),
                     panicked: AtomicBool::new(false),
                 });
@@ -279,11 +304,16 @@ impl Pool {
         for h in &self.helpers {
             // SAFETY: between jobs the part is the calling thread's.
             let part = unsafe { &mut *h.shared.part.get() };
-            part.ions.ena.copy_from_slice(&ions.ena);
-            part.ions.ek.copy_from_slice(&ions.ek);
-            part.ions.eca.copy_from_slice(&ions.eca);
-            part.ions.cai.copy_from_slice(&ions.cai);
-            part.ions.cao.copy_from_slice(&ions.cao);
+            let [na, k, ca] = part.reads;
+            if na {
+                part.ions.ena.copy_from_slice(&ions.ena);
+            }
+            if k {
+                part.ions.ek.copy_from_slice(&ions.ek);
+            }
+            if ca {
+                part.ions.eca.copy_from_slice(&ions.eca);
+            }
         }
         let grid = std::ptr::null();
         self.post(Job { phase: Phase::Current, mechs, v: v.as_ptr(), n, grid, env });
@@ -292,10 +322,16 @@ impl Pool {
         for h in &self.helpers {
             // SAFETY: the job is done.
             let part = unsafe { &*h.shared.part.get() };
+            let (prhs, pd) = (&part.rhs[..n], &part.d[..n]);
+            let (rhs, d) = (&mut rhs[..n], &mut d[..n]);
             for i in 0..n {
-                rhs[i] += part.rhs[i];
-                d[i] += part.d[i];
-                ions.ica[i] += part.ions.ica[i];
+                rhs[i] += prhs[i];
+                d[i] += pd[i];
+            }
+            if part.reads[2] {
+                for (a, b) in ions.ica[..n].iter_mut().zip(&part.ions.ica[..n]) {
+                    *a += b;
+                }
             }
         }
     }
@@ -305,7 +341,14 @@ impl Pool {
     ///
     /// # Safety
     /// As for [`Pool::current`].
-    pub(super) unsafe fn advance(&mut self, mechs: *mut MechSlot, v: &[f64], grid: &VoltageGrid, env: Env, main: impl FnOnce()) {
+    pub(super) unsafe fn advance(
+        &mut self,
+        mechs: *mut MechSlot,
+        v: &[f64],
+        grid: &VoltageGrid,
+        env: Env,
+        main: impl FnOnce(),
+    ) {
         self.post(Job { phase: Phase::Advance, mechs, v: v.as_ptr(), n: v.len(), grid, env });
         main();
         self.wait();
