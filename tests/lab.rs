@@ -330,3 +330,23 @@ fn the_default_cell_opens_in_under_a_second() {
         assert_eq!(lab.source, format!("builtin:{}", c.name));
     }
 }
+
+/// Probes are named as a lecturer says them, and no two share a colour (the soma's
+/// included), also after removals.
+#[test]
+fn probes_have_lecture_names_and_their_own_colours() {
+    let mut lab = Lab::builtin("l5_pyramidal").unwrap();
+    assert_eq!(lab.probe_label(0), "soma");
+    let apical = lab.sim.cell.morphology.sections.iter().position(|s| s.region.label() == "apical").unwrap();
+    let i = lab.add_probe(apical, 0.5).unwrap();
+    let label = lab.probe_label(i);
+    assert!(label.starts_with("apical ") && label.ends_with(" um"), "{label}");
+    let d = dend(&lab);
+    for _ in 0..4 {
+        lab.add_probe(d, 0.5).unwrap();
+    }
+    lab.remove_probe(2);
+    lab.add_probe(d, 0.2).unwrap();
+    let colours: std::collections::HashSet<[u8; 3]> = lab.probes.iter().map(|p| p.color).collect();
+    assert_eq!(colours.len(), lab.probes.len(), "two probes share a colour");
+}

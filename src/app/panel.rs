@@ -422,10 +422,10 @@ fn draw(
                 let name = &lab.0.sim.cell.morphology.sections[p.section].name;
                 if ui
                     .add(egui::Button::new(
-                        egui::RichText::new(format!("x {name}({:.2})", p.x))
+                        egui::RichText::new(format!("x {}", lab.0.probe_label(i)))
                             .color(egui::Color32::from_rgb(r, g, b)),
                     ))
-                    .on_hover_text("remove this probe")
+                    .on_hover_text(format!("{name}({:.2}): remove this probe", p.x))
                     .clicked()
                 {
                     remove = Some(i);

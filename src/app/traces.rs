@@ -24,7 +24,7 @@ pub fn show(ui: &mut egui::Ui, lab: &Lab, state: &UiState) {
         plot = plot.allow_drag(false).allow_zoom(false).allow_scroll(false);
     }
     plot.show(ui, |p| {
-        for probe in &lab.probes {
+        for (i, probe) in lab.probes.iter().enumerate() {
             let n = probe.t.len();
             // Only the samples in the window, at most ~2000 points per line.
             let first = (0..n).position(|k| probe.t.get(k).unwrap_or(f64::MIN) >= t0).unwrap_or(n);
@@ -35,7 +35,7 @@ pub fn show(ui: &mut egui::Ui, lab: &Lab, state: &UiState) {
                 .filter(|q| q[1].is_finite())
                 .collect();
             let [r, g, b] = probe.color;
-            let name = format!("{}({:.2})", lab.sim.cell.morphology.sections[probe.section].name, probe.x);
+            let name = lab.probe_label(i);
             p.line(
                 Line::new(name, PlotPoints::new(pts)).color(egui::Color32::from_rgb(r, g, b)).width(width),
             );

@@ -350,7 +350,7 @@ impl Lab {
         self.remove_synapse(i);
         let j = self.add_synapse(section, x, old.kind, old.weight_ns)?;
         let s = self.synapses.remove(j);
-        self.synapses.insert(i, LabSynapse { selected: old.selected, ..s });
+        self.synapses.insert(i, LabSynapse { selected: old.selected, nmda_ratio: old.nmda_ratio, ..s });
         Ok(())
     }
 
@@ -466,6 +466,19 @@ impl Lab {
         queued
     }
 
+    /// A probe's name as a lecturer says it: its region and path distance from the soma
+    /// ("soma", "apical 690 um", "basal 120 um").
+    pub fn probe_label(&self, i: usize) -> String {
+        let Some(p) = self.probes.get(i) else { return String::new() };
+        let morph = &self.sim.cell.morphology;
+        let region = morph.sections[p.section].region;
+        if region == crate::sim::morphology::Region::Soma {
+            return "soma".into();
+        }
+        let d = morph.path_distance(0.5, p.section, p.x);
+        format!("{} {:.0} um", region.label(), d)
+    }
+
     /// Adds a voltage probe; returns its index.
     pub fn add_probe(&mut self, section: usize, x: f64) -> Result<usize, String> {
         self.check_location(section, x)?;
@@ -474,7 +487,12 @@ impl Lab {
             return Err(crate::sim::limits::too_many("probes", self.probes.len() + 1, MAX_LAB_PROBES));
         }
         let node = self.sim.cell.compartment_at(section, x);
-        let color = PROBE_COLORS[self.probes.len() % PROBE_COLORS.len()];
+        // The first colour of the palette no probe uses (the soma's stays its own).
+        let color = PROBE_COLORS
+            .iter()
+            .copied()
+            .find(|c| self.probes.iter().all(|p| p.color != *c))
+            .unwrap_or(PROBE_COLORS[self.probes.len() % PROBE_COLORS.len()]);
         let mut p =
             LabProbe { section, x, node, color, t: Ring::new(TRACE_CAPACITY), v: Ring::new(TRACE_CAPACITY) };
         p.t.push(self.sim.t());
