@@ -159,3 +159,30 @@ fn small_builtins_passive_figures() {
         assert!(f.rin_mohm.is_finite() && f.rin_mohm > 0.0, "{name}: Rin {}", f.rin_mohm);
     }
 }
+
+/// Every gallery cell rests quietly under every preset the lab offers: no spike in
+/// 300 ms without input, the soma between -90 and -55 mV (`examples/rest_check.rs` prints
+/// the same over 500 ms).
+#[test]
+fn every_gallery_cell_rests_quietly_under_every_preset() {
+    use dendra::lab::Lab;
+    use dendra::lab::biophysics::PRESETS;
+    use dendra::sim::morphology::gallery::GALLERY;
+    for c in GALLERY {
+        for (preset, _) in PRESETS {
+            let mut lab = Lab::with_biophysics(c.load().unwrap(), c.name, preset).unwrap();
+            let soma = lab.probes[0].node as usize;
+            let steps = (300.0 / lab.sim.config.dt) as u64;
+            let (mut spikes, mut above) = (0, false);
+            for _ in 0..steps {
+                lab.sim.step();
+                let v = lab.sim.v[soma];
+                spikes += usize::from(v > 0.0 && !above);
+                above = v > 0.0;
+            }
+            let v = lab.sim.v[soma];
+            assert_eq!(spikes, 0, "{} under {preset} fires at rest", c.name);
+            assert!((-90.0..=-55.0).contains(&v), "{} under {preset} rests at {v} mV", c.name);
+        }
+    }
+}
