@@ -350,3 +350,29 @@ fn probes_have_lecture_names_and_their_own_colours() {
     let colours: std::collections::HashSet<[u8; 3]> = lab.probes.iter().map(|p| p.color).collect();
     assert_eq!(colours.len(), lab.probes.len(), "two probes share a colour");
 }
+
+/// One identity for regions: custom-type dendrites belong to the lab's basal region for
+/// every drug, TTX as well as APV (TTX used to miss them).
+#[test]
+fn drugs_on_basal_reach_custom_type_dendrites() {
+    let swc = "1 1 0 0 0 5 -1\n2 7 0 -5 0 1 1\n3 7 0 -100 0 1 2\n4 3 0 5 0 1 1\n5 3 0 100 0 1 4\n";
+    let m = dendra::sim::morphology::Morphology::from_swc_str(swc, "custom.swc").unwrap();
+    let mut lab = Lab::new(m, "custom.swc").unwrap();
+    let custom: Vec<usize> = (0..lab.sim.mechs.len())
+        .filter(|&s| lab.sim.mechs[s].label.starts_with("custom") && lab.sim.mechs[s].mech.name() == "hh")
+        .collect();
+    assert!(!custom.is_empty(), "the teaching preset puts hh on custom dendrites");
+    lab.set_drug(Drug::Ttx, "basal", true);
+    for &s in &custom {
+        assert_eq!(
+            lab.sim.mechs[s].mech.param("gnabar", 0),
+            Some(0.0),
+            "TTX on basal missed {}",
+            lab.sim.mechs[s].label
+        );
+    }
+    lab.set_drug(Drug::Ttx, "basal", false);
+    for &s in &custom {
+        assert!(lab.sim.mechs[s].mech.param("gnabar", 0).unwrap() > 0.0);
+    }
+}

@@ -17,6 +17,15 @@ pub const REGIONS: [(&str, RegionTest); 4] = [
     ("apical", |r| r == Region::Apical),
 ];
 
+/// The lab region (a label of [`REGIONS`]) that a mechanism instance labelled `label`
+/// (a region's label: `soma`, `basal`, `custom7`, ...) belongs to: one identity from the
+/// morphology's region to the drugs, so that custom-type dendrites count as basal for
+/// every drug alike.
+pub fn lab_region(label: &str) -> Option<&'static str> {
+    let r = Region::parse(label)?;
+    REGIONS.iter().find(|(_, test)| test(r)).map(|(l, _)| *l)
+}
+
 /// The biophysics the lab offers, as data (`assets/models/*.json`, embedded in the binary):
 /// a name for the panel and the cell-model description (see `crate::sim::model`).
 pub const PRESETS: [(&str, &str); 3] = [

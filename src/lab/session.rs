@@ -615,7 +615,7 @@ impl Lab {
                 Target::Mechanism(name) => {
                     for slot in 0..self.sim.mechs.len() {
                         let m = &self.sim.mechs[slot];
-                        if m.label == region && m.mech.name() == name {
+                        if biophysics::lab_region(&m.label) == Some(region) && m.mech.name() == name {
                             self.refresh_enabled(slot);
                         }
                     }
@@ -623,7 +623,7 @@ impl Lab {
                 Target::Param(name, param) => {
                     for slot in 0..self.sim.mechs.len() {
                         let m = &mut self.sim.mechs[slot];
-                        if m.label != region || m.mech.name() != name {
+                        if biophysics::lab_region(&m.label) != Some(region) || m.mech.name() != name {
                             continue;
                         }
                         let n = m.mech.nodes().len();
@@ -703,8 +703,9 @@ impl Lab {
     /// in its region: the one place that decides.
     fn refresh_enabled(&mut self, slot: usize) {
         let m = &self.sim.mechs[slot];
+        let lab_region = biophysics::lab_region(&m.label);
         let drugged = self.drugs.iter().any(|(d, r)| {
-            *r == m.label
+            Some(r.as_str()) == lab_region
                 && d.targets().iter().any(|t| matches!(t, Target::Mechanism(n) if *n == m.mech.name()))
         });
         let on = !drugged && !self.switched_off.contains(&slot);
