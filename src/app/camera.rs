@@ -166,17 +166,37 @@ fn controls(
         }
         if keys_free && !ctrl {
             let turn = 1.5 * dt;
-            if keys.pressed(KeyCode::ArrowLeft) {
-                cam.yaw += turn;
-            }
-            if keys.pressed(KeyCode::ArrowRight) {
-                cam.yaw -= turn;
-            }
-            if keys.pressed(KeyCode::ArrowUp) {
-                cam.pitch = (cam.pitch + turn).min(1.55);
-            }
-            if keys.pressed(KeyCode::ArrowDown) {
-                cam.pitch = (cam.pitch - turn).max(-1.55);
+            if shift {
+                // Shift+arrows pan: half the view's size a second.
+                let rot = Quat::from_euler(EulerRot::YXZ, cam.yaw, cam.pitch, 0.0);
+                let step = cam.distance * 0.5 * dt;
+                let mut d = Vec3::ZERO;
+                if keys.pressed(KeyCode::ArrowLeft) {
+                    d.x -= step;
+                }
+                if keys.pressed(KeyCode::ArrowRight) {
+                    d.x += step;
+                }
+                if keys.pressed(KeyCode::ArrowUp) {
+                    d.y += step;
+                }
+                if keys.pressed(KeyCode::ArrowDown) {
+                    d.y -= step;
+                }
+                cam.target += rot * d;
+            } else {
+                if keys.pressed(KeyCode::ArrowLeft) {
+                    cam.yaw += turn;
+                }
+                if keys.pressed(KeyCode::ArrowRight) {
+                    cam.yaw -= turn;
+                }
+                if keys.pressed(KeyCode::ArrowUp) {
+                    cam.pitch = (cam.pitch + turn).min(1.55);
+                }
+                if keys.pressed(KeyCode::ArrowDown) {
+                    cam.pitch = (cam.pitch - turn).max(-1.55);
+                }
             }
             if keys.pressed(KeyCode::Equal) || keys.pressed(KeyCode::NumpadAdd) {
                 cam.distance = (cam.distance * (1.0 - dt)).max(1.0);

@@ -23,6 +23,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("C / M", "colour by the next quantity / the next colour map"),
     ("F / G", "frame the cell / the selection"),
     ("Arrows, + and -", "orbit and zoom (mouse: right drag, middle drag, wheel)"),
+    ("Shift+arrows", "pan the view"),
     ("Ctrl+O / Ctrl+S / Ctrl+L", "open an SWC / save the setup / load a setup"),
     ("Ctrl+E / Ctrl+P", "export the traces (CSV) / save the view (PNG)"),
     ("F11", "presenter mode (large, high contrast)"),
