@@ -32,7 +32,7 @@ fn assert_holds(name: &str) {
 #[test]
 fn lesson_list_has_the_lessons() {
     let names: Vec<&str> = LESSONS.iter().map(|(n, _)| *n).collect();
-    for n in ["perceptron", "action-potential", "bap", "nmda-spike", "bac-firing"] {
+    for n in ["perceptron", "action-potential", "bap", "nmda-spike", "bac-firing", "sequence"] {
         assert!(names.contains(&n), "{n} missing from {names:?}");
     }
     for (n, _) in LESSONS {
@@ -63,6 +63,15 @@ fn perceptron_holds() {
 #[test]
 fn bap_holds() {
     assert_holds("bap");
+}
+
+#[test]
+fn sequence_holds() {
+    assert_holds("sequence");
+    let r = run("sequence", None);
+    for key in ["in_mV", "out_mV", "in_minus_out_mV", "in_minus_out_without_nmda_mV"] {
+        assert!(r[key].is_number(), "{key}");
+    }
 }
 
 #[test]

@@ -23,6 +23,7 @@ pub const LESSONS: &[(&str, &str)] = &[
     ("bap", include_str!("../../../assets/lessons/bap.json")),
     ("nmda-spike", include_str!("../../../assets/lessons/nmda-spike.json")),
     ("bac-firing", include_str!("../../../assets/lessons/bac-firing.json")),
+    ("sequence", include_str!("../../../assets/lessons/sequence.json")),
 ];
 
 /// Why a lesson could not be loaded or run.
