@@ -376,3 +376,46 @@ fn drugs_on_basal_reach_custom_type_dendrites() {
         assert!(lab.sim.mechs[s].mech.param("gnabar", 0).unwrap() > 0.0);
     }
 }
+
+/// A saved Hay cell reopens with its distributions: the Ih gradient and the Ca2+ hot
+/// zone survive a save (only hand-set densities are saved, on top of the preset).
+#[test]
+fn saving_a_hay_cell_keeps_its_gradients() {
+    use dendra::lab::biophysics::PRESETS;
+    let mut lab = Lab::builtin("l5_pyramidal").unwrap().rebuilt_with(PRESETS[1].0).unwrap();
+    let slot = |lab: &Lab, name: &str| {
+        lab.sim.mechs.iter().position(|m| m.mech.name() == name && m.label == "apical").unwrap()
+    };
+    let spread = |lab: &Lab, name: &str, p: &str| {
+        let m = &lab.sim.mechs[slot(lab, name)].mech;
+        let vals: Vec<f64> = (0..m.nodes().len()).filter_map(|k| m.param(p, k)).collect();
+        let (lo, hi) = vals.iter().fold((f64::MAX, f64::MIN), |a, &v| (a.0.min(v), a.1.max(v)));
+        (lo, hi)
+    };
+    let ih = spread(&lab, "Ih", "gIhbar");
+    let ca = spread(&lab, "Ca_LVAst", "gCa_LVAstbar");
+    assert!(ih.1 > 2.0 * ih.0 && ca.1 > 10.0 * ca.0, "the preset has gradients: {ih:?} {ca:?}");
+    // A density set by hand is saved and comes back.
+    let sk = slot(&lab, "SK_E2");
+    lab.set_density(sk, "gSK_E2bar", 0.002).unwrap();
+    let setup = lab.to_setup(None, None);
+    assert_eq!(setup.densities.len(), 1, "{:?}", setup.densities);
+    let back = Lab::from_setup(&setup, std::path::Path::new(".")).unwrap();
+    assert_eq!(spread(&back, "Ih", "gIhbar"), ih);
+    assert_eq!(spread(&back, "Ca_LVAst", "gCa_LVAstbar"), ca);
+    assert_eq!(back.sim.mechs[slot(&back, "SK_E2")].mech.param("gSK_E2bar", 0), Some(0.002));
+    // An older setup that lists every density sampled at one node keeps the gradients too.
+    let mut old = setup.clone();
+    for (s, p) in lab.densities() {
+        let m = &lab.sim.mechs[s];
+        old.densities.push(dendra::lab::setup::DensitySetup {
+            mechanism: m.mech.name().into(),
+            region: m.label.clone(),
+            param: p.into(),
+            value: m.mech.param(p, 0).unwrap(),
+        });
+    }
+    let back = Lab::from_setup(&old, std::path::Path::new(".")).unwrap();
+    assert_eq!(spread(&back, "Ih", "gIhbar"), ih);
+    assert_eq!(spread(&back, "Ca_LVAst", "gCa_LVAstbar"), ca);
+}

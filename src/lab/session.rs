@@ -160,6 +160,9 @@ pub struct Lab {
     /// Mechanism slots switched off by hand.
     switched_off: BTreeSet<usize>,
     saved: HashMap<(usize, &'static str), Vec<f64>>,
+    /// Densities set by hand (slot, parameter) -> S/cm2: what a setup saves, on top of the
+    /// preset's rules (so that Hay's gradients survive a save and reopen).
+    pub density_edits: std::collections::BTreeMap<(usize, &'static str), f64>,
     /// [Mg2+] (mM) and the block's steepness (1/mV), for every NMDA synapse.
     pub mg_mm: f64,
     pub nmda_gamma: f64,
@@ -217,6 +220,7 @@ impl Lab {
             drugs: BTreeSet::new(),
             switched_off: BTreeSet::new(),
             saved: HashMap::new(),
+            density_edits: Default::default(),
             mg_mm: 1.0,
             nmda_gamma: 0.062,
             speed: 50.0,
@@ -677,7 +681,9 @@ impl Lab {
         if self.density_blocked(slot, param) {
             return Err(format!("{param} is blocked by a drug; wash it out first"));
         }
-        self.sim.set_param(slot, param, value).map_err(|e| e.to_string())
+        self.sim.set_param(slot, param, value).map_err(|e| e.to_string())?;
+        self.density_edits.insert((slot, param), value);
+        Ok(())
     }
 
     /// Switches a mechanism instance (one mechanism in one region) on or off, as a

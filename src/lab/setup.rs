@@ -153,18 +153,19 @@ impl Lab {
             speed: self.speed,
             celsius: Some(self.sim.config.celsius),
             biophysics: Some(self.biophysics.clone()),
+            // The preset's rules give every density; only what was set by hand is saved,
+            // so that distributions (Hay's Ih gradient, the Ca2+ hot zone) reopen intact.
             densities: self
-                .densities()
-                .into_iter()
-                .filter(|&(slot, param)| !self.density_blocked(slot, param))
-                .filter_map(|(slot, param)| {
+                .density_edits
+                .iter()
+                .map(|(&(slot, param), &value)| {
                     let m = &self.sim.mechs[slot];
-                    Some(DensitySetup {
+                    DensitySetup {
                         mechanism: m.mech.name().to_string(),
                         region: m.label.clone(),
                         param: param.to_string(),
-                        value: m.mech.param(param, 0)?,
-                    })
+                        value,
+                    }
                 })
                 .collect(),
             switched_off: (0..self.sim.mechs.len())
@@ -255,6 +256,9 @@ impl Lab {
                 m.mech.name() == d.mechanism && m.label == d.region && p == d.param
             });
             match found {
+                // Older setups list every density, sampled at one node: a distributed
+                // density whose sample is unchanged is the preset's, not an edit.
+                Some((slot, p)) if is_flattened_sample(&lab, slot, p, d.value) => {}
                 Some((slot, p)) => {
                     lab.set_density(slot, p, d.value).map_err(|e| format!("densities[{i}]: {e}"))?
                 }
@@ -300,6 +304,14 @@ impl Lab {
         lab.notes = notes;
         Ok(lab)
     }
+}
+
+/// Whether `value` is the first node's value of a density that varies along the cell.
+fn is_flattened_sample(lab: &Lab, slot: usize, param: &str, value: f64) -> bool {
+    let m = &lab.sim.mechs[slot].mech;
+    let n = m.nodes().len();
+    let first = m.param(param, 0);
+    first == Some(value) && (1..n).any(|k| m.param(param, k) != first)
 }
 
 /// A number as a message shows it: short, in exponent form when huge or tiny.
