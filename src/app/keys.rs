@@ -26,7 +26,8 @@ pub const HELP: &[(&str, &str)] = &[
     ("Shift+arrows", "pan the view"),
     ("Ctrl+O / Ctrl+S / Ctrl+L", "open an SWC / save the setup / load a setup"),
     ("Ctrl+E / Ctrl+P", "export the traces (CSV) / save the view (PNG)"),
-    ("F11", "presenter mode (large, high contrast)"),
+    ("F11", "presenter mode (large, high contrast, dark background)"),
+    ("Tab", "hide or show the side panel"),
     ("H or F1", "this help"),
 ];
 
@@ -140,6 +141,9 @@ fn shortcuts(
     }
     if pressed(KeyCode::F11) {
         ui.presenter = !ui.presenter;
+    }
+    if pressed(KeyCode::Tab) {
+        ui.hide_panel = !ui.hide_panel;
     }
     if pressed(KeyCode::KeyH) || pressed(KeyCode::F1) {
         ui.show_help = !ui.show_help;

@@ -352,59 +352,69 @@ fn draw(
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
     let state = &mut *state;
-    let left = egui::Panel::left("controls").resizable(true).default_size(330.0).show(&mut root, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("Dendra");
-                if ui.button("Lessons").on_hover_text("the lessons: one click loads one").clicked() {
-                    lessons.show = !lessons.show;
-                }
+    // Tab hides the panel (it slides away and the tree takes the window).
+    let mut expanded = !state.hide_panel;
+    let left = egui::Panel::left("controls").resizable(true).default_size(330.0).show_collapsible(
+        &mut root,
+        &mut expanded,
+        |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.heading("Dendra");
+                    if ui.button("Lessons").on_hover_text("the lessons: one click loads one").clicked() {
+                        lessons.show = !lessons.show;
+                    }
+                });
+                let lab_ref = &lab.0;
+                ui.label(format!(
+                    "{}: {} sections, {} compartments",
+                    lab_ref.source,
+                    lab_ref.sim.cell.morphology.sections.len(),
+                    lab_ref.sim.cell.compartment_count()
+                ));
+                let colour = if state.error {
+                    egui::Color32::from_rgb(255, 110, 90)
+                } else {
+                    egui::Color32::LIGHT_GREEN
+                };
+                ui.colored_label(colour, &state.status);
+                let text = super::picking::hover_text(&lab.0, &hover)
+                    .unwrap_or_else(|| "(point at the tree)".into());
+                ui.label(text);
+                ui.separator();
+                run_controls(ui, &mut lab.0, &mut clock, state);
+                egui::CollapsingHeader::new("Synapses and firing").default_open(true).show(ui, |ui| {
+                    synapse_controls(ui, &mut lab.0, state);
+                });
+                egui::CollapsingHeader::new("Current clamps").default_open(false).show(ui, |ui| {
+                    clamp_controls(ui, &mut lab.0, state);
+                });
+                egui::CollapsingHeader::new("Pharmacology, Mg2+, temperature").default_open(true).show(
+                    ui,
+                    |ui| {
+                        pharmacology(ui, &mut lab.0);
+                    },
+                );
+                egui::CollapsingHeader::new("Channels and densities").default_open(false).show(ui, |ui| {
+                    densities(ui, &mut lab.0, state);
+                });
+                egui::CollapsingHeader::new("Colour").default_open(true).show(ui, |ui| {
+                    colour_controls(ui, state);
+                });
+                egui::CollapsingHeader::new("Files and cells").default_open(true).show(ui, |ui| {
+                    file_controls(ui, &mut lab, state, &mut dialogs, &mut loader);
+                });
+                ui.horizontal(|ui| {
+                    ui.checkbox(&mut state.presenter, "Presenter mode (F11)");
+                    if ui.button("Help (H)").clicked() {
+                        state.show_help = !state.show_help;
+                    }
+                });
             });
-            let lab_ref = &lab.0;
-            ui.label(format!(
-                "{}: {} sections, {} compartments",
-                lab_ref.source,
-                lab_ref.sim.cell.morphology.sections.len(),
-                lab_ref.sim.cell.compartment_count()
-            ));
-            let colour =
-                if state.error { egui::Color32::from_rgb(255, 110, 90) } else { egui::Color32::LIGHT_GREEN };
-            ui.colored_label(colour, &state.status);
-            let text =
-                super::picking::hover_text(&lab.0, &hover).unwrap_or_else(|| "(point at the tree)".into());
-            ui.label(text);
-            ui.separator();
-            run_controls(ui, &mut lab.0, &mut clock, state);
-            egui::CollapsingHeader::new("Synapses and firing").default_open(true).show(ui, |ui| {
-                synapse_controls(ui, &mut lab.0, state);
-            });
-            egui::CollapsingHeader::new("Current clamps").default_open(false).show(ui, |ui| {
-                clamp_controls(ui, &mut lab.0, state);
-            });
-            egui::CollapsingHeader::new("Pharmacology, Mg2+, temperature").default_open(true).show(
-                ui,
-                |ui| {
-                    pharmacology(ui, &mut lab.0);
-                },
-            );
-            egui::CollapsingHeader::new("Channels and densities").default_open(false).show(ui, |ui| {
-                densities(ui, &mut lab.0, state);
-            });
-            egui::CollapsingHeader::new("Colour").default_open(true).show(ui, |ui| {
-                colour_controls(ui, state);
-            });
-            egui::CollapsingHeader::new("Files and cells").default_open(true).show(ui, |ui| {
-                file_controls(ui, &mut lab, state, &mut dialogs, &mut loader);
-            });
-            ui.horizontal(|ui| {
-                ui.checkbox(&mut state.presenter, "Presenter mode (F11)");
-                if ui.button("Help (H)").clicked() {
-                    state.show_help = !state.show_help;
-                }
-            });
-        });
-    });
-    layout.left = left.response.rect.width();
+        },
+    );
+    state.hide_panel = !expanded;
+    layout.left = left.map_or(0.0, |l| l.response.rect.width());
     let bottom = egui::Panel::bottom("traces").resizable(true).default_size(230.0).show(&mut root, |ui| {
         ui.horizontal(|ui| {
             ui.label("Traces");

@@ -198,6 +198,14 @@ fn setup_background(mut commands: Commands) {
     commands.insert_resource(ClearColor(Color::srgb(0.2, 0.21, 0.24)));
 }
 
+/// Presenter mode draws the tree on black, where the colours carry to the back row.
+fn background(ui: Res<UiState>, mut clear: ResMut<ClearColor>) {
+    let want = if ui.presenter { Color::BLACK } else { Color::srgb(0.2, 0.21, 0.24) };
+    if clear.0 != want {
+        clear.0 = want;
+    }
+}
+
 /// The rotation that stands the cell upright: its apical dendrites (or, without them,
 /// its dendrites) point up (+y).
 pub fn upright(cell: &crate::sim::cell::Cell) -> Quat {
@@ -235,5 +243,6 @@ pub(super) fn plugin(app: &mut App) {
     app.add_plugins(MaterialPlugin::<VoltageMaterial>::default());
     app.init_resource::<TreeView>();
     app.add_systems(Startup, setup_background);
+    app.add_systems(Update, background.run_if(resource_exists::<ClearColor>));
     app.add_systems(Update, (rebuild, recolour).chain().in_set(SceneSet).after(super::simulation::advance));
 }

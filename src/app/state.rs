@@ -53,6 +53,8 @@ pub struct UiState {
     pub range: (f64, f64),
     pub colormap: usize,
     pub presenter: bool,
+    /// The side panel hidden (Tab), so that the tree gets the window.
+    pub hide_panel: bool,
     pub show_help: bool,
     /// Milliseconds of trace shown.
     pub trace_window_ms: f64,
@@ -83,6 +85,7 @@ impl Default for UiState {
             range: Quantity::Voltage.default_range(),
             colormap: 0,
             presenter: false,
+            hide_panel: false,
             show_help: false,
             trace_window_ms: 200.0,
             status: "Click a dendrite to place a synapse; space fires.".into(),
