@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the binary-tree benchmark in Dendra, NEURON and Arbor side by side, on the same
-# machine in the same run, and prints a Markdown table with ratios.
+# machine in the same run, and prints a Markdown table with ratios and Dendra's cost per
+# compartment-step.
 #
-#   scripts/bench_tree.sh [DEPTHS...]          (default: 4 6 8)
+#   scripts/bench_tree.sh [DEPTHS...]          (default: 4 6 8 10)
 #
 # The NEURON and Arbor sides are scripts/neuron_tree_bench.py and scripts/arbor_tree_bench.py:
 # the same model as `dendra bench tree` (src/sim/workloads.rs), the same flags, the same JSON line.
@@ -10,7 +11,7 @@
 # and a Python with neuron==9.0.2 and arbor==0.12.2:
 #   python3 -m venv ~/.cache/dendra/venv && ~/.cache/dendra/venv/bin/pip install neuron==9.0.2 arbor==0.12.2 numpy
 # Environment: DENDRA (binary), PYTHON (interpreter), BENCH_DIR (folder with the two Python
-# scripts, default scripts/), REPEAT (runs, best kept).
+# scripts, default scripts/), REPEAT (runs, best kept; default 3).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 DENDRA="${DENDRA:-${CARGO_TARGET_DIR:-$here/target}/release/dendra}"
@@ -18,7 +19,7 @@ PYTHON="${PYTHON:-$HOME/.cache/dendra/venv/bin/python}"
 BENCH_DIR="${BENCH_DIR:-$here/scripts}"
 REPEAT="${REPEAT:-3}"
 depths=("$@")
-[ ${#depths[@]} -gt 0 ] || depths=(4 6 8)
+[ ${#depths[@]} -gt 0 ] || depths=(4 6 8 10)
 
 best() { # best wall time of REPEAT runs of a command printing one JSON line
     local best_line="" best_wall=""
@@ -33,17 +34,20 @@ best() { # best wall time of REPEAT runs of a command printing one JSON line
 }
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
-echo "| depth | compartments | Dendra s | NEURON s | Arbor s | NEURON / Dendra | Arbor / Dendra | soma spikes D/N/A |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "<!-- $(date -u '+%Y-%m-%d %H:%M UTC'); load before: $(cut -d' ' -f1-3 /proc/loadavg); best of $REPEAT -->"
+echo "| depth | compartments | Dendra s | NEURON s | Arbor s | Dendra / NEURON | Dendra / Arbor | Dendra ns per compartment-step | soma spikes D/N/A |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for d in "${depths[@]}"; do
     dl=$(best "$DENDRA" bench tree --depth "$d")
     nl=$(best "$PYTHON" "$BENCH_DIR/neuron_tree_bench.py" --depth "$d")
     al=$(best "$PYTHON" "$BENCH_DIR/arbor_tree_bench.py" --depth "$d")
     dw=$(field "$dl" wall_s); nw=$(field "$nl" wall_s); aw=$(field "$al" wall_s)
-    python3 - "$d" "$(field "$dl" compartments)" "$dw" "$nw" "$aw" "$(field "$dl" soma_spikes)" "$(field "$nl" soma_spikes)" "$(field "$al" soma_spikes)" <<'PY'
+    python3 - "$d" "$(field "$dl" compartments)" "$(field "$dl" steps)" "$dw" "$nw" "$aw" "$(field "$dl" soma_spikes)" "$(field "$nl" soma_spikes)" "$(field "$al" soma_spikes)" <<'PY'
 import sys
-d, c, dw, nw, aw, ds, ns, as_ = sys.argv[1:]
+d, c, steps, dw, nw, aw, ds, ns, as_ = sys.argv[1:]
 dw, nw, aw = float(dw), float(nw), float(aw)
-print(f"| {d} | {c} | {dw:.3f} | {nw:.3f} | {aw:.3f} | {nw/dw:.2f} | {aw/dw:.2f} | {ds}/{ns}/{as_} |")
+per = dw / (int(c) * int(steps)) * 1e9
+print(f"| {d} | {c} | {dw:.3f} | {nw:.3f} | {aw:.3f} | {dw/nw:.3f} | {dw/aw:.3f} | {per:.2f} | {ds}/{ns}/{as_} |")
 PY
 done
+echo "<!-- load after: $(cut -d' ' -f1-3 /proc/loadavg) -->"

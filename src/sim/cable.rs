@@ -265,7 +265,7 @@ mod tests {
     #[test]
     fn hines_solve_matches_dense_lu_on_random_trees() {
         let mut rng = Rng::new(11);
-        for n in [1usize, 2, 5, 40, 200, 3000] {
+        for n in [1usize, 2, 5, 40, 200, 1500] {
             let mut parent = vec![NO_PARENT];
             for i in 1..n {
                 parent.push((rng.uniform() * i as f64) as u32);

@@ -230,6 +230,9 @@ impl Simulation {
                 mechanisms::MECHANISM_NAMES.join(", ")
             ))
         })?;
+        let mut mech = mech;
+        // Currents are stored for `state` only where they are recorded (see `record`).
+        mech.keep_currents(false);
         self.mechs.push(MechSlot { mech, enabled: true, label: label.to_string() });
         let rank = |slot: &usize| {
             let name = self.mechs[*slot].mech.name();
@@ -412,8 +415,10 @@ impl Simulation {
                 Probe::Mechanism { slot, index, name } => {
                     let m = self
                         .mechs
-                        .get(*slot)
+                        .get_mut(*slot)
                         .ok_or_else(|| SimError(format!("no mechanism in slot {slot}")))?;
+                    // A recorded mechanism keeps its currents for `state`.
+                    m.mech.keep_currents(true);
                     if m.mech.state(name, *index).is_none() {
                         return Err(SimError(format!(
                             "{} has no state '{name}' at index {index}",
@@ -629,5 +634,99 @@ impl Simulation {
             return Err(SimError(limits::too_many("current stimuli", n + 1, limits::MAX_STIMULI)));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::cell::{Nseg, Passive};
+    use crate::sim::morphology::{Morphology, Region, Section};
+    use nalgebra::{Point3, Vector3};
+
+    /// A soma and two dendrites carrying Hay's channels, a calcium pool and SK, a pulse.
+    fn cell(threads: usize) -> Simulation {
+        let soma = Section::cylinder(
+            "soma".into(),
+            Region::Soma,
+            None,
+            1.0,
+            Point3::origin(),
+            Vector3::x(),
+            20.0,
+            20.0,
+        );
+        let dend = |name: &str, dir: Vector3<f64>| {
+            Section::cylinder(
+                name.into(),
+                Region::Apical,
+                Some(0),
+                1.0,
+                Point3::new(20.0, 0.0, 0.0),
+                dir,
+                300.0,
+                2.0,
+            )
+        };
+        let morph = Morphology {
+            file: "test".into(),
+            sections: vec![soma, dend("a", Vector3::x()), dend("b", Vector3::y())],
+            warnings: vec![],
+        };
+        let cell = Cell::new(morph, Passive::uniform(3, 100.0, 1.0), &Nseg::Uniform(15)).unwrap();
+        let config = SimConfig { dt: 0.025, celsius: 34.0, v_init: -75.0, crank_nicolson: false };
+        let mut sim = Simulation::new(cell, config).unwrap();
+        let all = sim.cell.nodes_where(|_| true);
+        for (name, g) in [
+            ("pas", 3e-5),
+            ("CaDynamics_E2", 0.05),
+            ("Ca_HVA", 0.001),
+            ("Ca_LVAst", 0.003),
+            ("Ih", 0.0002),
+            ("Im", 0.0001),
+            ("K_Pst", 0.002),
+            ("K_Tst", 0.08),
+            ("NaTa_t", 2.0),
+            ("SK_E2", 0.04),
+            ("SKv3_1", 0.7),
+        ] {
+            let slot = sim.insert(name, all.clone(), "all").unwrap();
+            let p = if name == "pas" {
+                "g"
+            } else if name == "CaDynamics_E2" {
+                "gamma"
+            } else {
+                "gbar"
+            };
+            sim.set_param(slot, p, g).unwrap();
+        }
+        sim.ions.ek.iter_mut().for_each(|e| *e = -85.0);
+        let soma = sim.cell.node_at(0, 0.5);
+        sim.add_iclamp(IClamp { node: soma, delay: 2.0, dur: 30.0, amp: 3.0 }).unwrap();
+        sim.add_spike_detector(soma, 0.0).unwrap();
+        sim.set_threads(threads);
+        sim.init();
+        sim
+    }
+
+    #[test]
+    fn helper_threads_give_the_same_run_up_to_rounding() {
+        let (mut one, mut two) = (cell(1), cell(2));
+        assert!(two.pool.is_some(), "two threads share the work");
+        for _ in 0..2000 {
+            one.step();
+            two.step();
+        }
+        assert!(one.detectors[0].count >= 1, "the pulse makes the cell fire");
+        assert_eq!(one.detectors[0].count, two.detectors[0].count);
+        let worst = one.v.iter().zip(&two.v).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(worst < 1e-9, "{worst}");
+        let ca = one.ions.cai.iter().zip(&two.ions.cai).map(|(a, b)| ((a - b) / a).abs()).fold(0.0, f64::max);
+        assert!(ca < 1e-9, "{ca}");
+        // Back to one thread: the helpers go, the run goes on.
+        two.set_threads(1);
+        assert!(two.pool.is_none());
+        two.step();
+        assert!(two.is_finite());
     }
 }

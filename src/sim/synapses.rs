@@ -99,6 +99,15 @@ impl SynapseParams {
     }
 }
 
+/// An NMDA synapse's current at `v` and NEURON's numerical slope (i(v + 0.001) -
+/// i(v)) / 0.001, for conductance `gs` before the block.
+#[inline(never)]
+fn nmda(gs: f64, v: f64, e: f64, mg: MgBlock) -> (f64, f64) {
+    let i0 = gs * mg.unblocked(v) * (v - e);
+    let i1 = gs * mg.unblocked(v + 0.001) * (v + 0.001 - e);
+    (i0, (i1 - i0) / 0.001)
+}
+
 /// Every synapse of a simulation.
 #[derive(Debug, Clone, Default)]
 pub struct Synapses {
@@ -194,36 +203,46 @@ impl Synapses {
     /// With a Mg block the slope is NEURON's (i(v + 0.001) - i(v)) / 0.001.
     #[inline]
     pub fn current(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64]) {
-        for k in 0..self.node.len() {
-            let n = self.node[k] as usize;
-            let gs = self.b[k] - self.a[k];
-            self.g[k] = gs;
-            if !self.enabled[k] {
-                self.i[k] = 0.0;
+        let n = self.node.len();
+        // Every array has n entries and every node is a node of v, rhs and d (checked
+        // once here, so that the loop needs no bounds checks).
+        let (node, params, scale) = (&self.node[..n], &self.params[..n], &self.scale[..n]);
+        let (a, b, enabled) = (&self.a[..n], &self.b[..n], &self.enabled[..n]);
+        let (g_out, i_out) = (&mut self.g[..n], &mut self.i[..n]);
+        let len = v.len().min(rhs.len()).min(d.len());
+        assert!(node.iter().copied().max().is_none_or(|m| (m as usize) < len));
+        for k in 0..n {
+            let nd = node[k] as usize;
+            let gs = b[k] - a[k];
+            g_out[k] = gs;
+            if !enabled[k] {
+                i_out[k] = 0.0;
                 continue;
             }
-            let p = &self.params[k];
-            let vv = v[n];
+            let p = &params[k];
+            // SAFETY: nd < len (asserted above).
+            let vv = unsafe { *v.get_unchecked(nd) };
             let (i, g) = match p.mg_block {
                 None => (gs * (vv - p.e), gs),
-                Some(mg) => {
-                    let i0 = gs * mg.unblocked(vv) * (vv - p.e);
-                    let i1 = gs * mg.unblocked(vv + 0.001) * (vv + 0.001 - p.e);
-                    (i0, (i1 - i0) / 0.001)
-                }
+                Some(mg) => nmda(gs, vv, p.e, mg),
             };
-            self.i[k] = i;
-            rhs[n] -= self.scale[k] * i;
-            d[n] += self.scale[k] * g;
+            i_out[k] = i;
+            // SAFETY: as above.
+            unsafe {
+                *rhs.get_unchecked_mut(nd) -= scale[k] * i;
+                *d.get_unchecked_mut(nd) += scale[k] * g;
+            }
         }
     }
 
     /// State phase: the exponential decays over one step.
     #[inline]
     pub fn advance(&mut self) {
-        for k in 0..self.a.len() {
-            self.a[k] *= self.decay1[k];
-            self.b[k] *= self.decay2[k];
+        for (a, d) in self.a.iter_mut().zip(&self.decay1) {
+            *a *= d;
+        }
+        for (b, d) in self.b.iter_mut().zip(&self.decay2) {
+            *b *= d;
         }
     }
 

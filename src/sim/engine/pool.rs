@@ -125,12 +125,18 @@ impl std::fmt::Debug for Pool {
     }
 }
 
+/// How long a thread spins on a flag before it starts yielding its core: long enough
+/// for the other thread to finish a phase on a free core, short enough not to waste much
+/// when the machine is busy and the other thread waits for a core itself.
+const SPIN: Duration = Duration::from_micros(20);
+
 fn spin_until(mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
     let mut spins = 0u32;
     while !ready() {
-        if spins < 2_000 {
+        spins = spins.wrapping_add(1);
+        if !spins.is_multiple_of(64) || start.elapsed() < SPIN {
             std::hint::spin_loop();
-            spins += 1;
         } else {
             thread::yield_now();
         }
@@ -141,18 +147,23 @@ fn helper_loop(shared: Arc<Shared>) {
     let mut last = 0u64;
     loop {
         // Wait for the next job: spin, then yield, then park.
+        let start = Instant::now();
         let mut spins = 0u32;
-        let mut since: Option<Instant> = None;
         loop {
             let s = shared.seq.load(Ordering::Acquire);
             if s != last {
                 last = s;
                 break;
             }
-            if spins < 2_000 {
+            spins = spins.wrapping_add(1);
+            if !spins.is_multiple_of(64) {
                 std::hint::spin_loop();
-                spins += 1;
-            } else if since.get_or_insert_with(Instant::now).elapsed() < Duration::from_millis(2) {
+                continue;
+            }
+            let waited = start.elapsed();
+            if waited < SPIN {
+                std::hint::spin_loop();
+            } else if waited < Duration::from_millis(2) {
                 thread::yield_now();
             } else {
                 shared.parked.store(true, Ordering::SeqCst);
@@ -160,8 +171,6 @@ fn helper_loop(shared: Arc<Shared>) {
                     thread::park();
                 }
                 shared.parked.store(false, Ordering::SeqCst);
-                spins = 0;
-                since = None;
             }
         }
         // SAFETY: the job was written before seq was released and stays put until done.

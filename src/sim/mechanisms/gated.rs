@@ -122,13 +122,15 @@ pub struct States<K> {
     pub i: Vec<f64>,
     /// Latest conductance (S/cm2).
     pub g: Vec<f64>,
+    /// Whether the current phase fills `i` and `g` ([`Mechanism::keep_currents`]).
+    keep: bool,
     _k: PhantomData<K>,
 }
 
 impl<K: GateKinetics> States<K> {
     fn new(n: usize) -> Self {
         let h = if K::H > 0 { vec![0.0; n] } else { Vec::new() };
-        States { m: vec![0.0; n], h, i: vec![0.0; n], g: vec![0.0; n], _k: PhantomData }
+        States { m: vec![0.0; n], h, i: vec![0.0; n], g: vec![0.0; n], keep: true, _k: PhantomData }
     }
 
     /// Which of m, h, i, g (0..4) a state name means.
@@ -150,6 +152,9 @@ impl<K: GateKinetics> Table for States<K> {
     }
     fn column(&self, name: &str) -> Option<&[f64]> {
         let j = Self::index(name)?;
+        if j >= 2 && !self.keep {
+            return None;
+        }
         Some([&self.m, &self.h, &self.i, &self.g][j])
     }
     fn column_mut(&mut self, name: &str) -> Option<(&mut [f64], Range)> {
@@ -170,12 +175,16 @@ pub struct Gated<K: GateKinetics> {
     /// Use the rate table (default); false evaluates the rate functions exactly every
     /// step, like the mod files.
     pub usetable: bool,
-    /// Parameters.
+    /// Parameters. After writing them directly (not through `set_param`), call
+    /// [`Gated::refresh`].
     pub p: Params<K>,
     /// States.
     pub s: States<K>,
     /// Rows of [minf, mfac, hinf, hfac] at v - shift, for dt.
     table: RateTable<f64, 4>,
+    /// Whether every node's shift parameter is 0 (the vector update needs it), found at
+    /// the first step after a parameter changed.
+    no_shift: Option<bool>,
 }
 
 /// g = gbar m^M h^H, multiplied in the mod files' order.
@@ -277,7 +286,12 @@ impl<K: GateKinetics> Gated<K> {
         let () = Self::CHECK;
         let layout = Layout::new(nodes);
         let (p, s) = (Params::new(&layout), States::new(layout.width()));
-        Gated { layout, usetable: true, p, s, table: RateTable::new() }
+        Gated { layout, usetable: true, p, s, table: RateTable::new(), no_shift: None }
+    }
+
+    /// Marks what was derived from the parameters stale (found again at the next step).
+    pub fn refresh(&mut self) {
+        self.no_shift = None;
     }
 
     /// Builds the table for `dt` if it is not built for it yet.
@@ -287,7 +301,7 @@ impl<K: GateKinetics> Gated<K> {
 }
 
 impl<K: GateKinetics> Mechanism for Gated<K> {
-    mechanism_tables!(K::NAME, layout: layout);
+    mechanism_tables!(K::NAME, layout: layout, refresh);
 
     fn init(&mut self, v: &[f64], _ions: &mut Ions, env: &Env) {
         if self.usetable {
@@ -330,6 +344,10 @@ impl<K: GateKinetics> Mechanism for Gated<K> {
 
     fn advance_on_grid(&mut self, v: &[f64], grid: &VoltageGrid, _ions: &mut Ions, env: &Env) {
         self.step_states(v, Some(grid), env.dt);
+    }
+
+    fn keep_currents(&mut self, on: bool) {
+        self.s.keep = on;
     }
 }
 
@@ -376,16 +394,29 @@ impl<K: GateKinetics> Gated<K> {
             );
             let h = if K::H > 0 { &h[..len] } else { h };
             let ica = if matches!(K::REVERSAL, Reversal::Ca) { &mut ica[..len] } else { ica };
-            for j in 0..len {
-                let g = conductance::<K>(gbar[j], m[j], if K::H > 0 { h[j] } else { 1.0 });
-                let i = g * (v[j] - e[j]);
-                g_out[j] = g;
-                i_out[j] = i;
-                if matches!(K::REVERSAL, Reversal::Ca) {
-                    ica[j] += i;
+            // The same loop twice, with and without the stores for `state`.
+            if s.keep {
+                for j in 0..len {
+                    let g = conductance::<K>(gbar[j], m[j], if K::H > 0 { h[j] } else { 1.0 });
+                    let i = g * (v[j] - e[j]);
+                    g_out[j] = g;
+                    i_out[j] = i;
+                    if matches!(K::REVERSAL, Reversal::Ca) {
+                        ica[j] += i;
+                    }
+                    rhs[j] -= i;
+                    d[j] += g;
                 }
-                rhs[j] -= i;
-                d[j] += g;
+            } else {
+                for j in 0..len {
+                    let g = conductance::<K>(gbar[j], m[j], if K::H > 0 { h[j] } else { 1.0 });
+                    let i = g * (v[j] - e[j]);
+                    if matches!(K::REVERSAL, Reversal::Ca) {
+                        ica[j] += i;
+                    }
+                    rhs[j] -= i;
+                    d[j] += g;
+                }
             }
         }
     }
@@ -405,6 +436,7 @@ impl<K: GateKinetics> Gated<K> {
         };
         let grid = grid.filter(|g| self.usetable && g.len() >= v.len());
         let rows = table.rows().filter(|_| self.usetable);
+        let no_shift = *self.no_shift.get_or_insert_with(|| shift_col.iter().all(|&s| s == 0.0));
         // The vector loop runs over whole spans, padding included (its states are never
         // read): runs are only a few nodes long. The plain loop skips the padding.
         let wide = grid.is_some() && rows.is_some() && super::avx2();
@@ -422,7 +454,7 @@ impl<K: GateKinetics> Gated<K> {
                     let (gk, gf) = (&gk[..len], &gf[..len]);
                     // Four nodes at a time with AVX2 (simd.rs), where no shift moves
                     // the lookup off the shared grid; the plain loop takes the rest.
-                    let wide = wide && (K::SHIFT.is_none() || shift.iter().all(|&s| s == 0.0));
+                    let wide = wide && no_shift;
                     let mut j = 0;
                     while j < len {
                         #[cfg(target_arch = "x86_64")]

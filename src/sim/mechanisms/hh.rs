@@ -68,6 +68,8 @@ pub struct Hh {
     ina: Vec<f64>,
     ik: Vec<f64>,
     il: Vec<f64>,
+    /// Whether the current phase fills `ina`, `ik`, `il` ([`Mechanism::keep_currents`]).
+    keep: bool,
 }
 
 const PARAMS: &[&str] = &["gnabar", "gkbar", "gl", "el"];
@@ -91,6 +93,7 @@ impl Hh {
             ina: col(0.0, 0.0),
             ik: col(0.0, 0.0),
             il: col(0.0, 0.0),
+            keep: true,
             layout,
         }
     }
@@ -198,6 +201,7 @@ impl Hh {
             let ina_out = &mut self.ina[ps.clone()][..len];
             let ik_out = &mut self.ik[ps.clone()][..len];
             let il_out = &mut self.il[ps][..len];
+            let keep = self.keep;
             for j in 0..len {
                 let vv = v[j];
                 let mk = m[j];
@@ -208,9 +212,11 @@ impl Hh {
                 let ina = gna * (vv - ena[j]);
                 let ik = gk * (vv - ek[j]);
                 let il = g_l * (vv - el[j]);
-                ina_out[j] = ina;
-                ik_out[j] = ik;
-                il_out[j] = il;
+                if keep {
+                    ina_out[j] = ina;
+                    ik_out[j] = ik;
+                    il_out[j] = il;
+                }
                 rhs[j] -= ina + ik + il;
                 d[j] += gna + gk + g_l;
             }
@@ -297,12 +303,15 @@ impl Mechanism for Hh {
             "m" => &self.m,
             "h" => &self.h,
             "n" => &self.n,
-            "ina" => &self.ina,
-            "ik" => &self.ik,
-            "il" => &self.il,
+            "ina" if self.keep => &self.ina,
+            "ik" if self.keep => &self.ik,
+            "il" if self.keep => &self.il,
             _ => return None,
         };
         Some(a[self.layout.pos(index)?])
+    }
+    fn keep_currents(&mut self, on: bool) {
+        self.keep = on;
     }
 }
 

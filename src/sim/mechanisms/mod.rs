@@ -220,8 +220,18 @@ pub trait Mechanism: Send + Sync + fmt::Debug {
     /// Names of the recordable states and currents, e.g. `m`, `h`, `ina`.
     fn state_names(&self) -> &'static [&'static str];
     /// A state or current at one node (by position in `nodes`). Currents are the ones
-    /// computed in the latest current phase (mA/cm2).
+    /// computed in the latest current phase (mA/cm2). While the mechanism does not keep
+    /// its currents ([`Mechanism::keep_currents`]) it answers `None` for them.
     fn state(&self, name: &str, index: usize) -> Option<f64>;
+    /// Whether the current phase stores each node's current and conductance for
+    /// [`Mechanism::state`]: on when a mechanism is made, turned off by
+    /// [`Simulation::insert`](crate::sim::engine::Simulation::insert) and on again by
+    /// [`Simulation::record`](crate::sim::engine::Simulation::record) for a mechanism it
+    /// records. Those stores are a third of the memory traffic of a channel's current
+    /// phase in a big cell. Mechanisms that always keep them ignore this.
+    fn keep_currents(&mut self, on: bool) {
+        let _ = on;
+    }
 }
 
 pub use simd::avx2;

@@ -14,6 +14,8 @@ pub struct Pas {
     pub e: Vec<f64>,
     /// Latest current (mA/cm2).
     i: Vec<f64>,
+    /// Whether the current phase fills `i` ([`Mechanism::keep_currents`]).
+    keep: bool,
 }
 
 impl Pas {
@@ -24,6 +26,7 @@ impl Pas {
             g: layout.column(0.001, 0.0),
             e: layout.column(-70.0, -70.0),
             i: layout.column(0.0, 0.0),
+            keep: true,
             layout,
         }
     }
@@ -43,9 +46,12 @@ impl Pas {
             let (rhs, d) = (&mut rhs[..len], &mut d[..len]);
             let (g, e, i_out) =
                 (&self.g[ps.clone()][..len], &self.e[ps.clone()][..len], &mut self.i[ps][..len]);
+            let keep = self.keep;
             for j in 0..len {
                 let i = g[j] * (v[j] - e[j]);
-                i_out[j] = i;
+                if keep {
+                    i_out[j] = i;
+                }
                 rhs[j] -= i;
                 d[j] += g[j];
             }
@@ -110,8 +116,11 @@ impl Mechanism for Pas {
     }
     fn state(&self, name: &str, index: usize) -> Option<f64> {
         match name {
-            "i" => Some(self.i[self.layout.pos(index)?]),
+            "i" if self.keep => Some(self.i[self.layout.pos(index)?]),
             _ => None,
         }
+    }
+    fn keep_currents(&mut self, on: bool) {
+        self.keep = on;
     }
 }
