@@ -400,6 +400,21 @@ impl Lab {
         format!("fired {n} of {total} synapses, {how} ({queued} spikes)")
     }
 
+    /// The engine synapses of lab synapse `i` with their weights (uS): the fast receptor
+    /// (AMPA or GABA-A) and, for AMPA+NMDA, the NMDA receptor at `nmda_ratio` times it.
+    pub fn engine_synapses(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + use<> {
+        let s = &self.synapses[i];
+        let w = s.weight_ns * 1e-3;
+        [Some((s.fast, w)), s.nmda.map(|k| (k, w * s.nmda_ratio))].into_iter().flatten()
+    }
+
+    /// Delivers one spike to lab synapse `i` at time `t` (ms).
+    pub fn fire_one(&mut self, i: usize, t: f64) {
+        for (k, w) in self.engine_synapses(i) {
+            self.sim.fire(k, t, w);
+        }
+    }
+
     /// Fires the selected synapses (or all, if none is selected) with `pattern`.
     /// Returns how many spikes were queued.
     pub fn fire(&mut self, pattern: FirePattern) -> usize {
@@ -414,13 +429,7 @@ impl Lab {
             if queued >= MAX_SPIKES_PER_FIRE {
                 return false;
             }
-            let s = &lab.synapses[i];
-            let w = s.weight_ns * 1e-3;
-            let wn = w * s.nmda_ratio;
-            lab.sim.fire(s.fast, t, w);
-            if let Some(k) = s.nmda {
-                lab.sim.fire(k, t, wn);
-            }
+            lab.fire_one(i, t);
             queued += 1;
             true
         };

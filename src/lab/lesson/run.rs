@@ -285,13 +285,7 @@ fn schedule(
             };
             for (k, &i) in ordered.iter().enumerate() {
                 let t = if *order == Order::Together { start } else { start + k as f64 * iv };
-                let s = &lab.synapses[i];
-                let w = s.weight_ns * 1e-3;
-                let (fast, nmda, wn) = (s.fast, s.nmda, w * s.nmda_ratio);
-                lab.sim.fire(fast, t, w);
-                if let Some(k) = nmda {
-                    lab.sim.fire(k, t, wn);
-                }
+                lab.fire_one(i, t);
             }
         }
         Action::Pulse { place: p, at_ms, dur_ms, amp_na } => {
@@ -319,14 +313,10 @@ fn schedule(
             let (ms, hz) = (ms.get(vars)?, rate_hz.get(vars)?);
             let seed = vars.get("seed").copied().unwrap_or(1.0) as u64;
             for (k, &i) in members.iter().enumerate() {
-                let s = &lab.synapses[i];
-                let w = s.weight_ns * 1e-3;
-                let (fast, nmda, wn) = (s.fast, s.nmda, w * s.nmda_ratio);
                 let sd = seed.wrapping_mul(1_000_003).wrapping_add(k as u64);
-                lab.sim.add_poisson(fast, hz, w, start, start + ms, sd).map_err(|e| e.to_string())?;
-                if let Some(n) = nmda {
-                    // The NMDA part of the same synapse gets the same spikes: same seed.
-                    lab.sim.add_poisson(n, hz, wn, start, start + ms, sd).map_err(|e| e.to_string())?;
+                // The NMDA part of the same synapse gets the same spikes: the same seed.
+                for (e, w) in lab.engine_synapses(i) {
+                    lab.sim.add_poisson(e, hz, w, start, start + ms, sd).map_err(|e| e.to_string())?;
                 }
             }
         }
