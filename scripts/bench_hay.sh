@@ -50,7 +50,8 @@ best() { # best wall time of REPEAT runs of a command printing one JSON line
     printf '%s\n' "$best_line"
 }
 
-echo "<!-- $(date -u '+%Y-%m-%d %H:%M UTC'); $(basename "$MORPH"); load before: $(cut -d' ' -f1-3 /proc/loadavg); best of $REPEAT -->"
+echo "_Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(basename "$MORPH"), best of $REPEAT; load average (1, 5, 15 min) before: $(cut -d' ' -f1-3 /proc/loadavg)._"
+echo
 d1=$(best "$DENDRA" bench cell --morphology "$MORPH" --preset hay --method be --threads 1)
 dn=$(best "$DENDRA" bench cell --morphology "$MORPH" --preset hay --method be --threads "$THREADS")
 dc=$(best "$DENDRA" bench cell --morphology "$MORPH" --preset hay --method cn --threads 1)
@@ -73,4 +74,5 @@ for name, r in rows:
     print(f"| {name} | {r['compartments']} | {w:.3f} | {1.0 / w:.2f} | {w / nw:.3f} | {r.get('soma_spikes', '-')} |")
 print(f"\nDendra, speed-up of {threads} threads over 1: {d1['wall_s'] / dn['wall_s']:.2f}")
 PY
-echo "<!-- load after: $(cut -d' ' -f1-3 /proc/loadavg) -->"
+echo
+echo "_Load average after: $(cut -d' ' -f1-3 /proc/loadavg)._"

@@ -34,7 +34,8 @@ best() { # best wall time of REPEAT runs of a command printing one JSON line
 }
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
-echo "<!-- $(date -u '+%Y-%m-%d %H:%M UTC'); load before: $(cut -d' ' -f1-3 /proc/loadavg); best of $REPEAT -->"
+echo "_Run $(date -u '+%Y-%m-%d %H:%M UTC'), best of $REPEAT; load average (1, 5, 15 min) before: $(cut -d' ' -f1-3 /proc/loadavg)._"
+echo
 echo "| depth | compartments | Dendra s | NEURON s | Arbor s | Dendra / NEURON | Dendra / Arbor | Dendra ns per compartment-step | soma spikes D/N/A |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for d in "${depths[@]}"; do
@@ -50,4 +51,5 @@ per = dw / (int(c) * int(steps)) * 1e9
 print(f"| {d} | {c} | {dw:.3f} | {nw:.3f} | {aw:.3f} | {dw/nw:.3f} | {dw/aw:.3f} | {per:.2f} | {ds}/{ns}/{as_} |")
 PY
 done
-echo "<!-- load after: $(cut -d' ' -f1-3 /proc/loadavg) -->"
+echo
+echo "_Load average after: $(cut -d' ' -f1-3 /proc/loadavg)._"

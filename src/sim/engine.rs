@@ -218,7 +218,9 @@ impl Simulation {
         self.steps
     }
 
-    /// Inserts mechanism `name` (NEURON's SUFFIX) on `nodes`; returns its slot.
+    /// Inserts mechanism `name` (NEURON's SUFFIX) on `nodes`; returns its slot. Its
+    /// per-node currents and conductances are stored (for `Mechanism::state`) only once
+    /// [`Simulation::record`] records one of them (`Mechanism::keep_currents`).
     pub fn insert(&mut self, name: &str, nodes: Vec<u32>, label: &str) -> Result<usize, SimError> {
         let n = self.cell.node_count() as u32;
         if let Some(bad) = nodes.iter().find(|&&k| k >= n || self.cell.area[k as usize] <= 0.0) {
