@@ -71,8 +71,16 @@ fn drive(
              req: Res<ScreenshotRequest>,
              lab: Res<LabRes>,
              lessons: Res<super::lessons::Lessons>,
+             clock: Res<super::simulation::SimClock>,
              cams: Query<&super::camera::OrbitCamera>,
              mut exit: MessageWriter<AppExit>| {
+                // The reached speed, for the record (issue: the lab's speed on Hay's cell).
+                info!(
+                    "reached {:.1} simulated ms per second (asked {:.1}) on {} compartments",
+                    clock.achieved,
+                    lab.0.speed,
+                    lab.0.sim.cell.compartment_count()
+                );
                 if let Some(p) = &req.save_setup {
                     let camera = cams.iter().next().map(|c| crate::lab::setup::CameraSetup {
                         target: c.target.to_array(),
