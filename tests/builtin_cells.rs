@@ -161,8 +161,7 @@ fn small_builtins_passive_figures() {
 }
 
 /// Every gallery cell rests quietly under every preset the lab offers: no spike in
-/// 300 ms without input, the soma between -90 and -55 mV (`examples/rest_check.rs` prints
-/// the same over 500 ms).
+/// 300 ms without input, the soma between -90 and -55 mV (`--nocapture` prints each).
 #[test]
 fn every_gallery_cell_rests_quietly_under_every_preset() {
     use dendra::lab::Lab;
@@ -181,6 +180,7 @@ fn every_gallery_cell_rests_quietly_under_every_preset() {
                 above = v > 0.0;
             }
             let v = lab.sim.v[soma];
+            eprintln!("{:<16} {preset:<28} {v:7.2} mV, {spikes} spikes", c.name);
             assert_eq!(spikes, 0, "{} under {preset} fires at rest", c.name);
             assert!((-90.0..=-55.0).contains(&v), "{} under {preset} rests at {v} mV", c.name);
         }

@@ -34,6 +34,8 @@ pub struct Lessons {
     /// Start this lesson and run its protocol at once (`--lesson NAME`).
     pub autorun: Option<String>,
     pub error: Option<String>,
+    /// The lessons' (name, title), read once rather than parsed every frame.
+    titles: Vec<(&'static str, String)>,
 }
 
 impl Lessons {
@@ -98,6 +100,14 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
         lessons.run(&mut ui);
     }
     let Some(open) = lessons.open.as_mut() else { return };
+    // The lecturer opened another cell or setup meanwhile: the lesson stops playing
+    // rather than replace it.
+    if (open.playing.is_some() || !open.queue.is_empty()) && lab.0.source != open.built.source {
+        open.playing = None;
+        open.queue.clear();
+        ui.say("the lesson stopped playing: another cell was opened");
+        return;
+    }
     if let Some(rx) = &open.checking {
         let got = rx.lock().ok().and_then(|r| r.try_recv().ok());
         if let Some(result) = got {
@@ -156,6 +166,12 @@ fn window(
     if !lessons.show {
         return Ok(());
     }
+    if lessons.titles.is_empty() {
+        lessons.titles = LESSONS
+            .iter()
+            .map(|(n, _)| (*n, Lesson::builtin(n).map(|l| l.title).unwrap_or_default()))
+            .collect();
+    }
     let mut show = true;
     let mut choose = None;
     let mut run = false;
@@ -165,8 +181,7 @@ fn window(
         |ui| match &lessons.open {
             None => {
                 ui.label("One click loads a lesson's scene; Run the protocol plays it.");
-                for (name, _) in LESSONS {
-                    let title = Lesson::builtin(name).map(|l| l.title).unwrap_or_default();
+                for (name, title) in &lessons.titles {
                     if ui.button(format!("{name}: {title}")).clicked() {
                         choose = Some(name.to_string());
                     }

@@ -695,6 +695,11 @@ impl Lab {
         Ok(())
     }
 
+    /// The slot of mechanism `name` in the region labelled `region`, if the cell has it.
+    pub fn mechanism_slot(&self, name: &str, region: &str) -> Option<usize> {
+        self.sim.mechs.iter().position(|m| m.mech.name() == name && m.label == region)
+    }
+
     /// Switches a mechanism instance (one mechanism in one region) on or off, as a
     /// toggle apart from the drugs. Off, it passes no current; its states keep following v.
     pub fn set_mechanism_on(&mut self, slot: usize, on: bool) {

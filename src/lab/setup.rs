@@ -281,7 +281,7 @@ impl Lab {
             lab.set_drug(*d, r, true);
         }
         for (i, (name, region)) in setup.switched_off.iter().enumerate() {
-            let slot = lab.sim.mechs.iter().position(|m| m.mech.name() == name && &m.label == region);
+            let slot = lab.mechanism_slot(name, region);
             match slot {
                 Some(s) => lab.set_mechanism_on(s, false),
                 None => return Err(format!("switched_off[{i}]: the lab has no {name} in the {region}")),

@@ -156,10 +156,7 @@ impl Run {
                 Change::Mg { mm } => lab.set_mg(*mm),
                 Change::Off { mechanism, region } => {
                     let slot = lab
-                        .sim
-                        .mechs
-                        .iter()
-                        .position(|m| m.mech.name() == mechanism && &m.label == region)
+                        .mechanism_slot(mechanism, region)
                         .ok_or_else(|| err(format!("the cell has no {mechanism} in the {region}")))?;
                     lab.set_mechanism_on(slot, false);
                 }
@@ -168,10 +165,7 @@ impl Run {
                         return Err(err(format!("factor must be 0 or more, got {factor}")));
                     }
                     let slot = lab
-                        .sim
-                        .mechs
-                        .iter()
-                        .position(|m| m.mech.name() == mechanism && &m.label == region)
+                        .mechanism_slot(mechanism, region)
                         .ok_or_else(|| err(format!("the cell has no {mechanism} in the {region}")))?;
                     let m = &mut lab.sim.mechs[slot].mech;
                     for i in 0..m.nodes().len() {
