@@ -4,6 +4,8 @@
 //! (names, parents, point counts, lengths and areas as NEURON printed them); malformed
 //! files, each an error `file:line: problem` naming the token; and a bounded fuzz.
 
+mod common;
+use common::Rng;
 use dendra::lab::geometry::TreeMesh;
 use dendra::sim::cell::{Cell, Nseg, Passive};
 use dendra::sim::morphology::{Morphology, Region};
@@ -603,30 +605,6 @@ fn deep_nesting_does_not_overflow_the_stack() {
 // input may panic; a result must be a usable cell; an error must read `file:line: ...`.
 
 const FILE: &str = "fuzz.asc";
-
-/// xorshift64* with a fixed seed: the same cases on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-    fn coord(&mut self, span: f64) -> f64 {
-        ((self.next() >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * span
-    }
-}
 
 fn preview(text: &str) -> String {
     text.chars().take(1500).collect()

@@ -3,25 +3,13 @@
 //! message; whatever builds runs a few steps without a panic (the CLI's and the lab's
 //! guards stop runaway voltages). See docs/limits.md.
 
+mod common;
+use common::Rng;
 use dendra::lab::Lab;
 use dendra::lab::lesson::{LESSONS, Lesson};
 use dendra::lab::setup::Setup;
 use dendra::sim::spec::ModelSpec;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 const NUMBERS: [&str; 14] = [
     "0", "-1", "1e300", "-1e300", "1e-300", "NaN", "1e9", "0.5", "5", "-0.0", "99999", "3.5", "null", "\"x\"",

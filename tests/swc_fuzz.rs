@@ -3,6 +3,8 @@
 //! must keep the ordering guarantees with finite values and radii at least
 //! `MIN_RADIUS_UM`; every Err must display as `file:line: problem`.
 
+mod common;
+use common::Rng;
 use dendra::lab::geometry::TreeMesh;
 use dendra::sim::cell::{Cell, Nseg, Passive};
 use dendra::sim::morphology::Morphology;
@@ -15,31 +17,6 @@ const DIRS: [&str; 2] = [
     concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/morphologies"),
 ];
 const FILE: &str = "fuzz.swc";
-
-/// xorshift64* with a fixed seed: the same cases on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    /// Uniform in 0..n (n > 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-    fn float(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 /// Parses under catch_unwind and checks the result; returns whether it was Ok.
 fn check(text: &str, case: &str) -> bool {
