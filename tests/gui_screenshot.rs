@@ -34,6 +34,27 @@ fn decode(path: &Path) -> (usize, usize, Vec<[u8; 3]>) {
 /// number, and two software renderers on two cores only slow each other down.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// `timeout 600 xvfb-run ...`: a fresh X server (1280x800) for what follows.
+fn xvfb() -> Command {
+    let mut c = Command::new("timeout");
+    c.args(["600", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]);
+    c
+}
+
+/// Dendra in a fresh X server; add its arguments.
+fn dendra_in_xvfb() -> Command {
+    let mut c = xvfb();
+    c.arg(env!("CARGO_BIN_EXE_dendra"));
+    c
+}
+
+/// A shell script in a fresh X server.
+fn script_in_xvfb(script: &str) -> Command {
+    let mut c = xvfb();
+    c.args(["sh", "-c", script]);
+    c
+}
+
 /// Whether the tools a GUI test needs are here; if not, skip (or fail where required).
 fn gui_tools(tools: &[&str]) -> bool {
     let missing: Vec<&str> = tools.iter().copied().filter(|t| !have(t)).collect();
@@ -74,10 +95,7 @@ fn a_click_on_the_tree_places_a_synapse_there() {
         shot = shot.display(),
         setup = setup.display(),
     );
-    let out = Command::new("timeout")
-        .args(["600", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "sh", "-c", &script])
-        .output()
-        .unwrap();
+    let out = script_in_xvfb(&script).output().unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "exit {:?}:\n{log}", out.status);
     let text = std::fs::read_to_string(&setup).unwrap_or_else(|e| panic!("no setup saved ({e}):\n{log}"));
@@ -102,9 +120,7 @@ fn a_click_on_the_tree_places_a_synapse_there() {
     assert!(distance < 0.8 * framed, "zoomed to {distance} um, framed at {framed} um");
     // The saved setup reopens in the window as it was, view included.
     let again = dir.join("again.json");
-    let out = Command::new("timeout")
-        .args(["600", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24"])
-        .arg(env!("CARGO_BIN_EXE_dendra"))
+    let out = dendra_in_xvfb()
         .arg("--setup")
         .arg(&setup)
         .arg("--screenshot")
@@ -134,9 +150,7 @@ fn the_lab_window_draws_the_cell_in_colour_with_its_panel() {
     std::fs::create_dir_all(&dir).unwrap();
     let shot = dir.join("shot.png");
     let start = Instant::now();
-    let out = Command::new("timeout")
-        .args(["600", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24"])
-        .arg(env!("CARGO_BIN_EXE_dendra"))
+    let out = dendra_in_xvfb()
         .arg("--screenshot")
         .arg(&shot)
         .args(["--frames", "40"])
@@ -216,9 +230,7 @@ fn ten_thousand_synapses_draw_at_interactive_rates() {
     let (input, shot, saved) = (dir.join("10k.json"), dir.join("10k.png"), dir.join("10k_saved.json"));
     dendra::lab::setup::write_setup(&input, &setup).unwrap();
     let start = Instant::now();
-    let out = Command::new("timeout")
-        .args(["600", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24"])
-        .arg(env!("CARGO_BIN_EXE_dendra"))
+    let out = dendra_in_xvfb()
         .arg("--setup")
         .arg(&input)
         .arg("--screenshot")
@@ -248,9 +260,7 @@ fn a_lesson_opens_runs_and_shows_its_result() {
     let dir = std::env::temp_dir().join(format!("dendra-lesson-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (shot, saved) = (dir.join("lesson.png"), dir.join("lesson.json"));
-    let out = Command::new("timeout")
-        .args(["600", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24"])
-        .arg(env!("CARGO_BIN_EXE_dendra"))
+    let out = dendra_in_xvfb()
         .args(["--lesson", "nmda-spike", "--screenshot"])
         .arg(&shot)
         .arg("--save-setup")
@@ -291,11 +301,7 @@ fn save_export_and_screenshot_work_without_a_dialog_service() {
         bin = env!("CARGO_BIN_EXE_dendra"),
         shot = dir.join("shot.png").display(),
     );
-    let out = Command::new("timeout")
-        .args(["600", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "sh", "-c", &script])
-        .env("DENDRA_SAVE_DIR", &saves)
-        .output()
-        .unwrap();
+    let out = script_in_xvfb(&script).env("DENDRA_SAVE_DIR", &saves).output().unwrap();
     assert!(out.status.success(), "exit {:?}:\n{}", out.status, String::from_utf8_lossy(&out.stderr));
     let names: Vec<String> = std::fs::read_dir(&saves)
         .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
