@@ -225,6 +225,7 @@ fn ten_thousand_synapses_draw_at_interactive_rates() {
             kind: dendra::lab::SynapseKind::AmpaNmda,
             weight_ns: 0.5,
             nmda_ratio: 1.0,
+            selected: false,
         })
         .collect();
     let (input, shot, saved) = (dir.join("10k.json"), dir.join("10k.png"), dir.join("10k_saved.json"));

@@ -274,6 +274,7 @@ fn setup_errors_name_the_entry_and_clamped_values_are_listed() {
         kind: SynapseKind::Ampa,
         weight_ns: w,
         nmda_ratio: 1.0,
+        selected: false,
     };
     let base = std::path::Path::new(".");
     let mut s = good.clone();

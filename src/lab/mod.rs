@@ -8,5 +8,6 @@ pub mod lesson;
 pub mod pharmacology;
 pub mod session;
 pub mod setup;
+pub mod trials;
 
 pub use session::{FirePattern, Lab, LabClamp, LabProbe, LabSynapse, Quantity, SynapseKind};

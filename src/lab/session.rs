@@ -101,24 +101,36 @@ pub enum Quantity {
     Calcium,
     /// Unblocked fraction of NMDA receptors at the local voltage (0..1).
     MgUnblock,
+    /// The highest membrane voltage of the last [`PEAK_HOLD_MS`] (mV): a short spike
+    /// leaves a trail the audience can see.
+    PeakVoltage,
 }
 
+/// How long the peak-hold colouring holds a peak (ms of simulated time).
+pub const PEAK_HOLD_MS: f64 = 150.0;
+
 impl Quantity {
-    pub const ALL: [Quantity; 4] =
-        [Quantity::Voltage, Quantity::NmdaCurrent, Quantity::Calcium, Quantity::MgUnblock];
+    pub const ALL: [Quantity; 5] = [
+        Quantity::Voltage,
+        Quantity::PeakVoltage,
+        Quantity::NmdaCurrent,
+        Quantity::Calcium,
+        Quantity::MgUnblock,
+    ];
     pub fn label(self) -> &'static str {
         match self {
             Quantity::Voltage => "voltage (mV)",
             Quantity::NmdaCurrent => "NMDA current (nA, inward)",
             Quantity::Calcium => "[Ca2+]i (uM)",
             Quantity::MgUnblock => "Mg2+ unblock (fraction)",
+            Quantity::PeakVoltage => "voltage, peak hold 150 ms (mV)",
         }
     }
     /// A sensible colour range.
     pub fn default_range(self) -> (f64, f64) {
         match self {
             // NMDA plateaus (-50..-20 mV) take a clear colour; spikes saturate.
-            Quantity::Voltage => (-80.0, 0.0),
+            Quantity::Voltage | Quantity::PeakVoltage => (-80.0, 0.0),
             Quantity::NmdaCurrent => (0.0, 0.05),
             Quantity::Calcium => (0.0, 1.0),
             Quantity::MgUnblock => (0.0, 1.0),
@@ -172,7 +184,27 @@ pub struct Lab {
     /// Probe samples every this many steps.
     pub sample_every: u32,
     rng: Rng,
+    /// Kept trials (ghost traces), oldest first.
+    pub trials: Vec<super::trials::Trial>,
+    /// The trial in progress.
+    pub trial: Option<super::trials::TrialRun>,
+    /// Something the lab has to tell (a trial kept, the cell firing by itself), once:
+    /// (message, whether it is a warning).
+    pub(super) notice: Option<(String, bool)>,
+    /// Per node: the highest voltage of the last [`PEAK_HOLD_MS`] (mV) and when (ms).
+    peak_v: Vec<f64>,
+    peak_t: Vec<f64>,
+    /// Inputs (synaptic spikes, clamps, EPSP currents) end by this time (ms), plus a
+    /// margin: a somatic spike after it came from the cell alone.
+    input_until: f64,
+    /// The soma's voltage was above 0 mV at the last step.
+    soma_above: bool,
+    /// When the cell last fired with no input (ms), until the next reset.
+    pub fired_alone_at: Option<f64>,
 }
+
+/// After an input, how long a somatic spike still counts as evoked (ms).
+const EVOKED_WITHIN_MS: f64 = 100.0;
 
 /// Fastest speed asked of the clock (simulated ms per wall second): the per-frame budget
 /// then limits it to what the machine can do.
@@ -227,7 +259,16 @@ impl Lab {
             paused: false,
             sample_every: 4,
             rng: Rng::new(1),
+            trials: Vec::new(),
+            trial: None,
+            notice: None,
+            peak_v: Vec::new(),
+            peak_t: Vec::new(),
+            input_until: 0.0,
+            soma_above: false,
+            fired_alone_at: None,
         };
+        lab.reset_peaks();
         let soma = lab.sim.cell.morphology.soma();
         lab.add_probe(soma, 0.5)?;
         Ok(lab)
@@ -413,17 +454,23 @@ impl Lab {
         for (k, w) in self.engine_synapses(i) {
             self.sim.fire(k, t, w);
         }
+        self.input_until = self.input_until.max(t + EVOKED_WITHIN_MS);
     }
 
     /// Fires the selected synapses (or all, if none is selected) with `pattern`.
     /// Returns how many spikes were queued.
     pub fn fire(&mut self, pattern: FirePattern) -> usize {
+        let t0 = self.sim.t() + self.sim.config.dt;
+        self.fire_from(pattern, t0)
+    }
+
+    /// As [`Lab::fire`], the first spikes at `t0` (ms).
+    pub fn fire_from(&mut self, pattern: FirePattern, t0: f64) -> usize {
         let mut chosen: Vec<usize> =
             (0..self.synapses.len()).filter(|&i| self.synapses[i].selected).collect();
         if chosen.is_empty() {
             chosen = (0..self.synapses.len()).collect();
         }
-        let t0 = self.sim.t() + self.sim.config.dt;
         let mut queued = 0;
         let mut spike = |lab: &mut Lab, i: usize, t: f64| {
             if queued >= MAX_SPIKES_PER_FIRE {
@@ -539,6 +586,7 @@ impl Lab {
             amp: amp_na.clamp(-MAX_CLAMP_NA, MAX_CLAMP_NA),
         };
         let engine = self.sim.add_iclamp(clamp).map_err(|e| e.to_string())?;
+        self.note_input_until(clamp.delay + clamp.dur);
         self.clamps.push(LabClamp { section, x, engine });
         Ok(self.clamps.len() - 1)
     }
@@ -552,6 +600,8 @@ impl Lab {
                 ic.amp = amp_na.clamp(-MAX_CLAMP_NA, MAX_CLAMP_NA);
                 ic.delay = t + delay_ms.clamp(0.0, 1e6);
                 ic.dur = dur_ms.clamp(0.0, 1e6);
+                let end = ic.delay + ic.dur;
+                self.note_input_until(end);
             }
         }
     }
@@ -593,6 +643,7 @@ impl Lab {
             tau1: tau1_ms,
             imax: imax_na.clamp(-MAX_CLAMP_NA, MAX_CLAMP_NA),
         };
+        self.note_input_until(epsp.onset + 5.0 * epsp.tau1);
         let engine = self.sim.add_epsp(epsp).map_err(|e| e.to_string())?;
         self.epsps.push(LabEpsp { section, x, engine });
         Ok(self.epsps.len() - 1)
@@ -740,7 +791,12 @@ impl Lab {
     /// Takes `steps` fixed steps, sampling the probes. Stops early (and returns false) if
     /// the voltages become non-finite, after pausing.
     pub fn advance(&mut self, steps: u64) -> bool {
+        let soma = self.probes.first().map(|p| p.node as usize);
         for _ in 0..steps {
+            if self.trial.as_ref().is_some_and(|r| self.sim.t() >= r.t_end - 0.5 * self.sim.config.dt) {
+                self.finish_trial();
+                break;
+            }
             self.sim.step();
             if self.sim.steps().is_multiple_of(self.sample_every as u64) {
                 let t = self.sim.t();
@@ -748,6 +804,27 @@ impl Lab {
                     p.t.push(t);
                     p.v.push(self.sim.v[p.node as usize]);
                 }
+                for ((pv, pt), &v) in self.peak_v.iter_mut().zip(&mut self.peak_t).zip(&self.sim.v) {
+                    if v >= *pv || t - *pt > PEAK_HOLD_MS {
+                        *pv = v;
+                        *pt = t;
+                    }
+                }
+            }
+            if let Some(node) = soma {
+                let above = self.sim.v[node] > 0.0;
+                let t = self.sim.t();
+                if above && !self.soma_above && t > self.input_until && self.fired_alone_at.is_none() {
+                    self.fired_alone_at = Some(t);
+                    self.notice = Some((
+                        format!(
+                            "the cell fired by itself at t = {t:.1} ms, with no input for {EVOKED_WITHIN_MS} ms: \
+                             as set, it is not at rest (undo the last change, or choose other biophysics)"
+                        ),
+                        true,
+                    ));
+                }
+                self.soma_above = above;
             }
         }
         if !self.sim.is_finite() {
@@ -762,6 +839,8 @@ impl Lab {
     pub fn reset(&mut self) {
         self.sim.events = crate::sim::events::EventQueue::default();
         self.sim.init();
+        self.trial = None;
+        self.reset_peaks();
         for p in &mut self.probes {
             p.t.clear();
             p.v.clear();
@@ -770,12 +849,39 @@ impl Lab {
         }
     }
 
+    /// Peaks and the spontaneous-firing watch start again from now.
+    pub(super) fn reset_peaks(&mut self) {
+        self.peak_v.clear();
+        self.peak_v.extend_from_slice(&self.sim.v);
+        self.peak_t.clear();
+        self.peak_t.resize(self.sim.v.len(), self.sim.t());
+        self.fired_alone_at = None;
+        self.soma_above = false;
+        let t = self.sim.t();
+        let clamps = self.sim.stimuli.iclamps.iter().filter(|c| c.amp != 0.0).map(|c| c.delay + c.dur);
+        let epsps = self.sim.stimuli.epsps.iter().map(|e| e.onset + 5.0 * e.tau1);
+        self.input_until = clamps.chain(epsps).fold(t, f64::max) + EVOKED_WITHIN_MS;
+    }
+
+    /// Marks inputs as lasting to `t_end` (ms): a somatic spike before it is evoked.
+    pub fn note_input_until(&mut self, t_end: f64) {
+        if t_end.is_finite() {
+            self.input_until = self.input_until.max(t_end + EVOKED_WITHIN_MS);
+        }
+    }
+
+    /// What the lab has to tell since it was last asked, once: (message, warning).
+    pub fn take_notice(&mut self) -> Option<(String, bool)> {
+        self.notice.take()
+    }
+
     /// The value of `q` at every node, for colouring.
     pub fn node_values(&self, q: Quantity, out: &mut Vec<f32>) {
         let n = self.sim.v.len();
         out.clear();
         match q {
             Quantity::Voltage => out.extend(self.sim.v.iter().map(|&v| v as f32)),
+            Quantity::PeakVoltage => out.extend(self.peak_v.iter().map(|&v| v as f32)),
             Quantity::Calcium => out.extend(self.sim.ions.cai.iter().map(|&c| (c * 1000.0) as f32)),
             Quantity::MgUnblock => {
                 let b = MgBlock { mg: self.mg_mm, gamma: self.nmda_gamma, kd: 3.57 };
@@ -794,7 +900,8 @@ impl Lab {
     }
 
     /// The probe traces as CSV: `t` and one column per probe (`section(x)` in mV), on the
-    /// soma probe's sample times.
+    /// soma probe's sample times, then one column per kept trial and probe
+    /// (`label: probe`, interpolated on the same times).
     pub fn traces_csv(&self) -> String {
         use std::fmt::Write;
         let mut out = String::from("t");
@@ -806,11 +913,29 @@ impl Lab {
         for n in &names {
             let _ = write!(out, ",{n}");
         }
+        // Kept trials: columns `label: probe`, interpolated on the live time base (or, with
+        // no live samples, on the first trial's).
+        let live: Vec<f64> = self.probes.first().map(|p| p.t.iter().collect()).unwrap_or_default();
+        let base = if live.len() > 1 {
+            live
+        } else {
+            self.trials.first().and_then(|t| t.traces.first()).map(|tr| tr.t_ms.clone()).unwrap_or(live)
+        };
+        let (trial_names, trial_cols) = self.trial_columns(&base);
+        for n in &trial_names {
+            let _ = write!(out, ",{}", n.replace(',', ";"));
+        }
         out.push('\n');
-        let Some(first) = self.probes.first() else { return out };
-        for k in 0..first.t.len() {
-            let t = first.t.get(k).unwrap_or(f64::NAN);
+        let first_len = self.probes.first().map_or(0, |p| p.t.len());
+        for (k, &t) in base.iter().enumerate() {
             let _ = write!(out, "{t:.4}");
+            let Some(first) = self.probes.first().filter(|_| first_len == base.len()) else {
+                for _ in &self.probes {
+                    out.push(',');
+                }
+                write_trial_cells(&mut out, &trial_cols, k);
+                continue;
+            };
             for p in &self.probes {
                 // Probes added later have fewer samples: align from the end.
                 let off = first.t.len() as isize - p.t.len() as isize;
@@ -822,8 +947,22 @@ impl Lab {
                     None => out.push(','),
                 }
             }
-            out.push('\n');
+            write_trial_cells(&mut out, &trial_cols, k);
         }
         out
     }
+}
+
+/// Row `k` of the kept trials' columns, and the end of the line.
+fn write_trial_cells(out: &mut String, cols: &[Vec<Option<f64>>], k: usize) {
+    use std::fmt::Write;
+    for c in cols {
+        match c.get(k).copied().flatten() {
+            Some(v) => {
+                let _ = write!(out, ",{v:.6}");
+            }
+            None => out.push(','),
+        }
+    }
+    out.push('\n');
 }

@@ -26,6 +26,13 @@ pub struct SynapseSetup {
     /// NMDA over AMPA peak conductance (1 when absent).
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub nmda_ratio: f64,
+    /// Part of the selection (what Space fires).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub selected: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn one() -> f64 {
@@ -112,6 +119,9 @@ pub struct Setup {
     /// `dendra lesson check --json` prints it); not read back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lesson: Option<serde_json::Value>,
+    /// Kept trials, each with its label and traces.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trials: Vec<super::trials::Trial>,
 }
 
 impl Lab {
@@ -130,6 +140,7 @@ impl Lab {
                     kind: s.kind,
                     weight_ns: s.weight_ns,
                     nmda_ratio: s.nmda_ratio,
+                    selected: s.selected,
                 })
                 .collect(),
             probes: self.probes.iter().skip(1).map(|p| Place { section: name(p.section), x: p.x }).collect(),
@@ -177,6 +188,7 @@ impl Lab {
             camera,
             colour,
             lesson: None,
+            trials: self.trials.clone(),
         }
     }
 
@@ -228,6 +240,7 @@ impl Lab {
             let sec = find(&lab, &s.section).map_err(at)?;
             let k = lab.add_synapse(sec, s.x, s.kind, s.weight_ns).map_err(at)?;
             lab.set_nmda_ratio(k, s.nmda_ratio);
+            lab.synapses[k].selected = s.selected;
             if lab.synapses[k].weight_ns != s.weight_ns {
                 notes.push(format!(
                     "synapses[{i}]: weight {} nS set to {} nS",
@@ -301,9 +314,44 @@ impl Lab {
         if lab.speed != setup.speed {
             notes.push(format!("speed {} set to {} ms/s", num(setup.speed), num(lab.speed)));
         }
+        lab.trials = checked_trials(&setup.trials)?;
         lab.notes = notes;
         Ok(lab)
     }
+}
+
+/// The trials of a setup, refused when larger than a lab keeps or inconsistent.
+fn checked_trials(trials: &[super::trials::Trial]) -> Result<Vec<super::trials::Trial>, String> {
+    use super::trials::{MAX_TRIAL_POINTS, MAX_TRIALS};
+    use crate::sim::limits::too_many;
+    if trials.len() > MAX_TRIALS {
+        return Err(format!("trials: {}", too_many("trials", trials.len(), MAX_TRIALS)));
+    }
+    for (i, t) in trials.iter().enumerate() {
+        if t.traces.len() > super::session::MAX_LAB_PROBES {
+            return Err(format!(
+                "trials[{i}]: {}",
+                too_many("traces", t.traces.len(), super::session::MAX_LAB_PROBES)
+            ));
+        }
+        for (j, tr) in t.traces.iter().enumerate() {
+            let at = format!("trials[{i}].traces[{j}]");
+            if tr.t_ms.len() != tr.v_mv.len() {
+                return Err(format!(
+                    "{at}: t_ms has {} values but v_mv has {}",
+                    tr.t_ms.len(),
+                    tr.v_mv.len()
+                ));
+            }
+            if tr.t_ms.len() > MAX_TRIAL_POINTS {
+                return Err(format!("{at}: {}", too_many("samples", tr.t_ms.len(), MAX_TRIAL_POINTS)));
+            }
+            if !tr.t_ms.is_sorted() {
+                return Err(format!("{at}: t_ms must increase"));
+            }
+        }
+    }
+    Ok(trials.to_vec())
 }
 
 /// Whether `value` is the first node's value of a density that varies along the cell.

@@ -1,0 +1,233 @@
+//! Trials: the lab reset to rest, the same protocol played (the selection fired with a
+//! pattern, the clamps pulsed), and the probes' traces kept as a labelled ghost when it
+//! ends, so that the next condition is drawn over it (control vs APV, 1 vs 3 mM Mg2+,
+//! inward vs outward). The label says what differs from the plain lab ("APV",
+//! "TTX apical", "Mg 3 mM", "inward"). Kept trials are part of a saved setup and of the
+//! CSV export.
+
+use super::biophysics::REGIONS;
+use super::pharmacology::Drug;
+use super::session::{FirePattern, Lab};
+use serde::{Deserialize, Serialize};
+
+/// Most trials kept (the oldest goes first).
+pub const MAX_TRIALS: usize = 12;
+/// Most samples kept per probe of a trial (longer traces are thinned evenly).
+pub const MAX_TRIAL_POINTS: usize = 4000;
+/// Baseline before the protocol starts (ms).
+pub const TRIAL_LEAD_MS: f64 = 10.0;
+/// Longest trial (ms of simulated time).
+pub const MAX_TRIAL_MS: f64 = 10_000.0;
+
+/// One probe's trace in a kept trial.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrialTrace {
+    /// The probe's name ("soma", "basal 120 um").
+    pub probe: String,
+    /// Its colour (sRGB).
+    pub color: [u8; 3],
+    /// Times from the trial's start (ms) and voltages (mV).
+    pub t_ms: Vec<f64>,
+    pub v_mv: Vec<f64>,
+}
+
+/// A kept trial.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trial {
+    pub label: String,
+    /// What was played, in words ("fired 10 of 10 synapses, inward, 2 ms apart").
+    #[serde(default)]
+    pub protocol: String,
+    pub traces: Vec<TrialTrace>,
+}
+
+/// What a trial plays after the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrialPlan {
+    /// The selection (or every synapse) fired so; `None` plays the clamps only.
+    pub fire: Option<FirePattern>,
+    /// Simulated time after the baseline (ms).
+    pub run_ms: f64,
+}
+
+/// The trial in progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrialRun {
+    pub label: String,
+    pub protocol: String,
+    /// When it ends (ms since the reset).
+    pub t_end: f64,
+}
+
+impl Lab {
+    /// Starts a trial: back to t = 0 and rest, the clamps re-timed to start after the
+    /// baseline, the synapses fired with `plan.fire` after it; the lab runs until
+    /// `TRIAL_LEAD_MS + plan.run_ms`, then pauses and keeps the traces (see
+    /// [`Lab::take_notice`]). Returns what it does, in words.
+    pub fn start_trial(&mut self, plan: TrialPlan) -> String {
+        let run_ms = if plan.run_ms.is_finite() { plan.run_ms.clamp(1.0, MAX_TRIAL_MS) } else { 200.0 };
+        self.reset();
+        for c in &self.clamps {
+            if let Some(ic) = self.sim.stimuli.iclamps.get_mut(c.engine) {
+                ic.delay = TRIAL_LEAD_MS;
+            }
+        }
+        self.reset_peaks();
+        let mut protocol = Vec::new();
+        if let Some(p) = plan.fire
+            && !self.synapses.is_empty()
+        {
+            let n = self.fire_from(p, TRIAL_LEAD_MS);
+            protocol.push(self.describe_fire(p, n));
+        }
+        if !self.clamps.is_empty() {
+            protocol.push(format!("{} clamp pulse(s)", self.clamps.len()));
+        }
+        let protocol =
+            if protocol.is_empty() { "nothing played (rest only)".to_string() } else { protocol.join("; ") };
+        let label = self.unique_trial_label(self.condition_label(plan.fire));
+        self.paused = false;
+        let msg = format!("trial '{label}': {protocol}, {run_ms} ms");
+        self.trial = Some(TrialRun { label, protocol, t_end: TRIAL_LEAD_MS + run_ms });
+        msg
+    }
+
+    /// Ends the trial in progress now, keeping what it recorded.
+    pub(super) fn finish_trial(&mut self) {
+        let Some(run) = self.trial.take() else { return };
+        let traces = (0..self.probes.len())
+            .map(|i| {
+                let p = &self.probes[i];
+                let n = p.t.len();
+                let step = n.div_ceil(MAX_TRIAL_POINTS).max(1);
+                let keep = |k: &usize| k % step == 0 || *k + 1 == n;
+                TrialTrace {
+                    probe: self.probe_label(i),
+                    color: p.color,
+                    t_ms: (0..n).filter(keep).filter_map(|k| p.t.get(k)).collect(),
+                    v_mv: (0..n).filter(keep).filter_map(|k| p.v.get(k)).collect(),
+                }
+            })
+            .collect();
+        if self.trials.len() >= MAX_TRIALS {
+            self.trials.remove(0);
+        }
+        self.trials.push(Trial { label: run.label.clone(), protocol: run.protocol, traces });
+        self.paused = true;
+        self.notice = Some((
+            format!(
+                "trial '{}' kept ({} kept); change something and run the next trial (T)",
+                run.label,
+                self.trials.len()
+            ),
+            false,
+        ));
+    }
+
+    /// Removes kept trial `i`.
+    pub fn remove_trial(&mut self, i: usize) {
+        if i < self.trials.len() {
+            self.trials.remove(i);
+        }
+    }
+
+    /// What makes this lab differ from the plain one, in a few words: drugs (with their
+    /// region unless everywhere), channels switched off, densities set by hand, [Mg2+],
+    /// the firing order; "control" when nothing.
+    pub fn condition_label(&self, fire: Option<FirePattern>) -> String {
+        let mut parts = Vec::new();
+        for d in Drug::ALL {
+            let regions: Vec<&str> = REGIONS.iter().map(|(r, _)| *r).filter(|r| self.drug_on(d, r)).collect();
+            if regions.len() == REGIONS.len() {
+                parts.push(d.name().to_string());
+            } else if !regions.is_empty() {
+                parts.push(format!("{} {}", d.name(), regions.join("+")));
+            }
+        }
+        for slot in 0..self.sim.mechs.len() {
+            if self.switched_off(slot) {
+                let m = &self.sim.mechs[slot];
+                parts.push(format!("{} off {}", m.mech.name(), m.label));
+            }
+        }
+        for (&(slot, param), &v) in &self.density_edits {
+            parts.push(format!("{} {param} {v:.3e}", self.sim.mechs[slot].mech.name()));
+        }
+        let mg_varies = self.trials.iter().any(|t| t.label.contains("Mg "));
+        if self.mg_mm != 1.0 || mg_varies {
+            parts.push(format!("Mg {} mM", self.mg_mm));
+        }
+        match fire {
+            Some(FirePattern::Sequence { inward, .. }) => {
+                parts.push(if inward { "inward" } else { "outward" }.to_string())
+            }
+            Some(FirePattern::Burst { n, hz }) => parts.push(format!("burst {n} at {hz} Hz")),
+            Some(FirePattern::Poisson { hz, .. }) => parts.push(format!("Poisson {hz} Hz")),
+            Some(FirePattern::Single) | None => {}
+        }
+        if parts.is_empty() { "control".to_string() } else { parts.join(", ") }
+    }
+
+    /// `label`, or `label #2`, `#3`... when a kept trial already has it.
+    fn unique_trial_label(&self, label: String) -> String {
+        if !self.trials.iter().any(|t| t.label == label) {
+            return label;
+        }
+        (2..)
+            .map(|k| format!("{label} #{k}"))
+            .find(|l| !self.trials.iter().any(|t| &t.label == l))
+            .unwrap_or(label)
+    }
+
+    /// The kept trials' traces as extra CSV columns on the time base `t`: each trace
+    /// interpolated linearly (blank outside its span). Column names `label: probe`.
+    pub(super) fn trial_columns(&self, t: &[f64]) -> (Vec<String>, Vec<Vec<Option<f64>>>) {
+        let mut names = Vec::new();
+        let mut cols = Vec::new();
+        for trial in &self.trials {
+            for tr in &trial.traces {
+                names.push(format!("{}: {}", trial.label, tr.probe));
+                cols.push(t.iter().map(|&x| interpolate(&tr.t_ms, &tr.v_mv, x)).collect());
+            }
+        }
+        (names, cols)
+    }
+}
+
+/// `v` at `x` on the sorted abscissae `t`, linearly; `None` outside them.
+fn interpolate(t: &[f64], v: &[f64], x: f64) -> Option<f64> {
+    let n = t.len().min(v.len());
+    if n == 0 || !(x >= t[0] && x <= t[n - 1]) {
+        return None;
+    }
+    let k = t[..n].partition_point(|&s| s <= x);
+    if k == 0 {
+        return Some(v[0]);
+    }
+    if k >= n {
+        return Some(v[n - 1]);
+    }
+    let (t0, t1) = (t[k - 1], t[k]);
+    let f = if t1 > t0 { (x - t0) / (t1 - t0) } else { 0.0 };
+    Some(v[k - 1] + f * (v[k] - v[k - 1]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::interpolate;
+
+    #[test]
+    fn interpolation_is_linear_and_blank_outside() {
+        let t = [0.0, 1.0, 3.0];
+        let v = [0.0, 10.0, 30.0];
+        assert_eq!(interpolate(&t, &v, 0.5), Some(5.0));
+        assert_eq!(interpolate(&t, &v, 2.0), Some(20.0));
+        assert_eq!(interpolate(&t, &v, 3.0), Some(30.0));
+        assert_eq!(interpolate(&t, &v, -0.1), None);
+        assert_eq!(interpolate(&t, &v, 3.1), None);
+        assert_eq!(interpolate(&t, &v, f64::NAN), None);
+        assert_eq!(interpolate(&[], &[], 0.0), None);
+    }
+}
