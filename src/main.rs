@@ -20,6 +20,9 @@ fn open_lab(args: Args) -> ExitCode {
         presenter: args.presenter,
         save_setup: args.save_setup,
         lesson: args.lesson,
+        trials: args.trial,
+        size: args.size,
+        layout: args.layout,
     })
 }
 

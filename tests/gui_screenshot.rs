@@ -318,3 +318,68 @@ fn save_export_and_screenshot_work_without_a_dialog_service() {
     assert!(text.contains("\"version\""), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Presenter mode at 1280x720 with two trials (control, then APV) on the NMDA cluster:
+/// the saved setup holds both labelled trials with their traces; the layout report says
+/// the trace plots lie inside the window and the tree's bounding box on screen covers at
+/// least half the window's height; the picture shows the dashed ghost over the live trace.
+#[test]
+fn presenter_mode_shows_the_tree_and_two_overlaid_trials() {
+    if !gui_tools(&["xvfb-run"]) {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("dendra-presenter-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (shot, saved, layout) = (dir.join("presenter.png"), dir.join("trials.json"), dir.join("layout.json"));
+    let out = dendra_in_xvfb()
+        .args(["--presenter", "--size", "1280x720", "--frames", "20", "--trial", "control", "--trial", "apv"])
+        .arg("--screenshot")
+        .arg(&shot)
+        .arg("--save-setup")
+        .arg(&saved)
+        .arg("--layout")
+        .arg(&layout)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}:\n{log}", out.status);
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let trials = v["trials"].as_array().expect("the setup keeps the trials");
+    let labels: Vec<&str> = trials.iter().filter_map(|t| t["label"].as_str()).collect();
+    assert_eq!(labels, ["control", "APV"]);
+    for t in trials {
+        let traces = t["traces"].as_array().unwrap();
+        assert_eq!(traces.len(), 2, "the soma and the cluster's probe");
+        assert!(traces.iter().all(|tr| tr["v_mv"].as_array().is_some_and(|a| a.len() > 100)));
+    }
+    // APV takes away the NMDA plateau at the cluster: later than 30 ms after the input
+    // the dendrite is much nearer rest.
+    let late = |k: usize| {
+        let tr = &trials[k]["traces"][1];
+        let (t, v) = (tr["t_ms"].as_array().unwrap(), tr["v_mv"].as_array().unwrap());
+        let late: Vec<f64> = t
+            .iter()
+            .zip(v)
+            .filter(|(t, _)| t.as_f64().unwrap() > 40.0)
+            .map(|(_, v)| v.as_f64().unwrap())
+            .collect();
+        late.iter().sum::<f64>() / late.len() as f64
+    };
+    assert!(late(0) > late(1) + 5.0, "control {} mV, APV {} mV", late(0), late(1));
+    let l: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&layout).unwrap()).unwrap();
+    let num = |a: &str, b: &str| l[a][b].as_f64().unwrap_or_else(|| panic!("{a}.{b} missing: {l}"));
+    let (w, h) = (num("window", "width"), num("window", "height"));
+    assert_eq!((w, h), (1280.0, 720.0), "{l}");
+    assert!(num("traces", "right") <= w && num("traces", "bottom") <= h, "the traces leave the window: {l}");
+    assert!(num("traces", "left") >= 0.0 && num("traces", "top") > h * 0.5, "{l}");
+    let tree_h = num("tree", "bottom") - num("tree", "top");
+    assert!(tree_h >= 0.5 * h, "the tree covers {tree_h} of {h} px: {l}");
+    assert!(num("tree", "bottom") <= num("viewport", "bottom") + 1.0 && num("tree", "top") >= -1.0, "{l}");
+    // The picture: the dark presenter background, and the ghost's dashes drawn.
+    let (pw, ph, px) = decode(&shot);
+    assert_eq!((pw, ph), (1280, 720));
+    let dark = px.iter().take(pw * ph / 2).filter(|p| p.iter().all(|&c| c < 16)).count();
+    assert!(dark > pw * ph / 4, "presenter mode draws on black ({dark} dark pixels in the top half)");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -209,3 +209,30 @@ fn a_cell_that_fires_by_itself_is_reported_once() {
     lab.advance(4000);
     assert!(lab.take_notice().is_none(), "said once");
 }
+
+#[test]
+fn trial_words_set_conditions_and_the_protocol_or_say_what_is_wrong() {
+    let mut lab = nmda_lab();
+    let mut plan = TrialPlan { fire: Some(FirePattern::Single), run_ms: 100.0 };
+    lab.apply_trial_words("apv, mg=2, inward, ms=80", &mut plan).unwrap();
+    assert!(["soma", "axon", "basal", "apical"].iter().all(|r| lab.drug_on(Drug::Apv, r)));
+    assert_eq!(lab.mg_mm, 2.0);
+    assert_eq!(
+        plan,
+        TrialPlan { fire: Some(FirePattern::Sequence { inward: true, interval_ms: 2.0 }), run_ms: 80.0 }
+    );
+    assert_eq!(lab.condition_label(plan.fire), "APV, Mg 2 mM, inward");
+    lab.apply_trial_words("control, ttx:apical, fire", &mut plan).unwrap();
+    assert_eq!(lab.condition_label(plan.fire), "TTX apical");
+    lab.apply_trial_words("wash:TTX", &mut plan).unwrap();
+    assert_eq!(lab.condition_label(plan.fire), "control");
+    for (bad, says) in [
+        ("aspirin", "'aspirin': no drug called 'aspirin' (drugs: TTX, TEA"),
+        ("apv:liver", "'apv:liver': no region 'liver' (regions: soma, axon, basal, apical)"),
+        ("mg=lots", "'mg=lots': 'lots' is not a number"),
+        ("ms=inf", "'ms=inf': 'inf' is not a number"),
+    ] {
+        let e = lab.apply_trial_words(bad, &mut plan).unwrap_err();
+        assert!(e.starts_with(says), "{bad}: {e}");
+    }
+}

@@ -8,11 +8,14 @@ use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseSc
 use bevy::prelude::*;
 use bevy_egui::input::EguiWantsInput;
 
-/// Room the panels take (logical pixels): the 3-D view gets the rest of the window.
+/// Room the panels take (the window's logical pixels, egui's zoom applied): the 3-D view
+/// gets the rest of the window.
 #[derive(Resource, Debug, Default, Clone, Copy)]
 pub struct PanelLayout {
     pub left: f32,
     pub bottom: f32,
+    /// Where the trace plots were drawn (logical pixels), for the layout report.
+    pub traces: Option<bevy_egui::egui::Rect>,
 }
 
 /// Gives the camera the part of the window the panels leave free, so the cell is
@@ -68,10 +71,52 @@ fn frame(cam: &mut OrbitCamera, centre: Vec3, radius: f32) {
     cam.distance = (radius * 2.4).max(5.0);
 }
 
-/// Frames the whole cell.
-pub fn frame_cell(cam: &mut OrbitCamera, lab: &crate::lab::Lab, view: &TreeView) {
-    let (c, r) = crate::lab::geometry::bounds(&lab.sim.cell);
-    frame(cam, view.to_world(c), r as f32);
+/// Vertical field of view of the 3-D camera (radians): Bevy's default.
+const FOV_Y: f32 = std::f32::consts::FRAC_PI_4;
+
+/// Frames the whole cell as seen from the camera's current direction, in a viewport of
+/// `aspect` (width over height): the cell's extent across and up the screen fills it
+/// with a small margin.
+pub fn frame_cell(cam: &mut OrbitCamera, lab: &crate::lab::Lab, view: &TreeView, aspect: f32) {
+    let rot = Quat::from_euler(EulerRot::YXZ, cam.yaw, cam.pitch, 0.0);
+    let axes = [rot * Vec3::X, rot * Vec3::Y, rot * Vec3::Z];
+    let mut lo = Vec3::splat(f32::INFINITY);
+    let mut hi = Vec3::splat(f32::NEG_INFINITY);
+    let sections = &lab.sim.cell.morphology.sections;
+    let total: usize = sections.iter().map(|s| s.points.len()).sum();
+    // Every point of an ordinary cell; an evenly thinned set of a huge one.
+    let step = (total / 200_000).max(1);
+    for p in sections.iter().flat_map(|s| s.points.iter()).step_by(step) {
+        let w = view.to_world(*p);
+        let q = Vec3::new(w.dot(axes[0]), w.dot(axes[1]), w.dot(axes[2]));
+        lo = lo.min(q);
+        hi = hi.max(q);
+    }
+    if !(lo.is_finite() && hi.is_finite()) {
+        let (c, r) = crate::lab::geometry::bounds(&lab.sim.cell);
+        frame(cam, view.to_world(c), r as f32);
+        return;
+    }
+    let mid = (lo + hi) * 0.5;
+    let half = (hi - lo) * 0.5;
+    cam.target = axes[0] * mid.x + axes[1] * mid.y + axes[2] * mid.z;
+    let t = (FOV_Y * 0.5).tan();
+    let aspect = if aspect.is_finite() && aspect > 0.05 { aspect } else { 1.0 };
+    let fit = (half.y * 1.06 / t).max(half.x * 1.06 / (t * aspect));
+    // The near half of the cell is closer than the target: step back by it.
+    cam.distance = (fit + half.z).clamp(5.0, 1e5);
+}
+
+/// The camera frames the cell by itself until the user moves it: after a new cell, after
+/// F, and again whenever the viewport changes size (the panel hidden, presenter mode).
+#[derive(Resource, Debug, Default)]
+struct AutoFrame {
+    on: bool,
+    size: Vec2,
+}
+
+fn viewport_aspect(cam: &Camera) -> f32 {
+    cam.logical_viewport_size().map_or(16.0 / 9.0, |s| s.x / s.y.max(1.0))
 }
 
 /// The 3-D camera, and a second camera that draws only egui over the whole window (so
@@ -102,21 +147,31 @@ fn spawn_camera(mut commands: Commands) {
     ));
 }
 
-/// Frames the cell whenever a new one is drawn.
+/// Frames the cell whenever a new one is drawn, and keeps it framed while the viewport
+/// settles (until the user moves the camera).
 fn frame_new_cell(
     lab: Res<LabRes>,
     view: Res<TreeView>,
     mut ui: ResMut<super::state::UiState>,
-    mut cams: Query<&mut OrbitCamera>,
+    mut auto: ResMut<AutoFrame>,
+    mut cams: Query<(&mut OrbitCamera, &Camera)>,
 ) {
     if view.is_changed() {
         let pending = ui.pending_camera.take();
-        for mut cam in &mut cams {
+        auto.on = pending.is_none();
+        for (mut cam, c) in &mut cams {
             match pending {
                 Some(p) => *cam = p,
-                None => frame_cell(&mut cam, &lab.0, &view),
+                None => frame_cell(&mut cam, &lab.0, &view, viewport_aspect(c)),
             }
         }
+    }
+    for (mut cam, c) in &mut cams {
+        let size = c.logical_viewport_size().unwrap_or_default();
+        if auto.on && size != auto.size {
+            frame_cell(&mut cam, &lab.0, &view, viewport_aspect(c));
+        }
+        auto.size = size;
     }
 }
 
@@ -131,7 +186,8 @@ fn controls(
     view: Res<TreeView>,
     time: Res<Time>,
     mut pinch: MessageReader<bevy::input::gestures::PinchGesture>,
-    mut cams: Query<(&mut OrbitCamera, &mut Transform)>,
+    mut auto: ResMut<AutoFrame>,
+    mut cams: Query<(&mut OrbitCamera, &mut Transform, &Camera)>,
 ) {
     // Touchpad pinch: positive spreads the fingers, which zooms in.
     let pinched: f32 = pinch.read().map(|p| p.0).filter(|d| d.is_finite()).sum();
@@ -140,7 +196,8 @@ fn controls(
     let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
     let ctrl = keys.pressed(KeyCode::ControlLeft) || keys.pressed(KeyCode::ControlRight);
     let dt = time.delta_secs().min(0.1);
-    for (mut cam, mut tf) in &mut cams {
+    for (mut cam, mut tf, camera) in &mut cams {
+        let before = *cam;
         if pointer_free {
             let d = motion.delta;
             let right = mouse.pressed(MouseButton::Right);
@@ -205,7 +262,10 @@ fn controls(
                 cam.distance = (cam.distance * (1.0 + dt)).min(1e5);
             }
             if keys.just_pressed(KeyCode::KeyF) {
-                frame_cell(&mut cam, &lab.0, &view);
+                frame_cell(&mut cam, &lab.0, &view, viewport_aspect(camera));
+                auto.on = true;
+                *tf = cam.transform();
+                continue;
             }
             if keys.just_pressed(KeyCode::KeyG) {
                 let lab = &lab.0;
@@ -222,6 +282,13 @@ fn controls(
                 }
             }
         }
+        let c = &*cam;
+        if (c.target, c.yaw, c.pitch, c.distance)
+            != (before.target, before.yaw, before.pitch, before.distance)
+        {
+            // The user moved the view: it stays where they put it.
+            auto.on = false;
+        }
         *tf = cam.transform();
     }
 }
@@ -231,6 +298,7 @@ pub(super) fn plugin(app: &mut App) {
         s.auto_create_primary_context = false;
     }
     app.init_resource::<PanelLayout>();
+    app.init_resource::<AutoFrame>();
     app.add_systems(Startup, spawn_camera);
     app.add_systems(PostUpdate, fit_viewport);
     app.add_systems(Update, (frame_new_cell, controls).chain().after(super::scene::SceneSet));

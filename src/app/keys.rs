@@ -16,6 +16,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("P", "pause or run"),
     ("N", "single step (while paused)"),
     ("R", "reset to t = 0"),
+    ("T", "a trial: reset, play the trial's protocol, keep its traces as a labelled ghost"),
     ("[ and ]", "slower / faster"),
     ("1 2 3 4 5", "tool: synapse, probe, clamp, select, move"),
     ("A / Esc", "select all synapses / none"),
@@ -96,6 +97,10 @@ fn shortcuts(
     }
     if pressed(KeyCode::KeyP) {
         lab.paused = !lab.paused;
+    }
+    if pressed(KeyCode::KeyT) && lab.trial.is_none() {
+        let msg = lab.start_trial(ui.trial_plan());
+        ui.say(msg);
     }
     if pressed(KeyCode::KeyN) {
         lab.paused = true;

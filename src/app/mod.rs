@@ -47,6 +47,12 @@ pub struct AppOptions {
     pub save_setup: Option<PathBuf>,
     /// Open this lesson and run its protocol.
     pub lesson: Option<String>,
+    /// With `screenshot`: trials to run first, each a list of condition words.
+    pub trials: Vec<String>,
+    /// With `screenshot`: write the layout report here.
+    pub layout: Option<PathBuf>,
+    /// The window's size (logical pixels).
+    pub size: Option<(u32, u32)>,
 }
 
 /// Loads the cell, opens the window and runs until it is closed. A file that cannot be
@@ -100,7 +106,10 @@ pub fn run(opts: AppOptions) -> ExitCode {
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
         primary_window: Some(Window {
             title: "Dendra: a lab for dendritic computation".into(),
-            resolution: WindowResolution::new(1280, 800),
+            resolution: {
+                let (w, h) = opts.size.unwrap_or((1280, 800));
+                WindowResolution::new(w, h)
+            },
             ..default()
         }),
         ..default()
@@ -114,6 +123,8 @@ pub fn run(opts: AppOptions) -> ExitCode {
             path,
             frames: opts.frames.max(1),
             save_setup: opts.save_setup.clone(),
+            trials: opts.trials.clone(),
+            layout: opts.layout.clone(),
         });
     }
     app.add_plugins(plugin);

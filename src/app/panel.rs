@@ -14,26 +14,55 @@ use crate::lab::{FirePattern, Lab, Quantity, SynapseKind};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
-fn colour_bar(ui: &mut egui::Ui, map: usize, lo: f64, hi: f64) {
-    let (rect, _) =
-        ui.allocate_exact_size(egui::vec2(ui.available_width().min(260.0), 16.0), egui::Sense::hover());
+/// Tick values for the range lo..hi: a round step giving about five ticks.
+fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let span = hi - lo;
+    if !(span.is_finite() && span > 0.0) {
+        return vec![lo];
+    }
+    let raw = span / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last.min(first + 20)).map(|k| k as f64 * step).collect()
+}
+
+/// The colour map as a bar `width` wide with ticks and their values below it.
+pub fn colour_bar(ui: &mut egui::Ui, map: usize, lo: f64, hi: f64, width: f32) {
+    let font = egui::TextStyle::Small.resolve(ui.style());
+    let text_h = font.size + 2.0;
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 16.0 + 5.0 + text_h), egui::Sense::hover());
+    let bar = egui::Rect::from_min_size(rect.min, egui::vec2(width, 16.0));
     let n = 64;
+    let painter = ui.painter();
     for k in 0..n {
         let t0 = k as f32 / n as f32;
         let [r, g, b] = colour::sample(map, t0 + 0.5 / n as f32);
-        let x0 = rect.left() + rect.width() * t0;
-        let x1 = rect.left() + rect.width() * (k + 1) as f32 / n as f32;
-        ui.painter().rect_filled(
-            egui::Rect::from_min_max(egui::pos2(x0, rect.top()), egui::pos2(x1 + 0.5, rect.bottom())),
+        let x0 = bar.left() + bar.width() * t0;
+        let x1 = bar.left() + bar.width() * (k + 1) as f32 / n as f32;
+        painter.rect_filled(
+            egui::Rect::from_min_max(egui::pos2(x0, bar.top()), egui::pos2(x1 + 0.5, bar.bottom())),
             0.0,
             egui::Color32::from_rgb(r, g, b),
         );
     }
-    ui.horizontal(|ui| {
-        ui.label(format!("{lo:.3}"));
-        ui.add_space((rect.width() - 90.0).max(0.0));
-        ui.label(format!("{hi:.3}"));
-    });
+    let colour = ui.visuals().text_color();
+    for v in ticks(lo, hi) {
+        let x = bar.left() + bar.width() * ((v - lo) / (hi - lo)) as f32;
+        painter.line_segment(
+            [egui::pos2(x, bar.bottom()), egui::pos2(x, bar.bottom() + 5.0)],
+            egui::Stroke::new(1.5, colour),
+        );
+        let label = if v.abs() >= 1.0 || v == 0.0 { format!("{v:.0}") } else { format!("{v:.2}") };
+        painter.text(
+            egui::pos2(x, bar.bottom() + 5.0),
+            egui::Align2::CENTER_TOP,
+            label,
+            font.clone(),
+            colour,
+        );
+    }
 }
 
 fn run_controls(ui: &mut egui::Ui, lab: &mut Lab, clock: &mut SimClock, state: &mut UiState) {
@@ -256,7 +285,8 @@ fn colour_controls(ui: &mut egui::Ui, state: &mut UiState) {
     } else if state.range.1 <= state.range.0 {
         state.range.1 = state.range.0 + 1e-3;
     }
-    colour_bar(ui, state.colormap, state.range.0, state.range.1);
+    let w = ui.available_width().min(260.0);
+    colour_bar(ui, state.colormap, state.range.0, state.range.1, w);
 }
 
 fn file_controls(
@@ -318,8 +348,44 @@ fn file_controls(
     });
 }
 
+/// The trial row: run one (T), what it plays and for how long, and the kept trials
+/// (each removable).
+fn trial_controls(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
+    let running = lab.trial.is_some();
+    let hover = "reset to rest, play the protocol after a 10 ms baseline, pause at the end and keep the \
+                 traces as a labelled ghost for the next trial";
+    if ui.add_enabled(!running, egui::Button::new("Trial (T)")).on_hover_text(hover).clicked() {
+        let msg = lab.start_trial(state.trial_plan());
+        state.say(msg);
+    }
+    egui::ComboBox::from_id_salt("trial fire").selected_text(state.trial_fire.label()).width(70.0).show_ui(
+        ui,
+        |ui| {
+            for f in super::state::TrialFire::ALL {
+                ui.selectable_value(&mut state.trial_fire, f, f.label());
+            }
+        },
+    );
+    ui.add(
+        egui::DragValue::new(&mut state.trial_ms).range(5.0..=crate::lab::trials::MAX_TRIAL_MS).suffix(" ms"),
+    );
+    let mut remove = None;
+    for (i, t) in lab.trials.iter().enumerate() {
+        if ui
+            .small_button(format!("x {}", t.label))
+            .on_hover_text(format!("{}: remove this trial", t.protocol))
+            .clicked()
+        {
+            remove = Some(i);
+        }
+    }
+    if let Some(i) = remove {
+        lab.remove_trial(i);
+    }
+}
+
 fn style(ctx: &egui::Context, presenter: bool) {
-    ctx.set_zoom_factor(if presenter { 1.6 } else { 1.0 });
+    ctx.set_zoom_factor(if presenter { 1.4 } else { 1.0 });
     let mut v = egui::Visuals::dark();
     if presenter {
         v.override_text_color = Some(egui::Color32::WHITE);
@@ -344,6 +410,10 @@ fn draw(
     let ctx = contexts.ctx_mut()?;
     if *last_presenter != Some(state.presenter) {
         style(ctx, state.presenter);
+        // Presenter mode gives the tree the window: the panel slides away (Tab shows it).
+        if state.presenter || last_presenter.is_some() {
+            state.hide_panel = state.presenter;
+        }
         *last_presenter = Some(state.presenter);
     }
     let mut root = egui::Ui::new(
@@ -414,18 +484,54 @@ fn draw(
         },
     );
     state.hide_panel = !expanded;
-    layout.left = left.map_or(0.0, |l| l.response.rect.width());
-    let bottom = egui::Panel::bottom("traces").resizable(true).default_size(230.0).show(&mut root, |ui| {
+    // With the panel away, the colour scale stays on screen (top right of the view).
+    if state.hide_panel {
+        egui::Area::new("colour scale".into())
+            .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0, 12.0))
+            .interactable(false)
+            .show(ctx, |ui| {
+                egui::Frame::new().fill(egui::Color32::from_black_alpha(170)).inner_margin(6.0).show(
+                    ui,
+                    |ui| {
+                        ui.label(state.quantity.label());
+                        colour_bar(ui, state.colormap, state.range.0, state.range.1, 220.0);
+                        ui.label(egui::RichText::new("Tab: panel   T: trial   F: frame").small());
+                        let colour = if state.error {
+                            egui::Color32::from_rgb(255, 110, 90)
+                        } else {
+                            egui::Color32::LIGHT_GREEN
+                        };
+                        ui.set_max_width(320.0);
+                        ui.label(egui::RichText::new(&state.status).small().color(colour));
+                    },
+                );
+            });
+    }
+    // egui measures in points: the window's logical pixels over the zoom factor.
+    let zoom = ctx.zoom_factor();
+    layout.left = left.map_or(0.0, |l| l.response.rect.width()) * zoom;
+    let viewport_h = ctx.viewport_rect().height();
+    let strip = egui::Panel::bottom("traces");
+    // Presenter mode: a strip across the bottom, a third of the window at most.
+    let strip = if state.presenter {
+        strip.exact_size((viewport_h * 0.3).max(90.0))
+    } else {
+        strip.resizable(true).default_size(230.0).max_size((viewport_h * 0.6).max(120.0))
+    };
+    let bottom = strip.show(&mut root, |ui| {
         ui.horizontal(|ui| {
-            ui.label("Traces");
-            ui.add(
-                egui::Slider::new(&mut state.trace_window_ms, 10.0..=5000.0)
-                    .logarithmic(true)
-                    .text("ms shown"),
-            );
-            if lab.0.paused {
-                ui.label("(paused: drag and zoom to inspect)");
+            trial_controls(ui, &mut lab.0, state);
+            if !state.presenter {
+                ui.add(
+                    egui::Slider::new(&mut state.trace_window_ms, 10.0..=5000.0)
+                        .logarithmic(true)
+                        .text("ms shown"),
+                );
             }
+            ui.checkbox(&mut state.trace_fixed, "fixed mV").on_hover_text(
+                "fix the voltage axis at -80..40 mV; otherwise it fits the traces (the soma gets an inset when \
+                 the dendrites dwarf it)",
+            );
             let mut remove = None;
             for (i, p) in lab.0.probes.iter().enumerate().skip(1) {
                 let [r, g, b] = p.color;
@@ -445,9 +551,14 @@ fn draw(
                 lab.0.remove_probe(i);
             }
         });
-        super::traces::show(ui, &lab.0, state);
+        // What the plots took, axes and legends included (the layout report's).
+        let drawn = ui.scope(|ui| super::traces::show(ui, &lab.0, state)).response.rect;
+        layout.traces = Some(egui::Rect::from_min_max(
+            (drawn.min.to_vec2() * zoom).to_pos2(),
+            (drawn.max.to_vec2() * zoom).to_pos2(),
+        ));
     });
-    layout.bottom = bottom.response.rect.height();
+    layout.bottom = bottom.response.rect.height() * zoom;
     if state.show_help {
         let mut open = true;
         egui::Window::new("Keys").open(&mut open).collapsible(false).show(ctx, |ui| {

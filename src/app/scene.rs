@@ -93,7 +93,13 @@ pub struct SceneSet;
 pub struct Tree;
 
 fn build_mesh(tm: &TreeMesh) -> Mesh {
-    let uv: Vec<[f32; 2]> = tm.radius.iter().map(|&r| [0.0, r]).collect();
+    // uv.y: the radius, negative on the soma (the shader gives it a larger least size).
+    let uv: Vec<[f32; 2]> = tm
+        .radius
+        .iter()
+        .enumerate()
+        .map(|(k, &r)| [0.0, if tm.soma_vertices.contains(&k) { -r } else { r }])
+        .collect();
     Mesh::new(
         PrimitiveTopology::TriangleList,
         RenderAssetUsages::MAIN_WORLD | RenderAssetUsages::RENDER_WORLD,

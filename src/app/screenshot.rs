@@ -1,6 +1,8 @@
 //! `--screenshot PNG --frames N`: run N frames with the simulation going and a cluster of
 //! synapses fired (so the tree is not one colour), save the window, panel included, to
-//! PNG, and exit with status 0 once the file is written.
+//! PNG, and exit with status 0 once the file is written. With `--trial WORDS` (repeated)
+//! the trials run first, one after the other, as the Trial button runs them; with
+//! `--layout FILE` a JSON report says where the window drew the traces and the tree.
 
 use super::state::{LabRes, UiState};
 use crate::lab::{FirePattern, SynapseKind};
@@ -15,12 +17,20 @@ pub struct ScreenshotRequest {
     pub frames: u32,
     /// Also save the setup here when the picture is taken.
     pub save_setup: Option<PathBuf>,
+    /// Trials to run before the picture (condition words each).
+    pub trials: Vec<String>,
+    /// Write the layout report here.
+    pub layout: Option<PathBuf>,
 }
 
 #[derive(Resource, Default)]
 struct Progress {
     frame: u32,
     requested: bool,
+    /// Trials started so far.
+    trials_started: usize,
+    /// The frame the last trial ended on.
+    trials_done_at: Option<u32>,
 }
 
 /// Places a cluster of AMPA+NMDA synapses on the most distal thin dendrite and fires
@@ -58,12 +68,40 @@ fn drive(
     if lessons.open.as_ref().is_some_and(|o| o.report.is_none()) && progress.frame <= req.frames + 500 {
         return;
     }
+    let trials = !req.trials.is_empty();
     if progress.frame == 2 && lab.0.synapses.is_empty() && !lesson {
         // Nothing placed yet (a fresh cell rather than a saved setup): show something.
         lab.0.speed = 25.0;
         demo_cluster(&mut lab.0, &mut ui);
+        if trials {
+            // The trials fire the cluster.
+            lab.0.reset();
+        }
     }
-    if progress.frame >= req.frames && !progress.requested {
+    if trials && progress.frame >= 3 && progress.trials_done_at.is_none() && lab.0.trial.is_none() {
+        if progress.trials_started < req.trials.len() {
+            let words = &req.trials[progress.trials_started];
+            let mut plan = ui.trial_plan();
+            if let Err(e) = lab.0.apply_trial_words(words, &mut plan) {
+                error!("--trial {words:?}: {e}");
+                commands.write_message(AppExit::error());
+                return;
+            }
+            lab.0.speed = crate::lab::session::MAX_SPEED;
+            let msg = lab.0.start_trial(plan);
+            info!("{msg}");
+            ui.say(msg);
+            progress.trials_started += 1;
+        } else {
+            progress.trials_done_at = Some(progress.frame);
+        }
+    }
+    let ready = match (trials, progress.trials_done_at) {
+        (false, _) => progress.frame >= req.frames,
+        (true, Some(done)) => progress.frame >= done + req.frames.min(30),
+        (true, None) => false,
+    };
+    if ready && !progress.requested {
         progress.requested = true;
         let path = req.path.clone();
         commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path)).observe(
@@ -73,6 +111,10 @@ fn drive(
              lessons: Res<super::lessons::Lessons>,
              clock: Res<super::simulation::SimClock>,
              cams: Query<&super::camera::OrbitCamera>,
+             views: Query<(&Camera, &GlobalTransform), With<super::camera::OrbitCamera>>,
+             windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+             layout: Res<super::camera::PanelLayout>,
+             tree: Res<super::scene::TreeView>,
              mut exit: MessageWriter<AppExit>| {
                 // The reached speed, for the record (issue: the lab's speed on Hay's cell).
                 info!(
@@ -81,6 +123,15 @@ fn drive(
                     lab.0.speed,
                     lab.0.sim.cell.compartment_count()
                 );
+                if let Some(p) = &req.layout {
+                    let report =
+                        layout_report(&lab.0, &tree, &layout, views.iter().next(), windows.single().ok());
+                    if let Err(e) = std::fs::write(p, report.to_string()) {
+                        error!("{}: cannot write: {e}", p.display());
+                        exit.write(AppExit::error());
+                        return;
+                    }
+                }
                 if let Some(p) = &req.save_setup {
                     let camera = cams.iter().next().map(|c| crate::lab::setup::CameraSetup {
                         target: c.target.to_array(),
@@ -101,10 +152,52 @@ fn drive(
         );
     }
     // A screenshot that never arrives must not hang a test or a script.
-    if progress.frame > req.frames + 600 {
+    if progress.frame > req.frames + 600 + 3000 * req.trials.len() as u32 {
         error!("the screenshot was not captured after 600 more frames");
         commands.write_message(AppExit::error());
     }
+}
+
+/// Where the window drew things, in logical pixels: the window, the 3-D viewport, the
+/// trace plots and the tree's bounding box on screen (every section's points projected).
+fn layout_report(
+    lab: &crate::lab::Lab,
+    tree: &super::scene::TreeView,
+    layout: &super::camera::PanelLayout,
+    view: Option<(&Camera, &GlobalTransform)>,
+    window: Option<&Window>,
+) -> serde_json::Value {
+    let rect = |r: [f32; 4]| serde_json::json!({"left": r[0], "top": r[1], "right": r[2], "bottom": r[3]});
+    let (w, h, s) = window.map_or((0.0, 0.0, 1.0), |w| (w.width(), w.height(), w.scale_factor()));
+    let mut out = serde_json::json!({
+        "window": {"width": w, "height": h, "scale_factor": s},
+        "panel_left": layout.left,
+        "strip_bottom": layout.bottom,
+    });
+    if let Some(t) = layout.traces {
+        out["traces"] = rect([t.left(), t.top(), t.right(), t.bottom()]);
+    }
+    if let Some((cam, gt)) = view {
+        let (pos, size) = cam
+            .viewport
+            .as_ref()
+            .map(|v| (v.physical_position.as_vec2() / s, v.physical_size.as_vec2() / s))
+            .unwrap_or((Vec2::ZERO, Vec2::new(w, h)));
+        out["viewport"] = rect([pos.x, pos.y, pos.x + size.x, pos.y + size.y]);
+        let mut bb = [f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY];
+        for sec in &lab.sim.cell.morphology.sections {
+            for p in &sec.points {
+                let Some(ndc) = cam.world_to_ndc(gt, tree.to_world(*p)) else { continue };
+                let x = pos.x + (ndc.x + 1.0) * 0.5 * size.x;
+                let y = pos.y + (1.0 - ndc.y) * 0.5 * size.y;
+                bb = [bb[0].min(x), bb[1].min(y), bb[2].max(x), bb[3].max(y)];
+            }
+        }
+        if bb[0].is_finite() {
+            out["tree"] = rect(bb);
+        }
+    }
+    out
 }
 
 pub(super) fn plugin(app: &mut App) {

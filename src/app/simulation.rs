@@ -68,6 +68,10 @@ pub fn advance(
             break;
         }
     }
+    // A trial that ended (it paused the lab), or the cell firing by itself.
+    if let Some((msg, warning)) = lab.take_notice() {
+        if warning { ui.fail(msg) } else { ui.say(msg) }
+    }
     clock.carry_ms -= done as f64 * dt;
     if done < want {
         // Cannot keep up: drop the backlog rather than let it grow.

@@ -35,6 +35,40 @@ impl Tool {
     }
 }
 
+/// What a trial plays after its baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrialFire {
+    /// The selection, once each.
+    Fire,
+    Burst,
+    Inward,
+    Outward,
+    Poisson,
+    /// No synapses: the clamps only.
+    Clamps,
+}
+
+impl TrialFire {
+    pub const ALL: [TrialFire; 6] = [
+        TrialFire::Fire,
+        TrialFire::Burst,
+        TrialFire::Inward,
+        TrialFire::Outward,
+        TrialFire::Poisson,
+        TrialFire::Clamps,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            TrialFire::Fire => "fire",
+            TrialFire::Burst => "burst",
+            TrialFire::Inward => "inward",
+            TrialFire::Outward => "outward",
+            TrialFire::Poisson => "Poisson",
+            TrialFire::Clamps => "clamps only",
+        }
+    }
+}
+
 /// The panel's settings and the messages shown to the user.
 #[derive(Resource, Debug, Clone)]
 pub struct UiState {
@@ -58,6 +92,11 @@ pub struct UiState {
     pub show_help: bool,
     /// Milliseconds of trace shown.
     pub trace_window_ms: f64,
+    /// The traces' voltage axis fixed at -80..40 mV (otherwise it fits the traces).
+    pub trace_fixed: bool,
+    /// What a trial plays, and for how long after its baseline (ms).
+    pub trial_fire: TrialFire,
+    pub trial_ms: f64,
     /// The latest message (what happened, or what went wrong).
     pub status: String,
     pub error: bool,
@@ -88,6 +127,9 @@ impl Default for UiState {
             hide_panel: false,
             show_help: false,
             trace_window_ms: 200.0,
+            trace_fixed: false,
+            trial_fire: TrialFire::Fire,
+            trial_ms: 150.0,
             status: "Click a dendrite to place a synapse; space fires.".into(),
             error: false,
             generation: 0,
@@ -113,6 +155,18 @@ impl UiState {
     }
     pub fn sequence(&self, inward: bool) -> FirePattern {
         FirePattern::Sequence { inward, interval_ms: self.seq_interval_ms }
+    }
+    /// The trial the panel's settings describe.
+    pub fn trial_plan(&self) -> crate::lab::trials::TrialPlan {
+        let fire = match self.trial_fire {
+            TrialFire::Fire => Some(FirePattern::Single),
+            TrialFire::Burst => Some(self.burst()),
+            TrialFire::Inward => Some(self.sequence(true)),
+            TrialFire::Outward => Some(self.sequence(false)),
+            TrialFire::Poisson => Some(self.poisson()),
+            TrialFire::Clamps => None,
+        };
+        crate::lab::trials::TrialPlan { fire, run_ms: self.trial_ms }
     }
 }
 

@@ -40,9 +40,32 @@ pub struct Args {
     /// Open this lesson (`dendra lesson list`) and run its protocol.
     #[arg(long)]
     pub lesson: Option<String>,
+    /// With --screenshot: run a trial with these conditions before the picture, e.g.
+    /// `--trial control --trial apv` (words: control, a drug such as apv or ttx:apical,
+    /// wash:apv, mg=3, fire, inward, outward, burst, clamps, ms=200). Repeatable.
+    #[arg(long, requires = "screenshot")]
+    pub trial: Vec<String>,
+    /// With --screenshot: write where things were drawn (window, trace plots, the tree's
+    /// bounding box on screen) to this JSON file.
+    #[arg(long, requires = "screenshot")]
+    pub layout: Option<PathBuf>,
+    /// The window's size in logical pixels, WIDTHxHEIGHT (default 1280x800).
+    #[arg(long, value_parser = parse_size)]
+    pub size: Option<(u32, u32)>,
     /// Start in presenter mode (large fonts and lines, high contrast; F11 toggles it).
     #[arg(long)]
     pub presenter: bool,
+}
+
+/// `WIDTHxHEIGHT`, each 200 to 8192.
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("'{s}' is not a size such as 1280x720 (each side 200 to 8192)");
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
+    let (w, h): (u32, u32) = (w.trim().parse().map_err(|_| bad())?, h.trim().parse().map_err(|_| bad())?);
+    if !((200..=8192).contains(&w) && (200..=8192).contains(&h)) {
+        return Err(bad());
+    }
+    Ok((w, h))
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,6 +16,8 @@ pub struct TreeMesh {
     /// Radius of the tube (or sphere) each vertex lies on (um): the vertex is that far
     /// from the axis along its normal.
     pub radius: Vec<f32>,
+    /// The vertices of the soma's sphere (drawn with a larger least size on screen).
+    pub soma_vertices: std::ops::Range<usize>,
 }
 
 /// Where on the tree a point lies.
@@ -144,7 +146,9 @@ impl TreeMesh {
         if sec.region == crate::sim::morphology::Region::Soma {
             let (c, _) = sec.at(0.5);
             let r = sec.diams.iter().copied().fold(0.0, f64::max) / 2.0;
+            let first = m.positions.len();
             m.add_sphere(c, r.max(min_radius), cell.compartment_at(soma, 0.5), 16, 24);
+            m.soma_vertices = first..m.positions.len();
         }
         m
     }

@@ -196,6 +196,88 @@ impl Lab {
     }
 }
 
+impl Lab {
+    /// Applies a trial's conditions written in words, comma separated, as the command
+    /// line's `--trial` gives them, and sets what the trial plays in `plan`:
+    /// `control` (every drug washed out, 1 mM Mg2+), a drug name (`apv`, `ttx`, `tea`,
+    /// `apamin`, `cadmium`, `zd7288`) everywhere or `apv:basal` in one region,
+    /// `wash:apv`, `mg=3`, `fire`, `inward`, `outward`, `burst`, `clamps`, `ms=200`.
+    pub fn apply_trial_words(&mut self, words: &str, plan: &mut TrialPlan) -> Result<(), String> {
+        for w in words.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            let lower = w.to_ascii_lowercase();
+            let drug = |name: &str| {
+                Drug::ALL.into_iter().find(|d| d.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
+                    let names: Vec<&str> = Drug::ALL.iter().map(|d| d.name()).collect();
+                    format!("'{w}': no drug called '{name}' (drugs: {})", names.join(", "))
+                })
+            };
+            let number = |v: &str| -> Result<f64, String> {
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| format!("'{w}': '{v}' is not a number"))
+            };
+            let interval = plan
+                .fire
+                .and_then(|f| match f {
+                    FirePattern::Sequence { interval_ms, .. } => Some(interval_ms),
+                    _ => None,
+                })
+                .unwrap_or(2.0);
+            match lower.as_str() {
+                "control" => {
+                    let applied: Vec<(Drug, String)> = self.drugs.iter().cloned().collect();
+                    for (d, r) in applied {
+                        self.set_drug(d, &r, false);
+                    }
+                    self.set_mg(1.0);
+                }
+                "fire" => plan.fire = Some(FirePattern::Single),
+                "inward" | "outward" => {
+                    plan.fire =
+                        Some(FirePattern::Sequence { inward: lower == "inward", interval_ms: interval })
+                }
+                "burst" => plan.fire = Some(FirePattern::Burst { n: 5, hz: 50.0 }),
+                "clamps" => plan.fire = None,
+                _ => {
+                    if let Some(v) = lower.strip_prefix("mg=") {
+                        self.set_mg(number(v)?);
+                    } else if let Some(v) = lower.strip_prefix("ms=") {
+                        plan.run_ms = number(v)?.clamp(1.0, MAX_TRIAL_MS);
+                    } else if let Some(name) = lower.strip_prefix("wash:") {
+                        let d = drug(name)?;
+                        for (r, _) in REGIONS {
+                            self.set_drug(d, r, false);
+                        }
+                    } else {
+                        let (name, region) = match lower.split_once(':') {
+                            Some((n, r)) => (n, Some(r)),
+                            None => (lower.as_str(), None),
+                        };
+                        let d = drug(name)?;
+                        match region {
+                            Some(r) if REGIONS.iter().any(|(l, _)| *l == r) => self.set_drug(d, r, true),
+                            Some(r) => {
+                                let names: Vec<&str> = REGIONS.iter().map(|(l, _)| *l).collect();
+                                return Err(format!(
+                                    "'{w}': no region '{r}' (regions: {})",
+                                    names.join(", ")
+                                ));
+                            }
+                            None => {
+                                for (r, _) in REGIONS {
+                                    self.set_drug(d, r, true);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `v` at `x` on the sorted abscissae `t`, linearly; `None` outside them.
 fn interpolate(t: &[f64], v: &[f64], x: f64) -> Option<f64> {
     let n = t.len().min(v.len());
