@@ -420,3 +420,54 @@ fn saving_a_hay_cell_keeps_its_gradients() {
     assert_eq!(spread(&back, "Ih", "gIhbar"), ih);
     assert_eq!(spread(&back, "Ca_LVAst", "gCa_LVAstbar"), ca);
 }
+
+/// Removing a synapse takes it out of the engine (it is no longer stepped and its queued
+/// spikes go); the others keep their own spikes, even when the engine renumbers them.
+#[test]
+fn removed_synapses_leave_the_engine_and_the_others_keep_their_spikes() {
+    let mut lab = ball_and_stick();
+    let d = dend(&lab);
+    for (k, x) in [0.2, 0.5, 0.9].into_iter().enumerate() {
+        let kind = if k == 1 { SynapseKind::AmpaNmda } else { SynapseKind::Ampa };
+        lab.add_synapse(d, x, kind, 1.0).unwrap();
+    }
+    assert_eq!(lab.sim.synapses.len(), 4, "two AMPA, one AMPA+NMDA");
+    // Spikes for all three at 5 ms, then the middle one goes.
+    lab.fire(FirePattern::Sequence { inward: false, interval_ms: 0.0 });
+    lab.remove_synapse(1);
+    assert_eq!(lab.sim.synapses.len(), 2, "both receptors of the removed synapse left");
+    assert_eq!(lab.synapses.len(), 2);
+    let mut fast: Vec<usize> = lab.synapses.iter().map(|s| s.fast).collect();
+    fast.sort();
+    assert_eq!(fast, [0, 1], "the engine indices were renumbered");
+    lab.advance(80);
+    for s in &lab.synapses {
+        assert!(lab.sim.synapses.conductance_us(s.fast) > 0.0, "synapse at {} got its spike", s.x);
+    }
+    // Moving keeps the count; removing everything leaves an empty engine.
+    lab.move_synapse(0, d, 0.6).unwrap();
+    assert_eq!(lab.sim.synapses.len(), 2);
+    assert_eq!(lab.synapses[0].x, 0.6);
+    lab.select_all(true);
+    lab.remove_selected();
+    assert_eq!(lab.sim.synapses.len(), 0);
+    lab.fire(FirePattern::Single);
+    assert!(lab.advance(400));
+}
+
+/// A Poisson train on a removed synapse stops with it.
+#[test]
+fn a_removed_synapse_takes_its_poisson_train_with_it() {
+    let mut lab = ball_and_stick();
+    let d = dend(&lab);
+    let a = lab.add_synapse(d, 0.3, SynapseKind::Ampa, 1.0).unwrap();
+    lab.add_synapse(d, 0.7, SynapseKind::Ampa, 1.0).unwrap();
+    let k = lab.synapses[a].fast;
+    lab.sim.add_poisson(k, 100.0, 1e-3, 0.0, 1000.0, 7).unwrap();
+    lab.sim.events.init();
+    assert!(lab.sim.events.pending() > 0);
+    lab.remove_synapse(a);
+    assert!(lab.sim.events.sources.is_empty());
+    assert_eq!(lab.sim.events.pending(), 0);
+    assert_eq!(lab.synapses[0].fast, 0);
+}

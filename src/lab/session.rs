@@ -366,13 +366,36 @@ impl Lab {
         Ok(self.synapses.len() - 1)
     }
 
-    /// Removes synapse `i` (its engine synapses are silenced).
+    /// Removes synapse `i`: its engine synapses leave the engine (no longer stepped) with
+    /// their queued spikes; the others keep theirs.
     pub fn remove_synapse(&mut self, i: usize) {
-        if i < self.synapses.len() {
-            let s = self.synapses.remove(i);
-            self.sim.synapses.enabled[s.fast] = false;
-            if let Some(k) = s.nmda {
-                self.sim.synapses.enabled[k] = false;
+        if i >= self.synapses.len() {
+            return;
+        }
+        let s = self.synapses.remove(i);
+        let mut gone = [Some(s.fast), s.nmda];
+        for j in 0..gone.len() {
+            let Some(k) = gone[j] else { continue };
+            match self.sim.remove_synapse(k) {
+                Ok(Some(last)) => {
+                    // The engine's last synapse now sits at k.
+                    for other in &mut self.synapses {
+                        if other.fast == last {
+                            other.fast = k;
+                        }
+                        if other.nmda == Some(last) {
+                            other.nmda = Some(k);
+                        }
+                    }
+                    for g in gone.iter_mut().skip(j + 1) {
+                        if *g == Some(last) {
+                            *g = Some(k);
+                        }
+                    }
+                }
+                Ok(None) => {}
+                // Recorded (never by the lab itself): silence it instead.
+                Err(_) => self.sim.synapses.enabled[k] = false,
             }
         }
     }

@@ -371,6 +371,24 @@ impl Simulation {
         }
     }
 
+    /// Removes synapse `k` for good: it is no longer stepped, its events and Poisson
+    /// sources go. The last synapse takes index `k`; returns the index it had (None when
+    /// `k` was the last). Refused while a recorder probe reads `k` or the last synapse.
+    pub fn remove_synapse(&mut self, k: usize) -> Result<Option<usize>, SimError> {
+        let n = self.synapses.len();
+        if k >= n {
+            return Err(SimError(format!("no synapse {k}")));
+        }
+        let last = n - 1;
+        if self.recorder.probes.iter().any(|p| matches!(p, Probe::SynapseCurrent(j) if *j == k || *j == last))
+        {
+            return Err(SimError(format!("synapse {k} is recorded; it cannot be removed during the run")));
+        }
+        self.synapses.swap_remove(k);
+        self.events.remove_synapse(k as u32, last as u32);
+        Ok((k != last).then_some(last))
+    }
+
     /// Drives synapse `synapse` with a seeded Poisson train.
     pub fn add_poisson(
         &mut self,

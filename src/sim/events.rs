@@ -71,6 +71,21 @@ impl PoissonSource {
         let next = t + self.rng.exponential(1000.0 / self.rate_hz);
         (next < self.stop).then_some(next)
     }
+
+    /// The whole train this source delivers after an initialisation (ms), from a fresh
+    /// generator with the same seed: what the synapse receives, for a record of the
+    /// inputs.
+    pub fn times(&self) -> Vec<f64> {
+        let mut s =
+            PoissonSource::new(self.synapse, self.rate_hz, self.weight, self.start, self.stop, self.seed);
+        let mut out = Vec::new();
+        let mut t = s.start;
+        while let Some(next) = s.next_after(t) {
+            out.push(next);
+            t = next;
+        }
+        out
+    }
 }
 
 /// The event queue with its fixed events and Poisson sources.
@@ -118,6 +133,41 @@ impl EventQueue {
         self.heap.len()
     }
 
+    /// Forgets synapse `k` after the synapse arrays' `swap_remove(k)`: its queued and
+    /// fixed events and its Poisson sources go; what pointed at `last` (the synapse moved
+    /// into `k`'s place) points at `k`. Order of the remaining events is kept.
+    pub fn remove_synapse(&mut self, k: u32, last: u32) {
+        let renamed = |syn: u32| if syn == last { k } else { syn };
+        // Sources: drop k's, renumber the rest.
+        let mut new_index = Vec::with_capacity(self.sources.len());
+        let mut kept = 0u32;
+        for src in &self.sources {
+            new_index.push((src.synapse != k).then(|| {
+                kept += 1;
+                kept - 1
+            }));
+        }
+        self.sources.retain(|src| src.synapse != k);
+        for src in &mut self.sources {
+            src.synapse = renamed(src.synapse);
+        }
+        let remap = |ev: &Event| -> Option<Event> {
+            if ev.synapse == k {
+                return None;
+            }
+            let source = if ev.source == u32::MAX {
+                u32::MAX
+            } else {
+                new_index.get(ev.source as usize).copied().flatten()?
+            };
+            Some(Event { synapse: renamed(ev.synapse), source, ..*ev })
+        };
+        self.fixed = self.fixed.iter().filter_map(remap).collect();
+        let queued: Vec<Queued> = std::mem::take(&mut self.heap).into_vec();
+        self.heap =
+            queued.into_iter().filter_map(|q| Some(Queued { ev: remap(&q.ev)?, seq: q.seq })).collect();
+    }
+
     /// Removes and passes to `f` every event due by `t_until` (ms), in time order;
     /// a Poisson source's delivery schedules its next spike.
     #[inline]
@@ -155,6 +205,8 @@ mod tests {
         assert!(got.windows(2).all(|w| w[0].0 <= w[1].0));
         let poisson = got.iter().filter(|e| e.1 == 2).count();
         assert!((70..=130).contains(&poisson), "{poisson}");
+        let train: Vec<f64> = got.iter().filter(|e| e.1 == 2).map(|e| e.0).collect();
+        assert_eq!(q.sources[0].times(), train, "the record is the train delivered");
         assert_eq!(got.iter().filter(|e| e.1 < 2).count(), 2);
     }
 }
