@@ -17,6 +17,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("N", "single step (while paused)"),
     ("R", "reset to t = 0"),
     ("T", "a trial: reset, play the trial's protocol, keep its traces as a labelled ghost"),
+    ("L", "linearity meter: the selection's response beside the sum of its parts"),
     ("[ and ]", "slower / faster"),
     ("1 2 3 4 5", "tool: synapse, probe, clamp, select, move"),
     ("A / Esc", "select all synapses / none"),

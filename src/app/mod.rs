@@ -6,6 +6,7 @@ mod colour;
 mod files;
 mod keys;
 mod lessons;
+mod linearity;
 mod loading;
 mod markers;
 mod panel;
@@ -178,6 +179,7 @@ pub fn plugin(app: &mut App) {
         files::plugin,
         keys::plugin,
         lessons::plugin,
+        linearity::plugin,
         screenshot::plugin,
     ));
 }

@@ -97,7 +97,12 @@ fn run_controls(ui: &mut egui::Ui, lab: &mut Lab, clock: &mut SimClock, state: &
     ));
 }
 
-fn synapse_controls(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
+fn synapse_controls(
+    ui: &mut egui::Ui,
+    lab: &mut Lab,
+    state: &mut UiState,
+    meter: &mut super::linearity::Meter,
+) {
     ui.horizontal(|ui| {
         ui.label("Tool:");
         for (k, t) in Tool::ALL.iter().enumerate() {
@@ -158,6 +163,16 @@ fn synapse_controls(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
             egui::DragValue::new(&mut state.seq_interval_ms).range(0.0..=50.0).speed(0.1).suffix(" ms apart"),
         );
     });
+    if ui
+        .button("Linearity (L)")
+        .on_hover_text(
+            "fire each selected synapse alone, then all together, on copies of the lab from now: is the \
+             response the sum of the parts?",
+        )
+        .clicked()
+    {
+        meter.start(lab, state);
+    }
     if let Some(p) = fired {
         let n = lab.fire(p);
         state.say(lab.describe_fire(p, n));
@@ -406,6 +421,7 @@ fn draw(
     mut last_presenter: Local<Option<bool>>,
     mut layout: ResMut<super::camera::PanelLayout>,
     hover: Res<super::picking::Hover>,
+    mut meter: ResMut<super::linearity::Meter>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if *last_presenter != Some(state.presenter) {
@@ -454,7 +470,7 @@ fn draw(
                 ui.separator();
                 run_controls(ui, &mut lab.0, &mut clock, state);
                 egui::CollapsingHeader::new("Synapses and firing").default_open(true).show(ui, |ui| {
-                    synapse_controls(ui, &mut lab.0, state);
+                    synapse_controls(ui, &mut lab.0, state, &mut meter);
                 });
                 egui::CollapsingHeader::new("Current clamps").default_open(false).show(ui, |ui| {
                     clamp_controls(ui, &mut lab.0, state);

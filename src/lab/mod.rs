@@ -5,6 +5,7 @@
 pub mod biophysics;
 pub mod geometry;
 pub mod lesson;
+pub mod linearity;
 pub mod pharmacology;
 pub mod session;
 pub mod setup;

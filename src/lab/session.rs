@@ -152,8 +152,9 @@ pub const PROBE_COLORS: [[u8; 3]; 7] = [
 /// Samples kept per probe trace.
 const TRACE_CAPACITY: usize = 40_000;
 
-/// The lab.
-#[derive(Debug)]
+/// The lab. A clone is an independent copy at this instant (the linearity meter's
+/// what-if runs).
+#[derive(Debug, Clone)]
 pub struct Lab {
     pub sim: Simulation,
     /// What opening it changed or clamped (a setup's out-of-range values), for the panel.

@@ -46,7 +46,7 @@ impl Default for SimConfig {
 }
 
 /// A mechanism in a simulation, with its switch and a label (e.g. `hh` on `soma`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct MechSlot {
     pub mech: Box<dyn Mechanism>,
     /// False while blocked: it passes no current, but its states keep following v so
@@ -96,6 +96,34 @@ pub struct Simulation {
     grid: VoltageGrid,
     /// Helper threads, with `threads` > 1 (see [`Simulation::set_threads`]).
     pool: Option<pool::Pool>,
+}
+
+/// A copy of the simulation at this instant (every state, queued spike and Poisson
+/// generator included), which then runs on its own: what the lab's linearity meter runs
+/// its single-synapse what-ifs on. The copy runs on one thread.
+impl Clone for Simulation {
+    fn clone(&self) -> Self {
+        Simulation {
+            cell: self.cell.clone(),
+            config: self.config,
+            matrix: self.matrix.clone(),
+            v: self.v.clone(),
+            ions: self.ions.clone(),
+            mechs: self.mechs.clone(),
+            order: self.order.clone(),
+            synapses: self.synapses.clone(),
+            stimuli: self.stimuli.clone(),
+            events: self.events.clone(),
+            recorder: self.recorder.clone(),
+            detectors: self.detectors.clone(),
+            steps: self.steps,
+            t: self.t,
+            env: self.env,
+            threads: 1,
+            grid: self.grid.clone(),
+            pool: None,
+        }
+    }
 }
 
 crate::message_error! {

@@ -188,8 +188,26 @@ crate::message_error! {
     ParamError
 }
 
+/// A copy of a boxed mechanism, states and parameters included (for
+/// [`crate::sim::engine::Simulation`]'s `Clone`).
+pub trait MechanismClone {
+    fn clone_box(&self) -> Box<dyn Mechanism>;
+}
+
+impl<T: Mechanism + Clone + 'static> MechanismClone for T {
+    fn clone_box(&self) -> Box<dyn Mechanism> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn Mechanism> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
 /// A density mechanism (channel, pump, pool) over a set of nodes.
-pub trait Mechanism: Send + Sync + fmt::Debug {
+pub trait Mechanism: Send + Sync + fmt::Debug + MechanismClone {
     /// NEURON's SUFFIX, e.g. `hh`, `NaTa_t`.
     fn name(&self) -> &'static str;
     /// The nodes covered, in the order of the state arrays.
