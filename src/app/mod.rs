@@ -181,6 +181,7 @@ pub fn plugin(app: &mut App) {
         lessons::plugin,
         linearity::plugin,
         screenshot::plugin,
+        simulation::threaded_plugin,
     ));
 }
 

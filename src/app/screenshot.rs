@@ -118,10 +118,12 @@ fn drive(
              mut exit: MessageWriter<AppExit>| {
                 // The reached speed, for the record (issue: the lab's speed on Hay's cell).
                 info!(
-                    "reached {:.1} simulated ms per second (asked {:.1}) on {} compartments",
+                    "reached {:.1} simulated ms per second (asked {:.1}) on {} compartments; a frame waited \
+                     at most {:.2} ms for the simulation thread",
                     clock.achieved,
                     lab.0.speed,
-                    lab.0.sim.cell.compartment_count()
+                    lab.0.sim.cell.compartment_count(),
+                    clock.max_wait_ms
                 );
                 if let Some(p) = &req.layout {
                     let report =
