@@ -176,3 +176,129 @@ fn lesson_list_and_check() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no apical dendrite"));
 }
+
+/// The members of a stored zip archive, from its central directory: (name, offset of the
+/// member's data, size).
+fn zip_members(bytes: &[u8]) -> Vec<(String, usize, usize)> {
+    let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]) as usize;
+    let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+    let end = bytes.len() - 22;
+    assert_eq!(u32_at(end), 0x0605_4b50, "an end-of-central-directory record");
+    let mut at = u32_at(end + 16);
+    let mut out = Vec::new();
+    for _ in 0..u16_at(end + 10) {
+        assert_eq!(u32_at(at), 0x0201_4b50);
+        assert_eq!(u16_at(at + 10), 0, "stored, not compressed");
+        let (size, name_len, local) = (u32_at(at + 20), u16_at(at + 28), u32_at(at + 42));
+        let name = String::from_utf8(bytes[at + 46..at + 46 + name_len].to_vec()).unwrap();
+        assert_eq!(u32_at(local), 0x0403_4b50, "{name}: a local header");
+        out.push((name, local + 30 + u16_at(local + 26) + u16_at(local + 28), size));
+        at += 46 + name_len;
+    }
+    out
+}
+
+#[test]
+fn dataset_writes_a_numpy_archive() {
+    let dir = std::env::temp_dir().join(format!("dendra-cli-dataset-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("deep.npz");
+    let out = dendra()
+        .args(["dataset", "--lesson", "deep-neuron", "--seconds", "0.2", "--runs", "2", "--seed", "3"])
+        .args(["--threads", "2", "--dendrites", "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 runs of 0.2 s"));
+    let bytes = std::fs::read(&file).unwrap();
+    let members = zip_members(&bytes);
+    let names: Vec<&str> = members.iter().map(|m| m.0.as_str()).collect();
+    // The layout of docs/dataset.md.
+    for n in [
+        "t_ms",
+        "soma_v_mV",
+        "soma_spike_run",
+        "soma_spike_ms",
+        "input_spike_run",
+        "input_spike_synapse",
+        "input_spike_ms",
+        "synapse_group",
+        "synapse_kind",
+        "synapse_excitatory",
+        "synapse_region",
+        "synapse_section",
+        "synapse_x",
+        "synapse_distance_um",
+        "synapse_weight_nS",
+        "synapse_nmda_ratio",
+        "run_seed",
+        "bin_ms",
+        "spike_threshold_mV",
+        "lesson",
+        "condition",
+        "morphology",
+        "dend_v_mV",
+        "dend_place",
+        "dend_section",
+        "dend_x",
+        "dend_distance_um",
+    ] {
+        assert!(names.contains(&format!("{n}.npy").as_str()), "{n} missing from {names:?}");
+    }
+    let header = |name: &str| -> String {
+        let (_, at, _) = members.iter().find(|m| m.0 == format!("{name}.npy")).unwrap();
+        assert_eq!(&bytes[*at..*at + 8], b"\x93NUMPY\x01\x00");
+        let len = u16::from_le_bytes([bytes[at + 8], bytes[at + 9]]) as usize;
+        String::from_utf8(bytes[at + 10..at + 10 + len].to_vec()).unwrap()
+    };
+    let h = header("soma_v_mV");
+    assert!(h.contains("'descr': '<f4'") && h.contains("'shape': (2, 200)"), "{h}");
+    assert!(header("dend_v_mV").contains("'shape': (2, 2, 200)"));
+    assert!(header("synapse_kind").contains("'shape': (500,)"));
+    assert!(header("input_spike_ms").contains("'descr': '<f8'"));
+    // Some input spikes arrived in 0.2 s of 500 synapses.
+    let (_, _, size) = members.iter().find(|m| m.0 == "input_spike_ms.npy").unwrap();
+    assert!(*size > 128 + 8 * 100, "{size}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn dataset_refuses_bad_arguments_with_the_flag() {
+    let dir = std::env::temp_dir().join(format!("dendra-cli-dataset-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("x.npz");
+    let f = file.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--lesson", "nonsense", "--out", f], "no lesson called 'nonsense'"),
+        (&["--lesson", "deep-neuron", "--seconds", "0", "--out", f], "--seconds must be above 0"),
+        (
+            &["--lesson", "deep-neuron", "--seconds", "1e9", "--out", f],
+            "--seconds must be above 0 and at most 60",
+        ),
+        (&["--lesson", "deep-neuron", "--runs", "0", "--out", f], "--runs must be 1 to"),
+        (&["--lesson", "deep-neuron", "--threads", "0", "--out", f], "--threads must be 1 to"),
+        (&["--lesson", "deep-neuron", "--bin-ms", "0.03", "--out", f], "--bin-ms must be a whole number"),
+        (
+            &["--lesson", "deep-neuron", "--condition", "nope", "--out", f],
+            "no condition 'nope' (it has nmda, apv)",
+        ),
+        (
+            &["--lesson", "deep-neuron", "--seconds", "60", "--runs", "5000", "--out", f],
+            "a data set may hold",
+        ),
+        (&["--lesson", "deep-neuron", "--out", "-"], "--out must be a file"),
+        (
+            &["--lesson", "deep-neuron", "--seconds", "0.01", "--out", "/nonexistent/dir/x.npz"],
+            "/nonexistent/dir/x.npz",
+        ),
+    ];
+    for (args, expect) in cases {
+        let out = dendra().arg("dataset").args(*args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(err.contains(expect), "{args:?}: expected '{expect}' in: {err}");
+        assert!(!file.exists(), "{args:?} left a file");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

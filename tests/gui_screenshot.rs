@@ -100,22 +100,38 @@ fn a_click_on_the_tree_places_a_synapse_there() {
     assert!(out.status.success(), "exit {:?}:\n{log}", out.status);
     let text = std::fs::read_to_string(&setup).unwrap_or_else(|e| panic!("no setup saved ({e}):\n{log}"));
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let on_trunk: Vec<&serde_json::Value> =
-        v["synapses"].as_array().unwrap().iter().filter(|s| s["section"] == "dend[0]").collect();
+    // The places of what was placed by hand: `synapses[i]` and `probes[i]`, at a section and x.
+    let placed = |v: &serde_json::Value, what: &str| -> Vec<serde_json::Value> {
+        let places = v["scene"]["places"].as_object().cloned().unwrap_or_default();
+        places.iter().filter(|(k, _)| k.starts_with(what)).map(|(_, p)| p["at"].clone()).collect()
+    };
+    let synapses = placed(&v, "synapses[");
+    let on_trunk: Vec<&serde_json::Value> = synapses.iter().filter(|s| s["section"] == "dend[0]").collect();
     assert_eq!(on_trunk.len(), 1, "one synapse on the trunk expected: {text}");
     let x = on_trunk[0]["x"].as_f64().unwrap();
     assert!((0.2..0.9).contains(&x), "the click was on the trunk's middle, got x = {x}");
     // Key 2 chose the probe tool: the second click, lower on the trunk, placed a probe.
-    let probes: Vec<&serde_json::Value> =
-        v["probes"].as_array().unwrap().iter().filter(|p| p["section"] == "dend[0]").collect();
+    let probes = placed(&v, "probes[");
+    let probes: Vec<&serde_json::Value> = probes.iter().filter(|p| p["section"] == "dend[0]").collect();
     assert_eq!(probes.len(), 1, "key 2 then a click should place one probe on the trunk: {text}");
     assert!(probes[0]["x"].as_f64().unwrap() < x, "the probe is below the synapse");
     // Five notches of the wheel zoomed in, and the zoom stayed (the view is framed once,
     // when the cell is drawn, not every frame).
-    let lab = dendra::lab::Lab::new(dendra::sim::morphology::Morphology::from_swc_file(&cell).unwrap(), "y")
+    // The same cell opened afresh gives the framed distance.
+    let fresh = dir.join("fresh.json");
+    let out = dendra_in_xvfb()
+        .arg("--morphology")
+        .arg(&cell)
+        .arg("--screenshot")
+        .arg(dir.join("fresh.png"))
+        .arg("--save-setup")
+        .arg(&fresh)
+        .args(["--frames", "10"])
+        .output()
         .unwrap();
-    let (_, radius) = dendra::lab::geometry::bounds(&lab.sim.cell);
-    let framed = radius * 2.4;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let f: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&fresh).unwrap()).unwrap();
+    let framed = f["camera"]["distance"].as_f64().unwrap();
     let distance = v["camera"]["distance"].as_f64().unwrap();
     assert!(distance < 0.8 * framed, "zoomed to {distance} um, framed at {framed} um");
     // The saved setup reopens in the window as it was, view included.
@@ -132,9 +148,7 @@ fn a_click_on_the_tree_places_a_synapse_there() {
         .unwrap();
     assert!(out.status.success(), "reopening failed:\n{}", String::from_utf8_lossy(&out.stderr));
     let w: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
-    assert_eq!(w["synapses"], v["synapses"]);
-    assert_eq!(w["cell"], v["cell"]);
-    assert_eq!(w["probes"], v["probes"]);
+    assert_eq!(w["scene"], v["scene"]);
     let d2 = w["camera"]["distance"].as_f64().unwrap();
     assert!((d2 - distance).abs() < 1e-3 * distance, "view not restored: {d2} vs {distance}");
     std::fs::remove_dir_all(&dir).ok();
@@ -207,8 +221,7 @@ fn ten_thousand_synapses_draw_at_interactive_rates() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = std::env::temp_dir().join(format!("dendra-10k-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let lab = dendra::lab::Lab::builtin("l5_pyramidal").unwrap();
-    let mut setup = lab.to_setup(None, None);
+    let mut lab = dendra::lab::Lab::builtin("l5_pyramidal").unwrap();
     let dendrites: Vec<String> = lab
         .sim
         .cell
@@ -218,16 +231,12 @@ fn ten_thousand_synapses_draw_at_interactive_rates() {
         .filter(|s| s.region.is_dendrite())
         .map(|s| s.name.clone())
         .collect();
-    setup.synapses = (0..10_000)
-        .map(|k| dendra::lab::setup::SynapseSetup {
-            section: dendrites[k % dendrites.len()].clone(),
-            x: (k / dendrites.len()) as f64 % 10.0 / 10.0 + 0.05,
-            kind: dendra::lab::SynapseKind::AmpaNmda,
-            weight_ns: 0.5,
-            nmda_ratio: 1.0,
-            selected: false,
-        })
-        .collect();
+    for k in 0..10_000 {
+        let sec = lab.sim.cell.morphology.section_by_name(&dendrites[k % dendrites.len()]).unwrap();
+        let x = (k / dendrites.len()) as f64 % 10.0 / 10.0 + 0.05;
+        lab.add_synapse(sec, x, dendra::lab::SynapseKind::AmpaNmda, 0.5).unwrap();
+    }
+    let setup = lab.to_setup(None, None);
     let (input, shot, saved) = (dir.join("10k.json"), dir.join("10k.png"), dir.join("10k_saved.json"));
     dendra::lab::setup::write_setup(&input, &setup).unwrap();
     let start = Instant::now();
@@ -246,7 +255,13 @@ fn ten_thousand_synapses_draw_at_interactive_rates() {
     eprintln!("10,000 synapses: 30 frames and the screenshot in {secs:.1} s");
     assert!(secs < 90.0, "30 frames with 10,000 synapses took {secs:.1} s");
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
-    assert_eq!(v["synapses"].as_array().map(Vec::len), Some(10_000));
+    let placed: usize = v["scene"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["places"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(placed, 10_000);
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -275,7 +290,7 @@ fn a_lesson_opens_runs_and_shows_its_result() {
     assert_eq!(v["lesson"]["holds"], true, "{}", v["lesson"]);
     assert!(v["lesson"]["io_curve"].as_array().is_some_and(|a| a.len() >= 5));
     // The scene: the cluster's 20 synapses on the cell, and the picture was taken.
-    assert_eq!(v["synapses"].as_array().map(Vec::len), Some(20));
+    assert_eq!(v["scene"]["groups"][0]["places"].as_array().map(Vec::len), Some(20));
     let (w, h, _) = decode(&shot);
     assert!(w >= 1000 && h >= 700, "{w}x{h}");
     std::fs::remove_dir_all(&dir).ok();

@@ -2,8 +2,9 @@
 //! firing depolarises it, drugs change the engine, [Mg2+] changes NMDA responses,
 //! sequences fire in order, setups round-trip, and nonsense input never panics.
 
+use dendra::lab::lesson::run::Change;
 use dendra::lab::pharmacology::Drug;
-use dendra::lab::setup::{read_setup, write_setup};
+use dendra::lab::setup::{SetupV1, read_setup, write_setup};
 use dendra::lab::{FirePattern, Lab, SynapseKind};
 
 fn ball_and_stick() -> Lab {
@@ -123,13 +124,15 @@ fn setups_round_trip() {
     lab.set_density(slot, p, 0.03).unwrap();
     lab.sim.set_celsius(20.0).unwrap();
     let setup = lab.to_setup(None, None);
-    assert!(setup.densities.iter().any(|d| d.value == 0.03));
+    assert!(setup.changes.iter().any(|c| matches!(c, Change::Density { value, .. } if *value == 0.03)));
     let dir = std::env::temp_dir().join(format!("dendra-setup-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("s.json");
     write_setup(&path, &setup).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains("\"version\": 1"));
+    assert!(text.contains("\"version\": 2"));
+    // The lessons' scene: the cell, places, groups, probes.
+    assert!(text.contains("\"scene\"") && text.contains("\"at\"") && text.contains("\"groups\""), "{text}");
     let back = Lab::from_setup(&read_setup(&path).unwrap(), &dir).unwrap();
     assert_eq!(back.to_setup(None, None), setup);
     assert!(back.drug_on(Drug::Tea, "soma"));
@@ -197,7 +200,7 @@ fn a_mechanism_switched_off_by_hand_stays_off_through_a_setup() {
     lab.set_mechanism_on(slot, false);
     assert!(!lab.sim.mechs[slot].enabled);
     let setup = lab.to_setup(None, None);
-    assert_eq!(setup.switched_off, vec![("hh".to_string(), "basal".to_string())]);
+    assert_eq!(setup.changes, vec![Change::Off { mechanism: "hh".into(), region: "basal".into() }]);
     let back = Lab::from_setup(&setup, std::path::Path::new(".")).unwrap();
     let slot2 = back.sim.mechs.iter().position(|m| m.label == "basal" && m.mech.name() == "hh").unwrap();
     assert!(!back.sim.mechs[slot2].enabled);
@@ -266,54 +269,97 @@ fn a_drug_washed_out_does_not_undo_a_switch_made_by_hand() {
 #[test]
 fn setup_errors_name_the_entry_and_clamped_values_are_listed() {
     let lab = ball_and_stick();
-    let good = lab.to_setup(None, None);
     let dend_name = lab.sim.cell.morphology.sections[dend(&lab)].name.clone();
-    let syn = |section: &str, x: f64, w: f64| dendra::lab::setup::SynapseSetup {
-        section: section.into(),
-        x,
-        kind: SynapseKind::Ampa,
-        weight_ns: w,
-        nmda_ratio: 1.0,
-        selected: false,
+    // A version 1 setup, as older files hold them: read into version 2.
+    let v1 = |synapses: Vec<(String, f64, f64)>| {
+        let syn: Vec<serde_json::Value> = synapses
+            .iter()
+            .map(|(sec, x, w)| serde_json::json!({"section": sec, "x": x, "kind": "Ampa", "weight_ns": w}))
+            .collect();
+        let text = serde_json::json!({"version": 1, "cell": "builtin:ball_and_stick", "synapses": syn,
+            "mg_mm": 1.0, "nmda_gamma": 0.062, "speed": 50.0})
+        .to_string();
+        serde_json::from_str::<SetupV1>(&text).unwrap().upgrade()
     };
     let base = std::path::Path::new(".");
+    let d = |x: f64| (dend_name.clone(), x, 1.0);
+    let s = v1(vec![d(0.5), d(0.5), d(0.5), ("apic[99999]".into(), 0.5, 1.0)]);
+    let e = Lab::from_setup(&s, base).err().unwrap();
+    assert_eq!(e, "place 'synapses[3]': the cell has no section 'apic[99999]'");
+    let e = Lab::from_setup(&v1(vec![d(5.0)]), base).err().unwrap();
+    assert!(e.starts_with("place 'synapses[0]': x must be within 0..1"), "{e}");
+    let good = v1(vec![d(0.5)]);
     let mut s = good.clone();
-    s.synapses = vec![
-        syn(&dend_name, 0.5, 1.0),
-        syn(&dend_name, 0.5, 1.0),
-        syn(&dend_name, 0.5, 1.0),
-        syn("apic[99999]", 0.5, 1.0),
-    ];
+    s.changes = vec![Change::Drug { drug: Drug::Ttx, region: "nowhere".into() }];
     let e = Lab::from_setup(&s, base).err().unwrap();
-    assert_eq!(e, "synapses[3]: the cell has no section 'apic[99999]'");
-    s.synapses = vec![syn(&dend_name, 5.0, 1.0)];
-    let e = Lab::from_setup(&s, base).err().unwrap();
-    assert!(e.starts_with("synapses[0]: x must be within 0..1"), "{e}");
+    assert!(e.starts_with("changes[0]: no region 'nowhere'"), "{e}");
     let mut s = good.clone();
-    s.drugs = vec![(Drug::Ttx, "nowhere".into())];
+    s.scene.groups[0].places.push("synapses[7]".into());
     let e = Lab::from_setup(&s, base).err().unwrap();
-    assert!(e.starts_with("drugs[0]: no region 'nowhere'"), "{e}");
+    assert_eq!(e, "group 'synapses 1': no place called 'synapses[7]'");
+    let mut s = good.clone();
+    s.selected = vec![0, 3];
+    let e = Lab::from_setup(&s, base).err().unwrap();
+    assert!(e.starts_with("selected[1]: there is no synapse 3"), "{e}");
     // Absurd values are set within range and listed.
-    let mut s = good.clone();
-    s.mg_mm = -5.0;
+    let mut s = v1(vec![(dend_name.clone(), 0.5, 1e300)]);
+    s.changes = vec![Change::Mg { mm: -5.0 }];
     s.speed = -1.0;
-    s.synapses = vec![syn(&dend_name, 0.5, 1e300)];
     let back = Lab::from_setup(&s, base).unwrap();
     let notes = back.notes.join("; ");
-    assert!(notes.contains("mg_mm -5 set to 0"), "{notes}");
+    assert!(notes.contains("changes[0]: mg_mm -5 set to 0"), "{notes}");
     assert!(notes.contains("speed -1 set to"), "{notes}");
-    assert!(notes.contains("synapses[0]: weight 1e300 nS set to"), "{notes}");
+    assert!(notes.contains("group 'synapses 1': weight 1e300 nS set to 100 nS"), "{notes}");
     // 5000 probes: refused by count, before 5000 trace buffers are allocated.
     let mut s = good.clone();
-    s.probes = vec![dendra::lab::setup::Place { section: dend_name.clone(), x: 0.5 }; 5000];
+    s.scene.probes = vec!["synapses[0]".into(); 5000];
     let t0 = std::time::Instant::now();
     let e = Lab::from_setup(&s, base).err().unwrap();
-    assert!(e.starts_with("probes: 5001 probes are too many (at most 64"), "{e}");
+    assert!(e.starts_with("scene.probes: 5001 probes are too many (at most 64"), "{e}");
     assert!(t0.elapsed() < std::time::Duration::from_secs(5));
     // Unknown fields are refused with their name.
     let text = serde_json::to_string(&good).unwrap().replacen('{', "{\"colour_map\": 3, ", 1);
     let e = serde_json::from_str::<dendra::lab::setup::Setup>(&text).unwrap_err().to_string();
     assert!(e.contains("unknown field `colour_map`"), "{e}");
+    // A version 1 file opens through read_setup; an unknown version says which it reads.
+    let dir = std::env::temp_dir().join(format!("dendra-v1-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("old.json");
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"version": 1, "cell": "builtin:ball_and_stick", "mg_mm": 2.0, "nmda_gamma": 0.062, "speed": 50,
+               "synapses": [{{"section": "{dend_name}", "x": 0.5, "kind": "AmpaNmda", "weight_ns": 2.0, "selected": true}}],
+               "drugs": [["Apv", "basal"]]}}"#
+        ),
+    )
+    .unwrap();
+    let back = Lab::from_setup(&read_setup(&path).unwrap(), &dir).unwrap();
+    assert_eq!(back.synapses.len(), 1);
+    assert!(back.synapses[0].selected && back.drug_on(Drug::Apv, "basal") && back.mg_mm == 2.0);
+    std::fs::write(&path, r#"{"version": 7}"#).unwrap();
+    let e = read_setup(&path).unwrap_err();
+    assert!(e.ends_with("setup version 7 is not supported (this program reads versions 1 and 2)"), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A lesson's scene opens as a setup (the same format, without text and claims).
+#[test]
+fn a_lesson_scene_opens_as_a_setup() {
+    let lesson = dendra::lab::lesson::Lesson::builtin("nmda-spike").unwrap();
+    let text = serde_json::json!({"version": 2, "scene": lesson.scene,
+        "changes": [{"do": "drug", "drug": "Apv", "region": "basal"}]})
+    .to_string();
+    let setup: dendra::lab::setup::Setup = serde_json::from_str(&text).unwrap();
+    let lab = Lab::from_setup(&setup, std::path::Path::new(".")).unwrap();
+    assert_eq!(lab.synapses.len(), 20, "the cluster, placed by its rule");
+    assert_eq!(lab.probes.len(), 3);
+    assert!(lab.drug_on(Drug::Apv, "basal"));
+    // Saved again, the places are where the rules put them.
+    let again = lab.to_setup(None, None);
+    let back = Lab::from_setup(&again, std::path::Path::new(".")).unwrap();
+    let at = |l: &Lab| l.synapses.iter().map(|s| (s.section, s.x)).collect::<Vec<_>>();
+    assert_eq!(at(&back), at(&lab));
 }
 
 /// The lab's default cell (the first of the gallery) opens in well under a second, and
@@ -400,16 +446,18 @@ fn saving_a_hay_cell_keeps_its_gradients() {
     let sk = slot(&lab, "SK_E2");
     lab.set_density(sk, "gSK_E2bar", 0.002).unwrap();
     let setup = lab.to_setup(None, None);
-    assert_eq!(setup.densities.len(), 1, "{:?}", setup.densities);
+    let densities = setup.changes.iter().filter(|c| matches!(c, Change::Density { .. })).count();
+    assert_eq!(densities, 1, "{:?}", setup.changes);
     let back = Lab::from_setup(&setup, std::path::Path::new(".")).unwrap();
     assert_eq!(spread(&back, "Ih", "gIhbar"), ih);
     assert_eq!(spread(&back, "Ca_LVAst", "gCa_LVAstbar"), ca);
     assert_eq!(back.sim.mechs[slot(&back, "SK_E2")].mech.param("gSK_E2bar", 0), Some(0.002));
     // An older setup that lists every density sampled at one node keeps the gradients too.
     let mut old = setup.clone();
+    old.changes.clear();
     for (s, p) in lab.densities() {
         let m = &lab.sim.mechs[s];
-        old.densities.push(dendra::lab::setup::DensitySetup {
+        old.legacy_densities.push(dendra::lab::setup::DensitySetup {
             mechanism: m.mech.name().into(),
             region: m.label.clone(),
             param: p.into(),

@@ -32,7 +32,7 @@ fn assert_holds(name: &str) {
 #[test]
 fn lesson_list_has_the_lessons() {
     let names: Vec<&str> = LESSONS.iter().map(|(n, _)| *n).collect();
-    for n in ["perceptron", "action-potential", "bap", "nmda-spike", "bac-firing", "sequence"] {
+    for n in ["perceptron", "action-potential", "bap", "nmda-spike", "bac-firing", "sequence", "dcaap-xor"] {
         assert!(names.contains(&n), "{n} missing from {names:?}");
     }
     for (n, _) in LESSONS {
@@ -81,6 +81,78 @@ fn nmda_spike_holds() {
     assert!(r["io_curve"].as_array().unwrap().len() >= 5);
 }
 
+/// The figures of dcaap-xor on `cell`: the truth table is XOR, the dCaAP of A and B
+/// together is less than half of either alone, and the amplitude falls along the sweep.
+fn assert_dcaap_xor(r: &serde_json::Map<String, Value>) {
+    let all = Value::Object(r.clone());
+    assert_eq!(r["holds"], true, "{all}");
+    for (key, want) in [("dcaap_none", false), ("dcaap_a", true), ("dcaap_b", true), ("dcaap_ab", false)] {
+        assert_eq!(r[key], want, "{key}: {all}");
+    }
+    let table = r["truth_table"].as_object().unwrap();
+    let rows: Vec<bool> = table.values().map(|v| v.as_bool().unwrap()).collect();
+    assert_eq!(rows, [false, true, true, false], "{all}");
+    let mv = |k: &str| r[k].as_f64().unwrap();
+    assert!(mv("dcaap_a_mV") >= 10.0 && mv("dcaap_b_mV") >= 10.0, "{all}");
+    assert!(mv("dcaap_ab_mV") < 0.5 * mv("dcaap_a_mV").min(mv("dcaap_b_mV")), "{all}");
+    assert!(mv("dcaap_none_mV").abs() < 1.0, "{all}");
+    assert!(mv("threshold_a_na") > 0.0 && mv("threshold_b_na") > 0.0, "{all}");
+    // The sweep: nothing below threshold, then an amplitude that falls at every step.
+    let curve: Vec<(f64, f64)> = r["amplitude_by_strength_mV"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    assert!(curve.len() >= 5, "{all}");
+    assert!(curve[0].0 < 1.0 && curve[0].1 < 1.0, "below threshold no dCaAP: {curve:?}");
+    assert_eq!(curve[1], (1.05, mv("dcaap_a_mV")), "the sweep's 1.05 is A's run");
+    assert!(curve[1..].windows(2).all(|w| w[1].1 < w[0].1), "the amplitude falls: {curve:?}");
+    assert!(mv("dcaap_a_3x_mV") < 0.5 * mv("dcaap_a_mV"), "{all}");
+}
+
+#[test]
+fn dcaap_xor_holds() {
+    let lesson = Lesson::builtin("dcaap-xor").unwrap();
+    let report = check(&lesson, None).unwrap();
+    let Value::Object(r) = report.to_json() else { unreachable!() };
+    assert_dcaap_xor(&r);
+    // The window plays A alone, B alone and both, at 1.05 times the thresholds found.
+    let plays = dendra::lab::lesson::play_list(&lesson, &report.figures);
+    let names: Vec<&str> = plays.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(names, ["a_alone", "b_alone", "both"]);
+    let (a, b) = (r["threshold_a_na"].as_f64().unwrap(), r["threshold_b_na"].as_f64().unwrap());
+    for (_, vars) in &plays {
+        assert!((vars["a"] - 1.05 * a).abs() < 1e-9 && (vars["b"] - 1.05 * b).abs() < 1e-9, "{vars:?}");
+    }
+}
+
+/// dcaap-xor on cells it was not designed on: a mouse M1 pyramidal cell and the Allen
+/// mouse L5 cell, whose thin apical dendrites need a tenth of the current: the thresholds
+/// are found on each cell, so the protocol carries over.
+#[test]
+fn dcaap_xor_holds_on_other_cells() {
+    for cell in
+        ["morphologies/pyr_mouse_m1_suter_BS0284.swc", "morphologies/l5pc_mouse_allen_rbp4_491766131.swc"]
+    {
+        assert_dcaap_xor(&run("dcaap-xor", Some(cell)));
+    }
+}
+
+#[test]
+fn dcaap_xor_bad_places_are_clear_errors() {
+    let lesson = Lesson::builtin("dcaap-xor").unwrap();
+    let ball = dendra::sim::morphology::gallery::load("ball_and_stick").unwrap();
+    let e = check(&lesson, Some((ball, "ball".into()))).unwrap_err().to_string();
+    assert!(e.starts_with("place 'pathway_a': no apical branch crosses 200 um"), "{e}");
+    // The dCaAP set where the preset has not inserted it (the soma).
+    let text = LESSONS.iter().find(|(n, _)| *n == "dcaap-xor").unwrap().1;
+    let moved = text.replace(r#""place": "site""#, r#""place": "soma""#);
+    assert_ne!(moved, text);
+    let e = check(&Lesson::from_json(&moved, "moved").unwrap(), None).unwrap_err().to_string();
+    assert!(e.contains("the cell has no dCaAP in the soma (at the place 'soma')"), "{e}");
+}
+
 /// Hay's cell 2 (its SWC conversion): the lessons' protocols with Hay's fixed amplitudes
 /// (1.9 nA pulse, 0.5 nA EPSP) against NEURON's CVODE figures: bAP per distance within
 /// 10%, spike counts equal.
@@ -125,4 +197,29 @@ fn bad_names_and_missing_regions_are_clear_errors() {
     let e = check(&lesson, Some((ball, "ball".into()))).unwrap_err().to_string();
     assert!(e.contains("the cell has no apical dendrite"), "{e}");
     assert!(e.starts_with("place 'apical_"), "{e}");
+}
+
+/// Beniaguev et al. 2021: a linear model of the somatic voltage (a temporal filter per
+/// synapse group, least squares) fits markedly better once NMDA receptors are blocked.
+#[test]
+fn deep_neuron_holds() {
+    assert!(LESSONS.iter().any(|(n, _)| *n == "deep-neuron"));
+    let r = run("deep-neuron", None);
+    let failing: Vec<&Value> =
+        r["claims"].as_array().unwrap().iter().filter(|c| c["holds"] != true).collect();
+    assert!(failing.is_empty(), "{failing:?}");
+    let nmda = r["r2_linear_with_nmda"].as_f64().unwrap();
+    let apv = r["r2_linear_with_apv"].as_f64().unwrap();
+    eprintln!("R^2 of the linear model: {nmda:.3} with NMDA, {apv:.3} with APV");
+    assert!(apv >= nmda + 0.1, "{apv} vs {nmda}");
+    assert!(apv > 0.6 && apv <= 1.0, "{apv}");
+    for c in ["nmda", "apv"] {
+        assert!(r[&format!("soma_spikes_with_{c}")].as_f64().unwrap() >= 1.0, "the soma fires ({c})");
+        let actual = r[&format!("actual_with_{c}")].as_array().unwrap();
+        let predicted = r[&format!("prediction_with_{c}")].as_array().unwrap();
+        assert_eq!(actual.len(), predicted.len());
+        assert!(actual.len() >= 100, "{c}: {} points", actual.len());
+        // The curves are the held-out stretch: after the fitted 70% of 200..5000 ms.
+        assert!(actual[0][0].as_f64().unwrap() >= 3500.0, "{c}");
+    }
 }

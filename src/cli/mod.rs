@@ -1,9 +1,12 @@
-//! The headless command line: `dendra morph`, `dendra simulate`, `dendra bench`.
+//! The headless command line: `dendra morph`, `dendra simulate`, `dendra bench`,
+//! `dendra lesson`, `dendra dataset`.
 //! Thin wrappers over [`crate::sim`].
 
 pub mod bench;
+pub mod dataset;
 pub mod lesson;
 pub mod morph;
+pub mod npz;
 pub mod output;
 pub mod progress;
 pub mod simulate;
@@ -95,6 +98,9 @@ pub enum Command {
         #[command(subcommand)]
         which: lesson::LessonCommand,
     },
+    /// Run a lesson's condition many times (independent seeds, in parallel) and write
+    /// its inputs and outputs as a NumPy .npz data set (docs/dataset.md).
+    Dataset(dataset::DatasetArgs),
     /// Benchmarks (programs that print figures).
     Bench {
         #[command(subcommand)]
@@ -118,6 +124,7 @@ pub fn run_command(command: Command) -> ExitCode {
         Command::Bench { which } => bench::run(which),
         Command::Gallery => gallery(),
         Command::Lesson { which } => lesson::run(which),
+        Command::Dataset(args) => dataset::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

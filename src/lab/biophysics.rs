@@ -28,10 +28,11 @@ pub fn lab_region(label: &str) -> Option<&'static str> {
 
 /// The biophysics the lab offers, as data (`assets/models/*.json`, embedded in the binary):
 /// a name for the panel and the cell-model description (see `crate::sim::model`).
-pub const PRESETS: [(&str, &str); 3] = [
+pub const PRESETS: [(&str, &str); 4] = [
     ("Hodgkin-Huxley (teaching)", include_str!("../../assets/models/hh_teaching.json")),
     ("Hay et al. 2011 L5PC", include_str!("../../assets/models/hay_biophys3.json")),
     ("Passive dendrites, HH soma", include_str!("../../assets/models/passive_dendrites.json")),
+    ("Gidon et al. 2020 L2/3 (dCaAP)", include_str!("../../assets/models/gidon_l23.json")),
 ];
 
 /// The description of preset `name` (the first preset if there is no such one).

@@ -278,10 +278,11 @@ impl Lab {
     /// The same cell, synapses, probes, clamps and drugs with other biophysics.
     pub fn rebuilt_with(&self, preset: &str) -> Result<Lab, String> {
         let mut setup = self.to_setup(None, None);
-        setup.biophysics = Some(preset.to_string());
+        setup.scene.biophysics = preset.to_string();
         // Densities and switches belong to the old mechanisms.
-        setup.densities.clear();
-        setup.switched_off.clear();
+        setup.changes.retain(|c| {
+            !matches!(c, super::lesson::run::Change::Density { .. } | super::lesson::run::Change::Off { .. })
+        });
         setup.celsius = None;
         let mut lab =
             Lab::from_setup_with(&setup, std::path::Path::new("."), Some(self.sim.cell.morphology.clone()))?;

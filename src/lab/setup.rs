@@ -1,14 +1,24 @@
-//! Saving and reopening a whole setup (cell, synapses, probes, clamps, drugs, [Mg2+],
-//! view) as readable JSON with a version field.
+//! Saving and reopening a whole setup as readable JSON with a version field.
+//!
+//! Version 2 is the lessons' format without text and claims: a [`Scene`] (the cell, its
+//! biophysics, named places, synapse groups, probes) and [`Change`]s (drugs, [Mg2+],
+//! channels switched off, densities set by hand), plus what the lab adds (clamps, speed,
+//! temperature, the selection, the view, kept trials, the open lesson's result). What
+//! was placed by hand is saved as `at` places (section and x); a lesson's scene with
+//! rule-found places opens as a setup too. Version 1 files (a flat list of synapses,
+//! probes and drugs by section name) still open: they are read into version 2.
 
+use super::lesson::place::PlaceRule;
+use super::lesson::run::{Change, apply_change};
+use super::lesson::{Built, Group, Scene};
 use super::pharmacology::Drug;
 use super::session::{Lab, Quantity, SynapseKind};
-use crate::sim::morphology::Morphology;
+use crate::sim::morphology::{Morphology, gallery};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// The version this program writes and reads.
-pub const SETUP_VERSION: u32 = 1;
+/// The version this program writes.
+pub const SETUP_VERSION: u32 = 2;
 
 /// A place on the tree by section name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,11 +90,59 @@ pub struct ColourSetup {
     pub map: u32,
 }
 
-/// Everything needed to reopen a lab as it was. Unknown fields are refused with their
-/// name.
+/// Everything needed to reopen a lab as it was (version 2). Unknown fields are refused
+/// with their name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Setup {
+    pub version: u32,
+    /// The cell (a gallery name, or a file's path relative to the setup), biophysics,
+    /// places, synapse groups and probes, as in a lesson.
+    pub scene: Scene,
+    /// Drugs, [Mg2+], channels switched off, densities set by hand, in order.
+    #[serde(default)]
+    pub changes: Vec<Change>,
+    #[serde(default)]
+    pub clamps: Vec<ClampSetup>,
+    #[serde(default = "default_gamma")]
+    pub nmda_gamma: f64,
+    #[serde(default = "default_speed")]
+    pub speed: f64,
+    /// Temperature (degC).
+    #[serde(default)]
+    pub celsius: Option<f64>,
+    /// The selected synapses, by index in the order the groups place them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub selected: Vec<usize>,
+    #[serde(default)]
+    pub camera: Option<CameraSetup>,
+    #[serde(default)]
+    pub colour: Option<ColourSetup>,
+    /// The lesson open when the setup was saved, with its last result (as
+    /// `dendra lesson check --json` prints it); not read back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<serde_json::Value>,
+    /// Kept trials, each with its label and traces.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trials: Vec<super::trials::Trial>,
+    /// Densities of a version 1 file (sampled at one node even where they vary): applied
+    /// only where they differ from the preset's. Never written.
+    #[serde(skip)]
+    pub legacy_densities: Vec<DensitySetup>,
+}
+
+fn default_gamma() -> f64 {
+    0.062
+}
+
+fn default_speed() -> f64 {
+    50.0
+}
+
+/// A version 1 setup: synapses, probes and clamps by section name, drugs as pairs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupV1 {
     pub version: u32,
     /// `builtin:NAME` or the path of an SWC file.
     pub cell: String,
@@ -99,51 +157,150 @@ pub struct Setup {
     pub mg_mm: f64,
     pub nmda_gamma: f64,
     pub speed: f64,
-    /// Temperature (degC); absent in older files.
     #[serde(default)]
     pub celsius: Option<f64>,
-    /// The biophysics preset; absent means the first (the teaching Hodgkin-Huxley set).
     #[serde(default)]
     pub biophysics: Option<String>,
-    /// Every conductance density of the mechanisms (uniform ones), as set.
     #[serde(default)]
     pub densities: Vec<DensitySetup>,
-    /// Mechanisms switched off by hand: (mechanism, region).
     #[serde(default)]
     pub switched_off: Vec<(String, String)>,
     #[serde(default)]
     pub camera: Option<CameraSetup>,
     #[serde(default)]
     pub colour: Option<ColourSetup>,
-    /// The lesson open when the setup was saved, with its last result (as
-    /// `dendra lesson check --json` prints it); not read back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lesson: Option<serde_json::Value>,
-    /// Kept trials, each with its label and traces.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trials: Vec<super::trials::Trial>,
+}
+
+/// The names a setup gives the places of hand-placed synapses and probes.
+fn synapse_place(i: usize) -> String {
+    format!("synapses[{i}]")
+}
+fn probe_place(i: usize) -> String {
+    format!("probes[{i}]")
+}
+
+/// Synapse groups for synapses at `places`: consecutive ones of the same kind, weight and
+/// NMDA ratio share a group (so a saved cluster reads as one).
+fn groups_of(synapses: &[(String, SynapseKind, f64, f64)]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for (place, kind, w, ratio) in synapses {
+        let ratio = (*ratio != 1.0).then_some(*ratio);
+        match groups.last_mut() {
+            Some(g) if g.kind == *kind && g.weight_ns.to_bits() == w.to_bits() && g.nmda_ratio == ratio => {
+                g.places.push(place.clone())
+            }
+            _ => groups.push(Group {
+                name: format!("synapses {}", groups.len() + 1),
+                place: None,
+                places: vec![place.clone()],
+                count: 0,
+                kind: *kind,
+                weight_ns: *w,
+                nmda_ratio: ratio,
+            }),
+        }
+    }
+    groups
+}
+
+impl SetupV1 {
+    /// The same setup in version 2.
+    pub fn upgrade(self) -> Setup {
+        let mut places = std::collections::BTreeMap::new();
+        let mut syn = Vec::new();
+        for (i, s) in self.synapses.iter().enumerate() {
+            places.insert(synapse_place(i), PlaceRule::At { section: s.section.clone(), x: s.x });
+            syn.push((synapse_place(i), s.kind, s.weight_ns, s.nmda_ratio));
+        }
+        let mut probes = Vec::new();
+        for (i, p) in self.probes.iter().enumerate() {
+            places.insert(probe_place(i), PlaceRule::At { section: p.section.clone(), x: p.x });
+            probes.push(probe_place(i));
+        }
+        let mut changes: Vec<Change> =
+            self.drugs.iter().map(|(d, r)| Change::Drug { drug: *d, region: r.clone() }).collect();
+        changes.push(Change::Mg { mm: self.mg_mm });
+        changes.extend(
+            self.switched_off.iter().map(|(m, r)| Change::Off { mechanism: m.clone(), region: r.clone() }),
+        );
+        let cell = self.cell.strip_prefix("builtin:").unwrap_or(&self.cell).to_string();
+        Setup {
+            version: SETUP_VERSION,
+            scene: Scene {
+                cell,
+                biophysics: self.biophysics.unwrap_or_else(|| super::biophysics::PRESETS[0].0.to_string()),
+                places,
+                groups: groups_of(&syn),
+                probes,
+                settle_ms: 0.0,
+            },
+            changes,
+            clamps: self.clamps,
+            nmda_gamma: self.nmda_gamma,
+            speed: self.speed,
+            celsius: self.celsius,
+            selected: self.synapses.iter().enumerate().filter(|(_, s)| s.selected).map(|(i, _)| i).collect(),
+            camera: self.camera,
+            colour: self.colour,
+            lesson: self.lesson,
+            trials: self.trials,
+            legacy_densities: self.densities,
+        }
+    }
 }
 
 impl Lab {
     /// The setup of this lab (the view parts are the caller's).
     pub fn to_setup(&self, camera: Option<CameraSetup>, colour: Option<ColourSetup>) -> Setup {
-        let name = |s: usize| self.sim.cell.morphology.sections[s].name.clone();
+        let morph = &self.sim.cell.morphology;
+        let name = |s: usize| morph.sections[s].name.clone();
+        let mut places = std::collections::BTreeMap::new();
+        let mut syn = Vec::new();
+        for (i, s) in self.synapses.iter().enumerate() {
+            places.insert(synapse_place(i), PlaceRule::At { section: name(s.section), x: s.x });
+            syn.push((synapse_place(i), s.kind, s.weight_ns, s.nmda_ratio));
+        }
+        let mut probes = Vec::new();
+        for (i, p) in self.probes.iter().skip(1).enumerate() {
+            places.insert(probe_place(i), PlaceRule::At { section: name(p.section), x: p.x });
+            probes.push(probe_place(i));
+        }
+        let mut changes: Vec<Change> =
+            self.drugs.iter().map(|(d, r)| Change::Drug { drug: *d, region: r.clone() }).collect();
+        if self.mg_mm != 1.0 {
+            changes.push(Change::Mg { mm: self.mg_mm });
+        }
+        for slot in (0..self.sim.mechs.len()).filter(|&slot| self.switched_off(slot)) {
+            let m = &self.sim.mechs[slot];
+            changes.push(Change::Off { mechanism: m.mech.name().to_string(), region: m.label.clone() });
+        }
+        // The preset's rules give every density; only what was set by hand is saved, so
+        // that distributions (Hay's Ih gradient, the Ca2+ hot zone) reopen intact.
+        for (&(slot, param), &value) in &self.density_edits {
+            let m = &self.sim.mechs[slot];
+            changes.push(Change::Density {
+                mechanism: m.mech.name().to_string(),
+                region: m.label.clone(),
+                param: param.to_string(),
+                value,
+            });
+        }
+        let cell = self.source.strip_prefix("builtin:").unwrap_or(&self.source).to_string();
         Setup {
             version: SETUP_VERSION,
-            cell: self.source.clone(),
-            synapses: self
-                .synapses
-                .iter()
-                .map(|s| SynapseSetup {
-                    section: name(s.section),
-                    x: s.x,
-                    kind: s.kind,
-                    weight_ns: s.weight_ns,
-                    nmda_ratio: s.nmda_ratio,
-                    selected: s.selected,
-                })
-                .collect(),
-            probes: self.probes.iter().skip(1).map(|p| Place { section: name(p.section), x: p.x }).collect(),
+            scene: Scene {
+                cell,
+                biophysics: self.biophysics.clone(),
+                places,
+                groups: groups_of(&syn),
+                probes,
+                settle_ms: 0.0,
+            },
+            changes,
             clamps: self
                 .clamps
                 .iter()
@@ -158,41 +315,19 @@ impl Lab {
                     }
                 })
                 .collect(),
-            drugs: self.drugs.iter().cloned().collect(),
-            mg_mm: self.mg_mm,
             nmda_gamma: self.nmda_gamma,
             speed: self.speed,
             celsius: Some(self.sim.config.celsius),
-            biophysics: Some(self.biophysics.clone()),
-            // The preset's rules give every density; only what was set by hand is saved,
-            // so that distributions (Hay's Ih gradient, the Ca2+ hot zone) reopen intact.
-            densities: self
-                .density_edits
-                .iter()
-                .map(|(&(slot, param), &value)| {
-                    let m = &self.sim.mechs[slot];
-                    DensitySetup {
-                        mechanism: m.mech.name().to_string(),
-                        region: m.label.clone(),
-                        param: param.to_string(),
-                        value,
-                    }
-                })
-                .collect(),
-            switched_off: (0..self.sim.mechs.len())
-                .filter(|&slot| self.switched_off(slot))
-                .map(|slot| {
-                    (self.sim.mechs[slot].mech.name().to_string(), self.sim.mechs[slot].label.clone())
-                })
-                .collect(),
+            selected: self.synapses.iter().enumerate().filter(|(_, s)| s.selected).map(|(i, _)| i).collect(),
             camera,
             colour,
             lesson: None,
             trials: self.trials.clone(),
+            legacy_densities: Vec::new(),
         }
     }
 
-    /// Rebuilds a lab from a setup; relative cell paths are resolved against `base`.
+    /// Rebuilds a lab from a setup; a cell given as a path is resolved against `base`.
     pub fn from_setup(setup: &Setup, base: &Path) -> Result<Lab, String> {
         Lab::from_setup_with(setup, base, None)
     }
@@ -202,74 +337,81 @@ impl Lab {
     pub fn from_setup_with(setup: &Setup, base: &Path, morph: Option<Morphology>) -> Result<Lab, String> {
         if setup.version != SETUP_VERSION {
             return Err(format!(
-                "setup version {} is not supported (this program reads {SETUP_VERSION})",
+                "setup version {} is not supported here (read files with read_setup)",
                 setup.version
             ));
         }
-        let preset = setup.biophysics.clone().unwrap_or_else(|| super::biophysics::PRESETS[0].0.to_string());
-        let (morph, source) = match (morph, setup.cell.strip_prefix("builtin:")) {
-            (Some(m), _) => (m, setup.cell.clone()),
-            (None, Some(name)) => (super::session::builtin_morphology(name)?, setup.cell.clone()),
-            (None, None) => {
-                let p = base.join(&setup.cell);
-                let morph = Morphology::from_file(&p).map_err(|e| e.to_string())?;
-                (morph, p.display().to_string())
-            }
-        };
-        let mut lab = Lab::with_biophysics(morph, &source, &preset)?;
-        let find = |lab: &Lab, name: &str| {
-            lab.sim
-                .cell
-                .morphology
-                .section_by_name(name)
-                .ok_or_else(|| format!("the cell has no section '{name}'"))
-        };
+        let scene = &setup.scene;
         use crate::sim::limits::{MAX_SYNAPSES, too_many};
-        if setup.synapses.len() > MAX_SYNAPSES {
-            return Err(format!("synapses: {}", too_many("synapses", setup.synapses.len(), MAX_SYNAPSES)));
+        let synapses: usize =
+            scene.groups.iter().map(|g| if g.places.is_empty() { g.count } else { g.places.len() }).sum();
+        if synapses > MAX_SYNAPSES {
+            return Err(format!("scene.groups: {}", too_many("synapses", synapses, MAX_SYNAPSES)));
         }
-        if setup.probes.len() + 1 > super::session::MAX_LAB_PROBES {
+        if scene.probes.len() + 1 > super::session::MAX_LAB_PROBES {
             return Err(format!(
-                "probes: {} (with the soma's)",
-                too_many("probes", setup.probes.len() + 1, super::session::MAX_LAB_PROBES)
+                "scene.probes: {} (with the soma's)",
+                too_many("probes", scene.probes.len() + 1, super::session::MAX_LAB_PROBES)
             ));
         }
+        let (morph, source) = match morph {
+            Some(m) => {
+                let source = if gallery::find(&scene.cell).is_some() {
+                    format!("builtin:{}", scene.cell)
+                } else if base == Path::new(".") {
+                    scene.cell.clone()
+                } else {
+                    base.join(&scene.cell).display().to_string()
+                };
+                (m, source)
+            }
+            None if gallery::find(&scene.cell).is_some() => {
+                (super::session::builtin_morphology(&scene.cell)?, format!("builtin:{}", scene.cell))
+            }
+            None => {
+                let p = base.join(&scene.cell);
+                (gallery::open(&p).map_err(|e| e.to_string())?, p.display().to_string())
+            }
+        };
+        let built = Built::new(scene, Some((morph, source))).map_err(|e| e.to_string())?;
+        let mut lab = built.lab(scene)?;
         let mut notes = Vec::new();
-        for (i, s) in setup.synapses.iter().enumerate() {
-            let at = |e: String| format!("synapses[{i}]: {e}");
-            let sec = find(&lab, &s.section).map_err(at)?;
-            let k = lab.add_synapse(sec, s.x, s.kind, s.weight_ns).map_err(at)?;
-            lab.set_nmda_ratio(k, s.nmda_ratio);
-            lab.synapses[k].selected = s.selected;
-            if lab.synapses[k].weight_ns != s.weight_ns {
+        for g in &scene.groups {
+            let clamped = if g.weight_ns.is_finite() {
+                g.weight_ns.clamp(0.0, super::session::MAX_WEIGHT_NS)
+            } else {
+                1.0
+            };
+            if clamped != g.weight_ns {
                 notes.push(format!(
-                    "synapses[{i}]: weight {} nS set to {} nS",
-                    num(s.weight_ns),
-                    num(lab.synapses[k].weight_ns)
+                    "group '{}': weight {} nS set to {} nS",
+                    g.name,
+                    num(g.weight_ns),
+                    num(clamped)
                 ));
             }
         }
-        for (i, p) in setup.probes.iter().enumerate() {
-            let at = |e: String| format!("probes[{i}]: {e}");
-            let sec = find(&lab, &p.section).map_err(at)?;
-            lab.add_probe(sec, p.x).map_err(at)?;
-        }
         for (i, c) in setup.clamps.iter().enumerate() {
             let at = |e: String| format!("clamps[{i}]: {e}");
-            let sec = find(&lab, &c.section).map_err(at)?;
+            let sec = lab
+                .sim
+                .cell
+                .morphology
+                .section_by_name(&c.section)
+                .ok_or_else(|| at(format!("the cell has no section '{}'", c.section)))?;
             let k = lab.add_clamp(sec, c.x, c.amp_na, c.delay_ms, c.dur_ms).map_err(at)?;
             let amp = lab.sim.stimuli.iclamps[lab.clamps[k].engine].amp;
             if amp != c.amp_na {
                 notes.push(format!("clamps[{i}]: amplitude {} nA set to {} nA", num(c.amp_na), num(amp)));
             }
         }
-        for (i, d) in setup.densities.iter().enumerate() {
+        for (i, d) in setup.legacy_densities.iter().enumerate() {
             let found = lab.densities().into_iter().find(|&(slot, p)| {
                 let m = &lab.sim.mechs[slot];
                 m.mech.name() == d.mechanism && m.label == d.region && p == d.param
             });
             match found {
-                // Older setups list every density, sampled at one node: a distributed
+                // Version 1 listed every density, sampled at one node: a distributed
                 // density whose sample is unchanged is the preset's, not an edit.
                 Some((slot, p)) if is_flattened_sample(&lab, slot, p, d.value) => {}
                 Some((slot, p)) => {
@@ -286,28 +428,25 @@ impl Lab {
         if let Some(c) = setup.celsius {
             lab.sim.set_celsius(c).map_err(|e| format!("celsius: {e}"))?;
         }
-        for (i, (d, r)) in setup.drugs.iter().enumerate() {
-            if !super::biophysics::REGIONS.iter().any(|(l, _)| l == r) {
-                let regions: Vec<&str> = super::biophysics::REGIONS.iter().map(|(l, _)| *l).collect();
-                return Err(format!("drugs[{i}]: no region '{r}' (regions: {})", regions.join(", ")));
+        for (i, c) in setup.changes.iter().enumerate() {
+            apply_change(&mut lab, &built, c).map_err(|e| format!("changes[{i}]: {e}"))?;
+            if let Change::Mg { mm } = c
+                && lab.mg_mm != *mm
+            {
+                notes.push(format!("changes[{i}]: mg_mm {} set to {}", num(*mm), num(lab.mg_mm)));
             }
-            lab.set_drug(*d, r, true);
         }
-        for (i, (name, region)) in setup.switched_off.iter().enumerate() {
-            let slot = lab.mechanism_slot(name, region);
-            match slot {
-                Some(s) => lab.set_mechanism_on(s, false),
-                None => return Err(format!("switched_off[{i}]: the lab has no {name} in the {region}")),
-            }
+        for (i, &k) in setup.selected.iter().enumerate() {
+            let s = lab.synapses.get_mut(k).ok_or_else(|| {
+                format!("selected[{i}]: there is no synapse {k} (the scene places {synapses})")
+            })?;
+            s.selected = true;
         }
         lab.nmda_gamma = if setup.nmda_gamma.is_finite() { setup.nmda_gamma.clamp(0.0, 0.2) } else { 0.062 };
         if lab.nmda_gamma != setup.nmda_gamma {
             notes.push(format!("nmda_gamma {} set to {}", num(setup.nmda_gamma), num(lab.nmda_gamma)));
         }
-        lab.set_mg(setup.mg_mm);
-        if lab.mg_mm != setup.mg_mm {
-            notes.push(format!("mg_mm {} set to {}", num(setup.mg_mm), num(lab.mg_mm)));
-        }
+        lab.set_mg(lab.mg_mm);
         if setup.speed.is_finite() && setup.speed > 0.0 {
             lab.speed = setup.speed.min(super::session::MAX_SPEED);
         }
@@ -371,11 +510,24 @@ fn num(v: f64) -> String {
     }
 }
 
-/// Reads a setup file.
+/// Reads a setup file, version 1 or 2 (a version 1 file is read into version 2).
 pub fn read_setup(path: &Path) -> Result<Setup, String> {
     let text = crate::sim::textfile::read_text_limited(path, crate::sim::textfile::MAX_JSON_BYTES)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: not a Dendra setup: {e}", path.display()))
+    #[derive(Deserialize)]
+    struct Version {
+        version: u32,
+    }
+    let bad = |e: serde_json::Error| format!("{}: not a Dendra setup: {e}", path.display());
+    let v: Version = serde_json::from_str(&text).map_err(bad)?;
+    match v.version {
+        1 => Ok(serde_json::from_str::<SetupV1>(&text).map_err(bad)?.upgrade()),
+        SETUP_VERSION => serde_json::from_str(&text).map_err(bad),
+        n => Err(format!(
+            "{}: setup version {n} is not supported (this program reads versions 1 and {SETUP_VERSION})",
+            path.display()
+        )),
+    }
 }
 
 /// Writes a setup file (pretty JSON).

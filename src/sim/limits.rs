@@ -16,6 +16,11 @@ pub const MAX_COMPARTMENTS: usize = 2_000_000;
 /// Compartment-steps one headless run may take without `--force` (about 10 minutes
 /// here at about 5 ns per compartment-step).
 pub const MAX_WORK_COMPARTMENT_STEPS: f64 = 1.2e11;
+/// Input spikes one run may schedule ahead and keep as its record of inputs (a
+/// lesson's Poisson trains with random rates, what `dendra dataset` writes; about 72
+/// bytes each while the run goes: 150 MB). Beniaguev et al.'s 128 s runs of about
+/// 2,000 synapses carry about half a million.
+pub const MAX_INPUT_SPIKES: usize = 2_000_000;
 /// A membrane potential beyond this magnitude (mV) means the run has gone wrong.
 pub const MAX_ABS_V_MV: f64 = 1000.0;
 

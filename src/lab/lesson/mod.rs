@@ -22,8 +22,10 @@ pub const LESSONS: &[(&str, &str)] = &[
     ("action-potential", include_str!("../../../assets/lessons/action-potential.json")),
     ("bap", include_str!("../../../assets/lessons/bap.json")),
     ("nmda-spike", include_str!("../../../assets/lessons/nmda-spike.json")),
-    ("bac-firing", include_str!("../../../assets/lessons/bac-firing.json")),
     ("sequence", include_str!("../../../assets/lessons/sequence.json")),
+    ("dcaap-xor", include_str!("../../../assets/lessons/dcaap-xor.json")),
+    ("bac-firing", include_str!("../../../assets/lessons/bac-firing.json")),
+    ("deep-neuron", include_str!("../../../assets/lessons/deep-neuron.json")),
 ];
 
 /// Why a lesson could not be loaded or run.
@@ -139,6 +141,46 @@ pub struct Lesson {
     pub conditions: Vec<Condition>,
     pub figures: Vec<figures::FigureSpec>,
     pub claims: Vec<Claim>,
+    /// How the window shows the result: the lesson's own plots and tables.
+    #[serde(default)]
+    pub results: Vec<ResultPlot>,
+}
+
+/// One line of a result plot or one row of a result table: a figure with its label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultSeries {
+    pub label: String,
+    pub figure: String,
+}
+
+/// One line of a result plot drawn from a run's trace: the condition (`run`, or
+/// `condition|var=value` for one run of a sweep) and the place recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultTrace {
+    pub label: String,
+    pub run: String,
+    pub place: String,
+}
+
+/// A result the window draws after the protocol: curves (figures holding `[x, y]` pairs
+/// or `{x: y}` tables), traces of runs, or a table of figures (a truth table, a spike
+/// table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultPlot {
+    pub title: String,
+    #[serde(default)]
+    pub x_label: String,
+    #[serde(default)]
+    pub y_label: String,
+    #[serde(default)]
+    pub curves: Vec<ResultSeries>,
+    #[serde(default)]
+    pub traces: Vec<ResultTrace>,
+    #[serde(default)]
+    pub table: Vec<ResultSeries>,
 }
 
 impl Lesson {
@@ -151,10 +193,37 @@ impl Lesson {
         Lesson::from_json(text, n)
     }
 
-    /// Parses a lesson; `label` names it in messages.
+    /// Parses a lesson; `label` names it in messages. Its result plots must name the
+    /// lesson's own figures, conditions and places.
     pub fn from_json(text: &str, label: &str) -> Result<Lesson, LessonError> {
-        serde_json::from_str(text)
-            .map_err(|e| LessonError::Format { lesson: label.to_string(), message: e.to_string() })
+        let lesson: Lesson = serde_json::from_str(text)
+            .map_err(|e| LessonError::Format { lesson: label.to_string(), message: e.to_string() })?;
+        let bad = |message: String| LessonError::Format { lesson: label.to_string(), message };
+        for (i, r) in lesson.results.iter().enumerate() {
+            for s in r.curves.iter().chain(&r.table) {
+                if !lesson.figures.iter().any(|f| f.name == s.figure) {
+                    return Err(bad(format!(
+                        "results[{i}] ('{}'): no figure called '{}'",
+                        r.title, s.figure
+                    )));
+                }
+            }
+            for tr in &r.traces {
+                let cond = tr.run.split('|').next().unwrap_or("");
+                if lesson.condition(cond).is_none() {
+                    return Err(bad(format!("results[{i}] ('{}'): no condition called '{cond}'", r.title)));
+                }
+                if !lesson.scene.probes.contains(&tr.place) {
+                    return Err(bad(format!(
+                        "results[{i}] ('{}'): '{}' is not a recorded place (probes: {})",
+                        r.title,
+                        tr.place,
+                        lesson.scene.probes.join(", ")
+                    )));
+                }
+            }
+        }
+        Ok(lesson)
     }
 
     pub fn condition(&self, name: &str) -> Option<&Condition> {
@@ -281,6 +350,43 @@ pub struct Report {
     pub runs: BTreeMap<String, run::Traces>,
 }
 
+impl Report {
+    /// The traces a result plot draws, one per series (None where there is no such run
+    /// or place). A series' `run` is a run's key (`condition|var=value...`) or a
+    /// condition's name: with one run, that one; with several (a sweep), the one with the
+    /// variables of the plot's first series that named a single run (so that control
+    /// and TEA are compared at the same current), else the last.
+    pub fn result_traces(&self, series: &[ResultTrace]) -> Vec<Option<(&[f64], &[f64])>> {
+        let runs_of = |cond: &str| -> Vec<&String> {
+            self.runs.keys().filter(|k| *k == cond || k.starts_with(&format!("{cond}|"))).collect()
+        };
+        let vars_of = |key: &str| key.split_once('|').map(|(_, v)| v.to_string()).unwrap_or_default();
+        let anchor = series.iter().find_map(|s| {
+            let found = runs_of(&s.run);
+            (found.len() == 1).then(|| vars_of(found[0]))
+        });
+        series
+            .iter()
+            .map(|s| {
+                let found = runs_of(&s.run);
+                let key = match found.len() {
+                    0 => return None,
+                    1 => found[0],
+                    _ => {
+                        let cond = s.run.split('|').next().unwrap_or("");
+                        let aligned = anchor.as_ref().and_then(|vars| {
+                            found.iter().copied().find(|k| vars_of(k) == *vars && k.starts_with(cond))
+                        });
+                        aligned.unwrap_or(found[found.len() - 1])
+                    }
+                };
+                let (t, v) = self.runs.get(key)?.by_place.get(&s.place)?;
+                Some((t.as_slice(), v.as_slice()))
+            })
+            .collect()
+    }
+}
+
 impl run::Traces {
     /// The traces as CSV: `t` (ms from the protocol's start), then one column per place.
     pub fn to_csv(&self) -> String {
@@ -348,10 +454,12 @@ pub fn play_list(
         for f in &lesson.figures {
             let (run, sweep) = match &f.of {
                 Expr::Measure { run, .. } => (run, None),
-                Expr::Sweep { run, var, values, .. } => {
-                    (run, Some((var, values.last().copied().unwrap_or(0.0))))
+                Expr::Sweep { run, var, values, times, .. } => {
+                    let scale = times.as_ref().and_then(|f| figures.get(f)?.as_f64()).unwrap_or(1.0);
+                    (run, Some((var, values.last().copied().unwrap_or(0.0) * scale)))
                 }
                 Expr::Threshold { run, var, hi, .. } => (run, Some((var, *hi))),
+                Expr::LinearFit { run, .. } => (run, None),
                 _ => continue,
             };
             if run.condition != c.name {
@@ -371,11 +479,52 @@ pub fn play_list(
             if let Some((var, x)) = sweep {
                 vars.entry(var.clone()).or_insert(x);
             }
-            if matches!(f.of, Expr::Measure { .. }) {
+            if matches!(f.of, Expr::Measure { .. } | Expr::LinearFit { .. }) {
                 break;
             }
         }
         out.push((c.name.clone(), vars));
     }
     out
+}
+
+#[cfg(test)]
+mod result_tests {
+    use super::*;
+
+    fn traces(v: f64) -> run::Traces {
+        let mut by_place = BTreeMap::new();
+        by_place.insert("soma".to_string(), (vec![0.0, 1.0], vec![v, v]));
+        run::Traces { by_place, ..Default::default() }
+    }
+
+    #[test]
+    fn result_traces_pick_single_runs_and_align_sweeps() {
+        let mut runs = BTreeMap::new();
+        runs.insert("control|amp=0.1".to_string(), traces(1.0));
+        runs.insert("control|amp=0.3".to_string(), traces(3.0));
+        runs.insert("control|amp=0.5".to_string(), traces(5.0));
+        runs.insert("tea|amp=0.3".to_string(), traces(30.0));
+        let report = Report {
+            lesson: "x".into(),
+            morphology: "y".into(),
+            claims: vec![],
+            figures: BTreeMap::new(),
+            runs,
+        };
+        let s =
+            |run: &str, place: &str| ResultTrace { label: run.into(), run: run.into(), place: place.into() };
+        let got = report.result_traces(&[
+            s("control", "soma"),
+            s("tea", "soma"),
+            s("nope", "soma"),
+            s("tea", "dend"),
+        ]);
+        assert_eq!(got[0].unwrap().1[0], 3.0, "control at TEA's current");
+        assert_eq!(got[1].unwrap().1[0], 30.0);
+        assert!(got[2].is_none() && got[3].is_none());
+        // Without a single run to align with: the sweep's last run.
+        assert_eq!(report.result_traces(&[s("control", "soma")])[0].unwrap().1[0], 5.0);
+        assert_eq!(report.result_traces(&[s("control|amp=0.1", "soma")])[0].unwrap().1[0], 1.0);
+    }
 }

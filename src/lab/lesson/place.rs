@@ -41,6 +41,9 @@ impl Tree {
 pub enum PlaceRule {
     /// The middle of the soma.
     Soma,
+    /// A point given by section name and position (0..1): what a saved setup records
+    /// for something placed by hand on its own cell.
+    At { section: String, x: f64 },
     /// The compartment of `tree` whose centre is nearest `um` of path distance from
     /// soma(0.5) (on any branch, as NEURON's bAP recordings of Hay et al. are made).
     PathDistance { tree: Tree, um: f64 },
@@ -60,6 +63,16 @@ pub enum PlaceRule {
     /// Terminal branch number `index` (0 the first in section order) of `tree` that is
     /// at least `min_length_um` long, from `from` to `to` of its length.
     NthTerminal { tree: Tree, index: usize, min_length_um: f64, from: f64, to: f64 },
+    /// Every branch of `tree` between `from_um` and `to_um` of path distance from
+    /// soma(0.5) (the whole tree when absent), in section order: a group spread over it
+    /// lies evenly by length over the whole tree (as Beniaguev et al.'s synapses do).
+    Dendrites {
+        tree: Tree,
+        #[serde(default)]
+        from_um: f64,
+        #[serde(default)]
+        to_um: Option<f64>,
+    },
 }
 
 /// A place found on a morphology: a stretch of one section from `x0` to `x1` (a point
@@ -153,7 +166,16 @@ impl PlaceRule {
     /// Finds the place on `cell` (its morphology and compartments).
     pub fn find(&self, cell: &Cell) -> Result<Place, PlaceError> {
         let morph = &cell.morphology;
-        match *self {
+        match self.clone() {
+            PlaceRule::At { section, x } => {
+                let s = morph
+                    .section_by_name(&section)
+                    .ok_or_else(|| PlaceError(format!("the cell has no section '{section}'")))?;
+                if !(0.0..=1.0).contains(&x) {
+                    return Err(PlaceError(format!("x must be within 0..1, got {x}")));
+                }
+                Ok(Place::point(s, x))
+            }
             PlaceRule::Soma => {
                 let s = morph.soma();
                 if morph.sections.get(s).is_none_or(|sec| sec.region != Region::Soma) {
@@ -283,6 +305,36 @@ impl PlaceRule {
                     ))
                 })
             }
+            PlaceRule::Dendrites { tree, from_um, to_um } => {
+                let to_um = to_um.unwrap_or(f64::INFINITY);
+                if !(from_um.is_finite() && from_um >= 0.0 && to_um > from_um) {
+                    return Err(PlaceError(format!(
+                        "from_um {from_um} and to_um {to_um} must satisfy 0 <= from_um < to_um"
+                    )));
+                }
+                let mut path = Vec::new();
+                for (s, sec) in morph.sections.iter().enumerate() {
+                    let len = sec.length();
+                    if !tree.holds(sec.region) || len <= 0.0 {
+                        continue;
+                    }
+                    // Path distance grows linearly along a dendritic section.
+                    let d0 = morph.path_distance(0.5, s, 0.0);
+                    let x0 = ((from_um - d0) / len).clamp(0.0, 1.0);
+                    let x1 = ((to_um - d0) / len).clamp(0.0, 1.0);
+                    if x1 > x0 {
+                        path.push((s, x0, x1, (x1 - x0) * len));
+                    }
+                }
+                let Some(&(s0, x0, _, _)) = path.first() else {
+                    return Err(PlaceError(format!(
+                        "no {} dendrite lies between {from_um} and {to_um} um of path distance",
+                        tree.label()
+                    )));
+                };
+                let &(_, _, x1, _) = path.last().expect("one stretch at least");
+                Ok(Place { section: s0, x0, x1, path })
+            }
         }
     }
 }
@@ -323,6 +375,8 @@ mod tests {
             assert!(d.windows(2).all(|w| (w[1] - w[0] - 150.0 / 8.0).abs() < 1e-6), "{name}: {d:?}");
         }
         let c = cell("ball_and_stick");
+        let e = PlaceRule::Dendrites { tree: Tree::Apical, from_um: 0.0, to_um: None }.find(&c).unwrap_err();
+        assert!(e.0.starts_with("no apical dendrite lies between 0 and inf um"), "{e}");
         let e = PlaceRule::PathDistance { tree: Tree::Apical, um: 600.0 }.find(&c).unwrap_err();
         assert_eq!(e.0, "the cell has no apical dendrite");
         let c = cell("l5_pyramidal");
@@ -331,5 +385,24 @@ mod tests {
             e.0.starts_with("no apical point near 5000 um of path distance (the apical tree reaches"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn dendrites_cover_a_tree_between_distances() {
+        let c = cell("l5_pyramidal");
+        let m = &c.morphology;
+        let all = PlaceRule::Dendrites { tree: Tree::Basal, from_um: 0.0, to_um: None }.find(&c).unwrap();
+        let basal: f64 = m.sections.iter().filter(|s| Tree::Basal.holds(s.region)).map(|s| s.length()).sum();
+        let covered: f64 = all.path.iter().map(|p| p.3).sum();
+        assert!((covered - basal).abs() < 1e-6, "{covered} vs {basal}");
+        let pts = all.spread(200);
+        assert!(pts.iter().all(|&(s, _)| Tree::Basal.holds(m.sections[s].region)));
+        let near =
+            PlaceRule::Dendrites { tree: Tree::Apical, from_um: 100.0, to_um: Some(300.0) }.find(&c).unwrap();
+        for (s, x) in near.spread(100) {
+            let d = m.path_distance(0.5, s, x);
+            assert!((100.0 - 1e-6..=300.0 + 1e-6).contains(&d), "{d}");
+            assert_eq!(m.sections[s].region, Region::Apical);
+        }
     }
 }

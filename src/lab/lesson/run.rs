@@ -7,6 +7,8 @@ use super::place::Place;
 use super::{LessonError, Scene};
 use crate::lab::Lab;
 use crate::lab::pharmacology::Drug;
+use crate::sim::limits::MAX_INPUT_SPIKES;
+use crate::sim::rng::Rng;
 use crate::sim::stimuli::{EpspCurrent, IClamp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -55,8 +57,16 @@ pub enum Change {
     /// One mechanism switched off in one region.
     Off { mechanism: String, region: String },
     /// A parameter of one mechanism in one region multiplied by `factor` everywhere
-    /// (a partial block, a dose).
-    Scale { mechanism: String, region: String, param: String, factor: f64 },
+    /// (a partial block, a dose); the factor may be a run variable (`"$ca"`), so that a
+    /// threshold can be searched over it.
+    Scale { mechanism: String, region: String, param: String, factor: Amount },
+    /// A parameter of one mechanism set to `value` at one place only: the node at the
+    /// place's middle (e.g. the weight of the dCaAP at one site of the apical trunk, the
+    /// mechanism being inserted with weight 0 over the whole region).
+    SetAt { mechanism: String, place: String, param: String, value: f64 },
+    /// A density of one mechanism in one region set to `value` everywhere (S/cm2), as the
+    /// panel's sliders set it (what a saved setup records of them).
+    Density { mechanism: String, region: String, param: String, value: f64 },
 }
 
 /// A timed action of a protocol; times (ms) from the protocol's start (after settling).
@@ -90,7 +100,17 @@ pub enum Action {
         tau1_ms: f64,
     },
     /// Independent Poisson trains on every synapse of `group`, from `at_ms` for `ms`.
-    Poisson { group: String, at_ms: Amount, ms: Amount, rate_hz: Amount },
+    /// With `vary_ms`, the rate is random: every `vary_ms` the group draws a new rate,
+    /// uniformly between 0 and twice `rate_hz`, that all its synapses share (so a group
+    /// is now quiet, now busy together, as in Beniaguev et al. 2021).
+    Poisson {
+        group: String,
+        at_ms: Amount,
+        ms: Amount,
+        rate_hz: Amount,
+        #[serde(default)]
+        vary_ms: Option<Amount>,
+    },
 }
 
 fn tau0() -> f64 {
@@ -126,11 +146,16 @@ pub struct Run {
     pub t_end: f64,
     /// Probe index of each measured place, by name.
     pub probe_of: BTreeMap<String, usize>,
+    /// The spikes delivered to each lab synapse (ms from the protocol's start, in time
+    /// order): the run's inputs, for figures that relate them to the output and for
+    /// `dendra dataset`.
+    pub spikes: Vec<Vec<f64>>,
 }
 
 impl Run {
     /// Builds the scene, applies `cond`'s changes, settles for `scene.settle_ms` and
-    /// schedules the actions with the variables `vars`.
+    /// schedules the actions with the variables `vars` (and `run_ms`, the condition's
+    /// length, unless `vars` gives it).
     pub fn start(
         scene: &Scene,
         built: &super::Built,
@@ -146,36 +171,7 @@ impl Run {
         let steps = ((scene.settle_ms + cond.run_ms) / lab.sim.config.dt).ceil();
         lab.sample_every = ((steps / 38_000.0).ceil() as u32).max(1);
         for c in &cond.changes {
-            match c {
-                Change::Drug { drug, region } => {
-                    if !crate::lab::biophysics::REGIONS.iter().any(|(l, _)| l == region) {
-                        return Err(err(format!("no region '{region}' for {}", drug.name())));
-                    }
-                    lab.set_drug(*drug, region, true);
-                }
-                Change::Mg { mm } => lab.set_mg(*mm),
-                Change::Off { mechanism, region } => {
-                    let slot = lab
-                        .mechanism_slot(mechanism, region)
-                        .ok_or_else(|| err(format!("the cell has no {mechanism} in the {region}")))?;
-                    lab.set_mechanism_on(slot, false);
-                }
-                Change::Scale { mechanism, region, param, factor } => {
-                    if !(factor.is_finite() && *factor >= 0.0) {
-                        return Err(err(format!("factor must be 0 or more, got {factor}")));
-                    }
-                    let slot = lab
-                        .mechanism_slot(mechanism, region)
-                        .ok_or_else(|| err(format!("the cell has no {mechanism} in the {region}")))?;
-                    let m = &mut lab.sim.mechs[slot].mech;
-                    for i in 0..m.nodes().len() {
-                        let v = m
-                            .param(param, i)
-                            .ok_or_else(|| err(format!("{mechanism} has no parameter '{param}'")))?;
-                        m.set_param_at(param, i, v * factor).map_err(|e| err(e.to_string()))?;
-                    }
-                }
-            }
+            apply_change(&mut lab, built, &with_vars(c, vars).map_err(err)?).map_err(err)?;
         }
         lab.reset();
         let settle_steps = (scene.settle_ms / lab.sim.config.dt).round() as u64;
@@ -187,11 +183,17 @@ impl Run {
             p.t.clear();
             p.v.clear();
         }
+        let mut vars = vars.clone();
+        vars.entry("run_ms".to_string()).or_insert(cond.run_ms);
+        let mut spikes = vec![Vec::new(); lab.synapses.len()];
         for a in &cond.actions {
-            schedule(&mut lab, built, a, t0, vars).map_err(err)?;
+            schedule(&mut lab, built, a, t0, &vars, &mut spikes).map_err(err)?;
+        }
+        for s in &mut spikes {
+            s.sort_by(f64::total_cmp);
         }
         let probe_of = built.probe_of.clone();
-        Ok(Run { lab, t0, t_end: t0 + cond.run_ms, probe_of })
+        Ok(Run { lab, t0, t_end: t0 + cond.run_ms, probe_of, spikes })
     }
 
     /// Steps at most `max_steps`; true when the run is over.
@@ -222,8 +224,104 @@ impl Run {
             let t: Vec<f64> = p.t.iter().map(|t| t - self.t0).collect();
             out.insert(name.clone(), (t, p.v.iter().collect()));
         }
-        Traces { by_place: out }
+        Traces { by_place: out, spikes: self.spikes.clone() }
     }
+}
+
+/// Sets `param` of `mechanism` to `value` at the node at the middle of `place`.
+fn set_at(
+    lab: &mut Lab,
+    built: &super::Built,
+    mechanism: &str,
+    place: &str,
+    param: &str,
+    value: f64,
+) -> Result<(), String> {
+    if !value.is_finite() {
+        return Err(format!("set_at: the value of {param} must be finite, got {value}"));
+    }
+    let p =
+        built.places.get(place).ok_or_else(|| format!("set_at: no place called '{place}' in the scene"))?;
+    let (s, x) = p.middle();
+    let node = lab.sim.cell.node_at(s, x.clamp(1e-6, 1.0 - 1e-6));
+    let region = lab.sim.cell.morphology.sections[s].region.label();
+    let slot = lab
+        .mechanism_slot(mechanism, &region)
+        .ok_or_else(|| format!("the cell has no {mechanism} in the {region} (at the place '{place}')"))?;
+    let m = &mut lab.sim.mechs[slot].mech;
+    let i = m
+        .nodes()
+        .iter()
+        .position(|&n| n == node)
+        .ok_or_else(|| format!("{mechanism} is not inserted at the place '{place}'"))?;
+    m.param(param, i).ok_or_else(|| format!("{mechanism} has no parameter '{param}'"))?;
+    m.set_param_at(param, i, value).map_err(|e| e.to_string())
+}
+
+/// `c` with its run variables replaced by their values in `vars`.
+fn with_vars(c: &Change, vars: &BTreeMap<String, f64>) -> Result<Change, String> {
+    Ok(match c {
+        Change::Scale { mechanism, region, param, factor } => Change::Scale {
+            mechanism: mechanism.clone(),
+            region: region.clone(),
+            param: param.clone(),
+            factor: Amount::Value(factor.get(vars)?),
+        },
+        other => other.clone(),
+    })
+}
+
+/// Applies one change to `lab` (places looked up in `built`): the lessons' conditions
+/// and the saved setups go through here.
+pub fn apply_change(lab: &mut Lab, built: &super::Built, c: &Change) -> Result<(), String> {
+    let slot_of = |lab: &Lab, mechanism: &str, region: &str| {
+        lab.mechanism_slot(mechanism, region)
+            .ok_or_else(|| format!("the cell has no {mechanism} in the {region}"))
+    };
+    match c {
+        Change::Drug { drug, region } => {
+            if !crate::lab::biophysics::REGIONS.iter().any(|(l, _)| l == region) {
+                let regions: Vec<&str> = crate::lab::biophysics::REGIONS.iter().map(|(l, _)| *l).collect();
+                return Err(format!(
+                    "no region '{region}' for {} (regions: {})",
+                    drug.name(),
+                    regions.join(", ")
+                ));
+            }
+            lab.set_drug(*drug, region, true);
+        }
+        Change::Mg { mm } => lab.set_mg(*mm),
+        Change::Off { mechanism, region } => {
+            let slot = slot_of(lab, mechanism, region)?;
+            lab.set_mechanism_on(slot, false);
+        }
+        Change::Scale { mechanism, region, param, factor } => {
+            let factor = factor.get(&BTreeMap::new())?;
+            if !(factor.is_finite() && factor >= 0.0) {
+                return Err(format!("factor must be 0 or more, got {factor}"));
+            }
+            let slot = slot_of(lab, mechanism, region)?;
+            let m = &mut lab.sim.mechs[slot].mech;
+            for i in 0..m.nodes().len() {
+                let v = m.param(param, i).ok_or_else(|| format!("{mechanism} has no parameter '{param}'"))?;
+                m.set_param_at(param, i, v * factor).map_err(|e| e.to_string())?;
+            }
+        }
+        Change::SetAt { mechanism, place, param, value } => {
+            set_at(lab, built, mechanism, place, param, *value)?;
+        }
+        Change::Density { mechanism, region, param, value } => {
+            let slot = slot_of(lab, mechanism, region)?;
+            let p = lab
+                .densities()
+                .into_iter()
+                .find(|&(s, p)| s == slot && p == param)
+                .map(|(_, p)| p)
+                .ok_or_else(|| format!("{mechanism} in the {region} has no density '{param}'"))?;
+            lab.set_density(slot, p, *value)?;
+        }
+    }
+    Ok(())
 }
 
 fn schedule(
@@ -232,6 +330,7 @@ fn schedule(
     a: &Action,
     t0: f64,
     vars: &BTreeMap<String, f64>,
+    spikes: &mut [Vec<f64>],
 ) -> Result<(), String> {
     let time = |x: &Amount| -> Result<f64, String> {
         let v = x.get(vars)?;
@@ -280,6 +379,7 @@ fn schedule(
             for (k, &i) in ordered.iter().enumerate() {
                 let t = if *order == Order::Together { start } else { start + k as f64 * iv };
                 lab.fire_one(i, t);
+                spikes[i].push(t - t0);
             }
         }
         Action::Pulse { place: p, at_ms, dur_ms, amp_na } => {
@@ -301,16 +401,84 @@ fn schedule(
             };
             lab.sim.add_epsp(e).map_err(|e| e.to_string())?;
         }
-        Action::Poisson { group, at_ms, ms, rate_hz } => {
+        Action::Poisson { group, at_ms, ms, rate_hz, vary_ms } => {
             let members = built.groups.get(group).ok_or_else(|| format!("no synapse group '{group}'"))?;
             let start = time(at_ms)?;
             let (ms, hz) = (ms.get(vars)?, rate_hz.get(vars)?);
+            if !(ms.is_finite() && (0.0..=MAX_RUN_MS).contains(&ms)) {
+                return Err(format!("ms must be within [0, {MAX_RUN_MS}], got {ms}"));
+            }
+            if !(hz.is_finite() && hz >= 0.0) {
+                return Err(format!("rate_hz must be 0 Hz or more, got {hz}"));
+            }
+            // Every spike is kept as a record of the inputs: bounded.
+            // (Random rates reach twice `rate_hz` at most.)
+            let most = if vary_ms.is_some() { 2.0 * hz } else { hz };
+            let expected = members.len() as f64 * most * ms / 1000.0;
+            let so_far: usize = spikes.iter().map(Vec::len).sum();
+            if expected + so_far as f64 > MAX_INPUT_SPIKES as f64 {
+                return Err(format!(
+                    "the Poisson trains of group '{group}' could carry {expected:.3e} spikes, too many \
+                     (at most {MAX_INPUT_SPIKES} in one run; see docs/limits.md)"
+                ));
+            }
             let seed = vars.get("seed").copied().unwrap_or(1.0) as u64;
-            for (k, &i) in members.iter().enumerate() {
-                let sd = seed.wrapping_mul(1_000_003).wrapping_add(k as u64);
-                // The NMDA part of the same synapse gets the same spikes: the same seed.
-                for (e, w) in lab.engine_synapses(i) {
-                    lab.sim.add_poisson(e, hz, w, start, start + ms, sd).map_err(|e| e.to_string())?;
+            match vary_ms {
+                None => {
+                    for (k, &i) in members.iter().enumerate() {
+                        let sd = seed.wrapping_mul(1_000_003).wrapping_add(k as u64);
+                        // The NMDA part of the same synapse gets the same spikes: the same seed.
+                        let mut recorded = false;
+                        for (e, w) in lab.engine_synapses(i) {
+                            lab.sim
+                                .add_poisson(e, hz, w, start, start + ms, sd)
+                                .map_err(|e| e.to_string())?;
+                            if !recorded {
+                                let source = lab.sim.events.sources.last().expect("a source was added");
+                                spikes[i].extend(source.times().into_iter().map(|t| t - t0));
+                                recorded = true;
+                            }
+                        }
+                    }
+                }
+                Some(vary) => {
+                    let vary = vary.get(vars)?;
+                    if !(vary.is_finite() && vary >= 1.0) {
+                        return Err(format!("vary_ms must be 1 ms or more, got {vary}"));
+                    }
+                    // The group's rates, one per stretch of `vary` ms, then each synapse's
+                    // train: exponential intervals at the stretch's rate (exact for a
+                    // piecewise constant rate, the process having no memory).
+                    let group_tag = group
+                        .bytes()
+                        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+                    // Streams by seed, group (or synapse) and start within the protocol.
+                    let at = (start - t0).to_bits();
+                    let mut rates = Rng::new(mix(mix(seed, group_tag), at));
+                    let stretches = (ms / vary).ceil() as usize;
+                    let rate: Vec<f64> = (0..stretches).map(|_| 2.0 * hz * rates.uniform()).collect();
+                    for &i in members {
+                        let mut rng = Rng::new(mix(mix(seed, i as u64 + 1), at));
+                        let first = spikes[i].len();
+                        for (k, &r) in rate.iter().enumerate() {
+                            let (a, b) = (k as f64 * vary, ((k + 1) as f64 * vary).min(ms));
+                            if r <= 0.0 {
+                                continue;
+                            }
+                            let mut t = a;
+                            loop {
+                                t += rng.exponential(1000.0 / r);
+                                if t >= b {
+                                    break;
+                                }
+                                spikes[i].push(start + t - t0);
+                            }
+                        }
+                        for k in first..spikes[i].len() {
+                            let t = t0 + spikes[i][k];
+                            lab.fire_one(i, t);
+                        }
+                    }
                 }
             }
         }
@@ -322,4 +490,108 @@ fn schedule(
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Traces {
     pub by_place: BTreeMap<String, (Vec<f64>, Vec<f64>)>,
+    /// The spikes delivered to each lab synapse (ms from the protocol's start).
+    pub spikes: Vec<Vec<f64>>,
+}
+
+/// Two seeds mixed into one (splitmix64's finaliser), so that each synapse and each
+/// group draws from its own stream.
+fn mix(a: u64, b: u64) -> u64 {
+    let mut x = a ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Built, Lesson};
+    use super::*;
+
+    fn lesson(vary: &str) -> Lesson {
+        let text = r#"{"name": "t", "title": "t", "story": "s", "steps": ["s"], "reference": "r",
+            "scene": {"cell": "ball_and_stick", "biophysics": "Passive dendrites, HH soma",
+                "places": {"soma": "soma", "dend": {"dendrites": {"tree": "any"}}},
+                "groups": [{"name": "g", "place": "dend", "count": 20, "kind": "AmpaNmda", "weight_ns": 0.1},
+                           {"name": "h", "place": "dend", "count": 10, "kind": "GabaA", "weight_ns": 0.1}],
+                "probes": ["soma"], "settle_ms": 0},
+            "conditions": [{"name": "c", "run_ms": 2000, "actions": [
+                {"do": "poisson", "group": "g", "at_ms": 0, "ms": "$run_ms", "rate_hz": 20 VARY},
+                {"do": "poisson", "group": "h", "at_ms": 100, "ms": 500, "rate_hz": 10 VARY},
+                {"do": "fire", "group": "h", "at_ms": 50, "only": 3}]}],
+            "figures": [], "claims": []}"#;
+        Lesson::from_json(&text.replace("VARY", vary), "t").unwrap()
+    }
+
+    fn spikes(l: &Lesson, seed: f64) -> Vec<Vec<f64>> {
+        let built = Built::new(&l.scene, None).unwrap();
+        let vars = BTreeMap::from([("seed".to_string(), seed)]);
+        let run = Run::start(&l.scene, &built, &l.conditions[0], &vars).unwrap();
+        run.spikes
+    }
+
+    #[test]
+    fn poisson_inputs_are_recorded_and_random_rates_vary_by_group() {
+        for vary in ["", r#", "vary_ms": 100"#] {
+            let l = lesson(vary);
+            let s = spikes(&l, 1.0);
+            assert_eq!(s.len(), 30);
+            assert!(s.iter().all(|t| t.windows(2).all(|w| w[0] <= w[1])), "in time order");
+            // Group g: 20 synapses at 20 Hz (a mean of) for the condition's 2000 ms.
+            let g: usize = s[..20].iter().map(Vec::len).sum();
+            assert!((400..=1200).contains(&g), "{vary}: {g}");
+            assert!(s[..20].iter().flatten().all(|&t| (0.0..2000.0).contains(&t)));
+            // Group h: from 100 to 600 ms, and the one fired synapse at 50 ms.
+            assert!(s[20..].iter().flatten().all(|&t| (100.0..600.0).contains(&t) || t == 50.0));
+            assert_eq!(s[23].first(), Some(&50.0));
+            assert_eq!(spikes(&l, 1.0), s, "the same seed, the same inputs");
+            assert_ne!(spikes(&l, 2.0), s);
+        }
+        // With random rates the synapses of a group share each 100 ms stretch's rate:
+        // their counts per stretch go up and down together.
+        let s = spikes(&lesson(r#", "vary_ms": 100"#), 3.0);
+        let per_stretch = |i: usize| -> Vec<f64> {
+            (0..20)
+                .map(|k| s[i].iter().filter(|&&t| (t / 100.0).floor() as usize == k).count() as f64)
+                .collect()
+        };
+        let a: Vec<f64> = (0..10)
+            .map(per_stretch)
+            .fold(vec![0.0; 20], |acc, c| acc.iter().zip(&c).map(|(x, y)| x + y).collect());
+        let b: Vec<f64> = (10..20)
+            .map(per_stretch)
+            .fold(vec![0.0; 20], |acc, c| acc.iter().zip(&c).map(|(x, y)| x + y).collect());
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let (ma, mb) = (mean(&a), mean(&b));
+        let cov: f64 = a.iter().zip(&b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+        let var = |v: &[f64], m: f64| v.iter().map(|x| (x - m) * (x - m)).sum::<f64>();
+        let r = cov / (var(&a, ma) * var(&b, mb)).sqrt();
+        assert!(r > 0.6, "halves of a group follow the same rate: r = {r}");
+    }
+
+    #[test]
+    fn absurd_poisson_trains_are_refused() {
+        let l = lesson("").conditions[0].clone();
+        let mut c = l.clone();
+        c.actions[0] = Action::Poisson {
+            group: "g".into(),
+            at_ms: Amount::Value(0.0),
+            ms: Amount::Value(60_000.0),
+            rate_hz: Amount::Value(1e4),
+            vary_ms: None,
+        };
+        let les = lesson("");
+        let built = Built::new(&les.scene, None).unwrap();
+        let e = Run::start(&les.scene, &built, &c, &BTreeMap::new()).err().unwrap().to_string();
+        assert!(e.contains("could carry 1.200e7 spikes, too many"), "{e}");
+        c.actions[0] = Action::Poisson {
+            group: "g".into(),
+            at_ms: Amount::Value(0.0),
+            ms: Amount::Value(100.0),
+            rate_hz: Amount::Value(10.0),
+            vary_ms: Some(Amount::Value(0.0)),
+        };
+        let e = Run::start(&les.scene, &built, &c, &BTreeMap::new()).err().unwrap().to_string();
+        assert!(e.contains("vary_ms must be 1 ms or more"), "{e}");
+    }
 }
