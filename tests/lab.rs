@@ -353,7 +353,7 @@ fn a_lesson_scene_opens_as_a_setup() {
     let setup: dendra::lab::setup::Setup = serde_json::from_str(&text).unwrap();
     let lab = Lab::from_setup(&setup, std::path::Path::new(".")).unwrap();
     assert_eq!(lab.synapses.len(), 20, "the cluster, placed by its rule");
-    assert_eq!(lab.probes.len(), 3);
+    assert_eq!(lab.probes.len(), 2, "the soma once, and the cluster");
     assert!(lab.drug_on(Drug::Apv, "basal"));
     // Saved again, the places are where the rules put them.
     let again = lab.to_setup(None, None);

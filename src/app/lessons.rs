@@ -156,6 +156,72 @@ fn curve_points(v: &serde_json::Value) -> Option<Vec<[f64; 2]>> {
     v.as_array()?.iter().map(|p| Some([p.get(0)?.as_f64()?, p.get(1)?.as_f64()?])).collect()
 }
 
+/// A figure's points: `[[x, y], ...]`, or a table `{x: y}` (keys read as numbers).
+fn figure_points(v: &serde_json::Value) -> Option<Vec<[f64; 2]>> {
+    curve_points(v).or_else(|| {
+        let o = v.as_object()?;
+        let mut pts: Vec<[f64; 2]> =
+            o.iter().map(|(x, y)| Some([x.parse::<f64>().ok()?, y.as_f64()?])).collect::<Option<_>>()?;
+        pts.sort_by(|a, b| a[0].total_cmp(&b[0]));
+        Some(pts)
+    })
+}
+
+/// A figure as a table cell shows it.
+fn cell_text(v: Option<&serde_json::Value>) -> String {
+    match v {
+        Some(serde_json::Value::Bool(b)) => if *b { "yes" } else { "no" }.to_string(),
+        Some(serde_json::Value::Number(n)) => {
+            let x = n.as_f64().unwrap_or(f64::NAN);
+            if x.fract() == 0.0 && x.abs() < 1e6 { format!("{x:.0}") } else { format!("{x:.3}") }
+        }
+        Some(other) => other.to_string(),
+        None => "(not measured)".to_string(),
+    }
+}
+
+/// One of the lesson's own result plots (curves, traces) or tables.
+fn result_plot(ui: &mut egui::Ui, r: &Report, plot: &crate::lab::lesson::ResultPlot, i: usize) {
+    ui.separator();
+    ui.strong(&plot.title);
+    if !plot.table.is_empty() {
+        egui::Grid::new(("result table", i)).striped(true).show(ui, |ui| {
+            for row in &plot.table {
+                ui.label(&row.label);
+                ui.strong(cell_text(r.figures.get(&row.figure)));
+                ui.end_row();
+            }
+        });
+    }
+    let mut lines: Vec<(String, Vec<[f64; 2]>)> = plot
+        .curves
+        .iter()
+        .filter_map(|c| Some((c.label.clone(), figure_points(r.figures.get(&c.figure)?)?)))
+        .collect();
+    for (s, tr) in plot.traces.iter().zip(r.result_traces(&plot.traces)) {
+        if let Some((t, v)) = tr {
+            let step = (t.len() / 1500).max(1);
+            lines.push((s.label.clone(), t.iter().zip(v).step_by(step).map(|(t, v)| [*t, *v]).collect()));
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    egui_plot::Plot::new(("result plot", i))
+        .height(170.0)
+        .legend(egui_plot::Legend::default())
+        .x_axis_label(plot.x_label.as_str())
+        .y_axis_label(plot.y_label.as_str())
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .show(ui, |p| {
+            for (name, pts) in lines {
+                p.line(egui_plot::Line::new(name, egui_plot::PlotPoints::new(pts)).width(2.0));
+            }
+        });
+}
+
 fn window(
     mut contexts: EguiContexts,
     mut lessons: ResMut<Lessons>,
@@ -176,9 +242,12 @@ fn window(
     let mut choose = None;
     let mut run = false;
     let mut close = false;
-    egui::Window::new("Lessons").open(&mut show).default_width(420.0).default_pos([400.0, 20.0]).show(
-        ctx,
-        |ui| match &lessons.open {
+    egui::Window::new("Lessons")
+        .open(&mut show)
+        .vscroll(true)
+        .default_size([440.0, 640.0])
+        .default_pos([400.0, 20.0])
+        .show(ctx, |ui| match &lessons.open {
             None => {
                 ui.label("One click loads a lesson's scene; Run the protocol plays it.");
                 for (name, title) in &lessons.titles {
@@ -190,11 +259,17 @@ fn window(
             Some(open) => {
                 let l = &open.lesson;
                 ui.heading(&l.title);
-                ui.label(&l.story);
-                for (i, s) in l.steps.iter().enumerate() {
-                    ui.label(format!("{}. {s}", i + 1));
-                }
-                ui.small(&l.reference);
+                // Once there is a result, it comes first and the story folds away.
+                egui::CollapsingHeader::new("Story and steps")
+                    .id_salt(("story", l.name.as_str(), open.report.is_some()))
+                    .default_open(open.report.is_none())
+                    .show(ui, |ui| {
+                        ui.label(&l.story);
+                        for (i, s) in l.steps.iter().enumerate() {
+                            ui.label(format!("{}. {s}", i + 1));
+                        }
+                        ui.small(&l.reference);
+                    });
                 ui.horizontal(|ui| {
                     let busy = open.checking.is_some() || open.playing.is_some() || !open.queue.is_empty();
                     if ui.add_enabled(!busy, egui::Button::new("Run the protocol")).clicked() {
@@ -223,6 +298,12 @@ fn window(
                             }
                         }
                     });
+                    if !l.results.is_empty() {
+                        for (i, plot) in l.results.iter().enumerate() {
+                            result_plot(ui, r, plot, i);
+                        }
+                        return;
+                    }
                     let curves: Vec<(&String, Vec<[f64; 2]>)> =
                         r.figures.iter().filter_map(|(k, v)| Some((k, curve_points(v)?))).collect();
                     let tables: Vec<(&String, Vec<[f64; 2]>)> = r
@@ -254,8 +335,7 @@ fn window(
                     }
                 }
             }
-        },
-    );
+        });
     if let Some(name) = choose {
         lessons.open(&name, &mut lab, &mut ui_state);
     }

@@ -296,12 +296,19 @@ impl Built {
             built.groups.insert(g.name.clone(), (next..next + n).collect());
             next += n;
         }
+        let soma = (built.morphology.soma(), 0.5);
+        let mut next = 1;
         for (i, p) in scene.probes.iter().enumerate() {
-            if !built.places.contains_key(p) {
+            let Some(place) = built.places.get(p) else {
                 return Err(LessonError::Scene { message: format!("probes[{i}]: no place called '{p}'") });
+            };
+            // Probe 0 is the lab's own soma probe: the soma's middle is recorded once.
+            if place.middle() == soma {
+                built.probe_of.insert(p.clone(), 0);
+            } else {
+                built.probe_of.insert(p.clone(), next);
+                next += 1;
             }
-            // Probe 0 is the lab's own soma probe.
-            built.probe_of.insert(p.clone(), i + 1);
         }
         Ok(built)
     }
@@ -324,6 +331,9 @@ impl Built {
             }
         }
         for name in &scene.probes {
+            if self.probe_of.get(name) == Some(&0) {
+                continue; // the lab's own soma probe
+            }
             let (s, x) = self.places[name].middle();
             lab.add_probe(s, x).map_err(|e| format!("probe '{name}': {e}"))?;
         }
