@@ -291,9 +291,8 @@ fn window(
                     }
                     egui::CollapsingHeader::new("Figures").default_open(false).show(ui, |ui| {
                         for (k, v) in &r.figures {
-                            if v.is_number() || v.is_boolean() {
-                                ui.label(format!("{k}: {v}"));
-                            } else if v.is_object() {
+                            // Curves are drawn below; numbers, booleans and tables listed.
+                            if v.is_number() || v.is_boolean() || v.is_object() {
                                 ui.label(format!("{k}: {v}"));
                             }
                         }

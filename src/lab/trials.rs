@@ -102,7 +102,7 @@ impl Lab {
                 let p = &self.probes[i];
                 let n = p.t.len();
                 let step = n.div_ceil(MAX_TRIAL_POINTS).max(1);
-                let keep = |k: &usize| k % step == 0 || *k + 1 == n;
+                let keep = |k: &usize| k.is_multiple_of(step) || *k + 1 == n;
                 TrialTrace {
                     probe: self.probe_label(i),
                     color: p.color,
