@@ -1,7 +1,9 @@
 //! The lessons, run headless by the same code as the window (`dendra lesson check`):
 //! each one's claims hold on its own cell; bap and bac-firing on Hay's cell 2 give
 //! NEURON's figures (reference/lessons/hay_cell2.json, Hay's model with CVODE) with Hay's
-//! fixed amplitudes; bad names and cells without the needed region are clear errors.
+//! fixed amplitudes, and bac-firing's calibrated claims hold there; bap and dcaap-xor hold
+//! on cells they were not designed on; bad names and cells without the needed region or
+//! trunk are clear errors.
 
 use dendra::lab::lesson::{LESSONS, Lesson, check};
 use dendra::sim::morphology::Morphology;
@@ -63,6 +65,43 @@ fn perceptron_holds() {
 #[test]
 fn bap_holds() {
     assert_holds("bap");
+}
+
+/// The bAP figures of `r`: larger with apical Na+ than without at 600 um, above 10 mV
+/// there, and fading without it.
+fn assert_bap(r: &serde_json::Map<String, Value>) {
+    let all = Value::Object(r.clone());
+    assert_eq!(r["holds"], true, "{all}");
+    let mv = |k: &str| r[k].as_f64().unwrap();
+    assert_eq!(mv("soma_spikes"), 1.0, "{all}");
+    assert!(mv("bap_600um_with_na_mV") > 10.0, "{all}");
+    assert!(mv("bap_600um_with_na_mV") >= 2.0 * mv("bap_600um_without_na_mV"), "{all}");
+    // Without apical Na+ the bAP falls at every step out.
+    let without: Vec<f64> =
+        ["100", "200", "400", "600", "800"].iter().map(|d| mv(&format!("bap_{d}um_without_na_mV"))).collect();
+    assert!(without.windows(2).all(|w| w[1] < w[0]), "{without:?}");
+    assert!(without[4] < 0.25 * without[0], "{without:?}");
+}
+
+/// bap on a cell it was not designed on: the mouse M1 pyramidal cell, whose trunk
+/// splits 300 um out into branches about 1 um thick, carries a bAP of about 19 mV to
+/// 600 um (8 times the one without apical Na+). The Allen mouse L5 cell cannot: its
+/// apical dendrite is 0.3 to 0.6 um thick from 100 um out, and the lesson says so
+/// (NEURON, with Hay's model on that cell, gives a bAP of 1 mV at 600 um).
+#[test]
+fn bap_holds_on_an_unseen_cell() {
+    let r = run("bap", Some("morphologies/pyr_mouse_m1_suter_BS0284.swc"));
+    assert_bap(&r);
+    let mv = |k: &str| r[k].as_f64().unwrap();
+    assert!((10.0..40.0).contains(&mv("bap_600um_with_na_mV")), "{}", mv("bap_600um_with_na_mV"));
+    let lesson = Lesson::builtin("bap").unwrap();
+    let allen = Morphology::from_file(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("morphologies/l5pc_mouse_allen_rbp4_491766131.swc"),
+    )
+    .unwrap();
+    let e = check(&lesson, Some((allen, "allen".into()))).unwrap_err().to_string();
+    assert!(e.starts_with("place 'apical_600um': the apical dendrites that reach 600 um"), "{e}");
+    assert!(e.contains("too thin"), "{e}");
 }
 
 #[test]
@@ -175,7 +214,14 @@ fn bap_and_bac_on_hay_cell2_match_neuron() {
         }
     }
     assert_eq!(bap["soma_spikes"].as_f64(), neuron["bap_normal"]["soma_spikes"].as_f64());
-    let bac = run("bac-firing", Some(cell));
+    // Hay's protocol as published: the lesson's hay_ figures only (no calibration).
+    let mut lesson = Lesson::builtin("bac-firing").unwrap();
+    lesson.figures.retain(|f| f.name.starts_with("hay_"));
+    lesson.claims.clear();
+    let morph = Morphology::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join(cell)).unwrap();
+    let Value::Object(bac) = check(&lesson, Some((morph, cell.into()))).unwrap().to_json() else {
+        unreachable!()
+    };
     for (ours, theirs) in [
         ("hay_spikes_pulse_alone", "bap_normal"),
         ("hay_spikes_epsp_alone", "epsp_alone"),
@@ -186,6 +232,74 @@ fn bap_and_bac_on_hay_cell2_match_neuron() {
     let ca = bac["hay_ca_spike_ms_above_minus20_both"].as_f64().unwrap();
     let ca_neuron = neuron["bac"]["t_above_-20"].as_f64().unwrap();
     assert!((ca - ca_neuron).abs() <= 0.1 * ca_neuron, "Ca spike {ca} ms vs NEURON {ca_neuron} ms");
+}
+
+/// The calibrated figures of bac-firing: the chosen pulse is 5% above the threshold, the
+/// EPSP 90% of its own, the hot zone's factor 90% of the one at which one spike bursts
+/// (at most 1); then one spike, none, a burst with a Ca2+ spike.
+fn assert_bac_firing(r: &serde_json::Map<String, Value>) {
+    let all = Value::Object(r.clone());
+    assert_eq!(r["holds"], true, "{all}");
+    let f = |k: &str| r[k].as_f64().unwrap_or_else(|| panic!("{k}: {all}"));
+    assert!((f("pulse_na") - 1.05 * f("pulse_threshold_na")).abs() < 1e-3, "{all}");
+    assert!((f("epsp_na") - 0.9 * f("epsp_threshold_na")).abs() < 1e-3, "{all}");
+    assert!((f("hot_zone_ca_factor") - (0.9 * f("burst_ca_factor")).min(1.0)).abs() < 1e-3, "{all}");
+    assert_eq!(f("spikes_pulse_alone"), 1.0, "{all}");
+    assert_eq!(f("spikes_epsp_alone"), 0.0, "{all}");
+    assert!(f("spikes_both") >= 2.0, "{all}");
+    assert!(f("ca_spike_ms_above_minus20_both") >= 5.0, "{all}");
+    assert!(f("ca_spike_ms_above_minus20_epsp_alone") < 2.0, "{all}");
+}
+
+/// Hay's BAC protocol calibrated on the lesson's own cell: Hay's conductances make the
+/// pulse alone a burst here, so the hot zone is turned down; the window plays the
+/// calibrated runs.
+#[test]
+fn bac_firing_holds() {
+    let lesson = Lesson::builtin("bac-firing").unwrap();
+    let report = check(&lesson, None).unwrap();
+    let Value::Object(r) = report.to_json() else { unreachable!() };
+    assert_bac_firing(&r);
+    assert!(r["hay_spikes_pulse_alone"].as_f64().unwrap() >= 2.0, "Hay's conductances: a burst");
+    assert!(r["hot_zone_ca_factor"].as_f64().unwrap() < 1.0);
+    let plays = dendra::lab::lesson::play_list(&lesson, &report.figures);
+    let names: Vec<&str> = plays.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(names, ["pulse_alone", "epsp_alone", "both"]);
+    for (_, vars) in &plays {
+        for (k, fig) in [("pulse", "pulse_na"), ("epsp", "epsp_na"), ("ca", "hot_zone_ca_factor")] {
+            assert_eq!(vars[k], r[fig].as_f64().unwrap(), "{k}: {vars:?}");
+        }
+    }
+}
+
+/// The calibrated lesson on Hay's cell 2 (the gallery's reading of his Neurolucida
+/// file), where Hay's conductances make the pulse alone a burst too, in NEURON as here.
+#[test]
+fn bac_firing_holds_on_hay_cell2() {
+    let m = dendra::sim::morphology::gallery::load("hay_l5pc_cell2").unwrap();
+    let report = check(&Lesson::builtin("bac-firing").unwrap(), Some((m, "hay_l5pc_cell2".into()))).unwrap();
+    let Value::Object(r) = report.to_json() else { unreachable!() };
+    assert_bac_firing(&r);
+    assert_eq!(r["hay_spikes_pulse_alone"].as_f64(), Some(2.0), "Hay's conductances: a burst");
+    let factor = r["burst_ca_factor"].as_f64().unwrap();
+    assert!((0.15..0.5).contains(&factor), "{factor}");
+}
+
+/// bac-firing needs an apical trunk at 620 um from its start, where Hay's EPSP goes:
+/// the gallery's other cells have none (the M1 cell's trunk splits at 300 um, the Allen
+/// and CA1 cells' dendrites there are under 1 um thick), and the lesson says so.
+#[test]
+fn bac_firing_without_a_trunk_at_620_um_is_a_clear_error() {
+    let lesson = Lesson::builtin("bac-firing").unwrap();
+    for (cell, diam) in [("m1_pyramidal", "0.83"), ("allen_l5pc", "0.79")] {
+        let m = dendra::sim::morphology::gallery::load(cell).unwrap();
+        let e = check(&lesson, Some((m, cell.into()))).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("place 'epsp_site': the apical tree is at most {diam} um thick")),
+            "{cell}: {e}"
+        );
+        assert!(e.contains("no apical trunk reaches 620 um"), "{cell}: {e}");
+    }
 }
 
 #[test]

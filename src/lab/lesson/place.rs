@@ -46,11 +46,25 @@ pub enum PlaceRule {
     At { section: String, x: f64 },
     /// The compartment of `tree` whose centre is nearest `um` of path distance from
     /// soma(0.5) (on any branch, as NEURON's bAP recordings of Hay et al. are made).
-    PathDistance { tree: Tree, um: f64 },
+    /// With `min_path_diam_um`, only compartments reached from the soma along dendrites
+    /// at least that thick on average (by length) count: a place that a signal from the
+    /// soma reaches as along a trunk (the length constant grows with the square root of
+    /// the diameter), with an error naming the thickest path there when none is.
+    PathDistance {
+        tree: Tree,
+        um: f64,
+        #[serde(default)]
+        min_path_diam_um: Option<f64>,
+    },
     /// Hay et al.'s `locateSites`: of the points at `um` of path distance from the
     /// first apical section's 0 end, on every apical branch that crosses it, the one in
-    /// the widest segment.
-    WidestApicalAt { um: f64 },
+    /// the widest segment. With `min_diam_um`, that segment must be at least that thick
+    /// (the apical trunk, not a branch of the tuft), or the rule is an error saying so.
+    WidestApicalAt {
+        um: f64,
+        #[serde(default)]
+        min_diam_um: Option<f64>,
+    },
     /// The thinnest terminal branch of `tree` at least `min_length_um` long (the
     /// longest of equally thin ones), from `from` to `to` of its length.
     ThinnestTerminal { tree: Tree, min_length_um: f64, from: f64, to: f64 },
@@ -162,6 +176,87 @@ fn check_span(from: f64, to: f64) -> Result<(), PlaceError> {
     Ok(())
 }
 
+/// The integral of the diameter (um2) along section `sec` from its 0 end to `x`
+/// (diameters linear between the section's points).
+fn diam_integral(sec: &crate::sim::morphology::Section, x: f64) -> f64 {
+    let end = x.clamp(0.0, 1.0) * sec.length();
+    let mut sum = 0.0;
+    for k in 1..sec.points.len() {
+        let (a0, a1) = (sec.arc[k - 1], sec.arc[k].min(end));
+        if end <= a0 {
+            break;
+        }
+        if a1 <= a0 {
+            continue;
+        }
+        let (d0, d1) = (sec.diams[k - 1], sec.diams[k]);
+        let d_end = d0 + (d1 - d0) * (a1 - a0) / (sec.arc[k] - a0).max(f64::MIN_POSITIVE);
+        sum += (d0 + d_end) / 2.0 * (a1 - a0);
+    }
+    sum
+}
+
+/// The mean diameter (um, by length) of the dendrites of `tree` on the path from where
+/// the tree leaves the soma to (`section`, `x`).
+fn path_mean_diam(morph: &Morphology, tree: Tree, section: usize, x: f64) -> f64 {
+    let (mut len, mut area) = (0.0, 0.0);
+    let (mut s, mut at) = (section, x);
+    loop {
+        let sec = &morph.sections[s];
+        if !tree.holds(sec.region) {
+            break;
+        }
+        len += at.clamp(0.0, 1.0) * sec.length();
+        area += diam_integral(sec, at);
+        match sec.parent {
+            Some(p) => (s, at) = (p, sec.parent_x),
+            None => break,
+        }
+    }
+    if len > 0.0 { area / len } else { 0.0 }
+}
+
+/// Of the compartments of `regions` within 50 um of `um` of path distance from soma(0.5),
+/// the nearest one whose path from the soma is on average at least `min` um thick.
+fn thick_path_site(
+    cell: &Cell,
+    regions: &[Region],
+    tree: Tree,
+    um: f64,
+    min: f64,
+) -> Result<Place, PlaceError> {
+    let morph = &cell.morphology;
+    let origin = crate::sim::sites::soma_centre(morph);
+    let mut best: Option<(f64, usize, f64)> = None;
+    let mut thickest = 0.0f64;
+    for (i, sec) in morph.sections.iter().enumerate() {
+        if !regions.contains(&sec.region) {
+            continue;
+        }
+        let nseg = cell.sec_nodes[i].nseg;
+        for k in 0..nseg {
+            let x = (k as f64 + 0.5) / nseg as f64;
+            let off = (crate::sim::sites::path_between(morph, origin, (i, x)) - um).abs();
+            if off > 50.0 {
+                continue;
+            }
+            let d = path_mean_diam(morph, tree, i, x);
+            thickest = thickest.max(d);
+            if d >= min && best.is_none_or(|(b, _, _)| off < b) {
+                best = Some((off, i, x));
+            }
+        }
+    }
+    best.map(|(_, i, x)| Place::point(i, x)).ok_or_else(|| {
+        PlaceError(format!(
+            "the {} dendrites that reach {um} um of path distance are too thin: {thickest:.2} um on \
+             average from the soma at most, less than the {min} um asked (a signal from the soma \
+             fades within a shorter distance in thinner dendrites)",
+            tree.label()
+        ))
+    })
+}
+
 impl PlaceRule {
     /// Finds the place on `cell` (its morphology and compartments).
     pub fn find(&self, cell: &Cell) -> Result<Place, PlaceError> {
@@ -183,7 +278,7 @@ impl PlaceRule {
                 }
                 Ok(Place::point(s, 0.5))
             }
-            PlaceRule::PathDistance { tree, um } => {
+            PlaceRule::PathDistance { tree, um, min_path_diam_um } => {
                 // The same rule as the Hay protocols' recording sites (sim::sites).
                 let origin = crate::sim::sites::soma_centre(morph);
                 let regions: Vec<Region> = match tree {
@@ -210,16 +305,29 @@ impl PlaceRule {
                         tree.label(),
                         tree.label()
                     ))),
-                    Some(site) => Ok(Place::point(site.section, site.x)),
+                    Some(site) => match min_path_diam_um {
+                        Some(min) if path_mean_diam(morph, tree, site.section, site.x) < min => {
+                            thick_path_site(cell, &regions, tree, um, min)
+                        }
+                        _ => Ok(Place::point(site.section, site.x)),
+                    },
                 }
             }
-            PlaceRule::WidestApicalAt { um } => crate::sim::sites::hay_epsp_site(cell, um)
-                .map(|(site, _)| Place::point(site.section, site.x))
-                .ok_or_else(|| {
+            PlaceRule::WidestApicalAt { um, min_diam_um } => {
+                let (site, diam) = crate::sim::sites::hay_epsp_site(cell, um).ok_or_else(|| {
                     PlaceError(format!(
                         "no apical branch crosses {um} um of path distance from the apical tree's start"
                     ))
-                }),
+                })?;
+                match min_diam_um {
+                    Some(min) if diam < min => Err(PlaceError(format!(
+                        "the apical tree is at most {diam:.2} um thick where it crosses {um} um of path \
+                         distance from its start, thinner than the {min} um asked: no apical trunk \
+                         reaches {um} um on this cell, only thin branches"
+                    ))),
+                    _ => Ok(Place::point(site.section, site.x)),
+                }
+            }
             PlaceRule::ThinnestTerminal { tree, min_length_um, from, to } => {
                 check_span(from, to)?;
                 let cands: Vec<usize> = terminals(morph, tree)
@@ -358,7 +466,9 @@ mod tests {
             let m = &c.morphology;
             let soma = PlaceRule::Soma.find(&c).unwrap();
             assert_eq!(m.sections[soma.section].region, Region::Soma);
-            let p = PlaceRule::PathDistance { tree: Tree::Apical, um: 400.0 }.find(&c).unwrap();
+            let p = PlaceRule::PathDistance { tree: Tree::Apical, um: 400.0, min_path_diam_um: None }
+                .find(&c)
+                .unwrap();
             assert_eq!(m.sections[p.section].region, Region::Apical, "{name}");
             let (ps, px) = p.middle();
             assert!((m.path_distance(0.5, ps, px) - 400.0).abs() < 30.0, "{name}");
@@ -377,14 +487,47 @@ mod tests {
         let c = cell("ball_and_stick");
         let e = PlaceRule::Dendrites { tree: Tree::Apical, from_um: 0.0, to_um: None }.find(&c).unwrap_err();
         assert!(e.0.starts_with("no apical dendrite lies between 0 and inf um"), "{e}");
-        let e = PlaceRule::PathDistance { tree: Tree::Apical, um: 600.0 }.find(&c).unwrap_err();
+        let e = PlaceRule::PathDistance { tree: Tree::Apical, um: 600.0, min_path_diam_um: None }
+            .find(&c)
+            .unwrap_err();
         assert_eq!(e.0, "the cell has no apical dendrite");
         let c = cell("l5_pyramidal");
-        let e = PlaceRule::PathDistance { tree: Tree::Apical, um: 5000.0 }.find(&c).unwrap_err();
+        let e = PlaceRule::PathDistance { tree: Tree::Apical, um: 5000.0, min_path_diam_um: None }
+            .find(&c)
+            .unwrap_err();
         assert!(
             e.0.starts_with("no apical point near 5000 um of path distance (the apical tree reaches"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn thickness_requirements_keep_thick_places_and_name_thin_ones() {
+        // On a cell with a thick trunk the requirement changes nothing...
+        let c = cell("hay_l5pc_cell2");
+        let plain = PlaceRule::PathDistance { tree: Tree::Apical, um: 600.0, min_path_diam_um: None };
+        let thick = PlaceRule::PathDistance { tree: Tree::Apical, um: 600.0, min_path_diam_um: Some(1.0) };
+        assert_eq!(plain.find(&c).unwrap(), thick.find(&c).unwrap());
+        let (s, x) = plain.find(&c).unwrap().middle();
+        assert!(path_mean_diam(&c.morphology, Tree::Apical, s, x) > 2.0);
+        let widest = PlaceRule::WidestApicalAt { um: 620.0, min_diam_um: Some(1.0) };
+        assert!(widest.find(&c).is_ok());
+        // ... on the Allen cell, whose apical dendrite is well under 1 um thick, both fail.
+        let c = cell("allen_l5pc");
+        let e = thick.find(&c).unwrap_err();
+        assert!(
+            e.0.starts_with("the apical dendrites that reach 600 um of path distance are too thin"),
+            "{e}"
+        );
+        assert!(plain.find(&c).is_ok());
+        let e = widest.find(&c).unwrap_err();
+        assert!(e.0.contains("no apical trunk reaches 620 um"), "{e}");
+        // A section's diameter integral: a cylinder of 2 um over its whole length.
+        let m =
+            Morphology::from_swc_str("1 1 0 0 0 5 -1\n2 3 0 0 0 1 1\n3 3 0 100 0 1 2\n", "t.swc").unwrap();
+        let d = m.sections.iter().position(|s| s.region == Region::Basal).unwrap();
+        assert!((diam_integral(&m.sections[d], 1.0) - 2.0 * m.sections[d].length()).abs() < 1e-9);
+        assert!((path_mean_diam(&m, Tree::Basal, d, 0.5) - 2.0).abs() < 1e-9);
     }
 
     #[test]
