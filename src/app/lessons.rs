@@ -16,8 +16,11 @@ use std::sync::mpsc::{Receiver, channel};
 /// A lesson open in the window.
 pub struct OpenLesson {
     pub lesson: Lesson,
-    built: Built,
+    built: std::sync::Arc<Built>,
     checking: Option<Mutex<Receiver<Result<Report, String>>>>,
+    /// The next condition being built and settled on a thread: (condition, its label,
+    /// the run), so that settling never stalls a frame.
+    starting: Option<Mutex<Receiver<(String, String, Result<Run, String>)>>>,
     pub report: Option<Report>,
     /// Conditions still to play: (condition, variables).
     queue: Vec<(String, BTreeMap<String, f64>)>,
@@ -55,7 +58,8 @@ impl Lessons {
                 ui.say(format!("lesson: {}", lesson.title));
                 self.open = Some(OpenLesson {
                     lesson,
-                    built,
+                    built: std::sync::Arc::new(built),
+                    starting: None,
                     checking: None,
                     report: None,
                     queue: Vec::new(),
@@ -102,8 +106,10 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
     let Some(open) = lessons.open.as_mut() else { return };
     // The lecturer opened another cell or setup meanwhile: the lesson stops playing
     // rather than replace it.
-    if (open.playing.is_some() || !open.queue.is_empty()) && lab.0.source != open.built.source {
+    let busy = open.playing.is_some() || open.starting.is_some() || !open.queue.is_empty();
+    if busy && lab.0.source != open.built.source {
         open.playing = None;
+        open.starting = None;
         open.queue.clear();
         ui.say("the lesson stopped playing: another cell was opened");
         return;
@@ -133,9 +139,11 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
             return;
         }
     }
-    if let Some((cond, vars)) = open.queue.pop() {
-        let Some(c) = open.lesson.condition(&cond).cloned() else { return };
-        match Run::start(&open.lesson.scene, &open.built, &c, &vars) {
+    if let Some(rx) = &open.starting {
+        let got = rx.lock().ok().and_then(|r| r.try_recv().ok());
+        let Some((cond, label, result)) = got else { return };
+        open.starting = None;
+        match result {
             Ok(run) => {
                 let speed = lab.0.speed;
                 let (t0, t_end) = (run.t0, run.t_end);
@@ -143,11 +151,26 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
                 lab.0.speed = speed;
                 lab.0.paused = false;
                 // Same cell: the drawn tree stays; the markers and traces follow the lab.
-                let label = if c.label.is_empty() { c.name.clone() } else { c.label.clone() };
                 ui.say(format!("playing: {label}"));
                 open.playing = Some((cond, t0, t_end));
             }
-            Err(e) => ui.fail(format!("{e}")),
+            Err(e) => ui.fail(e),
+        }
+        return;
+    }
+    if let Some((cond, vars)) = open.queue.pop() {
+        let Some(c) = open.lesson.condition(&cond).cloned() else { return };
+        let (scene, built) = (open.lesson.scene.clone(), open.built.clone());
+        let (tx, rx) = channel();
+        let spawned = std::thread::Builder::new().name("dendra-lesson-run".into()).spawn(move || {
+            let label = if c.label.is_empty() { c.name.clone() } else { c.label.clone() };
+            let run = Run::start(&scene, &built, &c, &vars).map_err(|e| e.to_string());
+            // A failed send means the window has closed.
+            tx.send((cond, label, run)).unwrap_or(());
+        });
+        match spawned {
+            Ok(_) => open.starting = Some(Mutex::new(rx)),
+            Err(e) => ui.fail(format!("could not start the next condition: {e}")),
         }
     }
 }
@@ -271,7 +294,10 @@ fn window(
                         ui.small(&l.reference);
                     });
                 ui.horizontal(|ui| {
-                    let busy = open.checking.is_some() || open.playing.is_some() || !open.queue.is_empty();
+                    let busy = open.checking.is_some()
+                        || open.playing.is_some()
+                        || open.starting.is_some()
+                        || !open.queue.is_empty();
                     if ui.add_enabled(!busy, egui::Button::new("Run the protocol")).clicked() {
                         run = true;
                     }
