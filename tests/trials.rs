@@ -236,3 +236,13 @@ fn trial_words_set_conditions_and_the_protocol_or_say_what_is_wrong() {
         assert!(e.starts_with(says), "{bad}: {e}");
     }
 }
+
+#[test]
+fn a_long_trial_keeps_its_baseline() {
+    let mut lab = Lab::builtin("ball_and_stick").unwrap();
+    lab.start_trial(TrialPlan { fire: None, run_ms: 6000.0 });
+    play(&mut lab);
+    let tr = &lab.trials[0].traces[0];
+    assert!(tr.t_ms[0] < 1.0, "the trace starts at the reset, not {} ms", tr.t_ms[0]);
+    assert!(*tr.t_ms.last().unwrap() > 6000.0);
+}

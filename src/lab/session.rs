@@ -150,7 +150,7 @@ pub const PROBE_COLORS: [[u8; 3]; 7] = [
 ];
 
 /// Samples kept per probe trace.
-const TRACE_CAPACITY: usize = 40_000;
+pub const TRACE_CAPACITY: usize = 40_000;
 
 /// The lab. A clone is an independent copy at this instant (the linearity meter's
 /// what-if runs).

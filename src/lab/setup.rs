@@ -370,6 +370,13 @@ impl Lab {
             }
             None => {
                 let p = base.join(&scene.cell);
+                // A bare name that is no file: a gallery cell that does not exist.
+                if !p.exists()
+                    && !scene.cell.contains(['/', '\\', '.'])
+                    && let Err(e) = gallery::load(&scene.cell)
+                {
+                    return Err(e.to_string());
+                }
                 (gallery::open(&p).map_err(|e| e.to_string())?, p.display().to_string())
             }
         };

@@ -68,6 +68,10 @@ impl Lab {
     /// [`Lab::take_notice`]). Returns what it does, in words.
     pub fn start_trial(&mut self, plan: TrialPlan) -> String {
         let run_ms = if plan.run_ms.is_finite() { plan.run_ms.clamp(1.0, MAX_TRIAL_MS) } else { 200.0 };
+        // The whole trial must fit the probes' memory: sample more sparsely if needed.
+        let steps = (TRIAL_LEAD_MS + run_ms) / self.sim.config.dt;
+        let every = (steps / (0.95 * super::session::TRACE_CAPACITY as f64)).ceil() as u32;
+        self.sample_every = self.sample_every.max(every);
         self.reset();
         for c in &self.clamps {
             if let Some(ic) = self.sim.stimuli.iclamps.get_mut(c.engine) {
