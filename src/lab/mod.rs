@@ -3,12 +3,16 @@
 //! without Bevy. The Bevy app (`crate::app`) draws a [`Lab`] and sends it commands.
 
 pub mod biophysics;
+pub mod channels;
 pub mod geometry;
 pub mod lesson;
 pub mod linearity;
 pub mod pharmacology;
+pub mod probes;
 pub mod session;
 pub mod setup;
+pub mod stimuli;
+pub mod synapses;
 pub mod trials;
 
 pub use session::{FirePattern, Lab, LabClamp, LabProbe, LabSynapse, Quantity, SynapseKind};
