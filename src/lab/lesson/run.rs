@@ -387,7 +387,10 @@ fn schedule(
             let node = lab.sim.cell.node_at(s, x.clamp(1e-6, 1.0 - 1e-6));
             let dur = dur_ms.get(vars)?;
             let amp = amp_na.get(vars)?;
-            lab.sim.add_iclamp(IClamp { node, delay: time(at_ms)?, dur, amp }).map_err(|e| e.to_string())?;
+            let delay = time(at_ms)?;
+            lab.sim.add_iclamp(IClamp { node, delay, dur, amp }).map_err(|e| e.to_string())?;
+            // A spike while (or soon after) the pulse runs is evoked, not the cell's own.
+            lab.note_input_until(delay + dur);
         }
         Action::Epsp { place: p, at_ms, amp_na, tau0_ms, tau1_ms } => {
             let (s, x) = place(p)?.middle();
@@ -400,6 +403,7 @@ fn schedule(
                 imax: amp_na.get(vars)?,
             };
             lab.sim.add_epsp(e).map_err(|e| e.to_string())?;
+            lab.note_input_until(e.onset + 5.0 * e.tau1);
         }
         Action::Poisson { group, at_ms, ms, rate_hz, vary_ms } => {
             let members = built.groups.get(group).ok_or_else(|| format!("no synapse group '{group}'"))?;
@@ -423,6 +427,7 @@ fn schedule(
                 ));
             }
             let seed = vars.get("seed").copied().unwrap_or(1.0) as u64;
+            lab.note_input_until(start + ms);
             match vary_ms {
                 None => {
                     for (k, &i) in members.iter().enumerate() {
