@@ -71,6 +71,25 @@ fn frame(cam: &mut OrbitCamera, centre: Vec3, radius: f32) {
     cam.distance = (radius * 2.4).max(5.0);
 }
 
+/// Frames points of the cell (section, x) with at least `min_radius` um around them.
+fn frame_points(
+    cam: &mut OrbitCamera,
+    lab: &crate::lab::Lab,
+    view: &TreeView,
+    points: &[(usize, f64)],
+    min_radius: f32,
+) {
+    let sections = &lab.sim.cell.morphology.sections;
+    let pts: Vec<Vec3> =
+        points.iter().filter_map(|&(s, x)| Some(view.to_world(sections.get(s)?.at(x).0))).collect();
+    if pts.is_empty() {
+        return;
+    }
+    let c = pts.iter().copied().sum::<Vec3>() / pts.len() as f32;
+    let r = pts.iter().map(|p| p.distance(c)).fold(min_radius, f32::max);
+    frame(cam, c, r);
+}
+
 /// Vertical field of view of the 3-D camera (radians): Bevy's default.
 const FOV_Y: f32 = std::f32::consts::FRAC_PI_4;
 
@@ -158,11 +177,13 @@ fn frame_new_cell(
 ) {
     if view.is_changed() {
         let pending = ui.pending_camera.take();
-        auto.on = pending.is_none();
+        let focus = ui.pending_focus.take();
+        auto.on = pending.is_none() && focus.is_none();
         for (mut cam, c) in &mut cams {
-            match pending {
-                Some(p) => *cam = p,
-                None => frame_cell(&mut cam, &lab.0, &view, viewport_aspect(c)),
+            match (&pending, &focus) {
+                (Some(p), _) => *cam = *p,
+                (None, Some(points)) => frame_points(&mut cam, &lab.0, &view, points, 200.0),
+                (None, None) => frame_cell(&mut cam, &lab.0, &view, viewport_aspect(c)),
             }
         }
     }
@@ -268,18 +289,9 @@ fn controls(
                 continue;
             }
             if keys.just_pressed(KeyCode::KeyG) {
-                let lab = &lab.0;
-                let pts: Vec<Vec3> = lab
-                    .synapses
-                    .iter()
-                    .filter(|s| s.selected)
-                    .map(|s| view.to_world(lab.sim.cell.morphology.sections[s.section].at(s.x).0))
-                    .collect();
-                if !pts.is_empty() {
-                    let c = pts.iter().copied().sum::<Vec3>() / pts.len() as f32;
-                    let r = pts.iter().map(|p| p.distance(c)).fold(20.0, f32::max);
-                    frame(&mut cam, c, r);
-                }
+                let points: Vec<(usize, f64)> =
+                    lab.0.synapses.iter().filter(|s| s.selected).map(|s| (s.section, s.x)).collect();
+                frame_points(&mut cam, &lab.0, &view, &points, 20.0);
             }
         }
         let c = &*cam;

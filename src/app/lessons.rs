@@ -55,6 +55,9 @@ impl Lessons {
                 lab.0 = new;
                 lab.0.speed = speed;
                 ui.generation += 1;
+                // Frame what the lesson is about.
+                ui.pending_focus =
+                    lesson.focus.as_ref().and_then(|f| built.places.get(f)).map(|p| p.spread(9));
                 ui.say(format!("lesson: {}", lesson.title));
                 self.open = Some(OpenLesson {
                     lesson,
@@ -269,7 +272,7 @@ fn window(
         .open(&mut show)
         .vscroll(true)
         .default_size([440.0, 640.0])
-        .default_pos([400.0, 20.0])
+        .default_pos([(ctx.content_rect().width() - 460.0).max(340.0), 20.0])
         .show(ctx, |ui| match &lessons.open {
             None => {
                 ui.label("One click loads a lesson's scene; Run the protocol plays it.");

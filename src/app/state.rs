@@ -104,6 +104,9 @@ pub struct UiState {
     pub generation: u64,
     /// A view to restore instead of framing the next cell (from a saved setup).
     pub pending_camera: Option<super::camera::OrbitCamera>,
+    /// Points (section, x) to frame instead of the whole cell when the next cell is drawn
+    /// (a lesson's focus).
+    pub pending_focus: Option<Vec<(usize, f64)>>,
 }
 
 impl Default for UiState {
@@ -134,6 +137,7 @@ impl Default for UiState {
             error: false,
             generation: 0,
             pending_camera: None,
+            pending_focus: None,
         }
     }
 }

@@ -144,6 +144,9 @@ pub struct Lesson {
     /// How the window shows the result: the lesson's own plots and tables.
     #[serde(default)]
     pub results: Vec<ResultPlot>,
+    /// The place the window frames when the lesson opens (the whole cell when absent).
+    #[serde(default)]
+    pub focus: Option<String>,
 }
 
 /// One line of a result plot or one row of a result table: a figure with its label.
@@ -199,6 +202,11 @@ impl Lesson {
         let lesson: Lesson = serde_json::from_str(text)
             .map_err(|e| LessonError::Format { lesson: label.to_string(), message: e.to_string() })?;
         let bad = |message: String| LessonError::Format { lesson: label.to_string(), message };
+        if let Some(f) = &lesson.focus
+            && !lesson.scene.places.contains_key(f)
+        {
+            return Err(bad(format!("focus: no place called '{f}'")));
+        }
         for (i, r) in lesson.results.iter().enumerate() {
             for s in r.curves.iter().chain(&r.table) {
                 if !lesson.figures.iter().any(|f| f.name == s.figure) {
