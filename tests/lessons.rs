@@ -1,9 +1,10 @@
 //! The lessons, run headless by the same code as the window (`dendra lesson check`):
 //! each one's claims hold on its own cell; bap and bac-firing on Hay's cell 2 give
 //! NEURON's figures (reference/lessons/hay_cell2.json, Hay's model with CVODE) with Hay's
-//! fixed amplitudes, and bac-firing's calibrated claims hold there; bap and dcaap-xor hold
-//! on cells they were not designed on; bad names and cells without the needed region or
-//! trunk are clear errors.
+//! fixed amplitudes, and bac-firing's calibrated claims hold there; bap, bac-firing and
+//! dcaap-xor hold on cells they were not designed on (the gallery's M1 and Allen cells, Hay's
+//! cell 1 in tests/data/cells); bad names and cells without the needed region or trunk are
+//! clear errors.
 
 use dendra::lab::lesson::{LESSONS, Lesson, check};
 use dendra::sim::morphology::Morphology;
@@ -283,6 +284,24 @@ fn bac_firing_holds_on_hay_cell2() {
     assert_eq!(r["hay_spikes_pulse_alone"].as_f64(), Some(2.0), "Hay's conductances: a burst");
     let factor = r["burst_ca_factor"].as_f64().unwrap();
     assert!((0.15..0.5).contains(&factor), "{factor}");
+}
+
+/// Hay's cell 1 (tests/data/cells/, not in the gallery, not used to write the lessons):
+/// bac-firing's calibration keeps Hay's hot zone there (the cell biophys3 was fitted on)
+/// and every claim holds; so does bap.
+#[test]
+fn bac_firing_and_bap_hold_on_an_unseen_cell() {
+    let cell = Some("tests/data/cells/l5pc_rat_hay2011_cell1.asc");
+    let r = run("bac-firing", cell);
+    assert_bac_firing(&r);
+    assert_eq!(r["hot_zone_ca_factor"].as_f64(), Some(1.0), "Hay's own hot zone on Hay's cell 1");
+    assert_eq!(r["spikes_both"].as_f64(), Some(3.0), "{}", Value::Object(r.clone()));
+    let ca = r["ca_spike_ms_above_minus20_both"].as_f64().unwrap();
+    assert!(ca > 15.0, "a long Ca2+ spike at the EPSP site: {ca} ms");
+    let r = run("bap", cell);
+    assert_eq!(r["holds"], true, "{}", Value::Object(r.clone()));
+    let ratio = r["bap_600um_ratio"].as_f64().unwrap();
+    assert!(ratio > 3.0, "{ratio}");
 }
 
 /// bac-firing needs an apical trunk at 620 um from its start, where Hay's EPSP goes:
