@@ -272,7 +272,7 @@ fn window(
         .open(&mut show)
         .vscroll(true)
         .default_size([440.0, 640.0])
-        .default_pos([(ctx.content_rect().width() - 460.0).max(340.0), 20.0])
+        .default_pos([8.0, 20.0])
         .show(ctx, |ui| match &lessons.open {
             None => {
                 ui.label("One click loads a lesson's scene; Run the protocol plays it.");
