@@ -183,6 +183,36 @@ fn probe_place(i: usize) -> String {
     format!("probes[{i}]")
 }
 
+/// The scene of hand-placed things: `synapses` (section, x, kind, weight nS, NMDA ratio)
+/// and `probes` (section, x) become `at` places named `synapses[i]` and `probes[i]`, the
+/// synapses grouped by [`groups_of`].
+fn hand_placed_scene(
+    cell: &str,
+    biophysics: String,
+    synapses: impl Iterator<Item = (String, f64, SynapseKind, f64, f64)>,
+    probes: impl Iterator<Item = (String, f64)>,
+) -> Scene {
+    let mut places = std::collections::BTreeMap::new();
+    let mut syn = Vec::new();
+    for (i, (section, x, kind, w, ratio)) in synapses.enumerate() {
+        places.insert(synapse_place(i), PlaceRule::At { section, x });
+        syn.push((synapse_place(i), kind, w, ratio));
+    }
+    let mut probe_names = Vec::new();
+    for (i, (section, x)) in probes.enumerate() {
+        places.insert(probe_place(i), PlaceRule::At { section, x });
+        probe_names.push(probe_place(i));
+    }
+    Scene {
+        cell: cell.strip_prefix("builtin:").unwrap_or(cell).to_string(),
+        biophysics,
+        places,
+        groups: groups_of(&syn),
+        probes: probe_names,
+        settle_ms: 0.0,
+    }
+}
+
 /// Synapse groups for synapses at `places`: consecutive ones of the same kind, weight and
 /// NMDA ratio share a group (so a saved cluster reads as one).
 fn groups_of(synapses: &[(String, SynapseKind, f64, f64)]) -> Vec<Group> {
@@ -210,34 +240,21 @@ fn groups_of(synapses: &[(String, SynapseKind, f64, f64)]) -> Vec<Group> {
 impl SetupV1 {
     /// The same setup in version 2.
     pub fn upgrade(self) -> Setup {
-        let mut places = std::collections::BTreeMap::new();
-        let mut syn = Vec::new();
-        for (i, s) in self.synapses.iter().enumerate() {
-            places.insert(synapse_place(i), PlaceRule::At { section: s.section.clone(), x: s.x });
-            syn.push((synapse_place(i), s.kind, s.weight_ns, s.nmda_ratio));
-        }
-        let mut probes = Vec::new();
-        for (i, p) in self.probes.iter().enumerate() {
-            places.insert(probe_place(i), PlaceRule::At { section: p.section.clone(), x: p.x });
-            probes.push(probe_place(i));
-        }
+        let scene = hand_placed_scene(
+            &self.cell,
+            self.biophysics.unwrap_or_else(|| super::biophysics::PRESETS[0].0.to_string()),
+            self.synapses.iter().map(|s| (s.section.clone(), s.x, s.kind, s.weight_ns, s.nmda_ratio)),
+            self.probes.iter().map(|p| (p.section.clone(), p.x)),
+        );
         let mut changes: Vec<Change> =
             self.drugs.iter().map(|(d, r)| Change::Drug { drug: *d, region: r.clone() }).collect();
         changes.push(Change::Mg { mm: self.mg_mm });
         changes.extend(
             self.switched_off.iter().map(|(m, r)| Change::Off { mechanism: m.clone(), region: r.clone() }),
         );
-        let cell = self.cell.strip_prefix("builtin:").unwrap_or(&self.cell).to_string();
         Setup {
             version: SETUP_VERSION,
-            scene: Scene {
-                cell,
-                biophysics: self.biophysics.unwrap_or_else(|| super::biophysics::PRESETS[0].0.to_string()),
-                places,
-                groups: groups_of(&syn),
-                probes,
-                settle_ms: 0.0,
-            },
+            scene,
             changes,
             clamps: self.clamps,
             nmda_gamma: self.nmda_gamma,
@@ -258,17 +275,13 @@ impl Lab {
     pub fn to_setup(&self, camera: Option<CameraSetup>, colour: Option<ColourSetup>) -> Setup {
         let morph = &self.sim.cell.morphology;
         let name = |s: usize| morph.sections[s].name.clone();
-        let mut places = std::collections::BTreeMap::new();
-        let mut syn = Vec::new();
-        for (i, s) in self.synapses.iter().enumerate() {
-            places.insert(synapse_place(i), PlaceRule::At { section: name(s.section), x: s.x });
-            syn.push((synapse_place(i), s.kind, s.weight_ns, s.nmda_ratio));
-        }
-        let mut probes = Vec::new();
-        for (i, p) in self.probes.iter().skip(1).enumerate() {
-            places.insert(probe_place(i), PlaceRule::At { section: name(p.section), x: p.x });
-            probes.push(probe_place(i));
-        }
+        // Probe 0 is the lab's own soma probe, made with every lab.
+        let scene = hand_placed_scene(
+            &self.source,
+            self.biophysics.clone(),
+            self.synapses.iter().map(|s| (name(s.section), s.x, s.kind, s.weight_ns, s.nmda_ratio)),
+            self.probes.iter().skip(1).map(|p| (name(p.section), p.x)),
+        );
         let mut changes: Vec<Change> =
             self.drugs.iter().map(|(d, r)| Change::Drug { drug: *d, region: r.clone() }).collect();
         if self.mg_mm != 1.0 {
@@ -289,17 +302,9 @@ impl Lab {
                 value,
             });
         }
-        let cell = self.source.strip_prefix("builtin:").unwrap_or(&self.source).to_string();
         Setup {
             version: SETUP_VERSION,
-            scene: Scene {
-                cell,
-                biophysics: self.biophysics.clone(),
-                places,
-                groups: groups_of(&syn),
-                probes,
-                settle_ms: 0.0,
-            },
+            scene,
             changes,
             clamps: self
                 .clamps
