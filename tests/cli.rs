@@ -302,3 +302,17 @@ fn dataset_refuses_bad_arguments_with_the_flag() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A window size out of range, or a trial without a screenshot, is refused before anything
+/// opens, with the flag named.
+#[test]
+fn window_options_are_checked_before_anything_opens() {
+    let out = dendra().args(["--size", "10x10"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--size") && err.contains("'10x10' is not a size such as 1280x720"), "{err}");
+    let out = dendra().args(["--trial", "apv"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--screenshot"), "{err}");
+}
