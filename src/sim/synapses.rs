@@ -126,12 +126,16 @@ pub struct Synapses {
     g: Vec<f64>,
     /// False while a synapse is pharmacologically blocked (its events still arrive).
     pub enabled: Vec<bool>,
+    /// One more than the highest node of any synapse (0 without synapses): what the
+    /// current loop checks once instead of scanning every node each step.
+    nodes_below: usize,
 }
 
 impl Synapses {
     /// Adds a synapse at `node` with row scale `scale`; returns its index.
     pub fn push(&mut self, node: u32, scale: f64, params: SynapseParams, dt: f64) -> usize {
         self.node.push(node);
+        self.nodes_below = self.nodes_below.max(node as usize + 1);
         self.params.push(params);
         self.scale.push(scale);
         self.factor.push(0.0);
@@ -163,6 +167,7 @@ impl Synapses {
         self.i.swap_remove(k);
         self.g.swap_remove(k);
         self.enabled.swap_remove(k);
+        self.nodes_below = self.node.iter().map(|&n| n as usize + 1).max().unwrap_or(0);
         Some(self.len())
     }
 
@@ -210,7 +215,8 @@ impl Synapses {
         let (a, b, enabled) = (&self.a[..n], &self.b[..n], &self.enabled[..n]);
         let (g_out, i_out) = (&mut self.g[..n], &mut self.i[..n]);
         let len = v.len().min(rhs.len()).min(d.len());
-        assert!(node.iter().copied().max().is_none_or(|m| (m as usize) < len));
+        assert!(self.nodes_below <= len);
+        debug_assert!(node.iter().all(|&m| (m as usize) < self.nodes_below));
         for k in 0..n {
             let nd = node[k] as usize;
             let gs = b[k] - a[k];

@@ -338,6 +338,7 @@ impl Pool {
                 d[i] += pd[i];
             }
             if part.reads[2] {
+                ions.ica_written = true;
                 for (a, b) in ions.ica[..n].iter_mut().zip(&part.ions.ica[..n]) {
                     *a += b;
                 }

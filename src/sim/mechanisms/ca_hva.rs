@@ -82,6 +82,11 @@ mod tests {
         assert!(i < 0.0);
         assert!(close(ions.ica[0], 1e-6 + i, 1e-12));
         assert!(close(rhs[0], -i, 1e-12) && close(d[0], 1e-3 * m * m * h, 1e-12));
+        // The next step starts from no calcium current: the write was noted.
+        assert!(ions.ica_written);
+        ions.begin_currents(e.celsius);
+        assert_eq!(ions.ica[0], 0.0);
+        assert!(!ions.ica_written);
     }
 
     #[test]

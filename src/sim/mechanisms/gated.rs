@@ -360,6 +360,9 @@ impl<K: GateKinetics> Gated<K> {
 
     #[inline(always)]
     fn current_body(&mut self, v: &[f64], ions: &mut Ions, rhs: &mut [f64], d: &mut [f64]) {
+        if matches!(K::REVERSAL, Reversal::Ca) {
+            ions.ica_written = true;
+        }
         let Ions { ena, ek, eca, ica, .. } = ions;
         let e_ion: &[f64] = match K::REVERSAL {
             Reversal::Na => ena,

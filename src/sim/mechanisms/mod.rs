@@ -59,6 +59,9 @@ pub struct Ions {
     /// Total calcium current this step (mA/cm2), summed by the Ca channels during the
     /// current phase and read by calcium pools in the state phase.
     pub ica: Vec<f64>,
+    /// Whether a channel added to `ica` since it was last cleared (a cell without Ca2+
+    /// channels never writes it, and clearing it each step would cost a pass over memory).
+    pub ica_written: bool,
     /// The nodes whose `eca_nernst` is set, so each step visits only those.
     nernst_nodes: Vec<u32>,
     /// For each of `nernst_nodes`: the cao last seen there and its logarithm.
@@ -88,6 +91,7 @@ impl Ions {
             cai: vec![5e-5; n],
             cao: vec![2.0; n],
             ica: vec![0.0; n],
+            ica_written: false,
             nernst_nodes: Vec::new(),
             ln_cao: Vec::new(),
         }
@@ -105,7 +109,10 @@ impl Ions {
     /// Start of the current phase: clear the summed calcium current and update eca
     /// where it follows cai.
     pub fn begin_currents(&mut self, celsius: f64) {
-        self.ica.fill(0.0);
+        if self.ica_written {
+            self.ica.fill(0.0);
+            self.ica_written = false;
+        }
         // nernst(cai, cao, 2, celsius) as k (ln cao - ln cai), the factor computed once
         // and ln from a table (log_table.rs, within 1e-10: 1e-9 mV).
         let k = 1000.0 * GAS_CONSTANT * (celsius + 273.15) / (2.0 * FARADAY);
