@@ -204,7 +204,7 @@ fn clamp_controls(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
     }
 }
 
-fn pharmacology(ui: &mut egui::Ui, lab: &mut Lab) {
+fn pharmacology(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
     egui::Grid::new("drugs").striped(true).show(ui, |ui| {
         ui.label("");
         for (r, _) in REGIONS {
@@ -237,7 +237,9 @@ fn pharmacology(ui: &mut egui::Ui, lab: &mut Lab) {
     }
     let mut celsius = lab.sim.config.celsius;
     if ui.add(egui::Slider::new(&mut celsius, 0.0..=40.0).text("temperature degC (hh Q10 = 3)")).changed() {
-        let _ = lab.sim.set_celsius(celsius);
+        if let Err(e) = lab.sim.set_celsius(celsius) {
+            state.fail(format!("temperature: {e}"));
+        }
     }
 }
 
@@ -478,7 +480,7 @@ fn draw(
                 egui::CollapsingHeader::new("Pharmacology, Mg2+, temperature").default_open(true).show(
                     ui,
                     |ui| {
-                        pharmacology(ui, &mut lab.0);
+                        pharmacology(ui, &mut lab.0, state);
                     },
                 );
                 egui::CollapsingHeader::new("Channels and densities").default_open(false).show(ui, |ui| {

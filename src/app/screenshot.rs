@@ -49,9 +49,11 @@ pub fn demo_cluster(lab: &mut crate::lab::Lab, ui: &mut UiState) {
             lab.synapses[i].selected = true;
         }
     }
-    let _ = lab.add_probe(sec, 0.7);
     lab.fire(FirePattern::Burst { n: 3, hz: 100.0 });
-    ui.say("Demo: 12 AMPA+NMDA synapses fired on a distal branch");
+    match lab.add_probe(sec, 0.7) {
+        Ok(_) => ui.say("Demo: 12 AMPA+NMDA synapses fired on a distal branch"),
+        Err(e) => ui.fail(format!("Demo: the cluster fired, but no probe there: {e}")),
+    }
 }
 
 fn drive(

@@ -157,35 +157,32 @@ pub struct SimThread {
 }
 
 impl SimThread {
-    fn spawn(spare: Lab) -> SimThread {
+    fn spawn(spare: Lab) -> std::io::Result<SimThread> {
         let (to, jobs) = channel::<Job>();
         let (back, from) = channel::<Back>();
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        std::thread::Builder::new()
-            .name("dendra-simulation".into())
-            .spawn(move || {
-                for Job { mut lab, want } in jobs {
-                    let mut done = 0;
-                    let mut error = None;
-                    // Small chunks: the window takes the lab back within one of them.
-                    while done < want && !flag.load(Ordering::Acquire) && !lab.paused {
-                        let k = (want - done).min(2);
-                        let checked =
-                            if done % 40 < k { step_checked(&mut lab, k) } else { step_plain(&mut lab, k) };
-                        done += k;
-                        if let Err(e) = checked {
-                            error = Some(e);
-                            break;
-                        }
-                    }
-                    if back.send(Back { lab, done, error }).is_err() {
-                        return; // the window has closed
+        std::thread::Builder::new().name("dendra-simulation".into()).spawn(move || {
+            for Job { mut lab, want } in jobs {
+                let mut done = 0;
+                let mut error = None;
+                // Small chunks: the window takes the lab back within one of them.
+                while done < want && !flag.load(Ordering::Acquire) && !lab.paused {
+                    let k = (want - done).min(2);
+                    let checked =
+                        if done % 40 < k { step_checked(&mut lab, k) } else { step_plain(&mut lab, k) };
+                    done += k;
+                    if let Err(e) = checked {
+                        error = Some(e);
+                        break;
                     }
                 }
-            })
-            .expect("the simulation thread could not start");
-        SimThread { to, from: Mutex::new(from), stop, spare: Some(spare), away: None }
+                if back.send(Back { lab, done, error }).is_err() {
+                    return; // the window has closed
+                }
+            }
+        })?;
+        Ok(SimThread { to, from: Mutex::new(from), stop, spare: Some(spare), away: None })
     }
 }
 
@@ -260,8 +257,15 @@ pub(super) fn plugin(app: &mut App) {
 
 /// The window's clock: the simulation on its own thread (see the module's comment).
 pub(super) fn threaded_plugin(app: &mut App) {
-    let spare = Lab::builtin("ball_and_stick").expect("the built-in ball-and-stick cell builds");
-    app.insert_resource(SimThread::spawn(spare));
-    app.add_systems(First, take_back);
-    app.add_systems(Last, send_out);
+    // Without a thread (none could start), the clock steps the lab in `Update` instead.
+    let thread =
+        Lab::builtin("ball_and_stick").and_then(|spare| SimThread::spawn(spare).map_err(|e| e.to_string()));
+    match thread {
+        Ok(t) => {
+            app.insert_resource(t);
+            app.add_systems(First, take_back.run_if(resource_exists::<SimThread>));
+            app.add_systems(Last, send_out.run_if(resource_exists::<SimThread>));
+        }
+        Err(e) => warn!("the simulation steps on the window's thread: {e}"),
+    }
 }
