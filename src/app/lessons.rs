@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, channel};
 
+/// A condition built and settled on a thread: (condition, its label, the run).
+type Started = (String, String, Result<Run, String>);
+
 /// A lesson open in the window.
 pub struct OpenLesson {
     pub lesson: Lesson,
@@ -20,7 +23,7 @@ pub struct OpenLesson {
     checking: Option<Mutex<Receiver<Result<Report, String>>>>,
     /// The next condition being built and settled on a thread: (condition, its label,
     /// the run), so that settling never stalls a frame.
-    starting: Option<Mutex<Receiver<(String, String, Result<Run, String>)>>>,
+    starting: Option<Mutex<Receiver<Started>>>,
     pub report: Option<Report>,
     /// Conditions still to play: (condition, variables).
     queue: Vec<(String, BTreeMap<String, f64>)>,

@@ -236,10 +236,10 @@ fn pharmacology(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
         lab.set_mg(lab.mg_mm);
     }
     let mut celsius = lab.sim.config.celsius;
-    if ui.add(egui::Slider::new(&mut celsius, 0.0..=40.0).text("temperature degC (hh Q10 = 3)")).changed() {
-        if let Err(e) = lab.sim.set_celsius(celsius) {
-            state.fail(format!("temperature: {e}"));
-        }
+    if ui.add(egui::Slider::new(&mut celsius, 0.0..=40.0).text("temperature degC (hh Q10 = 3)")).changed()
+        && let Err(e) = lab.sim.set_celsius(celsius)
+    {
+        state.fail(format!("temperature: {e}"));
     }
 }
 
