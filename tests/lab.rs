@@ -519,3 +519,41 @@ fn a_removed_synapse_takes_its_poisson_train_with_it() {
     assert_eq!(lab.sim.events.pending(), 0);
     assert_eq!(lab.synapses[0].fast, 0);
 }
+
+/// A protocol can apply or wash out a drug and set [Mg2+] mid-run: the lab makes the
+/// change when its time comes (in the window and in `dendra lesson check` alike), and a
+/// reset drops what was still to come.
+#[test]
+fn timed_changes_apply_when_their_time_comes() {
+    use dendra::lab::lesson::run::Action;
+    use dendra::lab::session::TimedChange;
+    let mut lab = ball_and_stick();
+    let apv = |on| TimedChange::Drug { drug: Drug::Apv, region: "basal".into(), on };
+    lab.schedule_change(20.0, apv(true)).unwrap();
+    lab.schedule_change(30.0, TimedChange::Mg { mm: 3.0 }).unwrap();
+    lab.schedule_change(40.0, apv(false)).unwrap();
+    lab.advance(19 * 40); // 19 ms
+    assert!(!lab.drug_on(Drug::Apv, "basal"));
+    lab.advance(2 * 40); // 21 ms
+    assert!(lab.drug_on(Drug::Apv, "basal"));
+    assert_eq!(lab.mg_mm, 1.0);
+    lab.advance(10 * 40); // 31 ms
+    assert_eq!(lab.mg_mm, 3.0);
+    lab.advance(10 * 40); // 41 ms
+    assert!(!lab.drug_on(Drug::Apv, "basal"), "washed out");
+    lab.schedule_change(60.0, apv(true)).unwrap();
+    lab.reset();
+    lab.advance(80 * 40);
+    assert!(!lab.drug_on(Drug::Apv, "basal"), "a reset drops the changes still to come");
+    let e = lab.schedule_change(5.0, TimedChange::Drug { drug: Drug::Ttx, region: "liver".into(), on: true });
+    assert!(e.unwrap_err().starts_with("no region 'liver' for TTX (regions: soma, axon, basal, apical)"));
+    assert!(lab.schedule_change(f64::NAN, TimedChange::Mg { mm: 1.0 }).is_err());
+    // In a lesson: `drug_at` (on by default) and `mg_at`; unknown fields refused.
+    let a: Action =
+        serde_json::from_str(r#"{"do": "drug_at", "at_ms": 50, "drug": "Apv", "region": "basal"}"#).unwrap();
+    assert!(matches!(a, Action::DrugAt { on: true, .. }));
+    let a: Action = serde_json::from_str(r#"{"do": "mg_at", "at_ms": 5, "mm": "$mg"}"#).unwrap();
+    assert!(matches!(a, Action::MgAt { .. }));
+    let e = serde_json::from_str::<Action>(r#"{"do": "mg_at", "at_ms": 5, "mm": 2, "ph": 7}"#).unwrap_err();
+    assert!(e.to_string().contains("unknown field `ph`"), "{e}");
+}

@@ -65,6 +65,18 @@ pub struct Lab {
     pub(super) soma_above: bool,
     /// When the cell last fired with no input (ms), until the next reset.
     pub fired_alone_at: Option<f64>,
+    /// Changes a protocol made for later (a drug applied or washed out, [Mg2+] set), by
+    /// time (ms), applied by [`Lab::advance`] when their time comes; a reset drops them.
+    pub(super) timed: Vec<(f64, TimedChange)>,
+}
+
+/// A change a protocol makes during a run (see [`Lab::schedule_change`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimedChange {
+    /// A drug applied (`on`) or washed out in a region.
+    Drug { drug: Drug, region: String, on: bool },
+    /// Extracellular [Mg2+] (mM).
+    Mg { mm: f64 },
 }
 
 /// After an input, how long a somatic spike still counts as evoked (ms).
@@ -131,6 +143,7 @@ impl Lab {
             input_until: 0.0,
             soma_above: false,
             fired_alone_at: None,
+            timed: Vec::new(),
         };
         lab.reset_peaks();
         let soma = lab.sim.cell.morphology.soma();
@@ -186,6 +199,9 @@ impl Lab {
                 self.finish_trial();
                 break;
             }
+            if self.timed.first().is_some_and(|(t, _)| self.sim.t() >= t - 0.5 * self.sim.config.dt) {
+                self.apply_due_changes();
+            }
             self.sim.step();
             if self.sim.steps().is_multiple_of(self.sample_every as u64) {
                 let t = self.sim.t();
@@ -229,6 +245,7 @@ impl Lab {
         self.sim.events = crate::sim::events::EventQueue::default();
         self.sim.init();
         self.trial = None;
+        self.timed.clear();
         self.reset_peaks();
         for p in &mut self.probes {
             p.t.clear();
@@ -250,6 +267,40 @@ impl Lab {
         let clamps = self.sim.stimuli.iclamps.iter().filter(|c| c.amp != 0.0).map(|c| c.delay + c.dur);
         let epsps = self.sim.stimuli.epsps.iter().map(|e| e.onset + 5.0 * e.tau1);
         self.input_until = clamps.chain(epsps).fold(t, f64::max) + EVOKED_WITHIN_MS;
+    }
+
+    /// Makes `change` at time `t` (ms) of this run: a protocol's drug applied or washed
+    /// out, or [Mg2+] set, mid-run. Changes at the same time apply in the order given.
+    pub fn schedule_change(&mut self, t: f64, change: TimedChange) -> Result<(), String> {
+        if !t.is_finite() {
+            return Err(format!("the time of a change must be a number, got {t}"));
+        }
+        if let TimedChange::Drug { drug, region, .. } = &change
+            && !biophysics::REGIONS.iter().any(|(l, _)| l == region)
+        {
+            let regions: Vec<&str> = biophysics::REGIONS.iter().map(|(l, _)| *l).collect();
+            return Err(format!(
+                "no region '{region}' for {} (regions: {})",
+                drug.name(),
+                regions.join(", ")
+            ));
+        }
+        let at = self.timed.partition_point(|(s, _)| *s <= t);
+        self.timed.insert(at, (t, change));
+        Ok(())
+    }
+
+    /// Applies the timed changes whose time has come.
+    fn apply_due_changes(&mut self) {
+        let now = self.sim.t() + 0.5 * self.sim.config.dt;
+        let due = self.timed.partition_point(|(t, _)| *t <= now);
+        let changes: Vec<(f64, TimedChange)> = self.timed.drain(..due).collect();
+        for (_, c) in changes {
+            match c {
+                TimedChange::Drug { drug, region, on } => self.set_drug(drug, &region, on),
+                TimedChange::Mg { mm } => self.set_mg(mm),
+            }
+        }
     }
 
     /// Marks inputs as lasting to `t_end` (ms): a somatic spike before it is evoked.
