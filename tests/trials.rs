@@ -201,9 +201,11 @@ fn a_cell_that_fires_by_itself_is_reported_once() {
     // A leak reversal far above threshold makes the soma fire on its own.
     let soma_hh = lab.mechanism_slot("hh", "soma").unwrap();
     lab.sim.set_param(soma_hh, "el", 0.0).unwrap();
-    lab.advance(8000);
+    lab.advance(24_000); // to 800 ms
     let t = lab.fired_alone_at.expect("it fires by itself");
-    assert!(t > 100.0, "after the last input's margin, t {t}");
+    // Spikes within 500 ms of an input count as evoked (an NMDA plateau can drive
+    // spikes for hundreds of ms); the reset at t = 0 counts as the last input here.
+    assert!(t > 500.0, "after the last input's margin, t {t}");
     let (msg, warning) = lab.take_notice().unwrap();
     assert!(warning && msg.starts_with("the cell fired by itself at t = "), "{msg}");
     lab.advance(4000);

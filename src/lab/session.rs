@@ -80,7 +80,7 @@ pub enum TimedChange {
 }
 
 /// After an input, how long a somatic spike still counts as evoked (ms).
-pub(super) const EVOKED_WITHIN_MS: f64 = 100.0;
+pub(super) const EVOKED_WITHIN_MS: f64 = 500.0;
 
 /// Fastest speed asked of the clock (simulated ms per wall second): the per-frame budget
 /// then limits it to what the machine can do.
