@@ -310,6 +310,15 @@ fn setup_errors_name_the_entry_and_clamped_values_are_listed() {
     assert!(notes.contains("changes[0]: mg_mm -5 set to 0"), "{notes}");
     assert!(notes.contains("speed -1 set to"), "{notes}");
     assert!(notes.contains("group 'synapses 1': weight 1e300 nS set to 100 nS"), "{notes}");
+    // Counts that add up beyond any number: refused, not an overflow.
+    let mut s = good.clone();
+    let mut g = s.scene.groups[0].clone();
+    g.places.clear();
+    g.place = Some("synapses[0]".into());
+    g.count = usize::MAX;
+    s.scene.groups = vec![g.clone(), g];
+    let e = Lab::from_setup(&s, base).err().unwrap();
+    assert!(e.starts_with("scene.groups: 18446744073709551615 synapses are too many"), "{e}");
     // 5000 probes: refused by count, before 5000 trace buffers are allocated.
     let mut s = good.clone();
     s.scene.probes = vec!["synapses[0]".into(); 5000];

@@ -5,7 +5,6 @@
 use super::session::{Lab, MAX_LAB_PROBES};
 
 use crate::sim::recording::Ring;
-use crate::sim::synapses::MgBlock;
 use serde::{Deserialize, Serialize};
 
 /// A voltage probe with its trace.
@@ -134,7 +133,7 @@ impl Lab {
             Quantity::PeakVoltage => out.extend(self.peak_v.iter().map(|&v| v as f32)),
             Quantity::Calcium => out.extend(self.sim.ions.cai.iter().map(|&c| (c * 1000.0) as f32)),
             Quantity::MgUnblock => {
-                let b = MgBlock { mg: self.mg_mm, gamma: self.nmda_gamma, kd: 3.57 };
+                let b = self.mg_block();
                 out.extend(self.sim.v.iter().map(|&v| b.unblocked(v) as f32));
             }
             Quantity::NmdaCurrent => {

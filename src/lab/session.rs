@@ -79,6 +79,9 @@ pub enum TimedChange {
     Mg { mm: f64 },
 }
 
+/// The Mg2+ block's steepness (1/mV) a lab starts with (Jahr and Stevens 1990).
+pub const DEFAULT_NMDA_GAMMA: f64 = 0.062;
+
 /// After an input, how long a somatic spike still counts as evoked (ms).
 pub(super) const EVOKED_WITHIN_MS: f64 = 500.0;
 
@@ -130,7 +133,7 @@ impl Lab {
             saved: HashMap::new(),
             density_edits: Default::default(),
             mg_mm: 1.0,
-            nmda_gamma: 0.062,
+            nmda_gamma: DEFAULT_NMDA_GAMMA,
             speed: 50.0,
             paused: false,
             sample_every: 4,
@@ -293,10 +296,9 @@ impl Lab {
     /// Applies the timed changes whose time has come.
     fn apply_due_changes(&mut self) {
         let now = self.sim.t() + 0.5 * self.sim.config.dt;
-        let due = self.timed.partition_point(|(t, _)| *t <= now);
-        let changes: Vec<(f64, TimedChange)> = self.timed.drain(..due).collect();
-        for (_, c) in changes {
-            match c {
+        // One at a time from the front, without a buffer: this runs inside the steps.
+        while self.timed.first().is_some_and(|(t, _)| *t <= now) {
+            match self.timed.remove(0).1 {
                 TimedChange::Drug { drug, region, on } => self.set_drug(drug, &region, on),
                 TimedChange::Mg { mm } => self.set_mg(mm),
             }

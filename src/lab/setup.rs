@@ -132,7 +132,7 @@ pub struct Setup {
 }
 
 fn default_gamma() -> f64 {
-    0.062
+    super::session::DEFAULT_NMDA_GAMMA
 }
 
 fn default_speed() -> f64 {
@@ -348,8 +348,12 @@ impl Lab {
         }
         let scene = &setup.scene;
         use crate::sim::limits::{MAX_SYNAPSES, too_many};
-        let synapses: usize =
-            scene.groups.iter().map(|g| if g.places.is_empty() { g.count } else { g.places.len() }).sum();
+        // Saturating: a file's counts may be anything up to usize::MAX.
+        let synapses: usize = scene
+            .groups
+            .iter()
+            .map(|g| if g.places.is_empty() { g.count } else { g.places.len() })
+            .fold(0, usize::saturating_add);
         if synapses > MAX_SYNAPSES {
             return Err(format!("scene.groups: {}", too_many("synapses", synapses, MAX_SYNAPSES)));
         }
@@ -454,7 +458,11 @@ impl Lab {
             })?;
             s.selected = true;
         }
-        lab.nmda_gamma = if setup.nmda_gamma.is_finite() { setup.nmda_gamma.clamp(0.0, 0.2) } else { 0.062 };
+        lab.nmda_gamma = if setup.nmda_gamma.is_finite() {
+            setup.nmda_gamma.clamp(0.0, 0.2)
+        } else {
+            super::session::DEFAULT_NMDA_GAMMA
+        };
         if lab.nmda_gamma != setup.nmda_gamma {
             notes.push(format!("nmda_gamma {} set to {}", num(setup.nmda_gamma), num(lab.nmda_gamma)));
         }

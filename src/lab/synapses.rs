@@ -59,12 +59,13 @@ pub enum FirePattern {
 
 impl Lab {
     pub(super) fn nmda_params(&self) -> SynapseParams {
-        SynapseParams {
-            tau1: 2.0,
-            tau2: 70.0,
-            e: 0.0,
-            mg_block: Some(MgBlock { mg: self.mg_mm, gamma: self.nmda_gamma, kd: 3.57 }),
-        }
+        SynapseParams { tau1: 2.0, tau2: 70.0, e: 0.0, mg_block: Some(self.mg_block()) }
+    }
+
+    /// The Mg2+ block every NMDA receptor of the lab has now (Jahr and Stevens's
+    /// Kd 3.57 mM at 0 mV).
+    pub fn mg_block(&self) -> MgBlock {
+        MgBlock { mg: self.mg_mm, gamma: self.nmda_gamma, kd: 3.57 }
     }
 
     /// Sets synapse `i`'s NMDA over AMPA conductance ratio (0 to 10).
