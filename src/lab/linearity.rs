@@ -61,11 +61,28 @@ impl fmt::Display for Linearity {
     }
 }
 
-/// One what-if: the lab copied, only `fire` (lab synapse indices) fired with `pattern`
-/// at `t0`, run for `steps`; the probes' voltages at every step.
-fn what_if(lab: &Lab, fire: &[usize], pattern: FirePattern, t0: f64, steps: u64) -> Vec<Vec<f64>> {
-    let mut copy = lab.clone();
-    copy.trial = None;
+/// Most samples kept per probe and run (the window is sampled more sparsely if longer).
+const MAX_METER_POINTS: usize = 4000;
+
+/// A run of the meter: nothing fired (the baseline), the whole selection, or one synapse.
+#[derive(Clone, Copy)]
+enum Job {
+    Base,
+    All,
+    One(usize),
+}
+
+/// One what-if on a copy of `template`: only `fire` (lab synapse indices) fired with
+/// `pattern` at `t0`, run for `steps`; each probe's voltage every `every` steps.
+fn what_if(
+    template: &Lab,
+    fire: &[usize],
+    pattern: FirePattern,
+    t0: f64,
+    steps: u64,
+    every: u64,
+) -> Vec<Vec<f64>> {
+    let mut copy = template.clone();
     for (i, s) in copy.synapses.iter_mut().enumerate() {
         s.selected = fire.contains(&i);
     }
@@ -73,17 +90,30 @@ fn what_if(lab: &Lab, fire: &[usize], pattern: FirePattern, t0: f64, steps: u64)
         copy.fire_from(pattern, t0);
     }
     let nodes: Vec<usize> = copy.probes.iter().map(|p| p.node as usize).collect();
-    let mut out = vec![Vec::with_capacity(steps as usize + 1); nodes.len()];
-    for (trace, &n) in out.iter_mut().zip(&nodes) {
-        trace.push(copy.sim.v[n]);
-    }
-    for _ in 0..steps {
-        copy.sim.step();
-        for (trace, &n) in out.iter_mut().zip(&nodes) {
-            trace.push(copy.sim.v[n]);
+    let samples = (steps / every) as usize + 1;
+    let mut out = vec![Vec::with_capacity(samples); nodes.len()];
+    for k in 0..=steps {
+        if k > 0 {
+            copy.sim.step();
+        }
+        if k % every == 0 {
+            for (trace, &n) in out.iter_mut().zip(&nodes) {
+                trace.push(copy.sim.v[n]);
+            }
         }
     }
     out
+}
+
+/// What one thread made of its share of the runs: the baseline and the whole selection
+/// if it ran them, and the sum of its single-synapse runs (so that memory does not grow
+/// with the number of synapses).
+#[derive(Default)]
+struct Share {
+    base: Option<Vec<Vec<f64>>>,
+    all: Option<Vec<Vec<f64>>>,
+    singles: Option<Vec<Vec<f64>>>,
+    n_singles: usize,
 }
 
 /// Measures the selection (or every synapse, if none is selected) fired with `pattern`
@@ -109,31 +139,85 @@ pub fn measure(lab: &Lab, pattern: FirePattern, ms: f64, threads: usize) -> Resu
     let dt = lab.sim.config.dt;
     let t0 = lab.t() + dt;
     let steps = (ms / dt).ceil() as u64 + 1;
-    // Runs: 0 the baseline, 1 all together, then each alone.
-    let runs: Vec<Vec<usize>> =
-        [vec![], chosen.clone()].into_iter().chain(chosen.iter().map(|&i| vec![i])).collect();
+    let every = steps.div_ceil(MAX_METER_POINTS as u64 - 1).max(1);
+    // The copies start from this one, whose traces are dropped (the runs record their own).
+    let mut template = lab.clone();
+    template.trial = None;
+    for p in &mut template.probes {
+        p.t = crate::sim::recording::Ring::new(1);
+        p.v = crate::sim::recording::Ring::new(1);
+    }
+    let jobs: Vec<Job> =
+        [Job::Base, Job::All].into_iter().chain(chosen.iter().map(|&i| Job::One(i))).collect();
     let threads =
         if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
-    let mut results: Vec<Option<Vec<Vec<f64>>>> = vec![None; runs.len()];
-    let chunk = runs.len().div_ceil(threads.max(1));
-    std::thread::scope(|s| {
-        for (slots, jobs) in results.chunks_mut(chunk).zip(runs.chunks(chunk)) {
-            s.spawn(move || {
-                for (slot, fire) in slots.iter_mut().zip(jobs) {
-                    *slot = Some(what_if(lab, fire, pattern, t0, steps));
-                }
-            });
-        }
+    let chunk = jobs.len().div_ceil(threads.max(1));
+    let template = &template;
+    let chosen = &chosen;
+    let shares: Vec<Share> = std::thread::scope(|s| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|mine| {
+                s.spawn(move || {
+                    let mut share = Share::default();
+                    for job in mine {
+                        match *job {
+                            Job::Base => share.base = Some(what_if(template, &[], pattern, t0, steps, every)),
+                            Job::All => {
+                                share.all = Some(what_if(template, chosen, pattern, t0, steps, every))
+                            }
+                            Job::One(i) => {
+                                let run = what_if(template, &[i], pattern, t0, steps, every);
+                                share.n_singles += 1;
+                                match &mut share.singles {
+                                    None => share.singles = Some(run),
+                                    Some(sum) => {
+                                        for (acc, r) in sum.iter_mut().zip(&run) {
+                                            acc.iter_mut().zip(r).for_each(|(a, b)| *a += b);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    share
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
     });
-    let results: Vec<Vec<Vec<f64>>> = results.into_iter().map(|r| r.unwrap_or_default()).collect();
-    let (base, all) = (&results[0], &results[1]);
-    let t_ms: Vec<f64> = (0..=steps).map(|k| lab.t() + k as f64 * dt - t0).collect();
+    let mut base = None;
+    let mut all = None;
+    let mut singles: Option<Vec<Vec<f64>>> = None;
+    let mut n_singles = 0;
+    for sh in shares {
+        base = base.or(sh.base);
+        all = all.or(sh.all);
+        n_singles += sh.n_singles;
+        match (&mut singles, sh.singles) {
+            (None, s) => singles = s,
+            (Some(sum), Some(more)) => {
+                for (acc, r) in sum.iter_mut().zip(&more) {
+                    acc.iter_mut().zip(r).for_each(|(a, b)| *a += b);
+                }
+            }
+            (Some(_), None) => {}
+        }
+    }
+    let (Some(base), Some(all), Some(singles)) = (base, all, singles) else {
+        return Err("a run of the linearity meter failed".into());
+    };
+    if n_singles != chosen.len() {
+        return Err("a run of the linearity meter failed".into());
+    }
+    let t_ms: Vec<f64> =
+        (0..base.first().map_or(0, Vec::len)).map(|k| (k as u64 * every) as f64 * dt - dt).collect();
     let probes = (0..lab.probes.len())
         .map(|p| {
             let n = base[p].len();
-            let linear: Vec<f64> = (0..n)
-                .map(|k| base[p][k] + results[2..].iter().map(|r| r[p][k] - base[p][k]).sum::<f64>())
-                .collect();
+            // The baseline plus each synapse's response alone (its run minus the baseline).
+            let linear: Vec<f64> =
+                (0..n).map(|k| singles[p][k] - (n_singles as f64 - 1.0) * base[p][k]).collect();
             let peak = |trace: &[f64]| {
                 trace.iter().zip(&base[p]).map(|(v, b)| v - b).filter(|d| d.is_finite()).fold(0.0, f64::max)
             };
@@ -204,5 +288,12 @@ mod tests {
         lab.synapses[0].selected = true;
         assert!(measure(&lab, FirePattern::Single, f64::NAN, 1).unwrap_err().contains("window"));
         assert!(measure(&lab, FirePattern::Single, 10.0, 1).is_ok());
+        // The longest window keeps a bounded number of samples per probe (memory does not
+        // grow with the window or the number of synapses).
+        let m = measure(&lab, FirePattern::Single, MAX_METER_MS, 1).unwrap();
+        let n = m.probes[0].actual_mv.len();
+        assert!((2000..=MAX_METER_POINTS).contains(&n), "{n}");
+        assert_eq!(m.probes[0].linear_mv.len(), n);
+        assert!((m.probes[0].t_ms[n - 1] - MAX_METER_MS).abs() < 1.0, "{}", m.probes[0].t_ms[n - 1]);
     }
 }
