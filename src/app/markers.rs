@@ -26,6 +26,9 @@ struct MarkerCache {
     key: Vec<(i64, i64, i64, u32, u8, u8)>,
     entity: Option<Entity>,
     mesh: Option<Handle<Mesh>>,
+    /// The markers' size for the drawn cell (um), with the tree's generation it is for:
+    /// the cell's bounds are scanned once per cell, not every frame.
+    size: Option<(Option<u64>, f32)>,
 }
 
 fn kind_colour(k: SynapseKind) -> Color {
@@ -121,8 +124,15 @@ fn sync(
 ) {
     let lab = &lab.0;
     let morph = &lab.sim.cell.morphology;
-    let (_, radius) = crate::lab::geometry::bounds(&lab.sim.cell);
-    let size = (radius / 350.0).max(0.8) as f32;
+    let size = match cache.size {
+        Some((generation, size)) if generation == view.generation => size,
+        _ => {
+            let (_, radius) = crate::lab::geometry::bounds(&lab.sim.cell);
+            let size = (radius / 350.0).max(0.8) as f32;
+            cache.size = Some((view.generation, size));
+            size
+        }
+    };
     let mut items: Vec<(Vec3, Color, f32, Shape)> = Vec::with_capacity(lab.synapses.len() + lab.probes.len());
     for s in &lab.synapses {
         let p = view.to_world(morph.sections[s.section].at(s.x).0);

@@ -9,7 +9,7 @@ use super::state::UiState;
 use crate::lab::Lab;
 use bevy::prelude::*;
 use bevy_egui::egui;
-use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints, PlotUi};
+use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoint, PlotPoints, PlotUi};
 
 /// Most points drawn per line.
 const MAX_POINTS: usize = 2000;
@@ -21,16 +21,20 @@ struct Series {
     ghost: Option<usize>,
     /// Whether it is the soma's (probe 0).
     soma: bool,
-    points: Vec<[f64; 2]>,
+    points: Vec<PlotPoint>,
 }
 
 fn thin(
     t: impl Fn(usize) -> Option<f64>,
     v: impl Fn(usize) -> Option<f64>,
     range: std::ops::Range<usize>,
-) -> Vec<[f64; 2]> {
+) -> Vec<PlotPoint> {
     let step = (range.len() / MAX_POINTS).max(1);
-    range.step_by(step).filter_map(|k| Some([t(k)?, v(k)?])).filter(|q| q[1].is_finite()).collect()
+    range
+        .step_by(step)
+        .filter_map(|k| Some(PlotPoint::new(t(k)?, v(k)?)))
+        .filter(|q| q.y.is_finite())
+        .collect()
 }
 
 /// The time span shown: (start, end, whether it is a trial's axis).
@@ -90,7 +94,7 @@ fn series(lab: &Lab, t0: f64, t1: f64) -> Vec<Series> {
 fn fit(series: &[&Series]) -> Option<(f64, f64)> {
     let (lo, hi) = series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p[1]))
+        .flat_map(|s| s.points.iter().map(|p| p.y))
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     if !(lo.is_finite() && hi.is_finite()) {
         return None;
@@ -104,7 +108,7 @@ fn span(series: &[&Series]) -> f64 {
     fit(series).map_or(0.0, |(lo, hi)| hi - lo)
 }
 
-fn draw(p: &mut PlotUi, series: &[&Series], width: f32) {
+fn draw<'a>(p: &mut PlotUi<'a>, series: &[&'a Series], width: f32) {
     const STYLES: [LineStyle; 3] = [
         LineStyle::Dashed { length: 10.0 },
         LineStyle::Dotted { spacing: 6.0 },
@@ -112,7 +116,7 @@ fn draw(p: &mut PlotUi, series: &[&Series], width: f32) {
     ];
     // Ghosts first: the live run is drawn over them.
     for s in series.iter().filter(|s| s.ghost.is_some()).chain(series.iter().filter(|s| s.ghost.is_none())) {
-        let mut line = Line::new(s.name.clone(), PlotPoints::new(s.points.clone())).color(s.color);
+        let mut line = Line::new(s.name.as_str(), PlotPoints::Borrowed(&s.points)).color(s.color);
         line = match s.ghost {
             Some(k) => line.width(width * 0.8).style(STYLES[k % STYLES.len()]),
             None => line.width(width),
