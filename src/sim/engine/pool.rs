@@ -226,20 +226,27 @@ unsafe fn run_job(job: &Job, part: &mut Part) {
     }
 }
 
+impl Job {
+    /// The job that ends a helper (and the placeholder before the first job).
+    fn exit() -> Job {
+        Job {
+            phase: Phase::Exit,
+            mechs: std::ptr::null_mut(),
+            v: std::ptr::null(),
+            n: 0,
+            grid: std::ptr::null(),
+            env: Env { dt: 0.0, celsius: 0.0, t: 0.0 },
+        }
+    }
+}
+
 impl Pool {
     /// Helpers for the given shares of slots (each in NEURON's order), over `n` nodes.
     pub(super) fn new(main_slots: Vec<usize>, shares: Vec<(Vec<usize>, [bool; 3])>, n: usize) -> Pool {
         let helpers = shares
             .into_iter()
             .map(|(slots, reads)| {
-                let dummy = Job {
-                    phase: Phase::Exit,
-                    mechs: std::ptr::null_mut(),
-                    v: std::ptr::null(),
-                    n: 0,
-                    grid: std::ptr::null(),
-                    env: Env { dt: 0.0, celsius: 0.0, t: 0.0 },
-                };
+                let dummy = Job::exit();
                 let shared = Arc::new(Shared {
                     seq: AtomicU64::new(0),
                     done: AtomicU64::new(0),
@@ -367,15 +374,7 @@ impl Pool {
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        let exit = Job {
-            phase: Phase::Exit,
-            mechs: std::ptr::null_mut(),
-            v: std::ptr::null(),
-            n: 0,
-            grid: std::ptr::null(),
-            env: Env { dt: 0.0, celsius: 0.0, t: 0.0 },
-        };
-        self.post(exit);
+        self.post(Job::exit());
         for h in &mut self.helpers {
             if let Some(handle) = h.handle.take() {
                 let _ = handle.join();
