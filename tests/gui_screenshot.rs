@@ -55,6 +55,24 @@ fn script_in_xvfb(script: &str) -> Command {
     c
 }
 
+/// The start of every GUI test: the tools it needs (else it is skipped), its turn, and a
+/// fresh folder for its files.
+fn gui_test(tools: &[&str], name: &str) -> Option<(std::sync::MutexGuard<'static, ()>, std::path::PathBuf)> {
+    if !gui_tools(tools) {
+        return None;
+    }
+    let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("dendra-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    Some((turn, dir))
+}
+
+/// A JSON file the app wrote.
+fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// Whether the tools a GUI test needs are here; if not, skip (or fail where required).
 fn gui_tools(tools: &[&str]) -> bool {
     let missing: Vec<&str> = tools.iter().copied().filter(|t| !have(t)).collect();
@@ -70,12 +88,9 @@ fn gui_tools(tools: &[&str]) -> bool {
 
 #[test]
 fn a_click_on_the_tree_places_a_synapse_there() {
-    if !gui_tools(&["xvfb-run", "xdotool"]) {
+    let Some((_turn, dir)) = gui_test(&["xvfb-run", "xdotool"], "click") else {
         return;
-    }
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = std::env::temp_dir().join(format!("dendra-click-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    };
     let (shot, setup) = (dir.join("shot.png"), dir.join("setup.json"));
     let cell = Path::new(env!("CARGO_MANIFEST_DIR")).join("morphologies/y_branch.swc");
     // The 3-D view spans x 380..1280 (right of the panel) and y 0..570 (above the
@@ -130,7 +145,7 @@ fn a_click_on_the_tree_places_a_synapse_there() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let f: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&fresh).unwrap()).unwrap();
+    let f = read_json(&fresh);
     let framed = f["camera"]["distance"].as_f64().unwrap();
     let distance = v["camera"]["distance"].as_f64().unwrap();
     assert!(distance < 0.8 * framed, "zoomed to {distance} um, framed at {framed} um");
@@ -147,7 +162,7 @@ fn a_click_on_the_tree_places_a_synapse_there() {
         .output()
         .unwrap();
     assert!(out.status.success(), "reopening failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    let w: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
+    let w = read_json(&again);
     assert_eq!(w["scene"], v["scene"]);
     let d2 = w["camera"]["distance"].as_f64().unwrap();
     assert!((d2 - distance).abs() < 1e-3 * distance, "view not restored: {d2} vs {distance}");
@@ -156,12 +171,9 @@ fn a_click_on_the_tree_places_a_synapse_there() {
 
 #[test]
 fn the_lab_window_draws_the_cell_in_colour_with_its_panel() {
-    if !gui_tools(&["xvfb-run"]) {
+    let Some((_turn, dir)) = gui_test(&["xvfb-run"], "gui") else {
         return;
-    }
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = std::env::temp_dir().join(format!("dendra-gui-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    };
     let shot = dir.join("shot.png");
     let start = Instant::now();
     let out = dendra_in_xvfb()
@@ -215,12 +227,9 @@ fn the_lab_window_draws_the_cell_in_colour_with_its_panel() {
 /// minutes) and saves the setup whole.
 #[test]
 fn ten_thousand_synapses_draw_at_interactive_rates() {
-    if !gui_tools(&["xvfb-run"]) {
+    let Some((_turn, dir)) = gui_test(&["xvfb-run"], "10k") else {
         return;
-    }
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = std::env::temp_dir().join(format!("dendra-10k-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    };
     let mut lab = dendra::lab::Lab::builtin("l5_pyramidal").unwrap();
     let dendrites: Vec<String> = lab
         .sim
@@ -254,7 +263,7 @@ fn ten_thousand_synapses_draw_at_interactive_rates() {
     assert!(out.status.success(), "exit {:?}:\n{}", out.status, String::from_utf8_lossy(&out.stderr));
     eprintln!("10,000 synapses: 30 frames and the screenshot in {secs:.1} s");
     assert!(secs < 90.0, "30 frames with 10,000 synapses took {secs:.1} s");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let v = read_json(&saved);
     let placed: usize = v["scene"]["groups"]
         .as_array()
         .unwrap()
@@ -269,12 +278,9 @@ fn ten_thousand_synapses_draw_at_interactive_rates() {
 /// each condition played live), and the saved setup holds its result.
 #[test]
 fn a_lesson_opens_runs_and_shows_its_result() {
-    if !gui_tools(&["xvfb-run"]) {
+    let Some((_turn, dir)) = gui_test(&["xvfb-run"], "lesson") else {
         return;
-    }
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = std::env::temp_dir().join(format!("dendra-lesson-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    };
     let (shot, saved) = (dir.join("lesson.png"), dir.join("lesson.json"));
     let out = dendra_in_xvfb()
         .args(["--lesson", "nmda-spike", "--screenshot"])
@@ -285,7 +291,7 @@ fn a_lesson_opens_runs_and_shows_its_result() {
         .output()
         .unwrap();
     assert!(out.status.success(), "exit {:?}:\n{}", out.status, String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let v = read_json(&saved);
     assert_eq!(v["lesson"]["lesson"], "nmda-spike", "{v}");
     assert_eq!(v["lesson"]["holds"], true, "{}", v["lesson"]);
     assert!(v["lesson"]["io_curve"].as_array().is_some_and(|a| a.len() >= 5));
@@ -301,13 +307,10 @@ fn a_lesson_opens_runs_and_shows_its_result() {
 /// time-stamped names.
 #[test]
 fn save_export_and_screenshot_work_without_a_dialog_service() {
-    if !gui_tools(&["xvfb-run", "xdotool"]) {
+    let Some((_turn, dir)) = gui_test(&["xvfb-run", "xdotool"], "save") else {
         return;
-    }
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = std::env::temp_dir().join(format!("dendra-save-{}", std::process::id()));
+    };
     let saves = dir.join("saves");
-    std::fs::create_dir_all(&dir).unwrap();
     let script = format!(
         "{bin} --screenshot {shot} --frames 400 & pid=$!; \
          w=$(xdotool search --sync --onlyvisible --name Dendra | head -1); sleep 5; \
@@ -340,12 +343,9 @@ fn save_export_and_screenshot_work_without_a_dialog_service() {
 /// least half the window's height; the picture shows the dashed ghost over the live trace.
 #[test]
 fn presenter_mode_shows_the_tree_and_two_overlaid_trials() {
-    if !gui_tools(&["xvfb-run"]) {
+    let Some((_turn, dir)) = gui_test(&["xvfb-run"], "presenter") else {
         return;
-    }
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = std::env::temp_dir().join(format!("dendra-presenter-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    };
     let (shot, saved, layout) = (dir.join("presenter.png"), dir.join("trials.json"), dir.join("layout.json"));
     let out = dendra_in_xvfb()
         .args(["--presenter", "--size", "1280x720", "--frames", "20", "--trial", "control", "--trial", "apv"])
@@ -359,7 +359,7 @@ fn presenter_mode_shows_the_tree_and_two_overlaid_trials() {
         .unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "exit {:?}:\n{log}", out.status);
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let v = read_json(&saved);
     let trials = v["trials"].as_array().expect("the setup keeps the trials");
     let labels: Vec<&str> = trials.iter().filter_map(|t| t["label"].as_str()).collect();
     assert_eq!(labels, ["control", "APV"]);
@@ -382,7 +382,7 @@ fn presenter_mode_shows_the_tree_and_two_overlaid_trials() {
         late.iter().sum::<f64>() / late.len() as f64
     };
     assert!(late(0) > late(1) + 5.0, "control {} mV, APV {} mV", late(0), late(1));
-    let l: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&layout).unwrap()).unwrap();
+    let l = read_json(&layout);
     let num = |a: &str, b: &str| l[a][b].as_f64().unwrap_or_else(|| panic!("{a}.{b} missing: {l}"));
     let (w, h) = (num("window", "width"), num("window", "height"));
     assert_eq!((w, h), (1280.0, 720.0), "{l}");
