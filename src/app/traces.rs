@@ -13,6 +13,9 @@ use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoint, PlotPoints, PlotUi};
 
 /// Most points drawn per line.
 const MAX_POINTS: usize = 2000;
+/// Most points drawn per ghost line (a kept trial): up to 12 trials of 64 probes are
+/// rebuilt every frame, so they are drawn coarser than the live traces.
+const MAX_GHOST_POINTS: usize = 600;
 
 /// One line to draw: its legend name, colour, style and points.
 struct Series {
@@ -28,8 +31,9 @@ fn thin(
     t: impl Fn(usize) -> Option<f64>,
     v: impl Fn(usize) -> Option<f64>,
     range: std::ops::Range<usize>,
+    most: usize,
 ) -> Vec<PlotPoint> {
-    let step = (range.len() / MAX_POINTS).max(1);
+    let step = range.len().div_ceil(most.max(1)).max(1);
     range
         .step_by(step)
         .filter_map(|k| Some(PlotPoint::new(t(k)?, v(k)?)))
@@ -65,7 +69,7 @@ fn series(lab: &Lab, t0: f64, t1: f64) -> Vec<Series> {
             color: egui::Color32::from_rgb(r, g, b),
             ghost: None,
             soma: i == 0,
-            points: thin(|k| probe.t.get(k), |k| probe.v.get(k), first..n),
+            points: thin(|k| probe.t.get(k), |k| probe.v.get(k), first..n, MAX_POINTS),
         });
     }
     for (k, trial) in lab.trials.iter().enumerate() {
@@ -83,6 +87,7 @@ fn series(lab: &Lab, t0: f64, t1: f64) -> Vec<Series> {
                     |q| tr.t_ms.get(q).copied(),
                     |q| tr.v_mv.get(q).copied(),
                     first..last.max(first),
+                    MAX_GHOST_POINTS,
                 ),
             });
         }
