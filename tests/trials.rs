@@ -248,3 +248,17 @@ fn a_long_trial_keeps_its_baseline() {
     assert!(tr.t_ms[0] < 1.0, "the trace starts at the reset, not {} ms", tr.t_ms[0]);
     assert!(*tr.t_ms.last().unwrap() > 6000.0);
 }
+
+#[test]
+fn a_copy_without_traces_leaves_the_lab_whole() {
+    let mut lab = nmda_lab();
+    lab.start_trial(TrialPlan { fire: Some(FirePattern::Single), run_ms: 20.0 });
+    play(&mut lab);
+    let (samples, trials) = (lab.probes[1].v.len(), lab.trials.clone());
+    let copy = lab.clone_without_traces();
+    assert!(copy.probes.iter().all(|p| p.v.is_empty()) && copy.trials.is_empty());
+    assert_eq!(copy.sim.v, lab.sim.v);
+    assert_eq!(copy.synapses.len(), lab.synapses.len());
+    assert_eq!(lab.probes[1].v.len(), samples, "the lab keeps its traces");
+    assert_eq!(lab.trials, trials, "and its trials");
+}

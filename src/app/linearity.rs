@@ -27,12 +27,12 @@ pub struct Meter {
 impl Meter {
     /// Starts measuring the lab as it is now (the copy is taken here; the runs go on a
     /// thread).
-    pub fn start(&mut self, lab: &crate::lab::Lab, ui: &mut UiState) {
+    pub fn start(&mut self, lab: &mut crate::lab::Lab, ui: &mut UiState) {
         if self.job.is_some() {
             ui.say("the linearity meter is still measuring");
             return;
         }
-        let copy = lab.clone();
+        let copy = lab.clone_without_traces();
         let (tx, rx) = channel();
         let spawned = std::thread::Builder::new().name("dendra-linearity".into()).spawn(move || {
             // A failed send means the window has closed.
@@ -131,13 +131,13 @@ fn window(mut contexts: EguiContexts, mut meter: ResMut<Meter>) -> Result {
 fn key(
     keys: Res<ButtonInput<KeyCode>>,
     egui: Option<Res<bevy_egui::input::EguiWantsInput>>,
-    lab: Res<LabRes>,
+    mut lab: ResMut<LabRes>,
     mut meter: ResMut<Meter>,
     mut ui: ResMut<UiState>,
 ) {
     let ctrl = keys.pressed(KeyCode::ControlLeft) || keys.pressed(KeyCode::ControlRight);
     if keys.just_pressed(KeyCode::KeyL) && !ctrl && egui.is_none_or(|e| !e.wants_any_keyboard_input()) {
-        meter.start(&lab.0, &mut ui);
+        meter.start(&mut lab.0, &mut ui);
     }
 }
 

@@ -140,9 +140,10 @@ pub fn measure(lab: &Lab, pattern: FirePattern, ms: f64, threads: usize) -> Resu
     let t0 = lab.t() + dt;
     let steps = (ms / dt).ceil() as u64 + 1;
     let every = steps.div_ceil(MAX_METER_POINTS as u64 - 1).max(1);
-    // The copies start from this one, whose traces are dropped (the runs record their own).
+    // The copies start from this one, without the traces (the runs record their own).
     let mut template = lab.clone();
     template.trial = None;
+    template.trials.clear();
     for p in &mut template.probes {
         p.t = crate::sim::recording::Ring::new(1);
         p.v = crate::sim::recording::Ring::new(1);
