@@ -262,3 +262,24 @@ fn a_copy_without_traces_leaves_the_lab_whole() {
     assert_eq!(lab.probes[1].v.len(), samples, "the lab keeps its traces");
     assert_eq!(lab.trials, trials, "and its trials");
 }
+
+/// Inputs given to the engine directly (as a lesson's Poisson trains and pulses are) count
+/// as inputs too: the evoked spikes are not reported as the cell's own.
+#[test]
+fn spikes_driven_through_the_engine_are_evoked() {
+    let mut lab = Lab::builtin("ball_and_stick").unwrap();
+    let d = lab.sim.cell.morphology.sections.iter().position(|s| s.region.is_dendrite()).unwrap();
+    let i = lab.add_synapse(d, 0.1, SynapseKind::Ampa, 10.0).unwrap();
+    let k = lab.synapses[i].fast;
+    lab.sim.add_poisson(k, 50.0, 0.05, 600.0, 1600.0, 3).unwrap();
+    lab.sim.events.init();
+    let soma = lab.sim.cell.compartment_at(lab.sim.cell.morphology.soma(), 0.5) as usize;
+    let mut peak = f64::MIN;
+    for _ in 0..1500 {
+        lab.advance(40); // 1 ms, to 1500 ms
+        peak = peak.max(lab.sim.v[soma]);
+    }
+    assert!(peak > 0.0, "the train drives the soma to fire (peak {peak} mV)");
+    let fired_alone = lab.fired_alone_at;
+    assert_eq!(fired_alone, None, "{:?}", lab.take_notice());
+}

@@ -58,9 +58,6 @@ pub struct Lab {
     /// Per node: the highest voltage of the last [`PEAK_HOLD_MS`] (mV) and when (ms).
     pub(super) peak_v: Vec<f64>,
     pub(super) peak_t: Vec<f64>,
-    /// Inputs (synaptic spikes, clamps, EPSP currents) end by this time (ms), plus a
-    /// margin: a somatic spike after it came from the cell alone.
-    pub(super) input_until: f64,
     /// The soma's voltage was above 0 mV at the last step.
     pub(super) soma_above: bool,
     /// When the cell last fired with no input (ms), until the next reset.
@@ -83,7 +80,7 @@ pub enum TimedChange {
 pub const DEFAULT_NMDA_GAMMA: f64 = 0.062;
 
 /// After an input, how long a somatic spike still counts as evoked (ms).
-pub(super) const EVOKED_WITHIN_MS: f64 = 500.0;
+const EVOKED_WITHIN_MS: f64 = 500.0;
 
 /// Fastest speed asked of the clock (simulated ms per wall second): the per-frame budget
 /// then limits it to what the machine can do.
@@ -143,7 +140,6 @@ impl Lab {
             notice: None,
             peak_v: Vec::new(),
             peak_t: Vec::new(),
-            input_until: 0.0,
             soma_above: false,
             fired_alone_at: None,
             timed: Vec::new(),
@@ -222,7 +218,13 @@ impl Lab {
             if let Some(node) = soma {
                 let above = self.sim.v[node] > 0.0;
                 let t = self.sim.t();
-                if above && !self.soma_above && t > self.input_until && self.fired_alone_at.is_none() {
+                // Rare (an upward crossing): when the inputs ended is worked out from the
+                // simulation's own events and stimuli then.
+                if above
+                    && !self.soma_above
+                    && self.fired_alone_at.is_none()
+                    && t > self.sim.last_input_ms() + EVOKED_WITHIN_MS
+                {
                     self.fired_alone_at = Some(t);
                     self.notice = Some((
                         format!(
@@ -266,10 +268,6 @@ impl Lab {
         self.peak_t.resize(self.sim.v.len(), self.sim.t());
         self.fired_alone_at = None;
         self.soma_above = false;
-        let t = self.sim.t();
-        let clamps = self.sim.stimuli.iclamps.iter().filter(|c| c.amp != 0.0).map(|c| c.delay + c.dur);
-        let epsps = self.sim.stimuli.epsps.iter().map(|e| e.onset + 5.0 * e.tau1);
-        self.input_until = clamps.chain(epsps).fold(t, f64::max) + EVOKED_WITHIN_MS;
     }
 
     /// Makes `change` at time `t` (ms) of this run: a protocol's drug applied or washed
@@ -302,13 +300,6 @@ impl Lab {
                 TimedChange::Drug { drug, region, on } => self.set_drug(drug, &region, on),
                 TimedChange::Mg { mm } => self.set_mg(mm),
             }
-        }
-    }
-
-    /// Marks inputs as lasting to `t_end` (ms): a somatic spike before it is evoked.
-    pub fn note_input_until(&mut self, t_end: f64) {
-        if t_end.is_finite() {
-            self.input_until = self.input_until.max(t_end + EVOKED_WITHIN_MS);
         }
     }
 

@@ -41,7 +41,6 @@ impl Lab {
             amp: amp_na.clamp(-MAX_CLAMP_NA, MAX_CLAMP_NA),
         };
         let engine = self.sim.add_iclamp(clamp).map_err(|e| e.to_string())?;
-        self.note_input_until(clamp.delay + clamp.dur);
         self.clamps.push(LabClamp { section, x, engine });
         Ok(self.clamps.len() - 1)
     }
@@ -55,8 +54,6 @@ impl Lab {
                 ic.amp = amp_na.clamp(-MAX_CLAMP_NA, MAX_CLAMP_NA);
                 ic.delay = t + delay_ms.clamp(0.0, 1e6);
                 ic.dur = dur_ms.clamp(0.0, 1e6);
-                let end = ic.delay + ic.dur;
-                self.note_input_until(end);
             }
         }
     }
@@ -98,7 +95,6 @@ impl Lab {
             tau1: tau1_ms,
             imax: imax_na.clamp(-MAX_CLAMP_NA, MAX_CLAMP_NA),
         };
-        self.note_input_until(epsp.onset + 5.0 * epsp.tau1);
         let engine = self.sim.add_epsp(epsp).map_err(|e| e.to_string())?;
         self.epsps.push(LabEpsp { section, x, engine });
         Ok(self.epsps.len() - 1)

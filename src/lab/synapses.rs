@@ -2,7 +2,7 @@
 //! them), [Mg2+], the selection, and firing patterns (once, bursts, Poisson trains, Branco's
 //! sequences).
 
-use super::session::{EVOKED_WITHIN_MS, Lab, MAX_MG_MM, MAX_SPIKES_PER_FIRE, MAX_WEIGHT_NS};
+use super::session::{Lab, MAX_MG_MM, MAX_SPIKES_PER_FIRE, MAX_WEIGHT_NS};
 
 use super::pharmacology::Drug;
 use crate::sim::synapses::{MgBlock, SynapseParams};
@@ -224,7 +224,6 @@ impl Lab {
         for (k, w) in self.engine_synapses(i) {
             self.sim.fire(k, t, w);
         }
-        self.input_until = self.input_until.max(t + EVOKED_WITHIN_MS);
     }
 
     /// Fires the selected synapses (or all, if none is selected) with `pattern`.

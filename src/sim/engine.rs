@@ -623,6 +623,22 @@ impl Simulation {
         self.events.deliver_until(self.t + dt / 2.0, |e| syn.deliver(e.synapse as usize, e.weight));
     }
 
+    /// When the latest input the cell has received ended (ms): the last synaptic event
+    /// delivered, or the end of the last current pulse or EPSP-shaped current that has
+    /// started (about five decay times after its onset); 0 before any.
+    pub fn last_input_ms(&self) -> f64 {
+        let t = self.t;
+        let pulses =
+            self.stimuli.iclamps.iter().filter(|c| c.amp != 0.0 && c.delay <= t).map(|c| c.delay + c.dur);
+        let epsps = self
+            .stimuli
+            .epsps
+            .iter()
+            .filter(|e| e.imax != 0.0 && e.onset <= t)
+            .map(|e| e.onset + 5.0 * e.tau1);
+        pulses.chain(epsps).fold(self.events.last_delivered.max(0.0), f64::max)
+    }
+
     /// Steps until t reaches `t_stop` (ms) within half a step.
     pub fn run_until(&mut self, t_stop: f64) {
         let dt = self.config.dt;

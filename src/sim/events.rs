@@ -96,12 +96,15 @@ pub struct EventQueue {
     /// Events given before the run; queued again at every initialisation.
     pub fixed: Vec<Event>,
     pub sources: Vec<PoissonSource>,
+    /// Time of the latest event delivered (ms; 0 before any since the initialisation).
+    pub last_delivered: f64,
 }
 
 impl EventQueue {
     /// Clears the queue and schedules the fixed events and each source's first spike.
     pub fn init(&mut self) {
         self.heap.clear();
+        self.last_delivered = 0.0;
         self.heap.reserve(self.fixed.len() + self.sources.len() + 1024);
         self.seq = 0;
         for k in 0..self.fixed.len() {
@@ -177,6 +180,7 @@ impl EventQueue {
                 break;
             }
             let q = self.heap.pop().expect("peeked");
+            self.last_delivered = q.ev.t;
             f(&q.ev);
             let k = q.ev.source as usize;
             if let Some(s) = self.sources.get_mut(k)

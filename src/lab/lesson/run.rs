@@ -403,8 +403,6 @@ fn schedule(
             let amp = amp_na.get(vars)?;
             let delay = time(at_ms)?;
             lab.sim.add_iclamp(IClamp { node, delay, dur, amp }).map_err(|e| e.to_string())?;
-            // A spike while (or soon after) the pulse runs is evoked, not the cell's own.
-            lab.note_input_until(delay + dur);
         }
         Action::Epsp { place: p, at_ms, amp_na, tau0_ms, tau1_ms } => {
             let (s, x) = place(p)?.middle();
@@ -417,7 +415,6 @@ fn schedule(
                 imax: amp_na.get(vars)?,
             };
             lab.sim.add_epsp(e).map_err(|e| e.to_string())?;
-            lab.note_input_until(e.onset + 5.0 * e.tau1);
         }
         Action::DrugAt { at_ms, drug, region, on } => {
             let change =
@@ -450,7 +447,6 @@ fn schedule(
                 ));
             }
             let seed = vars.get("seed").copied().unwrap_or(1.0) as u64;
-            lab.note_input_until(start + ms);
             match vary_ms {
                 None => {
                     for (k, &i) in members.iter().enumerate() {
