@@ -48,8 +48,7 @@ impl Lessons {
     /// Loads `name`'s scene into the lab (the current cell stays on failure).
     pub fn open(&mut self, name: &str, lab: &mut LabRes, ui: &mut UiState) {
         let result = Lesson::builtin(name).map_err(|e| e.to_string()).and_then(|lesson| {
-            let built = Built::new(&lesson.scene, None).map_err(|e| e.to_string())?;
-            let new = built.lab(&lesson.scene)?;
+            let (built, new) = Built::with_lab(&lesson.scene, None)?;
             Ok((lesson, built, new))
         });
         match result {

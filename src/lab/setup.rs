@@ -389,8 +389,7 @@ impl Lab {
                 (gallery::open(&p).map_err(|e| e.to_string())?, p.display().to_string())
             }
         };
-        let built = Built::new(scene, Some((morph, source))).map_err(|e| e.to_string())?;
-        let mut lab = built.lab(scene)?;
+        let (built, mut lab) = Built::with_lab(scene, Some((morph, source)))?;
         let mut notes = Vec::new();
         for g in &scene.groups {
             let clamped = if g.weight_ns.is_finite() {

@@ -253,6 +253,18 @@ pub struct Built {
 impl Built {
     /// Resolves `scene` on `morph` (the scene's own cell when `None`).
     pub fn new(scene: &Scene, morph: Option<(Morphology, String)>) -> Result<Built, LessonError> {
+        Built::new_with_lab(scene, morph).map(|(built, _)| built)
+    }
+
+    /// As [`Built::new`], with the scene's lab too, made from the bare lab the places were
+    /// found on (a setup that opens once needs no second build of the cell).
+    pub fn with_lab(scene: &Scene, morph: Option<(Morphology, String)>) -> Result<(Built, Lab), String> {
+        let (built, bare) = Built::new_with_lab(scene, morph).map_err(|e| e.to_string())?;
+        let lab = built.populate(bare, scene)?;
+        Ok((built, lab))
+    }
+
+    fn new_with_lab(scene: &Scene, morph: Option<(Morphology, String)>) -> Result<(Built, Lab), LessonError> {
         let (morphology, source) = match morph {
             Some(m) => m,
             None => (
@@ -318,12 +330,17 @@ impl Built {
                 next += 1;
             }
         }
-        Ok(built)
+        Ok((built, lab))
     }
 
     /// A fresh lab with the scene (the synapses of every group, the probes).
     pub fn lab(&self, scene: &Scene) -> Result<Lab, String> {
-        let mut lab = Lab::with_biophysics(self.morphology.clone(), &self.source, &scene.biophysics)?;
+        let lab = Lab::with_biophysics(self.morphology.clone(), &self.source, &scene.biophysics)?;
+        self.populate(lab, scene)
+    }
+
+    /// Places the scene's synapses and probes on `lab` (a bare lab of this cell).
+    fn populate(&self, mut lab: Lab, scene: &Scene) -> Result<Lab, String> {
         for g in &scene.groups {
             let points: Vec<(usize, f64)> = match &g.place {
                 Some(p) => self.places[p].spread(g.count),
