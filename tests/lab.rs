@@ -319,6 +319,14 @@ fn setup_errors_name_the_entry_and_clamped_values_are_listed() {
     s.scene.groups = vec![g.clone(), g];
     let e = Lab::from_setup(&s, base).err().unwrap();
     assert!(e.starts_with("scene.groups: 18446744073709551615 synapses are too many"), "{e}");
+    // More places than there can be synapses and probes: refused before any is searched.
+    let mut s = good.clone();
+    let at = s.scene.places["synapses[0]"].clone();
+    for k in 0..100_065 {
+        s.scene.places.insert(format!("p{k}"), at.clone());
+    }
+    let e = Lab::from_setup(&s, base).err().unwrap();
+    assert!(e.starts_with("places: 100066 places are too many (at most 100064"), "{e}");
     // 5000 probes: refused by count, before 5000 trace buffers are allocated.
     let mut s = good.clone();
     s.scene.probes = vec!["synapses[0]".into(); 5000];

@@ -279,6 +279,17 @@ impl Built {
             groups: BTreeMap::new(),
             probe_of: BTreeMap::new(),
         };
+        // Every place is found by a search over the cell: as many as there can be synapses
+        // and probes, no more (a setup's file could otherwise ask for millions).
+        let most = crate::sim::limits::MAX_SYNAPSES + crate::lab::session::MAX_LAB_PROBES;
+        if scene.places.len() > most {
+            return Err(LessonError::Scene {
+                message: format!(
+                    "places: {}",
+                    crate::sim::limits::too_many("places", scene.places.len(), most)
+                ),
+            });
+        }
         // Places are found on the cell as the lab discretises it.
         let lab = Lab::with_biophysics(built.morphology.clone(), &built.source, &scene.biophysics)
             .map_err(|e| LessonError::Cell { message: e })?;
