@@ -38,17 +38,7 @@ if [ -z "${HAY_MECH:-}" ]; then
 fi
 export HAY_DIR HAY_MECH
 
-best() { # best wall time of REPEAT runs of a command printing one JSON line
-    local best_line="" best_wall=""
-    for _ in $(seq "$REPEAT"); do
-        line=$("$@" 2>/dev/null | grep '^{' | tail -1)
-        wall=$(printf '%s' "$line" | python3 -c 'import json,sys; print(json.load(sys.stdin)["wall_s"])')
-        if [ -z "$best_wall" ] || python3 -c "import sys; sys.exit(0 if $wall < $best_wall else 1)"; then
-            best_wall=$wall; best_line=$line
-        fi
-    done
-    printf '%s\n' "$best_line"
-}
+. "$here/scripts/bench_common.sh"
 
 echo "_Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(basename "$MORPH"), best of $REPEAT; load average (1, 5, 15 min) before: $(cut -d' ' -f1-3 /proc/loadavg)._"
 echo
