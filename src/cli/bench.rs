@@ -175,7 +175,13 @@ fn cell(
         &sim,
         tstop,
         wall,
-        &[("threads", threads.into()), ("dt", sim.config.dt.into()), ("method", method.into())],
+        &[
+            ("threads", threads.into()),
+            ("dt", sim.config.dt.into()),
+            ("method", method.into()),
+            // With two threads: the first node of the helper's subtrees (null: not split).
+            ("split_at", sim.last_split().into()),
+        ],
     )
 }
 

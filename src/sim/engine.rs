@@ -19,7 +19,7 @@ use crate::sim::recording::{Probe, Recorder};
 use crate::sim::stimuli::{EpspCurrent, IClamp, Stimuli};
 use crate::sim::synapses::{SynapseParams, Synapses};
 
-mod pool;
+mod split;
 
 /// Numerical settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,8 +94,11 @@ pub struct Simulation {
     /// Where each node's voltage lies on the rate tables' grid, shared by the mechanisms'
     /// state updates.
     grid: VoltageGrid,
-    /// Helper threads, with `threads` > 1 (see [`Simulation::set_threads`]).
-    pool: Option<pool::Pool>,
+    /// The first node of the helper thread's part in the latest run split between two
+    /// threads (`split.rs`), if any.
+    last_split: Option<usize>,
+    /// The split of the latest run split between two threads, kept for the next.
+    split: Option<Box<split::Split>>,
 }
 
 /// A copy of the simulation at this instant (every state, queued spike and Poisson
@@ -121,7 +124,8 @@ impl Clone for Simulation {
             env: self.env,
             threads: 1,
             grid: self.grid.clone(),
-            pool: None,
+            last_split: None,
+            split: None,
         }
     }
 }
@@ -169,68 +173,30 @@ impl Simulation {
             env: Env { dt: config.dt, celsius: config.celsius, t: 0.0 },
             threads: 1,
             grid,
-            pool: None,
+            last_split: None,
+            split: None,
             config,
             cell,
         })
     }
 
-    /// Sets how many threads step this cell (1: the calling thread alone). With more,
-    /// `threads - 1` persistent helper threads each take a share of the mechanisms through
-    /// the current and state phases of every step (those that only read the reversal
-    /// potentials: `pas`, `hh`, the gated channels; calcium pools and SK stay on the
-    /// calling thread), while the calling thread does the rest and the cable solve. The
-    /// results equal one thread's up to rounding (the sums are added in another order).
+    /// Sets how many threads step this cell (1: the calling thread alone; more than 2
+    /// count as 2). With 2, [`Simulation::run_until`] splits a long run by subtrees
+    /// (`split.rs`): a helper thread takes the nodes from some index on (whole subtrees,
+    /// every mechanism on them and their part of the cable solve), the calling thread the
+    /// rest, the root and everything that is not a density mechanism, and the two exchange
+    /// only the rows where the subtrees hang on, twice a step. The results equal one
+    /// thread's up to rounding (a few sums are added in another order).
     pub fn set_threads(&mut self, threads: usize) {
         self.threads = threads.clamp(1, 64);
-        self.share_work();
-    }
-
-    /// (Re)starts the helper threads with a share of the mechanisms each: the calling
-    /// thread keeps those only it may run, and the others go to whichever thread has the
-    /// least work so far, largest first (nodes times a rough cost per node).
-    fn share_work(&mut self) {
-        self.pool = None;
         if self.threads < 2 {
-            return;
+            self.split = None;
         }
-        let parts = self.threads;
-        let mut load = vec![0.0; parts];
-        let mut owner = vec![0usize; self.mechs.len()];
-        let mut movable = Vec::new();
-        for (k, m) in self.mechs.iter().enumerate() {
-            let nodes = m.mech.nodes().len() as f64;
-            match pool::helper_cost(m.mech.name()) {
-                Some(c) => movable.push((nodes * c, k)),
-                None => load[0] += nodes * pool::main_cost(m.mech.name()),
-            }
-        }
-        movable.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for (cost, k) in movable {
-            let t = (0..parts).min_by(|&a, &b| load[a].total_cmp(&load[b])).unwrap_or(0);
-            load[t] += cost;
-            owner[k] = t;
-        }
-        let slots =
-            |t: usize| -> Vec<usize> { self.order.iter().copied().filter(|&k| owner[k] == t).collect() };
-        let reads = |share: &[usize]| {
-            let mut r = [false; 3];
-            for &k in share {
-                let x = pool::reads(self.mechs[k].mech.name());
-                (0..3).for_each(|i| r[i] |= x[i]);
-            }
-            r
-        };
-        let shares: Vec<(Vec<usize>, [bool; 3])> = (1..parts)
-            .map(slots)
-            .filter(|s| !s.is_empty())
-            .map(|s| (reads(&s), s))
-            .map(|(r, s)| (s, r))
-            .collect();
-        if shares.is_empty() {
-            return;
-        }
-        self.pool = Some(pool::Pool::new(slots(0), shares, self.v.len()));
+    }
+    /// Where the latest run split between two threads split the cell: the first node of
+    /// the helper's subtrees (`None` when no run was split).
+    pub fn last_split(&self) -> Option<usize> {
+        self.last_split
     }
     /// Threads stepping this cell.
     pub fn threads(&self) -> usize {
@@ -271,9 +237,6 @@ impl Simulation {
         let mut order: Vec<usize> = (0..self.mechs.len()).collect();
         order.sort_by_key(rank);
         self.order = order;
-        if self.threads > 1 {
-            self.share_work();
-        }
         Ok(self.mechs.len() - 1)
     }
 
@@ -544,69 +507,47 @@ impl Simulation {
     /// Advances one step of dt.
     pub fn step(&mut self) {
         let dt = self.config.dt;
-        let t0 = self.t;
-        let t_mid = t0 + dt / 2.0;
-        {
-            let syn = &mut self.synapses;
-            self.events.deliver_until(t_mid, |e| syn.deliver(e.synapse as usize, e.weight));
-        }
+        let t_mid = self.t + dt / 2.0;
+        self.deliver_until(t_mid);
         self.env.t = t_mid;
         self.matrix.begin(&self.v);
         self.ions.begin_currents(self.config.celsius);
         let (rhs, d) = (&mut self.matrix.rhs, &mut self.matrix.d);
-        if let Some(pool) = self.pool.as_mut() {
-            let mechs = self.mechs.as_mut_ptr();
-            let (v, env) = (&self.v[..], self.env);
-            let mine = std::mem::take(&mut pool.main_slots);
-            // SAFETY: `mechs` covers every slot; the calling thread runs only its own
-            // (`mine`, disjoint from the helpers'), and `self.mechs` is not touched
-            // otherwise until the phase is over.
-            unsafe {
-                pool.current(mechs, v, &mut self.ions, rhs, d, env, |ions, rhs, d| {
-                    for &k in &mine {
-                        let m = &mut *mechs.add(k);
-                        if m.enabled {
-                            m.mech.current(v, ions, rhs, d, &env);
-                        }
-                    }
-                });
-            }
-            pool.main_slots = mine;
-        } else {
-            for &k in &self.order {
-                let m = &mut self.mechs[k];
-                if m.enabled {
-                    m.mech.current(&self.v, &mut self.ions, rhs, d, &self.env);
-                }
+        for &k in &self.order {
+            let m = &mut self.mechs[k];
+            if m.enabled {
+                m.mech.current(&self.v, &mut self.ions, rhs, d, &self.env);
             }
         }
         self.synapses.current(&self.v, rhs, d);
         self.stimuli.current(t_mid, rhs);
         self.matrix.solve();
-        let k = if self.config.crank_nicolson { 2.0 } else { 1.0 };
         // v += k dv, and where each new v lies on the rate tables' grid, in one pass.
+        let k = self.dv_factor();
         self.grid.add_and_update(&mut self.v, &self.matrix.rhs, k);
         self.steps += 1;
         self.t = self.steps as f64 * dt;
         self.env.t = self.t;
-        if let Some(pool) = self.pool.as_mut() {
-            let mechs = self.mechs.as_mut_ptr();
-            let (v, grid, env, ions) = (&self.v[..], &self.grid, self.env, &mut self.ions);
-            let mine = std::mem::take(&mut pool.main_slots);
-            // SAFETY: as in the current phase.
-            unsafe {
-                pool.advance(mechs, v, grid, env, || {
-                    for &k in &mine {
-                        (*mechs.add(k)).mech.advance_on_grid(v, grid, ions, &env);
-                    }
-                });
-            }
-            pool.main_slots = mine;
-        } else {
-            for &k in &self.order {
-                self.mechs[k].mech.advance_on_grid(&self.v, &self.grid, &mut self.ions, &self.env);
-            }
+        for &k in &self.order {
+            self.mechs[k].mech.advance_on_grid(&self.v, &self.grid, &mut self.ions, &self.env);
         }
+        self.end_step();
+    }
+
+    /// The factor of dv in the voltage update: 2 for Crank-Nicolson, else 1.
+    fn dv_factor(&self) -> f64 {
+        if self.config.crank_nicolson { 2.0 } else { 1.0 }
+    }
+
+    /// Delivers the events due by `t` (ms) to their synapses.
+    fn deliver_until(&mut self, t: f64) {
+        let syn = &mut self.synapses;
+        self.events.deliver_until(t, |e| syn.deliver(e.synapse as usize, e.weight));
+    }
+
+    /// The end of a step, once v and the mechanisms' states are at the new t: synapses,
+    /// spike detectors, recording, the events due by the next step's middle.
+    fn end_step(&mut self) {
         self.synapses.advance();
         for det in &mut self.detectors {
             let v = self.v[det.node as usize];
@@ -619,8 +560,7 @@ impl Simulation {
         if self.steps.is_multiple_of(self.recorder.every as u64) {
             self.sample();
         }
-        let syn = &mut self.synapses;
-        self.events.deliver_until(self.t + dt / 2.0, |e| syn.deliver(e.synapse as usize, e.weight));
+        self.deliver_until(self.t + self.config.dt / 2.0);
     }
 
     /// When the latest input the cell has received ended (ms): the last synaptic event
@@ -639,9 +579,27 @@ impl Simulation {
         pulses.chain(epsps).fold(self.events.last_delivered.max(0.0), f64::max)
     }
 
-    /// Steps until t reaches `t_stop` (ms) within half a step.
+    /// Steps until t reaches `t_stop` (ms) within half a step. With two threads
+    /// ([`Simulation::set_threads`]) a run of many steps is split between them when the
+    /// cell allows it (`split.rs`).
     pub fn run_until(&mut self, t_stop: f64) {
         let dt = self.config.dt;
+        if self.threads > 1 {
+            loop {
+                // The steps the loop below would take (at most a few million at a time).
+                let (mut n, mut t) = (0u64, self.t);
+                while t + dt / 2.0 < t_stop && n < 1 << 22 {
+                    n += 1;
+                    t = (self.steps + n) as f64 * dt;
+                }
+                if n == 0 {
+                    return;
+                }
+                if !self.run_split(n) {
+                    break;
+                }
+            }
+        }
         while self.t + dt / 2.0 < t_stop {
             self.step();
         }
@@ -774,23 +732,43 @@ mod tests {
     }
 
     #[test]
-    fn helper_threads_give_the_same_run_up_to_rounding() {
+    fn two_threads_give_the_same_run_up_to_rounding() {
         let (mut one, mut two) = (cell(1), cell(2));
-        assert!(two.pool.is_some(), "two threads share the work");
-        for _ in 0..2000 {
-            one.step();
-            two.step();
-        }
+        one.run_until(50.0);
+        two.run_until(50.0);
+        let s = two.last_split().expect("the run was split");
+        assert!(s > 1 && s < two.v.len(), "{s}");
+        assert_eq!(one.steps(), two.steps());
+        assert_eq!(one.t(), two.t());
         assert!(one.detectors[0].count >= 1, "the pulse makes the cell fire");
         assert_eq!(one.detectors[0].count, two.detectors[0].count);
         let worst = one.v.iter().zip(&two.v).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         assert!(worst < 1e-9, "{worst}");
         let ca = one.ions.cai.iter().zip(&two.ions.cai).map(|(a, b)| ((a - b) / a).abs()).fold(0.0, f64::max);
         assert!(ca < 1e-9, "{ca}");
-        // Back to one thread: the helpers go, the run goes on.
-        two.set_threads(1);
-        assert!(two.pool.is_none());
-        two.step();
-        assert!(two.is_finite());
+        // Every state came back: the runs go on alike, split or step by step.
+        for slot in 0..one.mechs.len() {
+            let (a, b) = (&one.mechs[slot].mech, &two.mechs[slot].mech);
+            for name in a.state_names() {
+                for i in 0..a.nodes().len() {
+                    let (x, y) = (a.state(name, i), b.state(name, i));
+                    assert!(x.zip(y).is_none_or(|(x, y)| (x - y).abs() <= 1e-9 * x.abs().max(1.0)), "{name}");
+                }
+            }
+        }
+        for _ in 0..400 {
+            one.step();
+            two.step();
+        }
+        let worst = one.v.iter().zip(&two.v).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(worst < 1e-9, "{worst}");
+        // A recorded dendritic node keeps the run on one thread.
+        let far = two.v.len() as u32 - 1;
+        two.record(&[Probe::Voltage(far)], 1, 100).unwrap();
+        let before = two.steps();
+        two.last_split = None;
+        two.run_until(two.t() + 10.0);
+        assert_eq!(two.steps(), before + 400);
+        assert_eq!(two.last_split(), None);
     }
 }

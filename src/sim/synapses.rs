@@ -241,6 +241,12 @@ impl Synapses {
         }
     }
 
+    /// One more than the highest node any synapse has had (0 without synapses): arrays
+    /// passed to [`Synapses::current`] must be at least this long.
+    pub fn nodes_below(&self) -> usize {
+        self.nodes_below
+    }
+
     /// State phase: the exponential decays over one step.
     #[inline]
     pub fn advance(&mut self) {

@@ -310,6 +310,22 @@ impl Mechanism for Hh {
         };
         Some(a[self.layout.pos(index)?])
     }
+    fn set_state(&mut self, name: &str, index: usize, value: f64) -> Result<(), ParamError> {
+        let Some(p) = self.layout.pos(index) else {
+            return Err(ParamError(format!("hh: node index {index} out of range")));
+        };
+        let a = match name {
+            "m" => &mut self.m,
+            "h" => &mut self.h,
+            "n" => &mut self.n,
+            "ina" => &mut self.ina,
+            "ik" => &mut self.ik,
+            "il" => &mut self.il,
+            _ => return Err(ParamError(format!("hh has no state '{name}'"))),
+        };
+        a[p] = value;
+        Ok(())
+    }
     fn keep_currents(&mut self, on: bool) {
         self.keep = on;
     }

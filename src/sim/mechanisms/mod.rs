@@ -106,6 +106,49 @@ impl Ions {
         }
     }
 
+    /// The ionic state of `nodes` (in that order) as an `Ions` of its own, indexed by
+    /// position in `nodes`: a part of a cell that a thread steps alone.
+    pub fn part(&self, nodes: impl Iterator<Item = usize>) -> Ions {
+        let nodes: Vec<usize> = nodes.collect();
+        let pick = |x: &[f64]| -> Vec<f64> { nodes.iter().map(|&i| x[i]).collect() };
+        let mut part = Ions {
+            ena: pick(&self.ena),
+            ek: pick(&self.ek),
+            eca: pick(&self.eca),
+            eca_nernst: vec![false; nodes.len()],
+            cai: pick(&self.cai),
+            cao: pick(&self.cao),
+            ica: pick(&self.ica),
+            // Cleared at the first step, whatever was written before.
+            ica_written: true,
+            nernst_nodes: Vec::new(),
+            ln_cao: Vec::new(),
+        };
+        for (k, &i) in nodes.iter().enumerate() {
+            if self.eca_nernst[i] {
+                part.set_nernst(k);
+            }
+        }
+        part
+    }
+
+    /// Takes back the values of a [`Ions::part`]: its positions `from..` hold nodes
+    /// `to` (the reversal potentials, concentrations and calcium current).
+    pub fn put_part(&mut self, part: &Ions, from: usize, to: std::ops::Range<usize>) {
+        let len = to.len();
+        for (dst, src) in [
+            (&mut self.ena, &part.ena),
+            (&mut self.ek, &part.ek),
+            (&mut self.eca, &part.eca),
+            (&mut self.cai, &part.cai),
+            (&mut self.cao, &part.cao),
+            (&mut self.ica, &part.ica),
+        ] {
+            dst[to.clone()].copy_from_slice(&src[from..from + len]);
+        }
+        self.ica_written = true;
+    }
+
     /// Start of the current phase: clear the summed calcium current and update eca
     /// where it follows cai.
     pub fn begin_currents(&mut self, celsius: f64) {
@@ -248,6 +291,27 @@ pub trait Mechanism: Send + Sync + fmt::Debug + MechanismClone {
     /// computed in the latest current phase (mA/cm2). While the mechanism does not keep
     /// its currents ([`Mechanism::keep_currents`]) it answers `None` for them.
     fn state(&self, name: &str, index: usize) -> Option<f64>;
+    /// Sets a state or stored current (one of [`Mechanism::state_names`]) at one node
+    /// (by position in `nodes`): what moving a node's values to another instance needs.
+    fn set_state(&mut self, name: &str, index: usize, value: f64) -> Result<(), ParamError>;
+    /// Copies every parameter and every state that `from` answers for at its node
+    /// `from_index` into this mechanism's node `index` (`from` is a mechanism of the same
+    /// name over other nodes): a node's values moved from one instance to another, as
+    /// [`Simulation`](crate::sim::engine::Simulation) does when it splits a cell between
+    /// threads and joins it back.
+    fn copy_node(&mut self, index: usize, from: &dyn Mechanism, from_index: usize) -> Result<(), ParamError> {
+        for &name in self.param_names() {
+            if let Some(x) = from.param(name, from_index) {
+                self.set_param_at(name, index, x)?;
+            }
+        }
+        for &name in self.state_names() {
+            if let Some(x) = from.state(name, from_index) {
+                self.set_state(name, index, x)?;
+            }
+        }
+        Ok(())
+    }
     /// Whether the current phase stores each node's current and conductance for
     /// [`Mechanism::state`]: on when a mechanism is made, turned off by
     /// [`Simulation::insert`](crate::sim::engine::Simulation::insert) and on again by

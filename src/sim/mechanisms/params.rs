@@ -248,6 +248,15 @@ macro_rules! mechanism_tables {
             let pos = $crate::sim::mechanisms::params::mechanism_tables!(@pos self, $nodes);
             $crate::sim::mechanisms::params::get(&self.s, name, index, pos)
         }
+        fn set_state(
+            &mut self,
+            name: &str,
+            index: usize,
+            value: f64,
+        ) -> Result<(), $crate::sim::mechanisms::ParamError> {
+            let pos = $crate::sim::mechanisms::params::mechanism_tables!(@pos self, $nodes);
+            $crate::sim::mechanisms::params::set_at($mech, &mut self.s, name, index, value, pos)
+        }
     };
     (@nodes $self:ident, nodes) => {
         &$self.nodes

@@ -120,6 +120,16 @@ impl Mechanism for Pas {
             _ => None,
         }
     }
+    fn set_state(&mut self, name: &str, index: usize, value: f64) -> Result<(), ParamError> {
+        match (name, self.layout.pos(index)) {
+            ("i", Some(p)) => {
+                self.i[p] = value;
+                Ok(())
+            }
+            ("i", None) => Err(ParamError(format!("pas: node index {index} out of range"))),
+            _ => Err(ParamError(format!("pas has no state '{name}'"))),
+        }
+    }
     fn keep_currents(&mut self, on: bool) {
         self.keep = on;
     }
