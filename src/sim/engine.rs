@@ -762,6 +762,18 @@ mod tests {
         }
         let worst = one.v.iter().zip(&two.v).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         assert!(worst < 1e-9, "{worst}");
+        // The split is kept for the next run, which sees the edits made in between.
+        for sim in [&mut one, &mut two] {
+            sim.set_param(9, "gbar", 0.5).unwrap();
+            sim.set_enabled(6, false).unwrap();
+            sim.run_until(sim.t() + 30.0);
+            sim.set_enabled(6, true).unwrap();
+            sim.run_until(sim.t() + 30.0);
+        }
+        assert_eq!(two.last_split(), Some(s));
+        let worst = one.v.iter().zip(&two.v).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(worst < 1e-9, "{worst}");
+        assert_eq!(one.detectors[0].count, two.detectors[0].count);
         // A recorded dendritic node keeps the run on one thread.
         let far = two.v.len() as u32 - 1;
         two.record(&[Probe::Voltage(far)], 1, 100).unwrap();

@@ -11,10 +11,12 @@
 //!    row; the head adds that, and solves its tree;
 //! 2. the head posts each junction's dv; the tail substitutes its own dv with them.
 //!
-//! Between those, each thread works on its own memory only: the tail's v, ions and
-//! mechanisms are copies made when the run starts and put back when it ends (the head
-//! steps the simulation's own v, with copies of the mechanisms over its nodes), so the
-//! threads share nothing but the few numbers they post, through atomics. The sums at the
+//! Between those, each thread works on its own memory only: the tail has its own v, ions
+//! and copies of the mechanisms over its nodes, the head the simulation's own v and ions
+//! with copies of the mechanisms over its nodes; the values go into the copies when a
+//! run starts and back when it ends. The threads share nothing but the few numbers they
+//! post, through atomics. The split (matrices, copies with their rate tables, the helper
+//! thread, which sleeps between runs) is kept for the next run. The sums at the
 //! junctions are added in another order than on one thread: the results equal one
 //! thread's up to rounding.
 //!
@@ -254,12 +256,13 @@ impl Simulation {
         if jobs.send(job).is_err() {
             panic!("the helper thread of a split run is gone");
         }
-        self.run_head(head_matrix, head_mechs, junctions, &exchange, steps);
+        let finished = self.run_head(head_matrix, head_mechs, junctions, &exchange, steps);
+        // The helper's panic, if it had one, goes on here (its message kept).
         let back = helper.done.get_mut().map(|done| done.recv());
         let tail = tail.insert(match back {
-            Ok(Ok(Ok(tail))) => tail,
+            Ok(Ok(Ok(tail))) if finished => tail,
             Ok(Ok(Err(panic))) => std::panic::resume_unwind(panic),
-            _ => panic!("the helper thread of a split run is gone"),
+            _ => panic!("the helper thread of a split run stopped"),
         });
         // Put everything back.
         let n = self.v.len();
@@ -403,7 +406,7 @@ impl Simulation {
 
     /// The calling thread's side of a split run: [`Simulation::step`] on nodes `0..s`
     /// (`matrix` their rows), with the junction rows of the tail added before the solve
-    /// and the junctions' dv posted after it.
+    /// and the junctions' dv posted after it. False if the helper stopped first.
     fn run_head(
         &mut self,
         matrix: &mut CableMatrix,
@@ -411,7 +414,7 @@ impl Simulation {
         junctions: &[u32],
         exchange: &Exchange,
         steps: u64,
-    ) {
+    ) -> bool {
         let _gone = Gone(&exchange.gone);
         let s = matrix.parent.len();
         let (dt, k) = (self.config.dt, self.dv_factor());
@@ -429,7 +432,9 @@ impl Simulation {
             self.stimuli.current(t_mid, &mut matrix.rhs);
             // What does not need the tail's rows, while the tail finishes them.
             matrix.eliminate_off_path();
-            assert!(exchange.wait(&exchange.up_seq.0, step), "the helper thread of a split run stopped");
+            if !exchange.wait(&exchange.up_seq.0, step) {
+                return false;
+            }
             for (row, &p) in exchange.up.iter().zip(junctions) {
                 matrix.d[p as usize] += f64::from_bits(row[0].load(Ordering::Relaxed));
                 matrix.rhs[p as usize] += f64::from_bits(row[1].load(Ordering::Relaxed));
@@ -450,6 +455,7 @@ impl Simulation {
             }
             self.end_step();
         }
+        true
     }
 }
 
