@@ -59,7 +59,7 @@ impl Lab {
                         if let Some(k) = self.synapses[i].nmda
                             && self.region_label(self.synapses[i].section) == region
                         {
-                            self.sim.synapses.enabled[k] = !on;
+                            self.sim.synapses.set_enabled(k, !on);
                         }
                     }
                 }

@@ -95,7 +95,7 @@ impl Lab {
             SynapseKind::AmpaNmda => {
                 let k = self.sim.add_synapse(node, self.nmda_params()).map_err(|e| e.to_string())?;
                 let region = self.region_label(section);
-                self.sim.synapses.enabled[k] = !self.drugs.contains(&(Drug::Apv, region));
+                self.sim.synapses.set_enabled(k, !self.drugs.contains(&(Drug::Apv, region)));
                 Some(k)
             }
             _ => None,
@@ -142,7 +142,7 @@ impl Lab {
                 }
                 Ok(None) => {}
                 // Recorded (never by the lab itself): silence it instead.
-                Err(_) => self.sim.synapses.enabled[k] = false,
+                Err(_) => self.sim.synapses.set_enabled(k, false),
             }
         }
     }

@@ -108,10 +108,23 @@ fn nmda(gs: f64, v: f64, e: f64, mg: MgBlock) -> (f64, f64) {
     (i0, (i1 - i0) / 0.001)
 }
 
+/// What makes synapses one conductance ([`Synapses`]): node, kinetics, reversal, Mg2+
+/// block (as bits) and switch.
+type GroupKey = (u32, [u64; 3], Option<[u64; 3]>, bool);
+
 /// Every synapse of a simulation.
+///
+/// Synapses of one node with the same kinetics, reversal, Mg2+ block and switch act as one
+/// conductance, as Arbor coalesces them and as NEURON runs one Exp2Syn fed by several
+/// NetCons: the step computes the current of each *group* once, with states that are the
+/// sums of its members' (their events add to both). Each synapse keeps its own states,
+/// for its own conductance and current ([`Synapses::current_na`]); the groups are formed
+/// again from those after any change of parameters, switch or membership. A group of one
+/// synapse computes exactly what that synapse alone would.
 #[derive(Debug, Clone, Default)]
 pub struct Synapses {
     pub node: Vec<u32>,
+    /// Parameters; after writing one, call [`Synapses::refresh`].
     pub params: Vec<SynapseParams>,
     /// Row scale of the node (100/area, or 1 at a zero-area node).
     pub(crate) scale: Vec<f64>,
@@ -121,14 +134,34 @@ pub struct Synapses {
     /// Rising and decaying states (uS).
     a: Vec<f64>,
     b: Vec<f64>,
-    /// Latest current (nA) and conductance (uS, before the Mg block).
-    i: Vec<f64>,
+    /// Conductance (uS, before the Mg block) in the latest current phase.
     g: Vec<f64>,
     /// False while a synapse is pharmacologically blocked (its events still arrive).
-    pub enabled: Vec<bool>,
+    enabled: Vec<bool>,
     /// One more than the highest node of any synapse (0 without synapses): what the
     /// current loop checks once instead of scanning every node each step.
     nodes_below: usize,
+    /// Each synapse's group.
+    group: Vec<u32>,
+    groups: Groups,
+    /// The group of each key, for adding synapses.
+    keys: std::collections::HashMap<GroupKey, u32>,
+    /// True when the groups must be formed again (at the next current phase, without
+    /// allocating: every buffer keeps the capacity that `push` gave it).
+    regroup: bool,
+}
+
+/// The groups' columns ([`Synapses`]).
+#[derive(Debug, Clone, Default)]
+struct Groups {
+    /// One synapse of the group: its node, scale, kinetics, reversal and block.
+    first: Vec<u32>,
+    a: Vec<f64>,
+    b: Vec<f64>,
+    decay1: Vec<f64>,
+    decay2: Vec<f64>,
+    /// The voltage at the group's node in the latest current phase (mV).
+    v: Vec<f64>,
 }
 
 impl Synapses {
@@ -143,12 +176,63 @@ impl Synapses {
         self.decay2.push(0.0);
         self.a.push(0.0);
         self.b.push(0.0);
-        self.i.push(0.0);
         self.g.push(0.0);
         self.enabled.push(true);
+        self.group.push(0);
         let k = self.node.len() - 1;
-        self.refresh(k, dt);
+        self.set_constants(k, dt);
+        // Room for a group per synapse, so that forming them again never allocates.
+        let room = self.node.len();
+        let Groups { a, b, decay1, decay2, v, .. } = &mut self.groups;
+        for col in [a, b, decay1, decay2, v] {
+            col.reserve(room.saturating_sub(col.len()));
+        }
+        self.groups.first.reserve(room.saturating_sub(self.groups.first.len()));
+        self.keys.reserve(room.saturating_sub(self.keys.len()));
+        if !self.regroup {
+            self.join_group(k);
+        }
         k
+    }
+
+    /// The key of synapse `k`'s group.
+    fn key(&self, k: usize) -> GroupKey {
+        let p = &self.params[k];
+        let mg = p.mg_block.map(|m| [m.mg.to_bits(), m.gamma.to_bits(), m.kd.to_bits()]);
+        (self.node[k], [p.tau1.to_bits(), p.tau2.to_bits(), p.e.to_bits()], mg, self.enabled[k])
+    }
+
+    /// Puts synapse `k` in its group (a new one if none has its key), adding its states.
+    fn join_group(&mut self, k: usize) {
+        let key = self.key(k);
+        let next = self.groups.first.len() as u32;
+        let g = *self.keys.entry(key).or_insert(next);
+        if g == next {
+            self.groups.first.push(k as u32);
+            self.groups.a.push(0.0);
+            self.groups.b.push(0.0);
+            self.groups.decay1.push(self.decay1[k]);
+            self.groups.decay2.push(self.decay2[k]);
+            self.groups.v.push(0.0);
+        }
+        self.group[k] = g;
+        self.groups.a[g as usize] += self.a[k];
+        self.groups.b[g as usize] += self.b[k];
+    }
+
+    /// Forms the groups again from the synapses' own states.
+    fn form_groups(&mut self) {
+        self.keys.clear();
+        self.groups.first.clear();
+        self.groups.a.clear();
+        self.groups.b.clear();
+        self.groups.decay1.clear();
+        self.groups.decay2.clear();
+        self.groups.v.clear();
+        for k in 0..self.node.len() {
+            self.join_group(k);
+        }
+        self.regroup = false;
     }
 
     /// Removes synapse `k` (the last one takes its index). Returns the moved index.
@@ -164,10 +248,11 @@ impl Synapses {
         self.decay2.swap_remove(k);
         self.a.swap_remove(k);
         self.b.swap_remove(k);
-        self.i.swap_remove(k);
         self.g.swap_remove(k);
         self.enabled.swap_remove(k);
+        self.group.swap_remove(k);
         self.nodes_below = self.node.iter().map(|&n| n as usize + 1).max().unwrap_or(0);
+        self.regroup = true;
         Some(self.len())
     }
 
@@ -178,8 +263,30 @@ impl Synapses {
         self.node.is_empty()
     }
 
-    /// Recomputes synapse `k`'s constants after a change of its parameters or of dt.
+    /// Whether synapse `k` passes current (false while blocked, or for no such synapse).
+    pub fn is_enabled(&self, k: usize) -> bool {
+        self.enabled.get(k).copied().unwrap_or(false)
+    }
+
+    /// Blocks synapse `k` (`on` false) or lets it pass current again; its events still
+    /// arrive while it is blocked.
+    pub fn set_enabled(&mut self, k: usize, on: bool) {
+        if let Some(e) = self.enabled.get_mut(k)
+            && *e != on
+        {
+            *e = on;
+            self.regroup = true;
+        }
+    }
+
+    /// Recomputes synapse `k`'s constants after a change of its parameters (`params[k]`)
+    /// or of dt.
     pub fn refresh(&mut self, k: usize, dt: f64) {
+        self.set_constants(k, dt);
+        self.regroup = true;
+    }
+
+    fn set_constants(&mut self, k: usize, dt: f64) {
         let p = self.params[k];
         let (t1, t2) = p.guarded();
         self.factor[k] = p.peak_factor();
@@ -189,50 +296,62 @@ impl Synapses {
 
     /// Sets every synapse's states to 0.
     pub fn init(&mut self) {
-        self.a.iter_mut().for_each(|x| *x = 0.0);
-        self.b.iter_mut().for_each(|x| *x = 0.0);
-        self.i.iter_mut().for_each(|x| *x = 0.0);
-        self.g.iter_mut().for_each(|x| *x = 0.0);
+        for col in [&mut self.a, &mut self.b, &mut self.g, &mut self.groups.a, &mut self.groups.b] {
+            col.iter_mut().for_each(|x| *x = 0.0);
+        }
     }
 
     /// A spike arrives at synapse `k` with weight `w` (uS): the peak conductance.
     #[inline]
     pub fn deliver(&mut self, k: usize, w: f64) {
         if k < self.a.len() {
-            self.a[k] += w * self.factor[k];
-            self.b[k] += w * self.factor[k];
+            let x = w * self.factor[k];
+            self.a[k] += x;
+            self.b[k] += x;
+            let g = self.group[k] as usize;
+            if let (Some(a), Some(b)) = (self.groups.a.get_mut(g), self.groups.b.get_mut(g)) {
+                *a += x;
+                *b += x;
+            }
         }
     }
 
-    /// Current phase: adds each synapse's current and slope conductance to the matrix.
+    /// Current phase: adds each group's current and slope conductance to the matrix.
     /// With a Mg block the slope is NEURON's (i(v + 0.001) - i(v)) / 0.001.
     #[inline]
     pub fn current(&mut self, v: &[f64], rhs: &mut [f64], d: &mut [f64]) {
+        if self.regroup {
+            self.form_groups();
+        }
         let n = self.node.len();
-        // Every array has n entries and every node is a node of v, rhs and d (checked
-        // once here, so that the loop needs no bounds checks).
-        let (node, params, scale) = (&self.node[..n], &self.params[..n], &self.scale[..n]);
-        let (a, b, enabled) = (&self.a[..n], &self.b[..n], &self.enabled[..n]);
-        let (g_out, i_out) = (&mut self.g[..n], &mut self.i[..n]);
+        for ((g, a), b) in self.g[..n].iter_mut().zip(&self.a[..n]).zip(&self.b[..n]) {
+            *g = b - a;
+        }
+        let m = self.groups.first.len();
+        let Groups { first, a, b, v: v_out, .. } = &mut self.groups;
+        let (first, a, b, v_out) = (&first[..m], &a[..m], &b[..m], &mut v_out[..m]);
+        let (node, params, scale, enabled) =
+            (&self.node[..n], &self.params[..n], &self.scale[..n], &self.enabled[..n]);
+        // Every node is a node of v, rhs and d (checked once here, so that the loop needs
+        // no bounds checks).
         let len = v.len().min(rhs.len()).min(d.len());
         assert!(self.nodes_below <= len);
-        debug_assert!(node.iter().all(|&m| (m as usize) < self.nodes_below));
-        for k in 0..n {
+        debug_assert!(node.iter().all(|&x| (x as usize) < self.nodes_below));
+        for j in 0..m {
+            let k = first[j] as usize;
             let nd = node[k] as usize;
-            let gs = b[k] - a[k];
-            g_out[k] = gs;
-            if !enabled[k] {
-                i_out[k] = 0.0;
-                continue;
-            }
-            let p = &params[k];
             // SAFETY: nd < len (asserted above).
             let vv = unsafe { *v.get_unchecked(nd) };
+            v_out[j] = vv;
+            if !enabled[k] {
+                continue;
+            }
+            let gs = b[j] - a[j];
+            let p = &params[k];
             let (i, g) = match p.mg_block {
                 None => (gs * (vv - p.e), gs),
                 Some(mg) => nmda(gs, vv, p.e, mg),
             };
-            i_out[k] = i;
             // SAFETY: as above.
             unsafe {
                 *rhs.get_unchecked_mut(nd) -= scale[k] * i;
@@ -256,11 +375,27 @@ impl Synapses {
         for (b, d) in self.b.iter_mut().zip(&self.decay2) {
             *b *= d;
         }
+        let Groups { a, b, decay1, decay2, .. } = &mut self.groups;
+        for (a, d) in a.iter_mut().zip(decay1.iter()) {
+            *a *= d;
+        }
+        for (b, d) in b.iter_mut().zip(decay2.iter()) {
+            *b *= d;
+        }
     }
 
-    /// Latest current of synapse `k` (nA, positive outward).
+    /// Current of synapse `k` in the latest current phase (nA, positive outward): its own
+    /// conductance at its group's voltage; 0 while blocked.
     pub fn current_na(&self, k: usize) -> f64 {
-        self.i.get(k).copied().unwrap_or(0.0)
+        if !self.is_enabled(k) {
+            return 0.0;
+        }
+        let (g, p) = (self.g[k], &self.params[k]);
+        let vv = self.groups.v.get(self.group[k] as usize).copied().unwrap_or(0.0);
+        match p.mg_block {
+            None => g * (vv - p.e),
+            Some(mg) => nmda(g, vv, p.e, mg).0,
+        }
     }
     /// Conductance of synapse `k` before any Mg block (uS).
     pub fn conductance_us(&self, k: usize) -> f64 {
@@ -307,5 +442,74 @@ mod tests {
         assert!((b.unblocked(-40.0) - 0.230).abs() < 1e-3);
         assert!((b.unblocked(0.0) - 0.781).abs() < 1e-3);
         assert_eq!(MgBlock::jahr_stevens(0.0).unblocked(-80.0), 1.0);
+    }
+
+    /// Synapses of one node with the same parameters act as one conductance: the same
+    /// matrix terms and each synapse's own current as when each stands alone, through
+    /// events, a block and its lifting.
+    #[test]
+    fn synapses_on_one_node_act_as_one_conductance() {
+        let dt = 0.025;
+        let params =
+            [SynapseParams::ampa(), SynapseParams::ampa(), SynapseParams::nmda(), SynapseParams::ampa()];
+        let mut together = Synapses::default();
+        let mut alone: Vec<Synapses> = Vec::new();
+        for p in params {
+            together.push(0, 2.0, p, dt);
+            let mut one = Synapses::default();
+            one.push(0, 2.0, p, dt);
+            alone.push(one);
+        }
+        assert_eq!(together.groups.first.len(), 2, "the three AMPA synapses are one group");
+        let v = [-20.0];
+        for step in 0..4000 {
+            let events = [(10, 0, 0.001), (30, 1, 0.002), (35, 2, 0.003), (50, 3, 0.0005), (2100, 1, 0.001)];
+            for &(at, k, w) in &events {
+                if step == at {
+                    together.deliver(k, w);
+                    alone[k].deliver(0, w);
+                }
+            }
+            if step == 1000 {
+                together.set_enabled(1, false);
+                alone[1].set_enabled(0, false);
+            }
+            if step == 3000 {
+                together.set_enabled(1, true);
+                alone[1].set_enabled(0, true);
+            }
+            let (mut r, mut d) = ([0.0], [0.0]);
+            together.current(&v, &mut r, &mut d);
+            let (mut r1, mut d1) = (0.0, 0.0);
+            for (k, one) in alone.iter_mut().enumerate() {
+                let (mut r, mut d) = ([0.0], [0.0]);
+                one.current(&v, &mut r, &mut d);
+                r1 += r[0];
+                d1 += d[0];
+                assert!((together.current_na(k) - one.current_na(0)).abs() <= 1e-15, "{step} {k}");
+                assert_eq!(together.is_enabled(k), one.is_enabled(0));
+            }
+            assert!((r[0] - r1).abs() <= 1e-12 * r1.abs().max(1e-9), "{step}: {} vs {r1}", r[0]);
+            assert!((d[0] - d1).abs() <= 1e-12 * d1.abs().max(1e-9), "{step}: {} vs {d1}", d[0]);
+            if (1000..3000).contains(&step) {
+                assert_eq!(together.current_na(1), 0.0);
+            }
+            together.advance();
+            alone.iter_mut().for_each(|one| one.advance());
+        }
+        // Removing a synapse leaves the others' terms as they were.
+        together.swap_remove(0);
+        alone.swap_remove(0);
+        let (mut r, mut d) = ([0.0], [0.0]);
+        together.current(&v, &mut r, &mut d);
+        let r1: f64 = alone
+            .iter_mut()
+            .map(|one| {
+                let (mut r, mut d) = ([0.0], [0.0]);
+                one.current(&v, &mut r, &mut d);
+                r[0]
+            })
+            .sum();
+        assert!((r[0] - r1).abs() <= 1e-12 * r1.abs(), "{} vs {r1}", r[0]);
     }
 }
