@@ -528,22 +528,14 @@ mod tests {
         use crate::sim::morphology::{Morphology, Region, Section};
         use nalgebra::{Point3, Vector3};
         let mut rng = Rng::new(5);
-        // A random tree of sections: each hangs on a random earlier one.
-        let mut sections = vec![Section::cylinder(
-            "soma".into(),
-            Region::Soma,
-            None,
-            1.0,
-            Point3::origin(),
-            Vector3::x(),
-            20.0,
-            20.0,
-        )];
-        for k in 1..40 {
+        // A random tree of sections: a soma and a dendrite, then each new section hangs
+        // on a random earlier one.
+        let mut morph = Morphology::soma_and_dendrite(20.0, 20.0, 100.0, 1.0, Region::Apical);
+        for k in 2..40 {
             let parent = (rng.uniform() * k as f64) as usize;
             let dir = Vector3::new(rng.uniform() - 0.5, rng.uniform() - 0.5, 1.0).normalize();
             let len = 20.0 + 100.0 * rng.uniform();
-            sections.push(Section::cylinder(
+            morph.sections.push(Section::cylinder(
                 format!("d{k}"),
                 Region::Apical,
                 Some(parent),
@@ -554,7 +546,6 @@ mod tests {
                 0.5 + 2.0 * rng.uniform(),
             ));
         }
-        let morph = Morphology { file: "test".into(), sections, warnings: vec![] };
         let cell = Cell::new(morph, Passive::uniform(40, 100.0, 1.0), &Nseg::Uniform(3)).unwrap();
         let n = cell.node_count();
         let v: Vec<f64> = (0..n).map(|_| -70.0 + 20.0 * rng.uniform()).collect();
