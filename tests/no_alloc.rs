@@ -61,6 +61,12 @@ fn benchmark_tree_steps_without_allocating() {
     sim.step();
     assert_eq!(allocations_during(&mut sim, 4000), 0);
     assert!(sim.synapses.len() == 50 && sim.is_finite());
+    // A synapse blocked and another's kinetics changed: the synapses of a node are grouped
+    // again in the next step, still without allocating.
+    sim.synapses.set_enabled(3, false);
+    sim.set_synapse_params(7, SynapseParams::nmda()).unwrap();
+    assert_eq!(allocations_during(&mut sim, 400), 0);
+    assert!(sim.is_finite());
 }
 
 #[test]

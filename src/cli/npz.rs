@@ -205,6 +205,19 @@ fn too_large() -> io::Error {
 }
 
 /// Writes `arrays` as an `.npz` archive (`NAME.npy` members, stored) to `w`.
+/// The fields a zip entry's local header and its central directory entry share, from
+/// "version needed" to the name's length: version 2.0, no flags, stored, no date
+/// (1980-01-01), the CRC-32, the size (stored: compressed and not alike), the name's length.
+fn entry_fields(out: &mut Vec<u8>, crc: u32, size: u32, name: &str) {
+    for x in [20u16, 0, 0, 0, 0x21] {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(&size.to_le_bytes());
+    out.extend_from_slice(&size.to_le_bytes());
+    out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+}
+
 pub fn write_npz(w: impl Write, arrays: &[Array]) -> io::Result<()> {
     for a in arrays {
         let values: usize = a.shape.iter().product();
@@ -225,18 +238,10 @@ pub fn write_npz(w: impl Write, arrays: &[Array]) -> io::Result<()> {
         a.write_npy(&mut sum)?;
         let (crc, size) = (sum.crc.finish(), u32::try_from(sum.len).map_err(|_| too_large())?);
         let offset = u32::try_from(w.at).map_err(|_| too_large())?;
-        // Local file header: version 2.0 needed, no flags, stored, no date (1980-01-01).
+        // Local file header, no extra field.
         let mut h = Vec::new();
         h.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        h.extend_from_slice(&20u16.to_le_bytes());
-        h.extend_from_slice(&0u16.to_le_bytes());
-        h.extend_from_slice(&0u16.to_le_bytes());
-        h.extend_from_slice(&0u16.to_le_bytes());
-        h.extend_from_slice(&0x21u16.to_le_bytes());
-        h.extend_from_slice(&crc.to_le_bytes());
-        h.extend_from_slice(&size.to_le_bytes());
-        h.extend_from_slice(&size.to_le_bytes());
-        h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        entry_fields(&mut h, crc, size, &name);
         h.extend_from_slice(&0u16.to_le_bytes());
         h.extend_from_slice(name.as_bytes());
         w.write_all(&h)?;
@@ -244,16 +249,9 @@ pub fn write_npz(w: impl Write, arrays: &[Array]) -> io::Result<()> {
         // The central directory's entry for it.
         let c = &mut central;
         c.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        // Made by version 2.0, then what the local header has.
         c.extend_from_slice(&20u16.to_le_bytes());
-        c.extend_from_slice(&20u16.to_le_bytes());
-        c.extend_from_slice(&0u16.to_le_bytes());
-        c.extend_from_slice(&0u16.to_le_bytes());
-        c.extend_from_slice(&0u16.to_le_bytes());
-        c.extend_from_slice(&0x21u16.to_le_bytes());
-        c.extend_from_slice(&crc.to_le_bytes());
-        c.extend_from_slice(&size.to_le_bytes());
-        c.extend_from_slice(&size.to_le_bytes());
-        c.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        entry_fields(c, crc, size, &name);
         c.extend_from_slice(&[0; 12]);
         c.extend_from_slice(&offset.to_le_bytes());
         c.extend_from_slice(name.as_bytes());

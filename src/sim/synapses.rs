@@ -100,12 +100,13 @@ impl SynapseParams {
 }
 
 /// An NMDA synapse's current at `v` and NEURON's numerical slope (i(v + 0.001) -
-/// i(v)) / 0.001, for conductance `gs` before the block.
+/// i(v)) / 0.001, for conductance `gs` before the block, with the unblocked fraction at `v`.
 #[inline(never)]
-fn nmda(gs: f64, v: f64, e: f64, mg: MgBlock) -> (f64, f64) {
-    let i0 = gs * mg.unblocked(v) * (v - e);
+fn nmda(gs: f64, v: f64, e: f64, mg: MgBlock) -> (f64, f64, f64) {
+    let u = mg.unblocked(v);
+    let i0 = gs * u * (v - e);
     let i1 = gs * mg.unblocked(v + 0.001) * (v + 0.001 - e);
-    (i0, (i1 - i0) / 0.001)
+    (i0, (i1 - i0) / 0.001, u)
 }
 
 /// What makes synapses one conductance ([`Synapses`]): node, kinetics, reversal, Mg2+
@@ -160,8 +161,11 @@ struct Groups {
     b: Vec<f64>,
     decay1: Vec<f64>,
     decay2: Vec<f64>,
-    /// The voltage at the group's node in the latest current phase (mV).
+    /// The voltage at the group's node in the latest current phase (mV), and the
+    /// unblocked fraction there (1 without a Mg2+ block): what a member's own current is
+    /// computed with when it is read.
     v: Vec<f64>,
+    unblocked: Vec<f64>,
 }
 
 impl Synapses {
@@ -183,8 +187,8 @@ impl Synapses {
         self.set_constants(k, dt);
         // Room for a group per synapse, so that forming them again never allocates.
         let room = self.node.len();
-        let Groups { a, b, decay1, decay2, v, .. } = &mut self.groups;
-        for col in [a, b, decay1, decay2, v] {
+        let Groups { a, b, decay1, decay2, v, unblocked, .. } = &mut self.groups;
+        for col in [a, b, decay1, decay2, v, unblocked] {
             col.reserve(room.saturating_sub(col.len()));
         }
         self.groups.first.reserve(room.saturating_sub(self.groups.first.len()));
@@ -214,6 +218,7 @@ impl Synapses {
             self.groups.decay1.push(self.decay1[k]);
             self.groups.decay2.push(self.decay2[k]);
             self.groups.v.push(0.0);
+            self.groups.unblocked.push(1.0);
         }
         self.group[k] = g;
         self.groups.a[g as usize] += self.a[k];
@@ -229,6 +234,7 @@ impl Synapses {
         self.groups.decay1.clear();
         self.groups.decay2.clear();
         self.groups.v.clear();
+        self.groups.unblocked.clear();
         for k in 0..self.node.len() {
             self.join_group(k);
         }
@@ -328,8 +334,9 @@ impl Synapses {
             *g = b - a;
         }
         let m = self.groups.first.len();
-        let Groups { first, a, b, v: v_out, .. } = &mut self.groups;
-        let (first, a, b, v_out) = (&first[..m], &a[..m], &b[..m], &mut v_out[..m]);
+        let Groups { first, a, b, v: v_out, unblocked, .. } = &mut self.groups;
+        let (first, a, b) = (&first[..m], &a[..m], &b[..m]);
+        let (v_out, unblocked) = (&mut v_out[..m], &mut unblocked[..m]);
         let (node, params, scale, enabled) =
             (&self.node[..n], &self.params[..n], &self.scale[..n], &self.enabled[..n]);
         // Every node is a node of v, rhs and d (checked once here, so that the loop needs
@@ -350,7 +357,11 @@ impl Synapses {
             let p = &params[k];
             let (i, g) = match p.mg_block {
                 None => (gs * (vv - p.e), gs),
-                Some(mg) => nmda(gs, vv, p.e, mg),
+                Some(mg) => {
+                    let (i, g, u) = nmda(gs, vv, p.e, mg);
+                    unblocked[j] = u;
+                    (i, g)
+                }
             };
             // SAFETY: as above.
             unsafe {
@@ -390,11 +401,13 @@ impl Synapses {
         if !self.is_enabled(k) {
             return 0.0;
         }
-        let (g, p) = (self.g[k], &self.params[k]);
-        let vv = self.groups.v.get(self.group[k] as usize).copied().unwrap_or(0.0);
+        let (g, p, j) = (self.g[k], &self.params[k], self.group[k] as usize);
+        let vv = self.groups.v.get(j).copied().unwrap_or(0.0);
         match p.mg_block {
             None => g * (vv - p.e),
-            Some(mg) => nmda(g, vv, p.e, mg).0,
+            // As the current phase computes it (no exponential here: the lab reads every
+            // synapse's current each frame it colours by them).
+            Some(_) => g * self.groups.unblocked.get(j).copied().unwrap_or(1.0) * (vv - p.e),
         }
     }
     /// Conductance of synapse `k` before any Mg block (uS).
@@ -494,6 +507,9 @@ mod tests {
             if (1000..3000).contains(&step) {
                 assert_eq!(together.current_na(1), 0.0);
             }
+            // The NMDA synapse's current as the current phase computes it, bit for bit.
+            let nmda = together.conductance_us(2) * MgBlock::jahr_stevens(1.0).unblocked(v[0]) * v[0];
+            assert_eq!(together.current_na(2), nmda);
             together.advance();
             alone.iter_mut().for_each(|one| one.advance());
         }
