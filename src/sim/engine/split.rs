@@ -240,22 +240,24 @@ impl Simulation {
             return false;
         }
         let Split { junctions, head_matrix, head_mechs, tail, helper, .. } = &mut *split;
-        let Some(jobs) = helper.jobs.as_ref() else {
+        let (Some(jobs), Some(tail_here)) = (helper.jobs.as_ref(), tail.take()) else {
             return false;
         };
-        // The head's mechanisms read the head's ions: the whole cell's wait aside.
-        let mut ions = self.ions.part(0..s);
-        std::mem::swap(&mut self.ions, &mut ions);
         let exchange = Arc::new(Exchange::new(junctions.len()));
         let job = Job {
-            tail: tail.take().expect("the tail is here between runs"),
+            tail: tail_here,
             exchange: exchange.clone(),
             times: (self.t, self.steps, steps),
             constants: (self.config.dt, self.config.celsius, self.dv_factor()),
         };
-        if jobs.send(job).is_err() {
-            panic!("the helper thread of a split run is gone");
+        if let Err(mpsc::SendError(job)) = jobs.send(job) {
+            // No helper thread after all: this run goes on one thread.
+            *tail = Some(job.tail);
+            return false;
         }
+        // The head's mechanisms read the head's ions: the whole cell's wait aside.
+        let mut ions = self.ions.part(0..s);
+        std::mem::swap(&mut self.ions, &mut ions);
         let finished = self.run_head(head_matrix, head_mechs, junctions, &exchange, steps);
         // The helper's panic, if it had one, goes on here (its message kept).
         let back = helper.done.get_mut().map(|done| done.recv());
@@ -292,11 +294,11 @@ impl Simulation {
         let (matrix, junctions) = CableMatrix::tail(&self.cell, s, dt, cn);
         let jn = junctions.len() as u32;
         let local = |node: u32| (node as usize >= s).then(|| node - s as u32 + jn);
+        // The tail's voltages, ions and values come in with each run (`copy_in`).
         let v: Vec<f64> =
             junctions.iter().map(|&p| self.v[p as usize]).chain(self.v[s..].iter().copied()).collect();
         let tail_mechs = self.copy_mechanisms(local, &v)?;
-        let ions = self.ions.part(junctions.iter().map(|&p| p as usize).chain(s..self.v.len()));
-        let tail = Tail { matrix, v, ions, grid: VoltageGrid::default(), mechs: tail_mechs };
+        let tail = Tail { matrix, v, ions: Ions::new(0), grid: VoltageGrid::default(), mechs: tail_mechs };
         Some(Split {
             helper: Helper::start()?,
             s,
