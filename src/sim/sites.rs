@@ -124,7 +124,7 @@ pub fn locate_sites(m: &Morphology, region: Region, distance_um: f64) -> Vec<Sit
 /// The mean diameter (um) of the part of section `sec` from arc position `s0` to `s1`
 /// (um), diameters linear between points: NEURON's `diam` of a segment of a section with
 /// 3-D points.
-fn mean_diam(sec: &Section, s0: f64, s1: f64) -> f64 {
+pub fn mean_diam(sec: &Section, s0: f64, s1: f64) -> f64 {
     if s1 <= s0 {
         return sec.at(s0 / sec.length().max(f64::MIN_POSITIVE)).1;
     }

@@ -180,20 +180,7 @@ fn check_span(from: f64, to: f64) -> Result<(), PlaceError> {
 /// (diameters linear between the section's points).
 fn diam_integral(sec: &crate::sim::morphology::Section, x: f64) -> f64 {
     let end = x.clamp(0.0, 1.0) * sec.length();
-    let mut sum = 0.0;
-    for k in 1..sec.points.len() {
-        let (a0, a1) = (sec.arc[k - 1], sec.arc[k].min(end));
-        if end <= a0 {
-            break;
-        }
-        if a1 <= a0 {
-            continue;
-        }
-        let (d0, d1) = (sec.diams[k - 1], sec.diams[k]);
-        let d_end = d0 + (d1 - d0) * (a1 - a0) / (sec.arc[k] - a0).max(f64::MIN_POSITIVE);
-        sum += (d0 + d_end) / 2.0 * (a1 - a0);
-    }
-    sum
+    crate::sim::sites::mean_diam(sec, 0.0, end) * end
 }
 
 /// The mean diameter (um, by length) of the dendrites of `tree` on the path from where
