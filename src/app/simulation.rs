@@ -166,16 +166,27 @@ impl SimThread {
             for Job { mut lab, want } in jobs {
                 let mut done = 0;
                 let mut error = None;
-                // Small chunks: the window takes the lab back within one of them.
-                while done < want && !flag.load(Ordering::Acquire) && !lab.paused {
-                    let k = (want - done).min(2);
-                    let checked =
-                        if done % 40 < k { step_checked(&mut lab, k) } else { step_plain(&mut lab, k) };
-                    done += k;
-                    if let Err(e) = checked {
-                        error = Some(e);
-                        break;
+                // A panic in a step must not keep the user's lab (what they placed, their
+                // trials) on this thread: it goes back, paused, with the message.
+                let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    // Small chunks: the window takes the lab back within one of them.
+                    while done < want && !flag.load(Ordering::Acquire) && !lab.paused {
+                        let k = (want - done).min(2);
+                        let checked =
+                            if done % 40 < k { step_checked(&mut lab, k) } else { step_plain(&mut lab, k) };
+                        done += k;
+                        if let Err(e) = checked {
+                            error = Some(e);
+                            break;
+                        }
                     }
+                }));
+                if stepped.is_err() {
+                    error = Some(
+                        "a simulation step failed (a bug: please report it); the run is paused, and \
+                         the setup can still be saved"
+                            .into(),
+                    );
                 }
                 if back.send(Back { lab, done, error }).is_err() {
                     return; // the window has closed
