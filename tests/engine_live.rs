@@ -202,3 +202,35 @@ fn bursts_arrive_on_time() {
     let last = sim.events.fixed.last().unwrap().t;
     assert!((last - (50.0 + 9999.0)).abs() < 1e-9, "{last}");
 }
+
+/// The engine's refusals are typed: the caller can tell a missing node from a bad value
+/// or a full engine without reading the message.
+#[test]
+fn engine_errors_say_what_went_wrong_as_types() {
+    use dendra::sim::engine::SimError;
+    use dendra::sim::mechanisms::ParamError;
+    let mut sim = hh_soma();
+    let slot = hh_slot(&sim);
+    let n = sim.cell.node_count() as u32;
+    assert_eq!(sim.add_synapse(n + 5, SynapseParams::ampa()), Err(SimError::NoNode(n + 5)));
+    assert_eq!(sim.set_enabled(99, true), Err(SimError::NoMechanism(99)));
+    let bad = SynapseParams { tau1: -1.0, ..SynapseParams::ampa() };
+    assert!(matches!(sim.add_synapse(0, bad), Err(SimError::SynapseParams(_))));
+    assert!(matches!(sim.set_dt(0.0), Err(SimError::Value { what: "dt", .. })));
+    let node = sim.mechs[slot].mech.nodes()[0];
+    assert!(matches!(sim.insert("nonesuch", vec![node], "soma"), Err(SimError::UnknownMechanism { .. })));
+    assert!(matches!(sim.insert("pas", vec![n + 1], "soma"), Err(SimError::NotMembrane { .. })));
+    match sim.set_param(slot, "gnabar", f64::NAN) {
+        Err(SimError::Param(ParamError::Value { mechanism, name, .. })) => {
+            assert_eq!((mechanism.as_str(), name.as_str()), ("hh", "gnabar"))
+        }
+        other => panic!("{other:?}"),
+    }
+    match sim.set_param(slot, "gfoo", 1.0) {
+        Err(SimError::Param(ParamError::UnknownParam { known, .. })) => assert!(known.contains(&"gkbar")),
+        other => panic!("{other:?}"),
+    }
+    // The message still names everything.
+    let e = sim.set_param(slot, "gnabar", -1.0).unwrap_err().to_string();
+    assert_eq!(e, "hh: gnabar must not be negative, got -1");
+}

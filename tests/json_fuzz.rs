@@ -111,7 +111,7 @@ fn mutated_setups_never_panic() {
         }
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             let setup: Setup = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-            let mut lab = Lab::from_setup(&setup, std::path::Path::new("."))?;
+            let mut lab = Lab::from_setup(&setup, std::path::Path::new(".")).map_err(|e| e.to_string())?;
             lab.advance(40);
             Ok::<(), String>(())
         }));

@@ -5,7 +5,7 @@
 use dendra::lab::lesson::run::Change;
 use dendra::lab::pharmacology::Drug;
 use dendra::lab::setup::{SetupV1, read_setup, write_setup};
-use dendra::lab::{FirePattern, Lab, SynapseKind};
+use dendra::lab::{FirePattern, Lab, LabError, SynapseKind};
 
 fn ball_and_stick() -> Lab {
     Lab::builtin("ball_and_stick").unwrap()
@@ -284,22 +284,22 @@ fn setup_errors_name_the_entry_and_clamped_values_are_listed() {
     let base = std::path::Path::new(".");
     let d = |x: f64| (dend_name.clone(), x, 1.0);
     let s = v1(vec![d(0.5), d(0.5), d(0.5), ("apic[99999]".into(), 0.5, 1.0)]);
-    let e = Lab::from_setup(&s, base).err().unwrap();
+    let e = Lab::from_setup(&s, base).err().unwrap().to_string();
     assert_eq!(e, "place 'synapses[3]': the cell has no section 'apic[99999]'");
-    let e = Lab::from_setup(&v1(vec![d(5.0)]), base).err().unwrap();
+    let e = Lab::from_setup(&v1(vec![d(5.0)]), base).err().unwrap().to_string();
     assert!(e.starts_with("place 'synapses[0]': x must be within 0..1"), "{e}");
     let good = v1(vec![d(0.5)]);
     let mut s = good.clone();
     s.changes = vec![Change::Drug { drug: Drug::Ttx, region: "nowhere".into() }];
-    let e = Lab::from_setup(&s, base).err().unwrap();
+    let e = Lab::from_setup(&s, base).err().unwrap().to_string();
     assert!(e.starts_with("changes[0]: no region 'nowhere'"), "{e}");
     let mut s = good.clone();
     s.scene.groups[0].places.push("synapses[7]".into());
-    let e = Lab::from_setup(&s, base).err().unwrap();
+    let e = Lab::from_setup(&s, base).err().unwrap().to_string();
     assert_eq!(e, "group 'synapses 1': no place called 'synapses[7]'");
     let mut s = good.clone();
     s.selected = vec![0, 3];
-    let e = Lab::from_setup(&s, base).err().unwrap();
+    let e = Lab::from_setup(&s, base).err().unwrap().to_string();
     assert!(e.starts_with("selected[1]: there is no synapse 3"), "{e}");
     // Absurd values are set within range and listed.
     let mut s = v1(vec![(dend_name.clone(), 0.5, 1e300)]);
@@ -317,7 +317,7 @@ fn setup_errors_name_the_entry_and_clamped_values_are_listed() {
     g.place = Some("synapses[0]".into());
     g.count = usize::MAX;
     s.scene.groups = vec![g.clone(), g];
-    let e = Lab::from_setup(&s, base).err().unwrap();
+    let e = Lab::from_setup(&s, base).err().unwrap().to_string();
     assert!(e.starts_with("scene.groups: 18446744073709551615 synapses are too many"), "{e}");
     // More places than there can be synapses and probes: refused before any is searched.
     let mut s = good.clone();
@@ -325,13 +325,13 @@ fn setup_errors_name_the_entry_and_clamped_values_are_listed() {
     for k in 0..100_065 {
         s.scene.places.insert(format!("p{k}"), at.clone());
     }
-    let e = Lab::from_setup(&s, base).err().unwrap();
+    let e = Lab::from_setup(&s, base).err().unwrap().to_string();
     assert!(e.starts_with("places: 100066 places are too many (at most 100064"), "{e}");
     // 5000 probes: refused by count, before 5000 trace buffers are allocated.
     let mut s = good.clone();
     s.scene.probes = vec!["synapses[0]".into(); 5000];
     let t0 = std::time::Instant::now();
-    let e = Lab::from_setup(&s, base).err().unwrap();
+    let e = Lab::from_setup(&s, base).err().unwrap().to_string();
     assert!(e.starts_with("scene.probes: 5001 probes are too many (at most 64"), "{e}");
     assert!(t0.elapsed() < std::time::Duration::from_secs(5));
     // Unknown fields are refused with their name.
@@ -355,7 +355,7 @@ fn setup_errors_name_the_entry_and_clamped_values_are_listed() {
     assert_eq!(back.synapses.len(), 1);
     assert!(back.synapses[0].selected && back.drug_on(Drug::Apv, "basal") && back.mg_mm == 2.0);
     std::fs::write(&path, r#"{"version": 7}"#).unwrap();
-    let e = read_setup(&path).unwrap_err();
+    let e = read_setup(&path).unwrap_err().to_string();
     assert!(e.ends_with("setup version 7 is not supported (this program reads versions 1 and 2)"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -563,7 +563,9 @@ fn timed_changes_apply_when_their_time_comes() {
     lab.advance(80 * 40);
     assert!(!lab.drug_on(Drug::Apv, "basal"), "a reset drops the changes still to come");
     let e = lab.schedule_change(5.0, TimedChange::Drug { drug: Drug::Ttx, region: "liver".into(), on: true });
-    assert!(e.unwrap_err().starts_with("no region 'liver' for TTX (regions: soma, axon, basal, apical)"));
+    assert!(
+        e.unwrap_err().to_string().starts_with("TTX: no region 'liver' (known: soma, axon, basal, apical)")
+    );
     assert!(lab.schedule_change(f64::NAN, TimedChange::Mg { mm: 1.0 }).is_err());
     // In a lesson: `drug_at` (on by default) and `mg_at`; unknown fields refused.
     let a: Action =
@@ -573,4 +575,30 @@ fn timed_changes_apply_when_their_time_comes() {
     assert!(matches!(a, Action::MgAt { .. }));
     let e = serde_json::from_str::<Action>(r#"{"do": "mg_at", "at_ms": 5, "mm": 2, "ph": 7}"#).unwrap_err();
     assert!(e.to_string().contains("unknown field `ph`"), "{e}");
+}
+
+/// The lab's refusals are typed, and a setup's name the entry they come from.
+#[test]
+fn lab_errors_are_typed_and_name_the_entry() {
+    let mut lab = ball_and_stick();
+    let d = dend(&lab);
+    assert!(matches!(lab.add_synapse(999, 0.5, SynapseKind::Ampa, 1.0), Err(LabError::NoSection(999))));
+    assert!(matches!(lab.add_probe(d, 1.5), Err(LabError::Value { what: "x", .. })));
+    assert!(matches!(lab.move_synapse(7, d, 0.5), Err(LabError::NoSynapse { index: 7, count: 0 })));
+    let mut setup = lab.to_setup(None, None);
+    setup.selected = vec![4];
+    match Lab::from_setup(&setup, std::path::Path::new(".")) {
+        Err(LabError::Entry { at, source }) => {
+            assert_eq!(at, "selected[0]");
+            assert!(matches!(*source, LabError::NoSynapse { index: 4, .. }), "{source:?}");
+        }
+        other => panic!("{:?}", other.err()),
+    }
+    let mut plan = dendra::lab::trials::TrialPlan { fire: None, run_ms: 100.0 };
+    match lab.apply_trial_words("aspirin", &mut plan) {
+        Err(LabError::Entry { source, .. }) => {
+            assert!(matches!(*source, LabError::Unknown { what: "drug", .. }), "{source:?}")
+        }
+        other => panic!("{other:?}"),
+    }
 }

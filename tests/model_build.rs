@@ -142,8 +142,8 @@ fn small() -> Morphology {
 }
 
 fn build(desc: &str) -> Result<model::BuiltCell, String> {
-    let d = CellModel::from_json(desc, "test.json").map_err(|e| e.0)?;
-    d.build(small(), "test.json").map_err(|e| e.0)
+    let d = CellModel::from_json(desc, "test.json").map_err(|e| e.to_string())?;
+    d.build(small(), "test.json").map_err(|e| e.to_string())
 }
 
 fn build_err(desc: &str) -> String {
@@ -212,7 +212,7 @@ fn errors_name_the_file_and_rule() {
 
     // A missing morphology file names the description.
     let desc = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/no-such-model.json");
-    let e = model::load(&desc).unwrap_err().0;
+    let e = model::load(&desc).unwrap_err().to_string();
     assert!(e.contains("no-such-model.json"), "{e}");
 }
 
@@ -418,9 +418,9 @@ fn hays_distances_start_at_apic0_and_last_segments_take_the_1_end() {
         .unwrap()
         .build(hay_small(), "hay.json")
         .unwrap_err()
-        .0;
+        .to_string();
     assert!(e.contains("origin_x") && e.contains("region_start"), "{e}");
-    let e = CellModel::from_json(&desc(r#"{"origin": "apic"}"#), "hay.json").unwrap_err().0;
+    let e = CellModel::from_json(&desc(r#"{"origin": "apic"}"#), "hay.json").unwrap_err().to_string();
     assert!(e.contains("unknown variant `apic`"), "{e}");
     // The rule round-trips.
     let d =
@@ -473,7 +473,7 @@ fn hays_axon_stub_replaces_the_axon() {
         .build(before.clone(), "keep.json")
         .unwrap();
     assert_eq!(kept.sim.cell.morphology.sections.len(), before.sections.len());
-    let e = CellModel::from_json(r#"{"axon": "stub"}"#, "bad.json").unwrap_err().0;
+    let e = CellModel::from_json(r#"{"axon": "stub"}"#, "bad.json").unwrap_err().to_string();
     assert!(e.contains("unknown variant `stub`"), "{e}");
 }
 

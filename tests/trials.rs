@@ -143,20 +143,20 @@ fn trials_and_the_selection_survive_a_setup_and_bad_trials_are_refused() {
 
     let mut bad = setup.clone();
     bad.trials = vec![setup.trials[0].clone(); MAX_TRIALS + 1];
-    let e = Lab::from_setup(&bad, &dir).unwrap_err();
+    let e = Lab::from_setup(&bad, &dir).unwrap_err().to_string();
     assert!(e.starts_with("trials: 13 trials are too many"), "{e}");
     let mut bad = setup.clone();
     bad.trials[0].traces[1].v_mv.pop();
-    let e = Lab::from_setup(&bad, &dir).unwrap_err();
+    let e = Lab::from_setup(&bad, &dir).unwrap_err().to_string();
     assert!(e.starts_with("trials[0].traces[1]: t_ms has"), "{e}");
     let mut bad = setup;
     bad.trials[0].traces[0].t_ms.reverse();
-    let e = Lab::from_setup(&bad, &dir).unwrap_err();
+    let e = Lab::from_setup(&bad, &dir).unwrap_err().to_string();
     assert_eq!(e, "trials[0].traces[0]: t_ms must increase");
     // Unknown fields in a trial are refused by name.
     let text = std::fs::read_to_string(&path).unwrap().replacen("\"label\"", "\"lable\"", 1);
     std::fs::write(&path, text).unwrap();
-    let e = read_setup(&path).unwrap_err();
+    let e = read_setup(&path).unwrap_err().to_string();
     assert!(e.contains("unknown field `lable`"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -229,12 +229,12 @@ fn trial_words_set_conditions_and_the_protocol_or_say_what_is_wrong() {
     lab.apply_trial_words("wash:TTX", &mut plan).unwrap();
     assert_eq!(lab.condition_label(plan.fire), "control");
     for (bad, says) in [
-        ("aspirin", "'aspirin': no drug called 'aspirin' (drugs: TTX, TEA"),
-        ("apv:liver", "'apv:liver': no region 'liver' (regions: soma, axon, basal, apical)"),
+        ("aspirin", "'aspirin': no drug 'aspirin' (known: TTX, TEA"),
+        ("apv:liver", "'apv:liver': no region 'liver' (known: soma, axon, basal, apical)"),
         ("mg=lots", "'mg=lots': 'lots' is not a number"),
         ("ms=inf", "'ms=inf': 'inf' is not a number"),
     ] {
-        let e = lab.apply_trial_words(bad, &mut plan).unwrap_err();
+        let e = lab.apply_trial_words(bad, &mut plan).unwrap_err().to_string();
         assert!(e.starts_with(says), "{bad}: {e}");
     }
 }

@@ -82,7 +82,8 @@ impl FileDialogs {
                     .set_title("Save the view")
                     .save_file(),
             };
-            let _ = tx.send((job, path, opened.elapsed()));
+            // The window may have closed while the dialog was open: then no one waits.
+            tx.send((job, path, opened.elapsed())).ok();
         });
     }
 }

@@ -5,6 +5,7 @@
 //! claims, the figures and the curves.
 
 use super::state::{LabRes, UiState};
+use crate::lab::LabError;
 use crate::lab::lesson::run::Run;
 use crate::lab::lesson::{Built, LESSONS, Lesson, Report, check, play_list};
 use bevy::prelude::*;
@@ -47,7 +48,7 @@ pub struct Lessons {
 impl Lessons {
     /// Loads `name`'s scene into the lab (the current cell stays on failure).
     pub fn open(&mut self, name: &str, lab: &mut LabRes, ui: &mut UiState) {
-        let result = Lesson::builtin(name).map_err(|e| e.to_string()).and_then(|lesson| {
+        let result = Lesson::builtin(name).map_err(LabError::from).and_then(|lesson| {
             let (built, new) = Built::with_lab(&lesson.scene, None)?;
             Ok((lesson, built, new))
         });
@@ -75,7 +76,7 @@ impl Lessons {
             }
             Err(e) => {
                 ui.fail(format!("could not open the lesson {name}: {e}"));
-                self.error = Some(e);
+                self.error = Some(e.to_string());
             }
         }
     }

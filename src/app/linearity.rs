@@ -5,8 +5,8 @@
 //! at every probe.
 
 use super::state::{LabRes, UiState};
-use crate::lab::FirePattern;
 use crate::lab::linearity::{Linearity, measure};
+use crate::lab::{FirePattern, LabError};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints};
@@ -19,7 +19,7 @@ const METER_MS: f64 = 150.0;
 /// The meter's state.
 #[derive(Resource, Default)]
 pub struct Meter {
-    job: Option<Mutex<Receiver<Result<Linearity, String>>>>,
+    job: Option<Mutex<Receiver<Result<Linearity, LabError>>>>,
     pub result: Option<Linearity>,
     pub show: bool,
 }

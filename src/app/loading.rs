@@ -5,9 +5,9 @@
 
 use super::camera::OrbitCamera;
 use super::state::{LabRes, UiState};
-use crate::lab::Lab;
 use crate::lab::geometry::TreeMesh;
 use crate::lab::setup::{Setup, read_setup};
+use crate::lab::{Lab, LabError};
 use crate::sim::morphology::gallery;
 use bevy::prelude::*;
 use std::path::{Path, PathBuf};
@@ -45,7 +45,7 @@ pub struct Loaded {
 
 enum Msg {
     Stage(&'static str),
-    Done(Box<Result<Loaded, String>>),
+    Done(Box<Result<Loaded, LabError>>),
 }
 
 struct InFlight {
@@ -66,11 +66,11 @@ pub struct Loader {
 pub struct PreparedMesh(pub Option<(u64, TreeMesh)>);
 
 /// Reads and builds what `job` asks for (any thread). `stage` hears the progress.
-pub fn load(job: &LoadJob, mut stage: impl FnMut(&'static str)) -> Result<Loaded, String> {
+pub fn load(job: &LoadJob, mut stage: impl FnMut(&'static str)) -> Result<Loaded, LabError> {
     let loaded = match job {
         LoadJob::Morphology(path) => {
             stage("reading and sectioning");
-            let m = gallery::open(path).map_err(|e| e.to_string())?;
+            let m = gallery::open(path)?;
             let warnings = m.warnings.clone();
             stage("discretising and building the biophysics");
             let lab = Lab::new(m, &gallery::source_label(path))?;
@@ -80,7 +80,7 @@ pub fn load(job: &LoadJob, mut stage: impl FnMut(&'static str)) -> Result<Loaded
             stage("reading the setup and its cell");
             let base = path.parent().unwrap_or(Path::new("."));
             let setup = read_setup(path)?;
-            let lab = Lab::from_setup(&setup, base).map_err(|e| format!("{}: {e}", path.display()))?;
+            let lab = Lab::from_setup(&setup, base).map_err(LabError::of(path.display().to_string()))?;
             let warnings = lab.sim.cell.morphology.warnings.clone();
             Loaded { lab, warnings, setup: Some(setup), mesh: None }
         }
@@ -93,7 +93,7 @@ pub fn load(job: &LoadJob, mut stage: impl FnMut(&'static str)) -> Result<Loaded
 /// Replaces the lab by `loaded` (or reports why not, leaving the current cell).
 pub fn install(
     job: &LoadJob,
-    result: Result<Loaded, String>,
+    result: Result<Loaded, LabError>,
     lab: &mut LabRes,
     ui: &mut UiState,
 ) -> Option<TreeMesh> {
@@ -189,7 +189,7 @@ fn poll(
             }
         }
         if done.is_none() && matches!(rx.try_recv(), Err(std::sync::mpsc::TryRecvError::Disconnected)) {
-            done = Some(Err("the loading thread stopped unexpectedly".to_string()));
+            done = Some(Err(LabError::NotNow("the loading thread stopped unexpectedly".to_string())));
         }
     }
     match done {

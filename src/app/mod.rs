@@ -25,7 +25,7 @@ pub use picking::apply_tool_at;
 pub use simulation::SimClock;
 pub use state::{LabRes, Tool, UiState};
 
-use crate::lab::Lab;
+use crate::lab::{Lab, LabError};
 use crate::sim::morphology::gallery;
 use bevy::prelude::*;
 use bevy::window::WindowResolution;
@@ -63,13 +63,13 @@ pub fn run(opts: AppOptions) -> ExitCode {
     let lab = match (&opts.setup, &opts.morphology) {
         (Some(path), _) => crate::lab::setup::read_setup(path).and_then(|s| {
             let lab = Lab::from_setup(&s, path.parent().unwrap_or(std::path::Path::new(".")))
-                .map_err(|e| format!("{}: {e}", path.display()));
+                .map_err(LabError::of(path.display().to_string()));
             saved = Some(s);
             lab
         }),
         (None, Some(path)) => {
             let source = gallery::source_label(path);
-            gallery::open(path).map_err(|e| e.to_string()).and_then(|m| Lab::new(m, &source))
+            gallery::open(path).map_err(LabError::from).and_then(|m| Lab::new(m, &source))
         }
         (None, None) => Lab::builtin("l5_pyramidal"),
     };

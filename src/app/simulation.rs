@@ -58,10 +58,7 @@ fn step_checked(lab: &mut Lab, k: u64) -> Result<(), String> {
     // run and says where, when and why.
     if let Some((node, v)) = lab.sim.insane_node() {
         lab.paused = true;
-        return Err(format!(
-            "{}; the run is paused, Reset (R) starts again",
-            lab.sim.insane_message(node, v)
-        ));
+        return Err(format!("{}; the run is paused, Reset (R) starts again", lab.sim.insane(node, v)));
     }
     Ok(())
 }
@@ -269,8 +266,9 @@ pub(super) fn plugin(app: &mut App) {
 /// The window's clock: the simulation on its own thread (see the module's comment).
 pub(super) fn threaded_plugin(app: &mut App) {
     // Without a thread (none could start), the clock steps the lab in `Update` instead.
-    let thread =
-        Lab::builtin("ball_and_stick").and_then(|spare| SimThread::spawn(spare).map_err(|e| e.to_string()));
+    let thread = Lab::builtin("ball_and_stick")
+        .map_err(|e| e.to_string())
+        .and_then(|spare| SimThread::spawn(spare).map_err(|e| e.to_string()));
     match thread {
         Ok(t) => {
             app.insert_resource(t);

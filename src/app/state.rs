@@ -147,8 +147,8 @@ impl UiState {
         self.status = msg.into();
         self.error = false;
     }
-    pub fn fail(&mut self, msg: impl Into<String>) {
-        self.status = msg.into();
+    pub fn fail(&mut self, msg: impl std::fmt::Display) {
+        self.status = msg.to_string();
         self.error = true;
     }
     pub fn burst(&self) -> FirePattern {

@@ -95,7 +95,7 @@ fn timed_run(sim: &mut Simulation, tstop: f64, what: &str) -> Result<f64, CliErr
     while sim.t() + half < tstop {
         sim.run_until((sim.t() + 100.0).min(tstop));
         if let Some((node, v)) = sim.insane_node() {
-            return Err(sim.insane_message(node, v).into());
+            return Err(sim.insane(node, v).into());
         }
         if !progress.update(sim.t() / tstop) {
             break;
@@ -154,7 +154,7 @@ fn cell(
     }
     let morph =
         crate::sim::morphology::gallery::open(&morphology).map_err(|e| CliError::Input(e.to_string()))?;
-    let mut sim = crate::lab::biophysics::build(morph, name).map_err(CliError::Input)?;
+    let mut sim = crate::lab::biophysics::build(morph, name)?;
     match method {
         None => {}
         Some("be") => sim.config.crank_nicolson = false,

@@ -14,6 +14,10 @@ pub enum CliError {
     BrokenPipe,
     /// Writing the output failed (`what` says where).
     Output { what: String, source: std::io::Error },
+    /// The engine refused a request or stopped a run.
+    Sim(crate::sim::engine::SimError),
+    /// The lab refused a setup, a scene or a command.
+    Lab(crate::lab::LabError),
 }
 
 impl fmt::Display for CliError {
@@ -22,11 +26,25 @@ impl fmt::Display for CliError {
             CliError::Input(m) => f.write_str(m),
             CliError::BrokenPipe => f.write_str("standard output was closed"),
             CliError::Output { what, source } => write!(f, "{what}: cannot write: {source}"),
+            CliError::Sim(e) => write!(f, "{e}"),
+            CliError::Lab(e) => write!(f, "{e}"),
         }
     }
 }
 
 impl std::error::Error for CliError {}
+
+impl From<crate::lab::LabError> for CliError {
+    fn from(e: crate::lab::LabError) -> Self {
+        CliError::Lab(e)
+    }
+}
+
+impl From<crate::sim::engine::SimError> for CliError {
+    fn from(e: crate::sim::engine::SimError) -> Self {
+        CliError::Sim(e)
+    }
+}
 
 impl From<String> for CliError {
     fn from(m: String) -> Self {

@@ -1,6 +1,7 @@
 //! The lab's biophysics: the regions it switches channels in, and the presets it builds
 //! cells with (cell-model descriptions kept as data in `assets/models/`).
 
+use super::error::LabError;
 use crate::sim::engine::Simulation;
 use crate::sim::model::CellModel;
 use crate::sim::morphology::Morphology;
@@ -36,16 +37,30 @@ pub const PRESETS: [(&str, &str); 4] = [
 ];
 
 /// The description of preset `name` (the first preset if there is no such one).
-pub fn preset(name: &str) -> Result<CellModel, String> {
-    let (n, text) =
-        PRESETS.iter().find(|(n, _)| *n == name).ok_or_else(|| format!("no biophysics called '{name}'"))?;
-    CellModel::from_json(text, n).map_err(|e| e.to_string())
+pub fn preset(name: &str) -> Result<CellModel, LabError> {
+    let Some((n, text)) = PRESETS.iter().find(|(n, _)| *n == name) else {
+        let known = PRESETS.iter().map(|(n, _)| n.to_string()).collect();
+        return Err(LabError::Unknown { what: "biophysics", name: name.to_string(), known });
+    };
+    CellModel::from_json(text, n)
+        .map_err(|e| LabError::Biophysics { file: n.to_string(), source: Box::new(e) })
 }
 
 /// Builds a simulation of `morph` with preset `name`: one mechanism instance per
 /// (mechanism, region), labelled with the region, so that each can be switched per region.
-pub fn build(morph: Morphology, name: &str) -> Result<Simulation, String> {
+pub fn build(morph: Morphology, name: &str) -> Result<Simulation, LabError> {
     let desc = preset(name)?;
-    let built = crate::sim::model::from_morphology(morph, &desc).map_err(|e| e.to_string())?;
+    let file = morph.file.clone();
+    let built = crate::sim::model::from_morphology(morph, &desc)
+        .map_err(|e| LabError::Biophysics { file, source: Box::new(e) })?;
     Ok(built.sim)
+}
+
+/// Checks that `region` is one of [`REGIONS`] (the lab's drug regions).
+pub fn check_region(region: &str) -> Result<(), LabError> {
+    if REGIONS.iter().any(|(l, _)| *l == region) {
+        return Ok(());
+    }
+    let known = REGIONS.iter().map(|(l, _)| l.to_string()).collect();
+    Err(LabError::Unknown { what: "region", name: region.to_string(), known })
 }

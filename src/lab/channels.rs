@@ -2,6 +2,7 @@
 //! mechanism can be switched off by hand, a density set (and locked while a drug blocks
 //! it); each region named once (`biophysics::REGIONS`).
 
+use super::error::LabError;
 use super::session::Lab;
 
 use super::biophysics;
@@ -43,13 +44,18 @@ impl Lab {
                         }
                         let n = m.mech.nodes().len();
                         if on {
-                            let vals: Vec<f64> =
-                                (0..n).map(|k| m.mech.param(param, k).unwrap_or(0.0)).collect();
-                            self.saved.insert((slot, param), vals);
-                            let _ = m.mech.set_param(param, 0.0);
+                            let vals: Option<Vec<f64>> = (0..n).map(|k| m.mech.param(param, k)).collect();
+                            // A mechanism without the drug's parameter is not its target.
+                            if let Some(vals) = vals
+                                && m.mech.set_param(param, 0.0).is_ok()
+                            {
+                                self.saved.insert((slot, param), vals);
+                            }
                         } else if let Some(vals) = self.saved.remove(&(slot, param)) {
                             for (k, v) in vals.into_iter().enumerate() {
-                                let _ = m.mech.set_param_at(param, k, v);
+                                // Values read from the parameter go back where they were.
+                                let restored = m.mech.set_param_at(param, k, v);
+                                debug_assert!(restored.is_ok(), "{restored:?}");
                             }
                         }
                     }
@@ -88,11 +94,11 @@ impl Lab {
 
     /// Sets a conductance density (S/cm2) uniformly on a mechanism, live. Refused while
     /// a drug blocks it, or for a value that is not a finite non-negative number.
-    pub fn set_density(&mut self, slot: usize, param: &'static str, value: f64) -> Result<(), String> {
+    pub fn set_density(&mut self, slot: usize, param: &'static str, value: f64) -> Result<(), LabError> {
         if self.density_blocked(slot, param) {
-            return Err(format!("{param} is blocked by a drug; wash it out first"));
+            return Err(LabError::NotNow(format!("{param} is blocked by a drug; wash it out first")));
         }
-        self.sim.set_param(slot, param, value).map_err(|e| e.to_string())?;
+        self.sim.set_param(slot, param, value)?;
         self.density_edits.insert((slot, param), value);
         Ok(())
     }
@@ -131,7 +137,7 @@ impl Lab {
                 && d.targets().iter().any(|t| matches!(t, Target::Mechanism(n) if *n == m.mech.name()))
         });
         let on = !drugged && !self.switched_off.contains(&slot);
-        let _ = self.sim.set_enabled(slot, on);
+        self.sim.mechs[slot].enabled = on;
     }
 
     /// Whether `drug` is applied in `region`.

@@ -6,6 +6,7 @@
 //! far above it (Polsky et al. 2004). The copies run in parallel, one per core, away from
 //! the window's thread; firing goes through [`Lab::fire_from`], as in the window.
 
+use super::error::LabError;
 use super::session::{FirePattern, Lab};
 use std::fmt;
 
@@ -13,6 +14,8 @@ use std::fmt;
 pub const MAX_METER_SYNAPSES: usize = 64;
 /// Longest window the meter looks at (ms).
 pub const MAX_METER_MS: f64 = 2000.0;
+/// The window the meter takes, as its error says it (with [`MAX_METER_MS`]).
+const METER_WINDOW: &str = "within (0, 2000]";
 
 /// What the meter found, per probe.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,23 +121,23 @@ struct Share {
 
 /// Measures the selection (or every synapse, if none is selected) fired with `pattern`
 /// from now, over `ms`, on `threads` threads (0: one per core).
-pub fn measure(lab: &Lab, pattern: FirePattern, ms: f64, threads: usize) -> Result<Linearity, String> {
+pub fn measure(lab: &Lab, pattern: FirePattern, ms: f64, threads: usize) -> Result<Linearity, LabError> {
     let mut chosen: Vec<usize> = (0..lab.synapses.len()).filter(|&i| lab.synapses[i].selected).collect();
     if chosen.is_empty() {
         chosen = (0..lab.synapses.len()).collect();
     }
     if chosen.is_empty() {
-        return Err("no synapses to measure: place some with the Synapse tool".into());
+        return Err(LabError::NotNow("no synapses to measure: place some with the Synapse tool".into()));
     }
     if chosen.len() > MAX_METER_SYNAPSES {
-        return Err(format!(
-            "{} synapses are too many for the linearity meter (at most {MAX_METER_SYNAPSES}: each is a run \
-             of its own); select fewer",
-            chosen.len()
-        ));
+        return Err(LabError::TooMany {
+            what: "synapses for the linearity meter (each is a run of its own: select fewer)",
+            count: chosen.len(),
+            limit: MAX_METER_SYNAPSES,
+        });
     }
     if !(ms.is_finite() && ms > 0.0 && ms <= MAX_METER_MS) {
-        return Err(format!("the meter's window must be within (0, {MAX_METER_MS}] ms, got {ms}"));
+        return Err(LabError::Value { what: "the meter's window (ms)", value: ms, rule: METER_WINDOW });
     }
     let dt = lab.sim.config.dt;
     let t0 = lab.t() + dt;
@@ -206,10 +209,10 @@ pub fn measure(lab: &Lab, pattern: FirePattern, ms: f64, threads: usize) -> Resu
         }
     }
     let (Some(base), Some(all), Some(singles)) = (base, all, singles) else {
-        return Err("a run of the linearity meter failed".into());
+        return Err(LabError::NotNow("a run of the linearity meter failed".into()));
     };
     if n_singles != chosen.len() {
-        return Err("a run of the linearity meter failed".into());
+        return Err(LabError::NotNow("a run of the linearity meter failed".into()));
     }
     let t_ms: Vec<f64> =
         (0..base.first().map_or(0, Vec::len)).map(|k| (k as u64 * every) as f64 * dt - dt).collect();
@@ -280,14 +283,16 @@ mod tests {
     #[test]
     fn the_meter_refuses_what_it_cannot_do() {
         let mut lab = cell();
-        assert!(measure(&lab, FirePattern::Single, 50.0, 1).unwrap_err().starts_with("no synapses"));
+        assert!(
+            measure(&lab, FirePattern::Single, 50.0, 1).unwrap_err().to_string().starts_with("no synapses")
+        );
         let d = dend(&lab);
         for k in 0..=MAX_METER_SYNAPSES {
             lab.add_synapse(d, k as f64 / 70.0, SynapseKind::Ampa, 0.2).unwrap();
         }
-        assert!(measure(&lab, FirePattern::Single, 50.0, 1).unwrap_err().contains("too many"));
+        assert!(measure(&lab, FirePattern::Single, 50.0, 1).unwrap_err().to_string().contains("too many"));
         lab.synapses[0].selected = true;
-        assert!(measure(&lab, FirePattern::Single, f64::NAN, 1).unwrap_err().contains("window"));
+        assert!(measure(&lab, FirePattern::Single, f64::NAN, 1).unwrap_err().to_string().contains("window"));
         assert!(measure(&lab, FirePattern::Single, 10.0, 1).is_ok());
         // The longest window keeps a bounded number of samples per probe (memory does not
         // grow with the window or the number of synapses).

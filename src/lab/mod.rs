@@ -4,6 +4,7 @@
 
 pub mod biophysics;
 pub mod channels;
+pub mod error;
 pub mod geometry;
 pub mod lesson;
 pub mod linearity;
@@ -15,4 +16,5 @@ pub mod stimuli;
 pub mod synapses;
 pub mod trials;
 
+pub use error::LabError;
 pub use session::{FirePattern, Lab, LabClamp, LabProbe, LabSynapse, Quantity, SynapseKind};

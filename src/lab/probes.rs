@@ -2,6 +2,7 @@
 //! quantity that colours the tree (voltage, peak hold, NMDA current, [Ca2+]i, Mg2+
 //! unblock), and the traces as CSV with the kept trials.
 
+use super::error::LabError;
 use super::session::{Lab, MAX_LAB_PROBES};
 
 use crate::sim::recording::Ring;
@@ -116,11 +117,15 @@ impl Lab {
     }
 
     /// Adds a voltage probe; returns its index.
-    pub fn add_probe(&mut self, section: usize, x: f64) -> Result<usize, String> {
+    pub fn add_probe(&mut self, section: usize, x: f64) -> Result<usize, LabError> {
         self.check_location(section, x)?;
         if self.probes.len() >= MAX_LAB_PROBES {
             // Each probe keeps TRACE_CAPACITY samples of t and V: bounded memory.
-            return Err(crate::sim::limits::too_many("probes", self.probes.len() + 1, MAX_LAB_PROBES));
+            return Err(LabError::TooMany {
+                what: "probes",
+                count: self.probes.len() + 1,
+                limit: MAX_LAB_PROBES,
+            });
         }
         let node = self.sim.cell.compartment_at(section, x);
         // The first colour of the palette no probe uses (the soma's stays its own).

@@ -5,6 +5,7 @@
 //! (`trials.rs`).
 
 use super::biophysics;
+use super::error::LabError;
 use super::pharmacology::Drug;
 use crate::sim::engine::Simulation;
 use crate::sim::morphology::Morphology;
@@ -100,21 +101,20 @@ pub const MAX_MG_MM: f64 = 10.0;
 pub const MAX_CLAMP_NA: f64 = 50.0;
 
 /// The morphology of a gallery cell (a built-in generated cell or an embedded real one).
-pub fn builtin_morphology(name: &str) -> Result<Morphology, String> {
-    crate::sim::morphology::gallery::load(name).map_err(|e| e.to_string())
+pub fn builtin_morphology(name: &str) -> Result<Morphology, LabError> {
+    Ok(crate::sim::morphology::gallery::load(name)?)
 }
 
 impl Lab {
     /// A lab on `morph` with the default biophysics and a probe at the soma.
-    pub fn new(morph: Morphology, source: &str) -> Result<Lab, String> {
+    pub fn new(morph: Morphology, source: &str) -> Result<Lab, LabError> {
         Lab::with_biophysics(morph, source, biophysics::PRESETS[0].0)
     }
 
     /// A lab on `morph` with the biophysics preset `preset` (a name of
     /// [`biophysics::PRESETS`]) and a probe at the soma.
-    pub fn with_biophysics(morph: Morphology, source: &str, preset: &str) -> Result<Lab, String> {
-        let file = morph.file.clone();
-        let mut sim = biophysics::build(morph, preset).map_err(|e| format!("{file}: {e}"))?;
+    pub fn with_biophysics(morph: Morphology, source: &str, preset: &str) -> Result<Lab, LabError> {
+        let mut sim = biophysics::build(morph, preset)?;
         sim.init();
         let mut lab = Lab {
             sim,
@@ -151,7 +151,7 @@ impl Lab {
     }
 
     /// The same cell, synapses, probes, clamps and drugs with other biophysics.
-    pub fn rebuilt_with(&self, preset: &str) -> Result<Lab, String> {
+    pub fn rebuilt_with(&self, preset: &str) -> Result<Lab, LabError> {
         let mut setup = self.to_setup(None, None);
         setup.scene.biophysics = preset.to_string();
         // Densities and switches belong to the old mechanisms.
@@ -166,7 +166,7 @@ impl Lab {
     }
 
     /// A lab on one of the built-in cells.
-    pub fn builtin(name: &str) -> Result<Lab, String> {
+    pub fn builtin(name: &str) -> Result<Lab, LabError> {
         Lab::new(builtin_morphology(name)?, &format!("builtin:{name}"))
     }
 
@@ -179,12 +179,12 @@ impl Lab {
         self.sim.cell.morphology.sections.len()
     }
 
-    pub(super) fn check_location(&self, section: usize, x: f64) -> Result<(), String> {
+    pub(super) fn check_location(&self, section: usize, x: f64) -> Result<(), LabError> {
         if section >= self.sections() {
-            return Err(format!("there is no section {section}"));
+            return Err(LabError::NoSection(section));
         }
         if !(0.0..=1.0).contains(&x) {
-            return Err(format!("x must be within 0..1, got {x}"));
+            return Err(LabError::Value { what: "x", value: x, rule: "within 0..1" });
         }
         Ok(())
     }
@@ -272,19 +272,12 @@ impl Lab {
 
     /// Makes `change` at time `t` (ms) of this run: a protocol's drug applied or washed
     /// out, or [Mg2+] set, mid-run. Changes at the same time apply in the order given.
-    pub fn schedule_change(&mut self, t: f64, change: TimedChange) -> Result<(), String> {
+    pub fn schedule_change(&mut self, t: f64, change: TimedChange) -> Result<(), LabError> {
         if !t.is_finite() {
-            return Err(format!("the time of a change must be a number, got {t}"));
+            return Err(LabError::Value { what: "the time of a change", value: t, rule: "a finite number" });
         }
-        if let TimedChange::Drug { drug, region, .. } = &change
-            && !biophysics::REGIONS.iter().any(|(l, _)| l == region)
-        {
-            let regions: Vec<&str> = biophysics::REGIONS.iter().map(|(l, _)| *l).collect();
-            return Err(format!(
-                "no region '{region}' for {} (regions: {})",
-                drug.name(),
-                regions.join(", ")
-            ));
+        if let TimedChange::Drug { drug, region, .. } = &change {
+            biophysics::check_region(region).map_err(LabError::of(drug.name()))?;
         }
         let at = self.timed.partition_point(|(s, _)| *s <= t);
         self.timed.insert(at, (t, change));

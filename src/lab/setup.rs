@@ -8,6 +8,7 @@
 //! rule-found places opens as a setup too. Version 1 files (a flat list of synapses,
 //! probes and drugs by section name) still open: they are read into version 2.
 
+use super::error::LabError;
 use super::lesson::place::PlaceRule;
 use super::lesson::run::{Change, apply_change};
 use super::lesson::{Built, Group, Scene};
@@ -333,21 +334,21 @@ impl Lab {
     }
 
     /// Rebuilds a lab from a setup; a cell given as a path is resolved against `base`.
-    pub fn from_setup(setup: &Setup, base: &Path) -> Result<Lab, String> {
+    pub fn from_setup(setup: &Setup, base: &Path) -> Result<Lab, LabError> {
         Lab::from_setup_with(setup, base, None)
     }
 
     /// As [`Lab::from_setup`], with the cell's morphology already at hand (it is then not
     /// read again).
-    pub fn from_setup_with(setup: &Setup, base: &Path, morph: Option<Morphology>) -> Result<Lab, String> {
+    pub fn from_setup_with(setup: &Setup, base: &Path, morph: Option<Morphology>) -> Result<Lab, LabError> {
         if setup.version != SETUP_VERSION {
-            return Err(format!(
+            return Err(LabError::Invalid(format!(
                 "setup version {} is not supported here (read files with read_setup)",
                 setup.version
-            ));
+            )));
         }
         let scene = &setup.scene;
-        use crate::sim::limits::{MAX_SYNAPSES, too_many};
+        use crate::sim::limits::MAX_SYNAPSES;
         // Saturating: a file's counts may be anything up to usize::MAX.
         let synapses: usize = scene
             .groups
@@ -355,13 +356,13 @@ impl Lab {
             .map(|g| if g.places.is_empty() { g.count } else { g.places.len() })
             .fold(0, usize::saturating_add);
         if synapses > MAX_SYNAPSES {
-            return Err(format!("scene.groups: {}", too_many("synapses", synapses, MAX_SYNAPSES)));
+            return Err(LabError::TooMany { what: "synapses", count: synapses, limit: MAX_SYNAPSES }
+                .at("scene.groups"));
         }
         if scene.probes.len() + 1 > super::session::MAX_LAB_PROBES {
-            return Err(format!(
-                "scene.probes: {} (with the soma's)",
-                too_many("probes", scene.probes.len() + 1, super::session::MAX_LAB_PROBES)
-            ));
+            let limit = super::session::MAX_LAB_PROBES;
+            let e = LabError::TooMany { what: "probes", count: scene.probes.len() + 1, limit };
+            return Err(e.at("scene.probes"));
         }
         let (morph, source) = match morph {
             Some(m) => {
@@ -384,9 +385,9 @@ impl Lab {
                     && !scene.cell.contains(['/', '\\', '.'])
                     && let Err(e) = gallery::load(&scene.cell)
                 {
-                    return Err(e.to_string());
+                    return Err(e.into());
                 }
-                (gallery::open(&p).map_err(|e| e.to_string())?, p.display().to_string())
+                (gallery::open(&p)?, p.display().to_string())
             }
         };
         let (built, mut lab) = Built::with_lab(scene, Some((morph, source)))?;
@@ -407,13 +408,10 @@ impl Lab {
             }
         }
         for (i, c) in setup.clamps.iter().enumerate() {
-            let at = |e: String| format!("clamps[{i}]: {e}");
-            let sec = lab
-                .sim
-                .cell
-                .morphology
-                .section_by_name(&c.section)
-                .ok_or_else(|| at(format!("the cell has no section '{}'", c.section)))?;
+            let at = LabError::of(format!("clamps[{i}]"));
+            let Some(sec) = lab.sim.cell.morphology.section_by_name(&c.section) else {
+                return Err(at(LabError::NoSectionNamed(c.section.clone())));
+            };
             let k = lab.add_clamp(sec, c.x, c.amp_na, c.delay_ms, c.dur_ms).map_err(at)?;
             let amp = lab.sim.stimuli.iclamps[lab.clamps[k].engine].amp;
             if amp != c.amp_na {
@@ -430,21 +428,19 @@ impl Lab {
                 // density whose sample is unchanged is the preset's, not an edit.
                 Some((slot, p)) if is_flattened_sample(&lab, slot, p, d.value) => {}
                 Some((slot, p)) => {
-                    lab.set_density(slot, p, d.value).map_err(|e| format!("densities[{i}]: {e}"))?
+                    lab.set_density(slot, p, d.value).map_err(LabError::of(format!("densities[{i}]")))?
                 }
                 None => {
-                    return Err(format!(
-                        "densities[{i}]: the lab has no {} {} in the {}",
-                        d.mechanism, d.param, d.region
-                    ));
+                    let e = format!("the lab has no {} {} in the {}", d.mechanism, d.param, d.region);
+                    return Err(LabError::Invalid(e).at(format!("densities[{i}]")));
                 }
             }
         }
         if let Some(c) = setup.celsius {
-            lab.sim.set_celsius(c).map_err(|e| format!("celsius: {e}"))?;
+            lab.sim.set_celsius(c).map_err(|e| LabError::from(e).at("celsius"))?;
         }
         for (i, c) in setup.changes.iter().enumerate() {
-            apply_change(&mut lab, &built, c).map_err(|e| format!("changes[{i}]: {e}"))?;
+            apply_change(&mut lab, &built, c).map_err(LabError::of(format!("changes[{i}]")))?;
             if let Change::Mg { mm } = c
                 && lab.mg_mm != *mm
             {
@@ -453,7 +449,7 @@ impl Lab {
         }
         for (i, &k) in setup.selected.iter().enumerate() {
             let s = lab.synapses.get_mut(k).ok_or_else(|| {
-                format!("selected[{i}]: there is no synapse {k} (the scene places {synapses})")
+                LabError::NoSynapse { index: k, count: synapses }.at(format!("selected[{i}]"))
             })?;
             s.selected = true;
         }
@@ -479,33 +475,33 @@ impl Lab {
 }
 
 /// The trials of a setup, refused when larger than a lab keeps or inconsistent.
-fn checked_trials(trials: &[super::trials::Trial]) -> Result<Vec<super::trials::Trial>, String> {
+fn checked_trials(trials: &[super::trials::Trial]) -> Result<Vec<super::trials::Trial>, LabError> {
     use super::trials::{MAX_TRIAL_POINTS, MAX_TRIALS};
-    use crate::sim::limits::too_many;
     if trials.len() > MAX_TRIALS {
-        return Err(format!("trials: {}", too_many("trials", trials.len(), MAX_TRIALS)));
+        return Err(LabError::TooMany { what: "trials", count: trials.len(), limit: MAX_TRIALS }.at("trials"));
     }
     for (i, t) in trials.iter().enumerate() {
-        if t.traces.len() > super::session::MAX_LAB_PROBES {
-            return Err(format!(
-                "trials[{i}]: {}",
-                too_many("traces", t.traces.len(), super::session::MAX_LAB_PROBES)
-            ));
+        let limit = super::session::MAX_LAB_PROBES;
+        if t.traces.len() > limit {
+            return Err(
+                LabError::TooMany { what: "traces", count: t.traces.len(), limit }.at(format!("trials[{i}]"))
+            );
         }
         for (j, tr) in t.traces.iter().enumerate() {
-            let at = format!("trials[{i}].traces[{j}]");
+            let at = LabError::of(format!("trials[{i}].traces[{j}]"));
             if tr.t_ms.len() != tr.v_mv.len() {
-                return Err(format!(
-                    "{at}: t_ms has {} values but v_mv has {}",
-                    tr.t_ms.len(),
-                    tr.v_mv.len()
-                ));
+                let (t, v) = (tr.t_ms.len(), tr.v_mv.len());
+                return Err(at(LabError::Invalid(format!("t_ms has {t} values but v_mv has {v}"))));
             }
             if tr.t_ms.len() > MAX_TRIAL_POINTS {
-                return Err(format!("{at}: {}", too_many("samples", tr.t_ms.len(), MAX_TRIAL_POINTS)));
+                return Err(at(LabError::TooMany {
+                    what: "samples",
+                    count: tr.t_ms.len(),
+                    limit: MAX_TRIAL_POINTS,
+                }));
             }
             if !tr.t_ms.is_sorted() {
-                return Err(format!("{at}: t_ms must increase"));
+                return Err(at(LabError::Invalid("t_ms must increase".into())));
             }
         }
     }
@@ -530,27 +526,28 @@ fn num(v: f64) -> String {
 }
 
 /// Reads a setup file, version 1 or 2 (a version 1 file is read into version 2).
-pub fn read_setup(path: &Path) -> Result<Setup, String> {
+pub fn read_setup(path: &Path) -> Result<Setup, LabError> {
+    let file = |problem: String| LabError::File { path: path.to_path_buf(), problem };
     let text = crate::sim::textfile::read_text_limited(path, crate::sim::textfile::MAX_JSON_BYTES)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(|e| file(e.to_string()))?;
     #[derive(Deserialize)]
     struct Version {
         version: u32,
     }
-    let bad = |e: serde_json::Error| format!("{}: not a Dendra setup: {e}", path.display());
+    let bad = |e: serde_json::Error| file(format!("not a Dendra setup: {e}"));
     let v: Version = serde_json::from_str(&text).map_err(bad)?;
     match v.version {
         1 => Ok(serde_json::from_str::<SetupV1>(&text).map_err(bad)?.upgrade()),
         SETUP_VERSION => serde_json::from_str(&text).map_err(bad),
-        n => Err(format!(
-            "{}: setup version {n} is not supported (this program reads versions 1 and {SETUP_VERSION})",
-            path.display()
-        )),
+        n => Err(file(format!(
+            "setup version {n} is not supported (this program reads versions 1 and {SETUP_VERSION})"
+        ))),
     }
 }
 
 /// Writes a setup file (pretty JSON).
-pub fn write_setup(path: &Path, setup: &Setup) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(setup).map_err(|e| e.to_string())?;
-    std::fs::write(path, text).map_err(|e| format!("{}: cannot write: {e}", path.display()))
+pub fn write_setup(path: &Path, setup: &Setup) -> Result<(), LabError> {
+    let file = |problem: String| LabError::File { path: path.to_path_buf(), problem };
+    let text = serde_json::to_string_pretty(setup).map_err(|e| file(e.to_string()))?;
+    std::fs::write(path, text).map_err(|e| file(format!("cannot write: {e}")))
 }

@@ -1,5 +1,6 @@
 //! Electrodes on the lab: current clamps and Hay's EPSP-shaped currents.
 
+use super::error::LabError;
 use super::session::{Lab, MAX_CLAMP_NA};
 
 use crate::sim::stimuli::{EpspCurrent, IClamp};
@@ -31,7 +32,7 @@ impl Lab {
         amp_na: f64,
         delay_ms: f64,
         dur_ms: f64,
-    ) -> Result<usize, String> {
+    ) -> Result<usize, LabError> {
         self.check_location(section, x)?;
         let node = self.sim.cell.node_at(section, x.clamp(1e-6, 1.0 - 1e-6));
         let clamp = IClamp {
@@ -40,7 +41,7 @@ impl Lab {
             dur: dur_ms.clamp(0.0, 1e6),
             amp: amp_na.clamp(-MAX_CLAMP_NA, MAX_CLAMP_NA),
         };
-        let engine = self.sim.add_iclamp(clamp).map_err(|e| e.to_string())?;
+        let engine = self.sim.add_iclamp(clamp)?;
         self.clamps.push(LabClamp { section, x, engine });
         Ok(self.clamps.len() - 1)
     }
@@ -78,14 +79,14 @@ impl Lab {
         delay_ms: f64,
         tau0_ms: f64,
         tau1_ms: f64,
-    ) -> Result<usize, String> {
+    ) -> Result<usize, LabError> {
         self.check_location(section, x)?;
         let finite = [imax_na, delay_ms, tau0_ms, tau1_ms].iter().all(|v| v.is_finite());
         if !finite || tau0_ms <= 0.0 || tau1_ms <= 0.0 || tau0_ms == tau1_ms {
-            return Err(format!(
+            return Err(LabError::Invalid(format!(
                 "an EPSP current needs finite numbers and tau0, tau1 > 0 and different, got imax {imax_na} nA, \
                  delay {delay_ms} ms, tau0 {tau0_ms} ms, tau1 {tau1_ms} ms"
-            ));
+            )));
         }
         let node = self.sim.cell.node_at(section, x.clamp(1e-6, 1.0 - 1e-6));
         let epsp = EpspCurrent {
@@ -95,7 +96,7 @@ impl Lab {
             tau1: tau1_ms,
             imax: imax_na.clamp(-MAX_CLAMP_NA, MAX_CLAMP_NA),
         };
-        let engine = self.sim.add_epsp(epsp).map_err(|e| e.to_string())?;
+        let engine = self.sim.add_epsp(epsp)?;
         self.epsps.push(LabEpsp { section, x, engine });
         Ok(self.epsps.len() - 1)
     }

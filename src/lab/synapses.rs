@@ -2,6 +2,7 @@
 //! them), [Mg2+], the selection, and firing patterns (once, bursts, Poisson trains, Branco's
 //! sequences).
 
+use super::error::LabError;
 use super::session::{Lab, MAX_MG_MM, MAX_SPIKES_PER_FIRE, MAX_WEIGHT_NS};
 
 use super::pharmacology::Drug;
@@ -82,7 +83,7 @@ impl Lab {
         x: f64,
         kind: SynapseKind,
         weight_ns: f64,
-    ) -> Result<usize, String> {
+    ) -> Result<usize, LabError> {
         self.check_location(section, x)?;
         let weight_ns = if weight_ns.is_finite() { weight_ns.clamp(0.0, MAX_WEIGHT_NS) } else { 1.0 };
         let node = self.sim.cell.compartment_at(section, x);
@@ -90,10 +91,10 @@ impl Lab {
             SynapseKind::GabaA => SynapseParams::gaba_a(),
             _ => SynapseParams::ampa(),
         };
-        let fast = self.sim.add_synapse(node, fast_params).map_err(|e| e.to_string())?;
+        let fast = self.sim.add_synapse(node, fast_params)?;
         let nmda = match kind {
             SynapseKind::AmpaNmda => {
-                let k = self.sim.add_synapse(node, self.nmda_params()).map_err(|e| e.to_string())?;
+                let k = self.sim.add_synapse(node, self.nmda_params())?;
                 let region = self.region_label(section);
                 self.sim.synapses.set_enabled(k, !self.drugs.contains(&(Drug::Apv, region)));
                 Some(k)
@@ -159,9 +160,11 @@ impl Lab {
     }
 
     /// Moves synapse `i` to a new location, keeping its kind, weight and selection.
-    pub fn move_synapse(&mut self, i: usize, section: usize, x: f64) -> Result<(), String> {
+    pub fn move_synapse(&mut self, i: usize, section: usize, x: f64) -> Result<(), LabError> {
         self.check_location(section, x)?;
-        let Some(old) = self.synapses.get(i).cloned() else { return Err(format!("no synapse {i}")) };
+        let Some(old) = self.synapses.get(i).cloned() else {
+            return Err(LabError::NoSynapse { index: i, count: self.synapses.len() });
+        };
         self.remove_synapse(i);
         let j = self.add_synapse(section, x, old.kind, old.weight_ns)?;
         let s = self.synapses.remove(j);
@@ -178,7 +181,9 @@ impl Lab {
         let p = self.nmda_params();
         for s in &self.synapses {
             if let Some(k) = s.nmda {
-                let _ = self.sim.set_synapse_params(k, p);
+                // The lab's own synapse, with [Mg2+] clamped: the engine takes it.
+                let set = self.sim.set_synapse_params(k, p);
+                debug_assert!(set.is_ok(), "{set:?}");
             }
         }
     }

@@ -6,6 +6,7 @@
 //! CSV export.
 
 use super::biophysics::REGIONS;
+use super::error::LabError;
 use super::pharmacology::Drug;
 use super::session::{FirePattern, Lab};
 use serde::{Deserialize, Serialize};
@@ -206,72 +207,60 @@ impl Lab {
     /// `control` (every drug washed out, 1 mM Mg2+), a drug name (`apv`, `ttx`, `tea`,
     /// `apamin`, `cadmium`, `zd7288`) everywhere or `apv:basal` in one region,
     /// `wash:apv`, `mg=3`, `fire`, `inward`, `outward`, `burst`, `clamps`, `ms=200`.
-    pub fn apply_trial_words(&mut self, words: &str, plan: &mut TrialPlan) -> Result<(), String> {
+    pub fn apply_trial_words(&mut self, words: &str, plan: &mut TrialPlan) -> Result<(), LabError> {
         for w in words.split(',').map(str::trim).filter(|w| !w.is_empty()) {
-            let lower = w.to_ascii_lowercase();
-            let drug = |name: &str| {
-                Drug::ALL.into_iter().find(|d| d.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
-                    let names: Vec<&str> = Drug::ALL.iter().map(|d| d.name()).collect();
-                    format!("'{w}': no drug called '{name}' (drugs: {})", names.join(", "))
-                })
-            };
-            let number = |v: &str| -> Result<f64, String> {
-                v.parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite())
-                    .ok_or_else(|| format!("'{w}': '{v}' is not a number"))
-            };
-            let interval = plan
-                .fire
-                .and_then(|f| match f {
-                    FirePattern::Sequence { interval_ms, .. } => Some(interval_ms),
-                    _ => None,
-                })
-                .unwrap_or(2.0);
-            match lower.as_str() {
-                "control" => {
-                    let applied: Vec<(Drug, String)> = self.drugs.iter().cloned().collect();
-                    for (d, r) in applied {
-                        self.set_drug(d, &r, false);
+            self.apply_trial_word(&w.to_ascii_lowercase(), plan).map_err(LabError::of(format!("'{w}'")))?;
+        }
+        Ok(())
+    }
+
+    /// One word of [`Lab::apply_trial_words`], lower case.
+    fn apply_trial_word(&mut self, lower: &str, plan: &mut TrialPlan) -> Result<(), LabError> {
+        let interval = plan
+            .fire
+            .and_then(|f| match f {
+                FirePattern::Sequence { interval_ms, .. } => Some(interval_ms),
+                _ => None,
+            })
+            .unwrap_or(2.0);
+        match lower {
+            "control" => {
+                let applied: Vec<(Drug, String)> = self.drugs.iter().cloned().collect();
+                for (d, r) in applied {
+                    self.set_drug(d, &r, false);
+                }
+                self.set_mg(1.0);
+            }
+            "fire" => plan.fire = Some(FirePattern::Single),
+            "inward" | "outward" => {
+                plan.fire = Some(FirePattern::Sequence { inward: lower == "inward", interval_ms: interval })
+            }
+            "burst" => plan.fire = Some(FirePattern::Burst { n: 5, hz: 50.0 }),
+            "clamps" => plan.fire = None,
+            _ => {
+                if let Some(v) = lower.strip_prefix("mg=") {
+                    self.set_mg(number(v)?);
+                } else if let Some(v) = lower.strip_prefix("ms=") {
+                    plan.run_ms = number(v)?.clamp(1.0, MAX_TRIAL_MS);
+                } else if let Some(name) = lower.strip_prefix("wash:") {
+                    let d = drug(name)?;
+                    for (r, _) in REGIONS {
+                        self.set_drug(d, r, false);
                     }
-                    self.set_mg(1.0);
-                }
-                "fire" => plan.fire = Some(FirePattern::Single),
-                "inward" | "outward" => {
-                    plan.fire =
-                        Some(FirePattern::Sequence { inward: lower == "inward", interval_ms: interval })
-                }
-                "burst" => plan.fire = Some(FirePattern::Burst { n: 5, hz: 50.0 }),
-                "clamps" => plan.fire = None,
-                _ => {
-                    if let Some(v) = lower.strip_prefix("mg=") {
-                        self.set_mg(number(v)?);
-                    } else if let Some(v) = lower.strip_prefix("ms=") {
-                        plan.run_ms = number(v)?.clamp(1.0, MAX_TRIAL_MS);
-                    } else if let Some(name) = lower.strip_prefix("wash:") {
-                        let d = drug(name)?;
-                        for (r, _) in REGIONS {
-                            self.set_drug(d, r, false);
+                } else {
+                    let (name, region) = match lower.split_once(':') {
+                        Some((n, r)) => (n, Some(r)),
+                        None => (lower, None),
+                    };
+                    let d = drug(name)?;
+                    match region {
+                        Some(r) => {
+                            super::biophysics::check_region(r)?;
+                            self.set_drug(d, r, true)
                         }
-                    } else {
-                        let (name, region) = match lower.split_once(':') {
-                            Some((n, r)) => (n, Some(r)),
-                            None => (lower.as_str(), None),
-                        };
-                        let d = drug(name)?;
-                        match region {
-                            Some(r) if REGIONS.iter().any(|(l, _)| *l == r) => self.set_drug(d, r, true),
-                            Some(r) => {
-                                let names: Vec<&str> = REGIONS.iter().map(|(l, _)| *l).collect();
-                                return Err(format!(
-                                    "'{w}': no region '{r}' (regions: {})",
-                                    names.join(", ")
-                                ));
-                            }
-                            None => {
-                                for (r, _) in REGIONS {
-                                    self.set_drug(d, r, true);
-                                }
+                        None => {
+                            for (r, _) in REGIONS {
+                                self.set_drug(d, r, true);
                             }
                         }
                     }
@@ -280,6 +269,22 @@ impl Lab {
         }
         Ok(())
     }
+}
+
+/// The drug called `name` (any case).
+fn drug(name: &str) -> Result<Drug, LabError> {
+    Drug::ALL.into_iter().find(|d| d.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
+        let known = Drug::ALL.iter().map(|d| d.name().to_string()).collect();
+        LabError::Unknown { what: "drug", name: name.to_string(), known }
+    })
+}
+
+/// A finite number written as `v`.
+fn number(v: &str) -> Result<f64, LabError> {
+    v.parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| LabError::Invalid(format!("'{v}' is not a number")))
 }
 
 /// `v` at `x` on the sorted abscissae `t`, linearly; `None` outside them.

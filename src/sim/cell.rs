@@ -77,9 +77,28 @@ pub struct Cell {
     pub node_x: Vec<f64>,
 }
 
-crate::message_error! {
-    /// Something about a cell could not be built.
-    CellError
+/// A morphology that cannot be discretised into a cell, naming the section at fault.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CellError {
+    #[error("{file}: the morphology has no sections")]
+    NoSections { file: String },
+    /// A per-section list (`what`) whose length is not the number of sections.
+    #[error("{what} must be given for every section")]
+    PerSection { what: &'static str },
+    /// A section that cannot be built: `section` (with its file line, when known) and why.
+    #[error("{section}{}: {problem}", if *.line > 0 { format!(" (line {line})") } else { String::new() })]
+    Section { section: String, line: usize, problem: String },
+    #[error("{0} nodes is more than this program handles")]
+    TooManyNodes(usize),
+    /// The engine refused the cell (a run made on it, as for the passive figures).
+    #[error(transparent)]
+    Sim(#[from] crate::sim::engine::SimError),
+}
+
+impl CellError {
+    fn section(s: &crate::sim::morphology::Section, problem: String) -> CellError {
+        CellError::Section { section: s.name.clone(), line: s.line, problem }
+    }
 }
 
 impl Cell {
@@ -87,23 +106,23 @@ impl Cell {
     pub fn new(morphology: Morphology, passive: Passive, nseg: &Nseg) -> Result<Cell, CellError> {
         let ns = morphology.sections.len();
         if ns == 0 {
-            return Err(CellError(format!("{}: the morphology has no sections", morphology.file)));
+            return Err(CellError::NoSections { file: morphology.file.clone() });
         }
         if passive.ra.len() != ns || passive.cm.len() != ns {
-            return Err(CellError("passive properties must be given for every section".into()));
+            return Err(CellError::PerSection { what: "passive properties" });
         }
         for (i, s) in morphology.sections.iter().enumerate() {
             if !(passive.ra[i].is_finite() && passive.ra[i] > 0.0) {
-                return Err(CellError(format!("{}: Ra must be positive, got {}", s.name, passive.ra[i])));
+                return Err(CellError::section(s, format!("Ra must be positive, got {}", passive.ra[i])));
             }
             if !(passive.cm[i].is_finite() && passive.cm[i] >= 0.0) {
-                return Err(CellError(format!("{}: cm must not be negative, got {}", s.name, passive.cm[i])));
+                return Err(CellError::section(s, format!("cm must not be negative, got {}", passive.cm[i])));
             }
             if s.parent.is_some_and(|p| p >= i) {
-                return Err(CellError(format!("{}: its parent must come before it", s.name)));
+                return Err(CellError::section(s, "its parent must come before it".into()));
             }
             if s.points.len() < 2 || s.diams.iter().any(|d| !(d.is_finite() && *d > 0.0)) {
-                return Err(CellError(format!("{}: needs two points and positive diameters", s.name)));
+                return Err(CellError::section(s, "needs two points and positive diameters".into()));
             }
         }
         let counts: Vec<usize> = match nseg {
@@ -116,7 +135,7 @@ impl Cell {
             Nseg::Uniform(n) => vec![*n; ns],
             Nseg::PerSection(v) => {
                 if v.len() != ns {
-                    return Err(CellError("nseg must be given for every section".into()));
+                    return Err(CellError::PerSection { what: "nseg" });
                 }
                 v.clone()
             }
@@ -125,23 +144,24 @@ impl Cell {
             let s = &morphology.sections[i];
             if let Nseg::DLambda { d_lambda, freq_hz } = nseg {
                 // nseg_d_lambda stops counting at 200001.
-                let at = if s.line > 0 { format!(" (line {})", s.line) } else { String::new() };
-                return Err(CellError(format!(
-                    "{}{at}: the d_lambda rule ({d_lambda} at {freq_hz} Hz) asks for more than 100000 \
-                     segments: the section is {:.0} um long with diameters down to {} um",
-                    s.name,
-                    s.length(),
-                    s.diams.iter().copied().fold(f64::INFINITY, f64::min)
-                )));
+                return Err(CellError::section(
+                    s,
+                    format!(
+                        "the d_lambda rule ({d_lambda} at {freq_hz} Hz) asks for more than 100000 \
+                         segments: the section is {:.0} um long with diameters down to {} um",
+                        s.length(),
+                        s.diams.iter().copied().fold(f64::INFINITY, f64::min)
+                    ),
+                ));
             }
-            return Err(CellError(format!(
-                "{}: nseg must be between 1 and 100000, got {}",
-                s.name, counts[i]
-            )));
+            return Err(CellError::section(
+                s,
+                format!("nseg must be between 1 and 100000, got {}", counts[i]),
+            ));
         }
         let total: usize = counts.iter().sum::<usize>() + ns + 1;
         if total > 5_000_000 {
-            return Err(CellError(format!("{total} nodes is more than this program handles")));
+            return Err(CellError::TooManyNodes(total));
         }
 
         let mut cell = Cell {

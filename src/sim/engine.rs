@@ -130,14 +130,55 @@ impl Clone for Simulation {
     }
 }
 
-crate::message_error! {
-    /// Something a live edit could not do.
-    SimError
-}
-impl From<ParamError> for SimError {
-    fn from(e: ParamError) -> Self {
-        SimError(e.0)
-    }
+/// Something the engine was asked to do and could not: a missing node, synapse or
+/// mechanism, a value out of range, a count over its limit (docs/limits.md).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SimError {
+    /// A number outside what it may be (`rule`, e.g. "in (0, 10] ms").
+    #[error("{what} must be {rule}, got {value}")]
+    Value { what: &'static str, value: f64, rule: &'static str },
+    /// Numbers that must be finite and are not.
+    #[error("{what} must be finite")]
+    NotFinite { what: &'static str },
+    /// More of something than the engine keeps.
+    #[error("{}", limits::too_many(what, *count, *limit))]
+    TooMany { what: &'static str, count: usize, limit: usize },
+    /// Recordings larger than the samples the engine keeps.
+    #[error(
+        "{probes} probes of {capacity} samples each are too many to keep (at most {} samples in all; \
+         see docs/limits.md)",
+        limits::MAX_SAMPLES
+    )]
+    TooManySamples { probes: usize, capacity: usize },
+    #[error("node {0} does not exist")]
+    NoNode(u32),
+    #[error("{mechanism}: node {node} is not a membrane compartment")]
+    NotMembrane { mechanism: String, node: u32 },
+    #[error("unknown mechanism '{name}' (known: {})", mechanisms::MECHANISM_NAMES.join(", "))]
+    UnknownMechanism { name: String },
+    #[error("no mechanism in slot {0}")]
+    NoMechanism(usize),
+    #[error("{mechanism} has no state '{name}' at index {index}")]
+    NoState { mechanism: &'static str, name: String, index: usize },
+    #[error("no synapse {0}")]
+    NoSynapse(usize),
+    /// A synapse's parameters that cannot be used.
+    #[error("{0}")]
+    SynapseParams(String),
+    #[error("synapse {0} is recorded; it cannot be removed during the run")]
+    Recorded(usize),
+    /// A voltage left the sane range (|V| <= limits::MAX_ABS_V_MV): at `section`(`x`),
+    /// time `t` (ms), value `v` (mV).
+    #[error(
+        "the voltage left the sane range (|V| <= {} mV) at {section}({x:.3}) at t = {t:.3} ms ({v:.3e} mV); \
+         likely causes: a negative or huge conductance, synaptic weight or current, a tiny axial \
+         resistance, or a time step too large for the model",
+        limits::MAX_ABS_V_MV
+    )]
+    Runaway { section: String, x: f64, t: f64, v: f64 },
+    /// A mechanism's parameter or state.
+    #[error(transparent)]
+    Param(#[from] ParamError),
 }
 
 impl Simulation {
@@ -145,14 +186,18 @@ impl Simulation {
     /// others with [`Simulation::insert`]).
     pub fn new(cell: Cell, config: SimConfig) -> Result<Simulation, SimError> {
         if !(config.dt.is_finite() && config.dt > 0.0 && config.dt <= 10.0) {
-            return Err(SimError(format!("dt must be in (0, 10] ms, got {}", config.dt)));
+            return Err(SimError::Value { what: "dt", value: config.dt, rule: "in (0, 10] ms" });
         }
         if !config.celsius.is_finite() || !config.v_init.is_finite() {
-            return Err(SimError("celsius and v_init must be finite".into()));
+            return Err(SimError::NotFinite { what: "celsius and v_init" });
         }
         let n = cell.node_count();
         if n > limits::MAX_COMPARTMENTS {
-            return Err(SimError(limits::too_many("compartments", n, limits::MAX_COMPARTMENTS)));
+            return Err(SimError::TooMany {
+                what: "compartments",
+                count: n,
+                limit: limits::MAX_COMPARTMENTS,
+            });
         }
         let matrix = CableMatrix::new(&cell, config.dt, config.crank_nicolson);
         let mut grid = VoltageGrid::default();
@@ -218,15 +263,10 @@ impl Simulation {
     pub fn insert(&mut self, name: &str, nodes: Vec<u32>, label: &str) -> Result<usize, SimError> {
         let n = self.cell.node_count() as u32;
         if let Some(bad) = nodes.iter().find(|&&k| k >= n || self.cell.area[k as usize] <= 0.0) {
-            return Err(SimError(format!("{name}: node {bad} is not a membrane compartment")));
+            return Err(SimError::NotMembrane { mechanism: name.to_string(), node: *bad });
         }
-        let mech = mechanisms::create(name, nodes).ok_or_else(|| {
-            SimError(format!(
-                "unknown mechanism '{name}' (known: {})",
-                mechanisms::MECHANISM_NAMES.join(", ")
-            ))
-        })?;
-        let mut mech = mech;
+        let mut mech = mechanisms::create(name, nodes)
+            .ok_or_else(|| SimError::UnknownMechanism { name: name.to_string() })?;
         // Currents are stored for `state` only where they are recorded (see `record`).
         mech.keep_currents(false);
         self.mechs.push(MechSlot { mech, enabled: true, label: label.to_string() });
@@ -242,36 +282,32 @@ impl Simulation {
 
     /// Sets a parameter of the mechanism in `slot` on all its nodes, live.
     pub fn set_param(&mut self, slot: usize, name: &str, value: f64) -> Result<(), SimError> {
-        let m = self.mechs.get_mut(slot).ok_or_else(|| SimError(format!("no mechanism in slot {slot}")))?;
+        let m = self.mechs.get_mut(slot).ok_or(SimError::NoMechanism(slot))?;
         m.mech.set_param(name, value)?;
         Ok(())
     }
 
     /// Switches the mechanism in `slot` on or off, live.
     pub fn set_enabled(&mut self, slot: usize, on: bool) -> Result<(), SimError> {
-        let m = self.mechs.get_mut(slot).ok_or_else(|| SimError(format!("no mechanism in slot {slot}")))?;
+        let m = self.mechs.get_mut(slot).ok_or(SimError::NoMechanism(slot))?;
         m.enabled = on;
         Ok(())
     }
 
     fn check_node(&self, node: u32) -> Result<(), SimError> {
-        if (node as usize) < self.cell.node_count() {
-            Ok(())
-        } else {
-            Err(SimError(format!("node {node} does not exist")))
-        }
+        if (node as usize) < self.cell.node_count() { Ok(()) } else { Err(SimError::NoNode(node)) }
     }
 
     /// Adds a synapse at `node`; returns its index.
     pub fn add_synapse(&mut self, node: u32, params: SynapseParams) -> Result<usize, SimError> {
         self.check_node(node)?;
-        params.validate().map_err(SimError)?;
+        params.validate()?;
         if self.synapses.len() >= limits::MAX_SYNAPSES {
-            return Err(SimError(limits::too_many(
-                "synapses",
-                self.synapses.len() + 1,
-                limits::MAX_SYNAPSES,
-            )));
+            return Err(SimError::TooMany {
+                what: "synapses",
+                count: self.synapses.len() + 1,
+                limit: limits::MAX_SYNAPSES,
+            });
         }
         let scale = self.matrix.scale[node as usize];
         Ok(self.synapses.push(node, scale, params, self.config.dt))
@@ -279,9 +315,9 @@ impl Simulation {
 
     /// Changes a synapse's kinetics, reversal or Mg2+ block, live.
     pub fn set_synapse_params(&mut self, k: usize, params: SynapseParams) -> Result<(), SimError> {
-        params.validate().map_err(SimError)?;
+        params.validate()?;
         if k >= self.synapses.len() {
-            return Err(SimError(format!("no synapse {k}")));
+            return Err(SimError::NoSynapse(k));
         }
         self.synapses.params[k] = params;
         self.synapses.refresh(k, self.config.dt);
@@ -291,8 +327,11 @@ impl Simulation {
     /// Adds a current clamp.
     pub fn add_iclamp(&mut self, c: IClamp) -> Result<usize, SimError> {
         self.check_node(c.node)?;
-        if !(c.delay.is_finite() && c.dur.is_finite() && c.amp.is_finite()) || c.dur < 0.0 {
-            return Err(SimError("IClamp: delay, dur and amp must be finite and dur >= 0".into()));
+        if !(c.delay.is_finite() && c.dur.is_finite() && c.amp.is_finite()) {
+            return Err(SimError::NotFinite { what: "IClamp's delay, dur and amp" });
+        }
+        if c.dur < 0.0 {
+            return Err(SimError::Value { what: "IClamp's dur", value: c.dur, rule: ">= 0 ms" });
         }
         self.check_stimulus_count()?;
         self.stimuli.iclamp_scale.push(self.matrix.scale[c.node as usize]);
@@ -313,11 +352,11 @@ impl Simulation {
     /// re-initialisations.
     pub fn add_spike_times(&mut self, synapse: usize, times: &[f64], weight: f64) -> Result<(), SimError> {
         if synapse >= self.synapses.len() {
-            return Err(SimError(format!("no synapse {synapse}")));
+            return Err(SimError::NoSynapse(synapse));
         }
         for &t in times {
             if !t.is_finite() {
-                return Err(SimError(format!("spike time {t} is not finite")));
+                return Err(SimError::NotFinite { what: "spike times" });
             }
             let ev = Event { t, synapse: synapse as u32, weight, source: u32::MAX };
             self.events.fixed.push(ev);
@@ -338,18 +377,20 @@ impl Simulation {
         weight: f64,
     ) -> Result<(), SimError> {
         if synapse >= self.synapses.len() {
-            return Err(SimError(format!("no synapse {synapse}")));
+            return Err(SimError::NoSynapse(synapse));
         }
         if n > 10_000 {
-            return Err(SimError(format!("a burst has at most 10000 spikes, got {n}")));
+            return Err(SimError::TooMany { what: "spikes in a burst", count: n, limit: 10_000 });
         }
         if !(freq_hz.is_finite() && freq_hz > 0.0) {
-            return Err(SimError(format!("burst frequency must be a finite number > 0 Hz, got {freq_hz}")));
+            return Err(SimError::Value {
+                what: "burst frequency",
+                value: freq_hz,
+                rule: "a finite number > 0 Hz",
+            });
         }
         if !start_ms.is_finite() || !weight.is_finite() {
-            return Err(SimError(format!(
-                "burst start ({start_ms} ms) and weight ({weight}) must be finite"
-            )));
+            return Err(SimError::NotFinite { what: "a burst's start (ms) and weight" });
         }
         let times: Vec<f64> = (0..n).map(|k| start_ms + k as f64 * 1000.0 / freq_hz).collect();
         self.add_spike_times(synapse, &times, weight)
@@ -368,12 +409,12 @@ impl Simulation {
     pub fn remove_synapse(&mut self, k: usize) -> Result<Option<usize>, SimError> {
         let n = self.synapses.len();
         if k >= n {
-            return Err(SimError(format!("no synapse {k}")));
+            return Err(SimError::NoSynapse(k));
         }
         let last = n - 1;
         if self.recorder.probes.iter().any(|p| matches!(p, Probe::SynapseCurrent(j) if *j == k || *j == last))
         {
-            return Err(SimError(format!("synapse {k} is recorded; it cannot be removed during the run")));
+            return Err(SimError::Recorded(k));
         }
         self.synapses.swap_remove(k);
         self.events.remove_synapse(k as u32, last as u32);
@@ -391,10 +432,10 @@ impl Simulation {
         seed: u64,
     ) -> Result<(), SimError> {
         if synapse >= self.synapses.len() {
-            return Err(SimError(format!("no synapse {synapse}")));
+            return Err(SimError::NoSynapse(synapse));
         }
         if !(rate_hz.is_finite() && rate_hz >= 0.0) {
-            return Err(SimError(format!("Poisson rate must be >= 0 Hz, got {rate_hz}")));
+            return Err(SimError::Value { what: "Poisson rate", value: rate_hz, rule: ">= 0 Hz" });
         }
         self.events.sources.push(PoissonSource::new(synapse as u32, rate_hz, weight, start, stop, seed));
         Ok(())
@@ -410,36 +451,29 @@ impl Simulation {
     /// Records `probes` every `every` steps, keeping the latest `capacity` samples.
     pub fn record(&mut self, probes: &[Probe], every: u32, capacity: usize) -> Result<(), SimError> {
         if probes.len() > limits::MAX_PROBES {
-            return Err(SimError(limits::too_many("probes", probes.len(), limits::MAX_PROBES)));
+            return Err(SimError::TooMany { what: "probes", count: probes.len(), limit: limits::MAX_PROBES });
         }
         if capacity.saturating_mul(probes.len() + 1) > limits::MAX_SAMPLES {
-            return Err(SimError(format!(
-                "{} probes of {capacity} samples each are too many to keep (at most {} samples in all; \
-                 see docs/limits.md)",
-                probes.len(),
-                limits::MAX_SAMPLES
-            )));
+            return Err(SimError::TooManySamples { probes: probes.len(), capacity });
         }
         for p in probes {
             match p {
                 Probe::Voltage(n) | Probe::Calcium(n) => self.check_node(*n)?,
                 Probe::Mechanism { slot, index, name } => {
-                    let m = self
-                        .mechs
-                        .get_mut(*slot)
-                        .ok_or_else(|| SimError(format!("no mechanism in slot {slot}")))?;
+                    let m = self.mechs.get_mut(*slot).ok_or(SimError::NoMechanism(*slot))?;
                     // A recorded mechanism keeps its currents for `state`.
                     m.mech.keep_currents(true);
                     if m.mech.state(name, *index).is_none() {
-                        return Err(SimError(format!(
-                            "{} has no state '{name}' at index {index}",
-                            m.mech.name()
-                        )));
+                        return Err(SimError::NoState {
+                            mechanism: m.mech.name(),
+                            name: name.clone(),
+                            index: *index,
+                        });
                     }
                 }
                 Probe::SynapseCurrent(k) => {
                     if *k >= self.synapses.len() {
-                        return Err(SimError(format!("no synapse {k}")));
+                        return Err(SimError::NoSynapse(*k));
                     }
                 }
             }
@@ -454,7 +488,7 @@ impl Simulation {
     /// Changes the time step (ms), keeping the state.
     pub fn set_dt(&mut self, dt: f64) -> Result<(), SimError> {
         if !(dt.is_finite() && dt > 0.0 && dt <= 10.0) {
-            return Err(SimError(format!("dt must be in (0, 10] ms, got {dt}")));
+            return Err(SimError::Value { what: "dt", value: dt, rule: "in (0, 10] ms" });
         }
         self.config.dt = dt;
         self.env.dt = dt;
@@ -468,7 +502,11 @@ impl Simulation {
     /// Changes the temperature (degC), live.
     pub fn set_celsius(&mut self, celsius: f64) -> Result<(), SimError> {
         if !celsius.is_finite() || !(-50.0..=100.0).contains(&celsius) {
-            return Err(SimError(format!("temperature must be within -50..100 degC, got {celsius}")));
+            return Err(SimError::Value {
+                what: "temperature",
+                value: celsius,
+                rule: "within -50..100 degC",
+            });
         }
         self.config.celsius = celsius;
         self.env.celsius = celsius;
@@ -635,25 +673,23 @@ impl Simulation {
         (v.abs() > limits::MAX_ABS_V_MV).then_some((i as u32, *v))
     }
 
-    /// Why a run stopped with an insane voltage, in words: where (section and x), when,
-    /// and the likely causes.
-    pub fn insane_message(&self, node: u32, v: f64) -> String {
+    /// Why a run stopped with voltage `v` at `node` (see [`Simulation::insane_node`]):
+    /// where (section and x), when, and (in its message) the likely causes.
+    pub fn insane(&self, node: u32, v: f64) -> SimError {
         let sec = self.cell.node_section.get(node as usize).copied().unwrap_or(0) as usize;
         let x = self.cell.node_x.get(node as usize).copied().unwrap_or(f64::NAN);
-        let name = self.cell.morphology.sections.get(sec).map_or("?", |s| s.name.as_str());
-        format!(
-            "the voltage left the sane range (|V| <= {} mV) at {name}({x:.3}) at t = {:.3} ms ({v:.3e} mV); \
-             likely causes: a negative or huge conductance, synaptic weight or current, a tiny axial \
-             resistance, or a time step too large for the model",
-            limits::MAX_ABS_V_MV,
-            self.t
-        )
+        let section = self.cell.morphology.sections.get(sec).map_or("?", |s| s.name.as_str()).to_string();
+        SimError::Runaway { section, x, t: self.t, v }
     }
 
     fn check_stimulus_count(&self) -> Result<(), SimError> {
         let n = self.stimuli.iclamps.len() + self.stimuli.epsps.len();
         if n >= limits::MAX_STIMULI {
-            return Err(SimError(limits::too_many("current stimuli", n + 1, limits::MAX_STIMULI)));
+            return Err(SimError::TooMany {
+                what: "current stimuli",
+                count: n + 1,
+                limit: limits::MAX_STIMULI,
+            });
         }
         Ok(())
     }

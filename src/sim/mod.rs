@@ -5,25 +5,6 @@
 //! Units are NEURON's throughout: mV, ms, um, uF/cm2, S/cm2, mA/cm2 (density
 //! currents), nA (point currents), uS (point conductances), mM, degC.
 
-/// Declares an error that is a message in words (`Display` shows it as is).
-#[macro_export]
-#[doc(hidden)]
-macro_rules! message_error {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq)]
-        pub struct $name(pub String);
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl std::error::Error for $name {}
-    };
-}
-
 pub mod builtin_cells;
 pub mod cable;
 pub mod cell;

@@ -24,9 +24,9 @@
 //! 1e7] ohm cm, got 1e-300`, `synapses[0] (dend): weight must be within [0, 1e3] uS, got -1`.
 //! The bounds are the `*_RANGE` constants below (docs/limits.md lists them and why).
 
-use crate::sim::cell::{Cell, Nseg, Passive};
+use crate::sim::cell::{Cell, CellError, Nseg, Passive};
 use crate::sim::defaults;
-use crate::sim::engine::{SimConfig, Simulation};
+use crate::sim::engine::{SimConfig, SimError, Simulation};
 use crate::sim::morphology::{Morphology, Region, Section};
 use crate::sim::stimuli::IClamp;
 use crate::sim::synapses::{MgBlock, SynapseParams};
@@ -142,13 +142,41 @@ impl SiteSpec {
     }
 }
 
-crate::message_error! {
-    /// A spec that cannot be built, in words.
-    SpecError
+/// A spec that cannot be built or run, naming the entry at fault.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SpecError {
+    /// The text is not a spec (serde's message names line and column).
+    #[error("not a valid model spec: {0}")]
+    Json(String),
+    /// An entry (`at`: `sections[2] (dend)`, `iclamps[0]`; empty for the top level) and
+    /// what is wrong with it.
+    #[error("{}{problem}", prefix(.at))]
+    Entry { at: String, problem: String },
+    /// The sections could not be discretised.
+    #[error(transparent)]
+    Cell(#[from] CellError),
+    /// The engine refused an entry (`at` as for [`SpecError::Entry`]), or a run went wrong.
+    #[error("{}{source}", prefix(.at))]
+    Engine { at: String, source: SimError },
 }
 
-fn err<T>(msg: impl Into<String>) -> Result<T, SpecError> {
-    Err(SpecError(msg.into()))
+fn prefix(at: &str) -> String {
+    if at.is_empty() { String::new() } else { format!("{at}: ") }
+}
+
+/// What is wrong with entry `at` (empty: the top level).
+fn err_at<T>(at: &str, problem: impl Into<String>) -> Result<T, SpecError> {
+    Err(SpecError::Entry { at: at.to_string(), problem: problem.into() })
+}
+
+fn err<T>(problem: impl Into<String>) -> Result<T, SpecError> {
+    err_at("", problem)
+}
+
+/// The engine's error for entry `at`.
+fn engine(at: impl Into<String>) -> impl FnOnce(SimError) -> SpecError {
+    let at = at.into();
+    move |source| SpecError::Engine { at, source }
 }
 
 fn check_finite(what: &str, x: f64) -> Result<(), SpecError> {
@@ -160,7 +188,7 @@ fn check_x(what: &str, field: &str, x: f64) -> Result<(), SpecError> {
     if (0.0..=1.0).contains(&x) {
         Ok(())
     } else {
-        err(format!("{what}: {field} = {} is outside [0, 1]", num(x)))
+        err_at(what, format!("{field} = {} is outside [0, 1]", num(x)))
     }
 }
 
@@ -201,14 +229,13 @@ impl Bound {
             return Ok(());
         }
         let (got, range) = (num(v), self.text());
-        let at = if what.is_empty() { String::new() } else { format!("{what}: ") };
         if !v.is_finite() {
-            return err(format!("{at}{field} must be a finite number {range}, got {got}"));
+            return err_at(what, format!("{field} must be a finite number {range}, got {got}"));
         }
         if self.lo_open && self.lo == 0.0 && v <= 0.0 {
-            return err(format!("{at}{field} must be positive ({range}), got {got}"));
+            return err_at(what, format!("{field} must be positive ({range}), got {got}"));
         }
-        err(format!("{at}{field} must be {range}, got {got}"))
+        err_at(what, format!("{field} must be {range}, got {got}"))
     }
 }
 
@@ -273,7 +300,7 @@ pub struct BuiltModel {
 impl ModelSpec {
     /// Parses a spec from JSON text.
     pub fn from_json(text: &str) -> Result<ModelSpec, SpecError> {
-        serde_json::from_str(text).map_err(|e| SpecError(format!("not a valid model spec: {e}")))
+        serde_json::from_str(text).map_err(|e| SpecError::Json(e.to_string()))
     }
 
     /// Checks the spec and builds the simulation, initialised and ready to run.
@@ -295,25 +322,22 @@ impl ModelSpec {
         for (i, s) in self.sections.iter().enumerate() {
             let what = section_entry(i, s);
             if let Some(first) = by_name.insert(s.name.as_str(), i) {
-                return err(format!(
-                    "{what}: section '{}' is defined twice (first at sections[{first}])",
-                    s.name
-                ));
+                return err_at(
+                    &what,
+                    format!("section '{}' is defined twice (first at sections[{first}])", s.name),
+                );
             }
             L_RANGE.check(&what, "L", s.length)?;
             DIAM_RANGE.check(&what, "diam", s.diam)?;
             RA_RANGE.check(&what, "Ra", s.ra)?;
             CM_RANGE.check(&what, "cm", s.cm)?;
             if s.nseg == 0 || s.nseg > MAX_NSEG {
-                return err(format!("{what}: nseg must be within 1..={MAX_NSEG}, got {}", s.nseg));
+                return err_at(&what, format!("nseg must be within 1..={MAX_NSEG}, got {}", s.nseg));
             }
             check_x(&what, "parent_x", s.parent_x)?;
             for mech in s.mechanisms.keys() {
                 if !crate::sim::mechanisms::MECHANISM_NAMES.contains(&mech.as_str()) {
-                    return err(format!(
-                        "{what}: unknown mechanism '{mech}' (known: {})",
-                        crate::sim::mechanisms::MECHANISM_NAMES.join(", ")
-                    ));
+                    return Err(engine(what)(SimError::UnknownMechanism { name: mech.clone() }));
                 }
             }
         }
@@ -342,11 +366,11 @@ impl ModelSpec {
             match &s.parent {
                 None => roots.push(i),
                 Some(p) if p == &s.name => {
-                    return err(format!("{}: section '{}' is its own parent", section_entry(i, s), s.name));
+                    return err_at(&section_entry(i, s), format!("section '{}' is its own parent", s.name));
                 }
                 Some(p) => match by_name.get(p.as_str()) {
                     Some(&pi) => children[pi].push(i),
-                    None => return err(format!("{}: parent '{p}' does not exist", section_entry(i, s))),
+                    None => return err_at(&section_entry(i, s), format!("parent '{p}' does not exist")),
                 },
             }
         }
@@ -419,14 +443,14 @@ impl ModelSpec {
         let passive =
             Passive { ra: specs.iter().map(|s| s.ra).collect(), cm: specs.iter().map(|s| s.cm).collect() };
         let nseg = Nseg::PerSection(specs.iter().map(|s| s.nseg).collect());
-        let cell = Cell::new(morph, passive, &nseg).map_err(|e| SpecError(e.0))?;
+        let cell = Cell::new(morph, passive, &nseg)?;
         let config = SimConfig {
             dt: self.dt,
             celsius: self.celsius,
             v_init: self.v_init,
             crank_nicolson: self.crank_nicolson,
         };
-        let mut sim = Simulation::new(cell, config).map_err(|e| SpecError(e.0))?;
+        let mut sim = Simulation::new(cell, config).map_err(engine(""))?;
 
         // Mechanisms: one instance per (mechanism, section), on the section's own
         // segments (read from its node range: linear in the number of sections).
@@ -435,16 +459,16 @@ impl ModelSpec {
             let sn = sim.cell.sec_nodes[si];
             for (mech, params) in &s.mechanisms {
                 let nodes: Vec<u32> = (sn.first..sn.first + sn.nseg).collect();
-                let slot =
-                    sim.insert(mech, nodes, &s.name).map_err(|e| SpecError(format!("{what}: {}", e.0)))?;
+                let slot = sim.insert(mech, nodes, &s.name).map_err(engine(&what))?;
                 for (p, &v) in params {
-                    sim.set_param(slot, p, v).map_err(|e| SpecError(format!("{what}: {e}")))?;
+                    sim.set_param(slot, p, v).map_err(engine(&what))?;
                 }
             }
         }
         let locate = |what: &str, sec: &str, x: f64| -> Result<u32, SpecError> {
-            let si =
-                *new_index.get(sec).ok_or_else(|| SpecError(format!("{what}: unknown section '{sec}'")))?;
+            let Some(&si) = new_index.get(sec) else {
+                return err_at(what, format!("unknown section '{sec}'"));
+            };
             check_x(what, "x", x)?;
             Ok(sim.cell.node_at(si, x))
         };
@@ -460,15 +484,16 @@ impl ModelSpec {
             let mg_block = match s.kind.as_str() {
                 "exp2syn" => None,
                 "nmda" => Some(MgBlock::jahr_stevens(s.mg)),
-                other => return err(format!("{what}: unknown kind '{other}' (exp2syn or nmda)")),
+                other => return err_at(&what, format!("unknown kind '{other}' (exp2syn or nmda)")),
             };
             syns.push((node, SynapseParams { tau1: s.tau1, tau2: s.tau2, e: s.e, mg_block }, s));
         }
         if self.record.len() > crate::sim::limits::MAX_PROBES {
-            return err(format!(
-                "record: {}",
-                crate::sim::limits::too_many("probes", self.record.len(), crate::sim::limits::MAX_PROBES)
-            ));
+            return Err(engine("record")(SimError::TooMany {
+                what: "probes",
+                count: self.record.len(),
+                limit: crate::sim::limits::MAX_PROBES,
+            }));
         }
         let mut probes = Vec::new();
         let mut columns = Vec::new();
@@ -481,12 +506,12 @@ impl ModelSpec {
             columns.push(r.column());
         }
         for (k, c) in iclamps.into_iter().enumerate() {
-            sim.add_iclamp(c).map_err(|e| SpecError(format!("iclamps[{k}]: {}", e.0)))?;
+            sim.add_iclamp(c).map_err(engine(format!("iclamps[{k}]")))?;
         }
         for (j, (node, p, s)) in syns.into_iter().enumerate() {
             let what = format!("synapses[{j}]");
-            let k = sim.add_synapse(node, p).map_err(|e| SpecError(format!("{what}: {e}")))?;
-            sim.add_spike_times(k, &s.times, s.weight).map_err(|e| SpecError(format!("{what}: {e}")))?;
+            let k = sim.add_synapse(node, p).map_err(engine(&what))?;
+            sim.add_spike_times(k, &s.times, s.weight).map_err(engine(&what))?;
         }
         let samples_f = (self.tstop / self.dt / self.record_every as f64).ceil() + 2.0;
         // Every recorded sample is kept in memory: refuse what would not fit.
@@ -496,7 +521,7 @@ impl ModelSpec {
             ));
         }
         let samples = samples_f as usize;
-        sim.record(&probes, self.record_every, samples).map_err(|e| SpecError(e.0))?;
+        sim.record(&probes, self.record_every, samples).map_err(engine(""))?;
         sim.init();
         Ok(BuiltModel { sim, columns, tstop: self.tstop, section_index: new_index })
     }
@@ -522,7 +547,7 @@ impl BuiltModel {
             let next = (self.sim.t() + 1.0).min(self.tstop);
             self.sim.run_until(next);
             if let Some((node, v)) = self.sim.insane_node() {
-                return Err(SpecError(self.sim.insane_message(node, v)));
+                return Err(engine("")(self.sim.insane(node, v)));
             }
             if !progress(if self.tstop > 0.0 { self.sim.t() / self.tstop } else { 1.0 }) {
                 complete = false;

@@ -4,6 +4,8 @@
 //! All synapses of a simulation live in one structure-of-arrays. Conductances in uS,
 //! currents in nA (positive outward), time constants in ms, [Mg2+] in mM.
 
+use crate::sim::engine::SimError;
+
 /// Kinetics and reversal of a synapse.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SynapseParams {
@@ -80,20 +82,22 @@ impl SynapseParams {
     }
 
     /// Checks the values are usable.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), SimError> {
         if !(self.tau1.is_finite() && self.tau1 > 0.0 && self.tau2.is_finite() && self.tau2 > 0.0) {
-            return Err(format!(
+            return Err(SimError::SynapseParams(format!(
                 "synapse time constants must be positive, got {} and {}",
                 self.tau1, self.tau2
-            ));
+            )));
         }
         if !self.e.is_finite() {
-            return Err("synapse reversal potential must be finite".into());
+            return Err(SimError::NotFinite { what: "a synapse's reversal potential" });
         }
         if let Some(b) = self.mg_block
             && !(b.mg.is_finite() && b.mg >= 0.0 && b.gamma.is_finite() && b.kd.is_finite() && b.kd > 0.0)
         {
-            return Err("Mg2+ block: [Mg] must be >= 0, gamma finite, kd > 0".into());
+            return Err(SimError::SynapseParams(
+                "Mg2+ block: [Mg] must be >= 0, gamma finite, kd > 0".into(),
+            ));
         }
         Ok(())
     }

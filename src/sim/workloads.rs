@@ -2,7 +2,7 @@
 //! `scripts/neuron_tree_bench.py` and `scripts/arbor_tree_bench.py` build in NEURON and Arbor
 //! (see [`binary_tree`] for what it is).
 
-use crate::sim::cell::{Cell, Nseg, Passive};
+use crate::sim::cell::{Cell, CellError, Nseg, Passive};
 use crate::sim::engine::{SimConfig, SimError, Simulation};
 use crate::sim::morphology::{Morphology, Region, Section};
 use crate::sim::synapses::SynapseParams;
@@ -29,9 +29,11 @@ pub struct TreeBench {
 /// synapses at x = 0.5 of the terminal branches, round robin, each with its own
 /// Poisson train; dt 0.025 ms, 6.3 degC, v_init -65 mV. Initialised, with a spike
 /// detector (0 mV) on the soma as detector 0.
-pub fn binary_tree(b: &TreeBench) -> Result<Simulation, SimError> {
+pub fn binary_tree(b: &TreeBench) -> Result<Simulation, CellError> {
     if b.depth > 16 {
-        return Err(SimError(format!("depth {} is too deep (at most 16)", b.depth)));
+        return Err(
+            SimError::Value { what: "the tree's depth", value: b.depth as f64, rule: "at most 16" }.into()
+        );
     }
     let mut sections = vec![Section::cylinder(
         "soma".into(),
@@ -79,8 +81,7 @@ pub fn binary_tree(b: &TreeBench) -> Result<Simulation, SimError> {
     let morph = Morphology { file: "binary tree".into(), sections, warnings: Vec::new() };
     let mut nseg = vec![b.nseg; ns];
     nseg[0] = 1;
-    let cell = Cell::new(morph, Passive::uniform(ns, 100.0, 1.0), &Nseg::PerSection(nseg))
-        .map_err(|e| SimError(e.0))?;
+    let cell = Cell::new(morph, Passive::uniform(ns, 100.0, 1.0), &Nseg::PerSection(nseg))?;
     let config = SimConfig { dt: 0.025, celsius: 6.3, v_init: -65.0, crank_nicolson: false };
     let mut sim = Simulation::new(cell, config)?;
     let soma_nodes = sim.cell.nodes_where(|s| s == 0);

@@ -8,6 +8,7 @@ pub mod figures;
 pub mod place;
 pub mod run;
 
+use crate::lab::error::LabError;
 use crate::lab::{Lab, SynapseKind};
 use crate::sim::morphology::{Morphology, gallery};
 use place::{Place, PlaceRule};
@@ -258,8 +259,8 @@ impl Built {
 
     /// As [`Built::new`], with the scene's lab too, made from the bare lab the places were
     /// found on (a setup that opens once needs no second build of the cell).
-    pub fn with_lab(scene: &Scene, morph: Option<(Morphology, String)>) -> Result<(Built, Lab), String> {
-        let (built, bare) = Built::new_with_lab(scene, morph).map_err(|e| e.to_string())?;
+    pub fn with_lab(scene: &Scene, morph: Option<(Morphology, String)>) -> Result<(Built, Lab), LabError> {
+        let (built, bare) = Built::new_with_lab(scene, morph)?;
         let lab = built.populate(bare, scene)?;
         Ok((built, lab))
     }
@@ -292,7 +293,7 @@ impl Built {
         }
         // Places are found on the cell as the lab discretises it.
         let lab = Lab::with_biophysics(built.morphology.clone(), &built.source, &scene.biophysics)
-            .map_err(|e| LessonError::Cell { message: e })?;
+            .map_err(|e| LessonError::Cell { message: e.to_string() })?;
         for (name, rule) in &scene.places {
             let p = rule
                 .find(&lab.sim.cell)
@@ -345,13 +346,13 @@ impl Built {
     }
 
     /// A fresh lab with the scene (the synapses of every group, the probes).
-    pub fn lab(&self, scene: &Scene) -> Result<Lab, String> {
+    pub fn lab(&self, scene: &Scene) -> Result<Lab, LabError> {
         let lab = Lab::with_biophysics(self.morphology.clone(), &self.source, &scene.biophysics)?;
         self.populate(lab, scene)
     }
 
     /// Places the scene's synapses and probes on `lab` (a bare lab of this cell).
-    fn populate(&self, mut lab: Lab, scene: &Scene) -> Result<Lab, String> {
+    fn populate(&self, mut lab: Lab, scene: &Scene) -> Result<Lab, LabError> {
         for g in &scene.groups {
             let points: Vec<(usize, f64)> = match &g.place {
                 Some(p) => self.places[p].spread(g.count),
@@ -360,7 +361,7 @@ impl Built {
             for (s, x) in points {
                 let k = lab
                     .add_synapse(s, x, g.kind, g.weight_ns)
-                    .map_err(|e| format!("group '{}': {e}", g.name))?;
+                    .map_err(LabError::of(format!("group '{}'", g.name)))?;
                 if let Some(r) = g.nmda_ratio {
                     lab.set_nmda_ratio(k, r);
                 }
@@ -371,7 +372,7 @@ impl Built {
                 continue; // the lab's own soma probe
             }
             let (s, x) = self.places[name].middle();
-            lab.add_probe(s, x).map_err(|e| format!("probe '{name}': {e}"))?;
+            lab.add_probe(s, x).map_err(LabError::of(format!("probe '{name}'")))?;
         }
         Ok(lab)
     }

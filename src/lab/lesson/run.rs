@@ -6,7 +6,9 @@
 use super::place::Place;
 use super::{LessonError, Scene};
 use crate::lab::Lab;
+use crate::lab::error::LabError;
 use crate::lab::pharmacology::Drug;
+use crate::sim::engine::SimError;
 use crate::sim::limits::MAX_INPUT_SPIKES;
 use crate::sim::rng::Rng;
 use crate::sim::stimuli::{EpspCurrent, IClamp};
@@ -180,12 +182,13 @@ impl Run {
         if !(cond.run_ms.is_finite() && cond.run_ms > 0.0 && cond.run_ms <= MAX_RUN_MS) {
             return Err(err(format!("run_ms must be within (0, {MAX_RUN_MS}], got {}", cond.run_ms)));
         }
-        let mut lab = built.lab(scene).map_err(err)?;
+        let mut lab = built.lab(scene).map_err(|e| err(e.to_string()))?;
         // Every step sampled when it fits the probes' memory (1000 ms at 0.025 ms).
         let steps = ((scene.settle_ms + cond.run_ms) / lab.sim.config.dt).ceil();
         lab.sample_every = ((steps / 38_000.0).ceil() as u32).max(1);
         for c in &cond.changes {
-            apply_change(&mut lab, built, &with_vars(c, vars).map_err(err)?).map_err(err)?;
+            apply_change(&mut lab, built, &with_vars(c, vars).map_err(err)?)
+                .map_err(|e| err(e.to_string()))?;
         }
         lab.reset();
         let settle_steps = (scene.settle_ms / lab.sim.config.dt).round() as u64;
@@ -219,7 +222,7 @@ impl Run {
             return Err(format!("the voltage became non-finite at t = {:.2} ms", self.lab.t() - self.t0));
         }
         if let Some((node, v)) = self.lab.sim.insane_node() {
-            return Err(self.lab.sim.insane_message(node, v));
+            return Err(self.lab.sim.insane(node, v).to_string());
         }
         Ok(left <= max_steps)
     }
@@ -287,21 +290,14 @@ fn with_vars(c: &Change, vars: &BTreeMap<String, f64>) -> Result<Change, String>
 
 /// Applies one change to `lab` (places looked up in `built`): the lessons' conditions
 /// and the saved setups go through here.
-pub fn apply_change(lab: &mut Lab, built: &super::Built, c: &Change) -> Result<(), String> {
+pub fn apply_change(lab: &mut Lab, built: &super::Built, c: &Change) -> Result<(), LabError> {
     let slot_of = |lab: &Lab, mechanism: &str, region: &str| {
         lab.mechanism_slot(mechanism, region)
-            .ok_or_else(|| format!("the cell has no {mechanism} in the {region}"))
+            .ok_or_else(|| LabError::Invalid(format!("the cell has no {mechanism} in the {region}")))
     };
     match c {
         Change::Drug { drug, region } => {
-            if !crate::lab::biophysics::REGIONS.iter().any(|(l, _)| l == region) {
-                let regions: Vec<&str> = crate::lab::biophysics::REGIONS.iter().map(|(l, _)| *l).collect();
-                return Err(format!(
-                    "no region '{region}' for {} (regions: {})",
-                    drug.name(),
-                    regions.join(", ")
-                ));
-            }
+            crate::lab::biophysics::check_region(region)?;
             lab.set_drug(*drug, region, true);
         }
         Change::Mg { mm } => lab.set_mg(*mm),
@@ -310,19 +306,21 @@ pub fn apply_change(lab: &mut Lab, built: &super::Built, c: &Change) -> Result<(
             lab.set_mechanism_on(slot, false);
         }
         Change::Scale { mechanism, region, param, factor } => {
-            let factor = factor.get(&BTreeMap::new())?;
+            let factor = factor.get(&BTreeMap::new()).map_err(LabError::Invalid)?;
             if !(factor.is_finite() && factor >= 0.0) {
-                return Err(format!("factor must be 0 or more, got {factor}"));
+                return Err(LabError::Value { what: "factor", value: factor, rule: "0 or more" });
             }
             let slot = slot_of(lab, mechanism, region)?;
             let m = &mut lab.sim.mechs[slot].mech;
             for i in 0..m.nodes().len() {
-                let v = m.param(param, i).ok_or_else(|| format!("{mechanism} has no parameter '{param}'"))?;
-                m.set_param_at(param, i, v * factor).map_err(|e| e.to_string())?;
+                let v = m
+                    .param(param, i)
+                    .ok_or_else(|| LabError::Invalid(format!("{mechanism} has no parameter '{param}'")))?;
+                m.set_param_at(param, i, v * factor).map_err(SimError::from)?;
             }
         }
         Change::SetAt { mechanism, place, param, value } => {
-            set_at(lab, built, mechanism, place, param, *value)?;
+            set_at(lab, built, mechanism, place, param, *value).map_err(LabError::Invalid)?;
         }
         Change::Density { mechanism, region, param, value } => {
             let slot = slot_of(lab, mechanism, region)?;
@@ -331,7 +329,9 @@ pub fn apply_change(lab: &mut Lab, built: &super::Built, c: &Change) -> Result<(
                 .into_iter()
                 .find(|&(s, p)| s == slot && p == param)
                 .map(|(_, p)| p)
-                .ok_or_else(|| format!("{mechanism} in the {region} has no density '{param}'"))?;
+                .ok_or_else(|| {
+                    LabError::Invalid(format!("{mechanism} in the {region} has no density '{param}'"))
+                })?;
             lab.set_density(slot, p, *value)?;
         }
     }
@@ -419,11 +419,12 @@ fn schedule(
         Action::DrugAt { at_ms, drug, region, on } => {
             let change =
                 crate::lab::session::TimedChange::Drug { drug: *drug, region: region.clone(), on: *on };
-            lab.schedule_change(time(at_ms)?, change)?;
+            lab.schedule_change(time(at_ms)?, change).map_err(|e| e.to_string())?;
         }
         Action::MgAt { at_ms, mm } => {
             let mm = mm.get(vars)?;
-            lab.schedule_change(time(at_ms)?, crate::lab::session::TimedChange::Mg { mm })?;
+            lab.schedule_change(time(at_ms)?, crate::lab::session::TimedChange::Mg { mm })
+                .map_err(|e| e.to_string())?;
         }
         Action::Poisson { group, at_ms, ms, rate_hz, vary_ms } => {
             let members = built.groups.get(group).ok_or_else(|| format!("no synapse group '{group}'"))?;

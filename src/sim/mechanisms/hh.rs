@@ -229,7 +229,7 @@ impl Hh {
             "gkbar" => Ok((&mut self.gkbar, true)),
             "gl" => Ok((&mut self.gl, true)),
             "el" => Ok((&mut self.el, false)),
-            _ => Err(ParamError(format!("hh has no parameter '{name}' (it has {})", PARAMS.join(", ")))),
+            _ => Err(ParamError::UnknownParam { mechanism: "hh".into(), name: name.into(), known: PARAMS }),
         }
     }
 }
@@ -280,7 +280,7 @@ impl Mechanism for Hh {
     fn set_param_at(&mut self, name: &str, index: usize, value: f64) -> Result<(), ParamError> {
         check_value("hh", name, value, self.array(name)?.1)?;
         let Some(p) = self.layout.pos(index) else {
-            return Err(ParamError(format!("hh: node index {index} out of range")));
+            return Err(ParamError::node_index("hh", index));
         };
         self.array(name)?.0[p] = value;
         Ok(())
@@ -312,7 +312,7 @@ impl Mechanism for Hh {
     }
     fn set_state(&mut self, name: &str, index: usize, value: f64) -> Result<(), ParamError> {
         let Some(p) = self.layout.pos(index) else {
-            return Err(ParamError(format!("hh: node index {index} out of range")));
+            return Err(ParamError::node_index("hh", index));
         };
         let a = match name {
             "m" => &mut self.m,
@@ -321,7 +321,7 @@ impl Mechanism for Hh {
             "ina" => &mut self.ina,
             "ik" => &mut self.ik,
             "il" => &mut self.il,
-            _ => return Err(ParamError(format!("hh has no state '{name}'"))),
+            _ => return Err(ParamError::UnknownState { mechanism: "hh".into(), name: name.into() }),
         };
         a[p] = value;
         Ok(())

@@ -233,9 +233,34 @@ pub struct Env {
     pub t: f64,
 }
 
-crate::message_error! {
-    /// A parameter was unknown or its value unusable.
-    ParamError
+/// A parameter or state that a mechanism does not have, or a value it cannot take.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    /// No parameter of that name (`known`: the ones it has).
+    #[error("{mechanism} has no parameter '{name}' (it has {})", .known.join(", "))]
+    UnknownParam { mechanism: String, name: String, known: &'static [&'static str] },
+    /// No state or stored current of that name.
+    #[error("{mechanism} has no state '{name}'")]
+    UnknownState { mechanism: String, name: String },
+    /// A node index (position in the mechanism's nodes) past its last node.
+    #[error("{mechanism}: node index {index} out of range")]
+    NodeIndex { mechanism: String, index: usize },
+    /// A value outside what the parameter takes (`rule`: "be a finite number", "not be
+    /// negative", "be positive").
+    #[error("{mechanism}: {name} must {rule}, got {value}")]
+    Value { mechanism: String, name: String, value: f64, rule: &'static str },
+}
+
+impl ParamError {
+    /// The value `value` of `mechanism`'s `name` breaks `rule`.
+    pub fn value(mechanism: &str, name: &str, value: f64, rule: &'static str) -> ParamError {
+        ParamError::Value { mechanism: mechanism.into(), name: name.into(), value, rule }
+    }
+
+    /// `index` is past the last node of `mechanism`.
+    pub fn node_index(mechanism: &str, index: usize) -> ParamError {
+        ParamError::NodeIndex { mechanism: mechanism.into(), index }
+    }
 }
 
 /// A copy of a boxed mechanism, states and parameters included (for
@@ -334,10 +359,10 @@ pub fn node_bound(nodes: &[u32]) -> usize {
 /// Checks a parameter value: finite, and not negative for conductances.
 pub fn check_value(mech: &str, name: &str, value: f64, nonnegative: bool) -> Result<(), ParamError> {
     if !value.is_finite() {
-        return Err(ParamError(format!("{mech}: {name} must be a finite number, got {value}")));
+        return Err(ParamError::value(mech, name, value, "be a finite number"));
     }
     if nonnegative && value < 0.0 {
-        return Err(ParamError(format!("{mech}: {name} must not be negative, got {value}")));
+        return Err(ParamError::value(mech, name, value, "not be negative"));
     }
     Ok(())
 }

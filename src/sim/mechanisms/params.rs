@@ -38,7 +38,7 @@ pub trait Table {
 fn check(mech: &str, name: &str, value: f64, range: Range) -> Result<(), ParamError> {
     check_value(mech, name, value, range != Range::Any)?;
     if range == Range::Positive && value <= 0.0 {
-        return Err(ParamError(format!("{mech}: {name} must be positive, got {value}")));
+        return Err(ParamError::value(mech, name, value, "be positive"));
     }
     Ok(())
 }
@@ -51,7 +51,7 @@ fn column<'a, T: Table>(
 ) -> Result<&'a mut [f64], ParamError> {
     let names = t.names();
     let Some((col, range)) = t.column_mut(name) else {
-        return Err(ParamError(format!("{mech} has no parameter '{name}' (it has {})", names.join(", "))));
+        return Err(ParamError::UnknownParam { mechanism: mech.into(), name: name.into(), known: names });
     };
     check(mech, name, value, range)?;
     Ok(col)
@@ -95,7 +95,7 @@ pub fn set_at<T: Table>(
             *x = value;
             Ok(())
         }
-        None => Err(ParamError(format!("{mech}: node index {index} out of range"))),
+        None => Err(ParamError::node_index(mech, index)),
     }
 }
 

@@ -62,7 +62,11 @@ impl Pas {
         match name {
             "g" => Ok((&mut self.g, true)),
             "e" => Ok((&mut self.e, false)),
-            _ => Err(ParamError(format!("pas has no parameter '{name}' (it has g, e)"))),
+            _ => Err(ParamError::UnknownParam {
+                mechanism: "pas".into(),
+                name: name.into(),
+                known: &["g", "e"],
+            }),
         }
     }
 }
@@ -98,7 +102,7 @@ impl Mechanism for Pas {
     fn set_param_at(&mut self, name: &str, index: usize, value: f64) -> Result<(), ParamError> {
         check_value("pas", name, value, self.array(name)?.1)?;
         let Some(p) = self.layout.pos(index) else {
-            return Err(ParamError(format!("pas: node index {index} out of range")));
+            return Err(ParamError::node_index("pas", index));
         };
         self.array(name)?.0[p] = value;
         Ok(())
@@ -126,8 +130,8 @@ impl Mechanism for Pas {
                 self.i[p] = value;
                 Ok(())
             }
-            ("i", None) => Err(ParamError(format!("pas: node index {index} out of range"))),
-            _ => Err(ParamError(format!("pas has no state '{name}'"))),
+            ("i", None) => Err(ParamError::node_index("pas", index)),
+            _ => Err(ParamError::UnknownState { mechanism: "pas".into(), name: name.into() }),
         }
     }
     fn keep_currents(&mut self, on: bool) {
