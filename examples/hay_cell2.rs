@@ -29,7 +29,7 @@ use dendra::sim::stimuli::{EpspCurrent, IClamp};
 use serde_json::{Value, json};
 use std::path::Path;
 
-const PRESET: &str = "Hay et al. 2011 L5PC";
+const PRESET: &str = "hay";
 const SITE_DISTANCES: [f64; 5] = [100.0, 200.0, 400.0, 600.0, 800.0];
 const EPSP_DISTANCE: f64 = 620.0;
 const T_STOP: f64 = 600.0;

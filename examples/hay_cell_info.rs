@@ -9,7 +9,7 @@ use std::path::PathBuf;
 fn main() {
     let arg = std::env::args().nth(1).unwrap_or_else(|| "hay_l5pc_cell2".into());
     let morph = gallery::open(&PathBuf::from(&arg)).expect("morphology");
-    let sim = dendra::lab::biophysics::build(morph, "Hay et al. 2011 L5PC").expect("build");
+    let sim = dendra::lab::biophysics::build(morph, "hay").expect("build");
     println!("{arg}: {} nodes, {} compartments", sim.cell.node_count(), sim.cell.compartment_count());
     let regions: Vec<_> = sim.cell.morphology.sections.iter().map(|s| s.region).collect();
     let mut per: std::collections::BTreeMap<String, usize> = Default::default();

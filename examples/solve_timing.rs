@@ -39,5 +39,5 @@ fn main() {
         "morphologies/l5pc_rat_hay2011_cell2_converted.swc",
     ))
     .unwrap();
-    time("hay", dendra::lab::biophysics::build(morph, "Hay et al. 2011 L5PC").unwrap());
+    time("hay", dendra::lab::biophysics::build(morph, "hay").unwrap());
 }

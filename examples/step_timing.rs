@@ -19,7 +19,7 @@ fn hay(threads: usize) -> Simulation {
         "morphologies/l5pc_rat_hay2011_cell2_converted.swc",
     ))
     .expect("morphology");
-    let mut sim = dendra::lab::biophysics::build(morph, "Hay et al. 2011 L5PC").expect("build");
+    let mut sim = dendra::lab::biophysics::build(morph, "hay").expect("build");
     let soma = sim.cell.node_at(sim.cell.morphology.soma(), 0.5);
     sim.add_iclamp(IClamp { node: soma, delay: 100.0, dur: 5.0, amp: 1.9 }).unwrap();
     sim.add_spike_detector(soma, 0.0).unwrap();

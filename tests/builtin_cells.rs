@@ -168,7 +168,7 @@ fn every_gallery_cell_rests_quietly_under_every_preset() {
     use dendra::lab::biophysics::PRESETS;
     use dendra::sim::morphology::gallery::GALLERY;
     for c in GALLERY {
-        for (preset, _) in PRESETS {
+        for preset in PRESETS.map(|p| p.id) {
             let mut lab = Lab::with_biophysics(c.load().unwrap(), c.name, preset).unwrap();
             let soma = lab.probes[0].node as usize;
             let steps = (300.0 / lab.sim.config.dt) as u64;

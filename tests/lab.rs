@@ -213,8 +213,8 @@ fn a_mechanism_switched_off_by_hand_stays_off_through_a_setup() {
 fn the_hay_preset_builds_rests_and_fires_a_back_propagating_spike() {
     use dendra::lab::biophysics::PRESETS;
     let lab = Lab::builtin("l5_pyramidal").unwrap();
-    let mut lab = lab.rebuilt_with(PRESETS[1].0).unwrap();
-    assert_eq!(lab.biophysics, PRESETS[1].0);
+    let mut lab = lab.rebuilt_with(PRESETS[1].id).unwrap();
+    assert_eq!(lab.biophysics, PRESETS[1].id);
     assert!(lab.sim.mechs.iter().any(|m| m.mech.name() == "Ca_LVAst" && m.label == "apical"));
     let soma = lab.sim.cell.morphology.soma();
     let soma_node = lab.sim.cell.compartment_at(soma, 0.5);
@@ -249,7 +249,7 @@ fn the_hay_preset_builds_rests_and_fires_a_back_propagating_spike() {
 #[test]
 fn a_drug_washed_out_does_not_undo_a_switch_made_by_hand() {
     let mut lab =
-        Lab::builtin("l5_pyramidal").unwrap().rebuilt_with(dendra::lab::biophysics::PRESETS[1].0).unwrap();
+        Lab::builtin("l5_pyramidal").unwrap().rebuilt_with(dendra::lab::biophysics::PRESETS[1].id).unwrap();
     let slot = lab.sim.mechs.iter().position(|m| m.label == "apical" && m.mech.name() == "NaTa_t").unwrap();
     lab.set_mechanism_on(slot, false);
     lab.set_drug(Drug::Ttx, "apical", true);
@@ -446,7 +446,7 @@ fn drugs_on_basal_reach_custom_type_dendrites() {
 #[test]
 fn saving_a_hay_cell_keeps_its_gradients() {
     use dendra::lab::biophysics::PRESETS;
-    let mut lab = Lab::builtin("l5_pyramidal").unwrap().rebuilt_with(PRESETS[1].0).unwrap();
+    let mut lab = Lab::builtin("l5_pyramidal").unwrap().rebuilt_with(PRESETS[1].id).unwrap();
     let slot = |lab: &Lab, name: &str| {
         lab.sim.mechs.iter().position(|m| m.mech.name() == name && m.label == "apical").unwrap()
     };
@@ -600,5 +600,30 @@ fn lab_errors_are_typed_and_name_the_entry() {
             assert!(matches!(*source, LabError::Unknown { what: "drug", .. }), "{source:?}")
         }
         other => panic!("{other:?}"),
+    }
+}
+
+/// A preset is named by its id everywhere; a setup saved when presets were named by their
+/// labels opens, and is saved again with the id.
+#[test]
+fn presets_are_named_by_id_and_old_labels_still_open() {
+    use dendra::lab::biophysics::{PRESETS, find_preset, preset_label};
+    let lab = ball_and_stick();
+    let mut setup = lab.to_setup(None, None);
+    setup.scene.biophysics = "Hay et al. 2011 L5PC".into();
+    let lab = Lab::from_setup(&setup, std::path::Path::new(".")).unwrap();
+    assert_eq!(lab.biophysics, "hay");
+    assert_eq!(lab.to_setup(None, None).scene.biophysics, "hay");
+    assert_eq!(preset_label("hay"), "Hay et al. 2011 L5PC");
+    for p in &PRESETS {
+        assert_eq!(find_preset(p.id).unwrap().id, p.id);
+        assert!(p.id.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{}", p.id);
+    }
+    let e = find_preset("nonesuch").unwrap_err().to_string();
+    assert_eq!(e, "no biophysics 'nonesuch' (known: hh, hay, passive_dendrites, gidon)");
+    // Every lesson names its preset by id.
+    for (name, _) in dendra::lab::lesson::LESSONS {
+        let lesson = dendra::lab::lesson::Lesson::builtin(name).unwrap();
+        assert!(PRESETS.iter().any(|p| p.id == lesson.scene.biophysics), "{name}");
     }
 }

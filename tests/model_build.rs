@@ -490,7 +490,7 @@ fn hay_preset_on_cell2_matches_neurons_cell_and_sites() {
     use dendra::sim::sites;
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reference/lessons/hay_cell2.json");
     let reference: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let desc = dendra::lab::biophysics::preset("Hay et al. 2011 L5PC").unwrap();
+    let desc = dendra::lab::biophysics::preset("hay").unwrap();
     assert!(desc.crank_nicolson);
     for (run, file) in [
         ("cell2_asc_cvode", "l5pc_rat_hay2011_cell2.asc"),
@@ -537,8 +537,7 @@ fn hay_preset_on_cell2_matches_neurons_cell_and_sites() {
 fn the_lab_adds_hays_epsp_current() {
     use dendra::lab::Lab;
     use dendra::sim::sites;
-    let mut lab =
-        Lab::with_biophysics(cell2("l5pc_rat_hay2011_cell2.asc"), "cell2", "Hay et al. 2011 L5PC").unwrap();
+    let mut lab = Lab::with_biophysics(cell2("l5pc_rat_hay2011_cell2.asc"), "cell2", "hay").unwrap();
     let (site, _) = sites::hay_epsp_site(&lab.sim.cell, 620.0).unwrap();
     assert!(lab.add_epsp(site.section, site.x, 0.5, 0.0, 5.0, 0.5).is_ok(), "any two taus");
     lab.remove_epsp(0);

@@ -327,19 +327,21 @@ fn file_controls(
         }
     });
     let mut chosen = None;
-    egui::ComboBox::from_label("biophysics").selected_text(lab.0.biophysics.as_str()).show_ui(ui, |ui| {
-        for (name, _) in crate::lab::biophysics::PRESETS {
-            if ui.selectable_label(lab.0.biophysics == name, name).clicked() && lab.0.biophysics != name {
-                chosen = Some(name);
+    let current = crate::lab::biophysics::preset_label(&lab.0.biophysics);
+    egui::ComboBox::from_label("biophysics").selected_text(current).show_ui(ui, |ui| {
+        for p in &crate::lab::biophysics::PRESETS {
+            let on = lab.0.biophysics == p.id;
+            if ui.selectable_label(on, p.label).clicked() && !on {
+                chosen = Some(p);
             }
         }
     });
-    if let Some(name) = chosen {
-        match lab.0.rebuilt_with(name) {
+    if let Some(p) = chosen {
+        match lab.0.rebuilt_with(p.id) {
             Ok(new) => {
                 lab.0 = new;
                 state.generation += 1;
-                state.say(format!("biophysics: {name} (synapses, probes, clamps and drugs kept)"));
+                state.say(format!("biophysics: {} (synapses, probes, clamps and drugs kept)", p.label));
             }
             Err(e) => state.fail(e),
         }

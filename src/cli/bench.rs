@@ -77,9 +77,6 @@ pub enum BenchCommand {
     },
 }
 
-/// Lab preset names by their short command-line name.
-const PRESETS: &[(&str, &str)] = &[("hay", "Hay et al. 2011 L5PC"), ("hh", "Hodgkin-Huxley (teaching)")];
-
 /// Most dendritic segments per branch the benchmark takes.
 const MAX_NSEG: i64 = 1000;
 /// Highest Poisson rate per synapse (Hz): beyond it the events, not the cable, are the
@@ -139,10 +136,7 @@ fn cell(
     (amp, delay, dur): (f64, f64, f64),
     force: bool,
 ) -> Result<(), CliError> {
-    let Some(&(_, name)) = PRESETS.iter().find(|(k, _)| *k == preset) else {
-        let known: Vec<&str> = PRESETS.iter().map(|(k, _)| *k).collect();
-        return Err(format!("--preset must be one of {}, got '{preset}'", known.join(", ")).into());
-    };
+    let name = crate::lab::biophysics::find_preset(preset).map_err(|e| e.at("--preset"))?.id;
     if !(tstop.is_finite() && tstop >= 0.0) {
         return Err(format!("--tstop must be >= 0, got {tstop}").into());
     }

@@ -27,23 +27,64 @@ pub fn lab_region(label: &str) -> Option<&'static str> {
     REGIONS.iter().find(|(_, test)| test(r)).map(|(l, _)| *l)
 }
 
-/// The biophysics the lab offers, as data (`assets/models/*.json`, embedded in the binary):
-/// a name for the panel and the cell-model description (see `crate::sim::model`).
-pub const PRESETS: [(&str, &str); 4] = [
-    ("Hodgkin-Huxley (teaching)", include_str!("../../assets/models/hh_teaching.json")),
-    ("Hay et al. 2011 L5PC", include_str!("../../assets/models/hay_biophys3.json")),
-    ("Passive dendrites, HH soma", include_str!("../../assets/models/passive_dendrites.json")),
-    ("Gidon et al. 2020 L2/3 (dCaAP)", include_str!("../../assets/models/gidon_l23.json")),
+/// A set of biophysics the lab offers: its identity (what files, lessons, the command
+/// line and the lab refer to it by), its label for the panel, and its cell-model
+/// description (see `crate::sim::model`), kept as data in `assets/models/`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Preset {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub model: &'static str,
+}
+
+/// The presets, the lab's default first (embedded in the binary).
+pub const PRESETS: [Preset; 4] = [
+    Preset {
+        id: "hh",
+        label: "Hodgkin-Huxley (teaching)",
+        model: include_str!("../../assets/models/hh_teaching.json"),
+    },
+    Preset {
+        id: "hay",
+        label: "Hay et al. 2011 L5PC",
+        model: include_str!("../../assets/models/hay_biophys3.json"),
+    },
+    Preset {
+        id: "passive_dendrites",
+        label: "Passive dendrites, HH soma",
+        model: include_str!("../../assets/models/passive_dendrites.json"),
+    },
+    Preset {
+        id: "gidon",
+        label: "Gidon et al. 2020 L2/3 (dCaAP)",
+        model: include_str!("../../assets/models/gidon_l23.json"),
+    },
 ];
 
-/// The description of preset `name` (the first preset if there is no such one).
+/// The lab's default biophysics.
+pub const DEFAULT_PRESET: &str = PRESETS[0].id;
+
+/// The preset `name` names: its identity, or (as setups saved before presets had
+/// identities did) its label.
+pub fn find_preset(name: &str) -> Result<&'static Preset, LabError> {
+    PRESETS.iter().find(|p| p.id == name).or_else(|| PRESETS.iter().find(|p| p.label == name)).ok_or_else(
+        || {
+            let known = PRESETS.iter().map(|p| p.id.to_string()).collect();
+            LabError::Unknown { what: "biophysics", name: name.to_string(), known }
+        },
+    )
+}
+
+/// The panel's label of preset `id` (the id itself if there is no such preset).
+pub fn preset_label(id: &str) -> &str {
+    PRESETS.iter().find(|p| p.id == id).map_or(id, |p| p.label)
+}
+
+/// The description of the preset `name` names (see [`find_preset`]).
 pub fn preset(name: &str) -> Result<CellModel, LabError> {
-    let Some((n, text)) = PRESETS.iter().find(|(n, _)| *n == name) else {
-        let known = PRESETS.iter().map(|(n, _)| n.to_string()).collect();
-        return Err(LabError::Unknown { what: "biophysics", name: name.to_string(), known });
-    };
-    CellModel::from_json(text, n)
-        .map_err(|e| LabError::Biophysics { file: n.to_string(), source: Box::new(e) })
+    let p = find_preset(name)?;
+    CellModel::from_json(p.model, p.id)
+        .map_err(|e| LabError::Biophysics { file: p.id.to_string(), source: Box::new(e) })
 }
 
 /// Builds a simulation of `morph` with preset `name`: one mechanism instance per

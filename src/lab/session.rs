@@ -25,7 +25,7 @@ pub struct Lab {
     pub notes: Vec<String>,
     /// Where the cell came from (a file path or `builtin:NAME`).
     pub source: String,
-    /// The biophysics preset (a name of [`biophysics::PRESETS`]).
+    /// The biophysics preset (the id of one of [`biophysics::PRESETS`]).
     pub biophysics: String,
     pub synapses: Vec<LabSynapse>,
     pub probes: Vec<LabProbe>,
@@ -108,12 +108,13 @@ pub fn builtin_morphology(name: &str) -> Result<Morphology, LabError> {
 impl Lab {
     /// A lab on `morph` with the default biophysics and a probe at the soma.
     pub fn new(morph: Morphology, source: &str) -> Result<Lab, LabError> {
-        Lab::with_biophysics(morph, source, biophysics::PRESETS[0].0)
+        Lab::with_biophysics(morph, source, biophysics::DEFAULT_PRESET)
     }
 
     /// A lab on `morph` with the biophysics preset `preset` (a name of
     /// [`biophysics::PRESETS`]) and a probe at the soma.
     pub fn with_biophysics(morph: Morphology, source: &str, preset: &str) -> Result<Lab, LabError> {
+        let preset = biophysics::find_preset(preset)?.id;
         let mut sim = biophysics::build(morph, preset)?;
         sim.init();
         let mut lab = Lab {

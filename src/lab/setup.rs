@@ -243,7 +243,7 @@ impl SetupV1 {
     pub fn upgrade(self) -> Setup {
         let scene = hand_placed_scene(
             &self.cell,
-            self.biophysics.unwrap_or_else(|| super::biophysics::PRESETS[0].0.to_string()),
+            self.biophysics.unwrap_or_else(|| super::biophysics::DEFAULT_PRESET.to_string()),
             self.synapses.iter().map(|s| (s.section.clone(), s.x, s.kind, s.weight_ns, s.nmda_ratio)),
             self.probes.iter().map(|p| (p.section.clone(), p.x)),
         );

@@ -95,7 +95,8 @@ pub struct Group {
 pub struct Scene {
     /// A gallery cell's name (`dendra gallery`).
     pub cell: String,
-    /// A biophysics preset's name.
+    /// A biophysics preset: its id (`hh`, `hay`, `passive_dendrites`, `gidon`; see
+    /// [`crate::lab::biophysics::PRESETS`]). A preset's label, as older files name it, is read too.
     pub biophysics: String,
     /// Places by name, found by rule on whatever cell the lesson is opened on.
     pub places: BTreeMap<String, PlaceRule>,

@@ -535,7 +535,7 @@ mod tests {
 
     fn lesson(vary: &str) -> Lesson {
         let text = r#"{"name": "t", "title": "t", "story": "s", "steps": ["s"], "reference": "r",
-            "scene": {"cell": "ball_and_stick", "biophysics": "Passive dendrites, HH soma",
+            "scene": {"cell": "ball_and_stick", "biophysics": "passive_dendrites",
                 "places": {"soma": "soma", "dend": {"dendrites": {"tree": "any"}}},
                 "groups": [{"name": "g", "place": "dend", "count": 20, "kind": "AmpaNmda", "weight_ns": 0.1},
                            {"name": "h", "place": "dend", "count": 10, "kind": "GabaA", "weight_ns": 0.1}],
@@ -553,7 +553,7 @@ mod tests {
     #[test]
     fn a_drug_applied_mid_run_acts_from_its_time() {
         let text = r#"{"name": "t", "title": "t", "story": "s", "steps": ["s"], "reference": "r",
-            "scene": {"cell": "ball_and_stick", "biophysics": "Passive dendrites, HH soma",
+            "scene": {"cell": "ball_and_stick", "biophysics": "passive_dendrites",
                 "places": {"soma": "soma", "dend": {"dendrites": {"tree": "any"}}},
                 "groups": [{"name": "g", "place": "dend", "count": 20, "kind": "AmpaNmda", "weight_ns": 0.3}],
                 "probes": ["soma"], "settle_ms": 0},
