@@ -316,3 +316,20 @@ fn window_options_are_checked_before_anything_opens() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--screenshot"), "{err}");
 }
+
+/// `dendra mechanisms --json` lists the catalogue: every mechanism the engine builds,
+/// with each parameter's unit, default and bounds, and the ions it reads and writes.
+#[test]
+fn mechanisms_lists_the_catalogue() {
+    let out = dendra().args(["mechanisms", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = list.as_array().unwrap();
+    let names: Vec<&str> = list.iter().map(|m| m["name"].as_str().unwrap()).collect();
+    let known: Vec<&str> = dendra::sim::mechanisms::catalogue::names().collect();
+    assert_eq!(names, known);
+    let pool = list.iter().find(|m| m["name"] == "CaDynamics_E2").unwrap();
+    assert_eq!(pool["writes"], serde_json::json!(["cai"]));
+    let decay = pool["params"].as_array().unwrap().iter().find(|p| p["name"] == "decay").unwrap();
+    assert_eq!((decay["unit"].as_str(), decay["default"].as_f64()), (Some("ms"), Some(80.0)));
+}

@@ -221,8 +221,8 @@ fn engine_errors_say_what_went_wrong_as_types() {
     assert!(matches!(sim.insert("nonesuch", vec![node], "soma"), Err(SimError::UnknownMechanism { .. })));
     assert!(matches!(sim.insert("pas", vec![n + 1], "soma"), Err(SimError::NotMembrane { .. })));
     match sim.set_param(slot, "gnabar", f64::NAN) {
-        Err(SimError::Param(ParamError::Value { mechanism, name, .. })) => {
-            assert_eq!((mechanism.as_str(), name.as_str()), ("hh", "gnabar"))
+        Err(SimError::Param(ParamError::Bounds { mechanism, param, .. })) => {
+            assert_eq!((mechanism.as_str(), param.name, param.unit), ("hh", "gnabar", "S/cm2"))
         }
         other => panic!("{other:?}"),
     }
@@ -230,6 +230,10 @@ fn engine_errors_say_what_went_wrong_as_types() {
         Err(SimError::Param(ParamError::UnknownParam { known, .. })) => assert!(known.contains(&"gkbar")),
         other => panic!("{other:?}"),
     }
+    assert!(matches!(
+        sim.set_param(slot, "gnabar", 150.0),
+        Err(SimError::Param(ParamError::Bounds { value: 150.0, .. }))
+    ));
     // The message still names everything.
     let e = sim.set_param(slot, "gnabar", -1.0).unwrap_err().to_string();
     assert_eq!(e, "hh: gnabar must not be negative, got -1");

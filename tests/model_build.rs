@@ -194,8 +194,17 @@ fn errors_name_the_file_and_rule() {
         r#"{"mechanisms": [{"mechanism": "Ih", "regions": ["basal"],
             "params": {"gIhbar": {"linear": {"a": 0.5, "b": -1, "base": 1e-4}}}}]}"#,
     );
-    assert!(e.contains("mechanisms[0] (Ih) on basal") && e.contains("negative"), "{e}");
+    assert!(e.contains("mechanisms[0] (Ih) on basal") && e.contains("gIhbar must not be negative"), "{e}");
     assert!(e.contains("dend["), "names the place: {e}");
+
+    // A value beyond the catalogue's bounds for the parameter.
+    let e = build_err(
+        r#"{"mechanisms": [{"mechanism": "hh", "regions": ["soma"], "params": {"gnabar": 1200}}]}"#,
+    );
+    assert!(
+        e.contains("mechanisms[0] (hh) on soma: hh: gnabar must be within 0..=100 S/cm2, got 1200"),
+        "{e}"
+    );
 
     let e = build_err(r#"{"passive": {"apicall": {"cm": 2}}}"#);
     assert!(e.contains("passive") && e.contains("unknown region 'apicall'"), "{e}");

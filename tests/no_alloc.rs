@@ -4,7 +4,7 @@
 
 use dendra::sim::cell::{Cell, Nseg, Passive};
 use dendra::sim::engine::{SimConfig, Simulation};
-use dendra::sim::mechanisms::MECHANISM_NAMES;
+use dendra::sim::mechanisms::catalogue;
 use dendra::sim::morphology::{Morphology, Region};
 use dendra::sim::recording::Probe;
 use dendra::sim::stimuli::IClamp;
@@ -76,7 +76,7 @@ fn every_mechanism_steps_without_allocating() {
     let mut sim =
         Simulation::new(cell, SimConfig { dt: 0.025, celsius: 34.0, v_init: -70.0, crank_nicolson: false })
             .unwrap();
-    for name in MECHANISM_NAMES {
+    for name in catalogue::names() {
         let nodes = sim.cell.nodes_where(|_| true);
         sim.insert(name, nodes, "all").unwrap();
     }

@@ -249,6 +249,8 @@ fn densities(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
         for (slot, param) in lab.densities() {
             let m = &lab.sim.mechs[slot];
             let label = format!("{} {} ({})", m.mech.name(), param, m.label);
+            let info = crate::sim::mechanisms::catalogue::entry(m.mech.name()).and_then(|e| e.param(param));
+            let (unit, max) = info.map_or(("S/cm2", 1.0), |p| (p.unit, p.max));
             let mut v = m.mech.param(param, 0).unwrap_or(0.0);
             // One switch per mechanism and region, on the row of its first density.
             if last_slot != Some(slot) {
@@ -263,10 +265,12 @@ fn densities(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
             }
             ui.label(label);
             let blocked = lab.density_blocked(slot, param);
-            let slider = egui::Slider::new(&mut v, 0.0..=1.0)
+            // Conductances span decades (1e-6 to a few S/cm2): a logarithmic slider over
+            // the catalogue's range.
+            let slider = egui::Slider::new(&mut v, 0.0..=max)
                 .logarithmic(true)
-                .smallest_positive(1e-6)
-                .suffix(" S/cm2");
+                .smallest_positive(1e-7)
+                .suffix(format!(" {unit}"));
             if ui.add_enabled(!blocked, slider).changed()
                 && let Err(e) = lab.set_density(slot, param, v)
             {

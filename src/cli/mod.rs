@@ -93,6 +93,13 @@ pub enum Command {
     },
     /// List the gallery: the cells that open by name.
     Gallery,
+    /// List the mechanism catalogue: each mechanism's parameters (unit, default, the
+    /// values it takes) and the ions it reads and writes.
+    Mechanisms {
+        /// One JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// The lessons: list them, or run one headless and check its claims.
     Lesson {
         #[command(subcommand)]
@@ -116,6 +123,38 @@ fn gallery() -> Result<(), CliError> {
     output::write_stdout(&text)
 }
 
+fn mechanisms(json: bool) -> Result<(), CliError> {
+    use crate::sim::mechanisms::catalogue::CATALOGUE;
+    if json {
+        let list: Vec<serde_json::Value> = CATALOGUE
+            .iter()
+            .map(|e| {
+                let params: Vec<serde_json::Value> = e
+                    .params
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({"name": p.name, "unit": p.unit, "default": p.default,
+                            "min": p.min, "max": p.max})
+                    })
+                    .collect();
+                serde_json::json!({"name": e.name, "title": e.title, "params": params,
+                    "reads": e.reads, "writes": e.writes, "nonspecific": e.nonspecific})
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&list).map_err(|e| CliError::Input(e.to_string()))?;
+        return output::write_stdout(&(text + "\n"));
+    }
+    let mut text = String::new();
+    for e in CATALOGUE {
+        let ions = |v: &[&str]| if v.is_empty() { "-".to_string() } else { v.join(" ") };
+        text += &format!("{}: {}\n  reads {}, writes {}\n", e.name, e.title, ions(e.reads), ions(e.writes));
+        for p in e.params {
+            text += &format!("  {:<16} {:>10} {:<7} ({} to {})\n", p.name, p.default, p.unit, p.min, p.max);
+        }
+    }
+    output::write_stdout(&text)
+}
+
 /// Runs a headless command; `None` means no command was given (the app's turn).
 pub fn run_command(command: Command) -> ExitCode {
     let result = match command {
@@ -123,6 +162,7 @@ pub fn run_command(command: Command) -> ExitCode {
         Command::Simulate { spec, out, force } => simulate::run(&spec, &out, force),
         Command::Bench { which } => bench::run(which),
         Command::Gallery => gallery(),
+        Command::Mechanisms { json } => mechanisms(json),
         Command::Lesson { which } => lesson::run(which),
         Command::Dataset(args) => dataset::run(args),
     };

@@ -78,11 +78,8 @@ impl Lab {
     pub fn densities(&self) -> Vec<(usize, &'static str)> {
         let mut out = Vec::new();
         for (slot, m) in self.sim.mechs.iter().enumerate() {
-            for &p in m.mech.param_names() {
-                if p.starts_with('g') {
-                    out.push((slot, p));
-                }
-            }
+            let Some(entry) = crate::sim::mechanisms::catalogue::entry(m.mech.name()) else { continue };
+            out.extend(entry.params.iter().filter(|p| p.is_density()).map(|p| (slot, p.name)));
         }
         out
     }

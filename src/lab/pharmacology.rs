@@ -84,3 +84,26 @@ impl Drug {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::mechanisms::catalogue;
+
+    /// Every drug blocks mechanisms and conductances the catalogue has.
+    #[test]
+    fn every_target_is_in_the_catalogue() {
+        for d in Drug::ALL {
+            for t in d.targets() {
+                match *t {
+                    Target::Mechanism(m) => assert!(catalogue::entry(m).is_some(), "{m}"),
+                    Target::Param(m, p) => {
+                        let p = catalogue::entry(m).and_then(|e| e.param(p));
+                        assert!(p.is_some_and(|p| p.is_density()), "{m} {p:?}");
+                    }
+                    Target::NmdaReceptors => {}
+                }
+            }
+        }
+    }
+}

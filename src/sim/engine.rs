@@ -79,7 +79,7 @@ pub struct Simulation {
     pub v: Vec<f64>,
     pub ions: Ions,
     pub mechs: Vec<MechSlot>,
-    /// Slots in NEURON's mechanism order (the order of [`mechanisms::MECHANISM_NAMES`]):
+    /// Slots in NEURON's mechanism order (the order of [`mechanisms::catalogue::CATALOGUE`]):
     /// a calcium pool integrates before the channels that read it, as in NEURON.
     order: Vec<usize>,
     pub synapses: Synapses,
@@ -154,7 +154,7 @@ pub enum SimError {
     NoNode(u32),
     #[error("{mechanism}: node {node} is not a membrane compartment")]
     NotMembrane { mechanism: String, node: u32 },
-    #[error("unknown mechanism '{name}' (known: {})", mechanisms::MECHANISM_NAMES.join(", "))]
+    #[error("unknown mechanism '{name}' (known: {})", mechanisms::catalogue::names().collect::<Vec<_>>().join(", "))]
     UnknownMechanism { name: String },
     #[error("no mechanism in slot {0}")]
     NoMechanism(usize),
@@ -272,7 +272,7 @@ impl Simulation {
         self.mechs.push(MechSlot { mech, enabled: true, label: label.to_string() });
         let rank = |slot: &usize| {
             let name = self.mechs[*slot].mech.name();
-            mechanisms::MECHANISM_NAMES.iter().position(|n| *n == name).unwrap_or(usize::MAX)
+            mechanisms::catalogue::rank(name).unwrap_or(usize::MAX)
         };
         let mut order: Vec<usize> = (0..self.mechs.len()).collect();
         order.sort_by_key(rank);
@@ -283,7 +283,23 @@ impl Simulation {
     /// Sets a parameter of the mechanism in `slot` on all its nodes, live.
     pub fn set_param(&mut self, slot: usize, name: &str, value: f64) -> Result<(), SimError> {
         let m = self.mechs.get_mut(slot).ok_or(SimError::NoMechanism(slot))?;
+        check_bounds(m.mech.as_ref(), name, value)?;
         m.mech.set_param(name, value)?;
+        Ok(())
+    }
+
+    /// Sets a parameter of the mechanism in `slot` at one of its nodes (by position in
+    /// its `nodes`), live: what a distribution along the cell sets.
+    pub fn set_param_at(
+        &mut self,
+        slot: usize,
+        name: &str,
+        index: usize,
+        value: f64,
+    ) -> Result<(), SimError> {
+        let m = self.mechs.get_mut(slot).ok_or(SimError::NoMechanism(slot))?;
+        check_bounds(m.mech.as_ref(), name, value)?;
+        m.mech.set_param_at(name, index, value)?;
         Ok(())
     }
 
@@ -692,6 +708,15 @@ impl Simulation {
             });
         }
         Ok(())
+    }
+}
+
+/// Checks `value` for parameter `name` of `mech` against the catalogue's bounds (a name
+/// the catalogue does not list is left to the mechanism to refuse).
+fn check_bounds(mech: &dyn Mechanism, name: &str, value: f64) -> Result<(), ParamError> {
+    match mechanisms::catalogue::entry(mech.name()).and_then(|e| e.param(name)) {
+        Some(p) => p.check(mech.name(), value),
+        None => Ok(()),
     }
 }
 

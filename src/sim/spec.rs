@@ -336,7 +336,7 @@ impl ModelSpec {
             }
             check_x(&what, "parent_x", s.parent_x)?;
             for mech in s.mechanisms.keys() {
-                if !crate::sim::mechanisms::MECHANISM_NAMES.contains(&mech.as_str()) {
+                if crate::sim::mechanisms::catalogue::entry(mech).is_none() {
                     return Err(engine(what)(SimError::UnknownMechanism { name: mech.clone() }));
                 }
             }

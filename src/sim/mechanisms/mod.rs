@@ -16,6 +16,7 @@
 pub mod ca_dynamics_e2;
 pub mod ca_hva;
 pub mod ca_lvast;
+pub mod catalogue;
 pub mod dcaap;
 pub mod gated;
 pub mod hh;
@@ -245,6 +246,9 @@ pub enum ParamError {
     /// A node index (position in the mechanism's nodes) past its last node.
     #[error("{mechanism}: node index {index} out of range")]
     NodeIndex { mechanism: String, index: usize },
+    /// A value outside the catalogue's bounds for the parameter.
+    #[error("{mechanism}: {}", .param.refusal(*.value))]
+    Bounds { mechanism: String, param: catalogue::Param, value: f64 },
     /// A value outside what the parameter takes (`rule`: "be a finite number", "not be
     /// negative", "be positive").
     #[error("{mechanism}: {name} must {rule}, got {value}")]
@@ -379,45 +383,8 @@ pub fn cnexp(x: f64, xinf: f64, tau: f64, dt: f64) -> f64 {
     x + (1.0 - (-dt / tau).exp()) * (xinf - x)
 }
 
-/// Names of every mechanism that [`create`] can build.
-pub const MECHANISM_NAMES: &[&str] = &[
-    "pas",
-    "hh",
-    "CaDynamics_E2",
-    "Ca_HVA",
-    "Ca_LVAst",
-    "Ih",
-    "Im",
-    "K_Pst",
-    "K_Tst",
-    "NaTa_t",
-    "NaTs2_t",
-    "Nap_Et2",
-    "SK_E2",
-    "SKv3_1",
-    "traub",
-    "dCaAP",
-];
-
-/// Build a mechanism by NEURON name over `nodes`, with default parameters.
+/// Build a mechanism by NEURON name over `nodes`, with default parameters (see
+/// [`catalogue::CATALOGUE`]).
 pub fn create(name: &str, nodes: Vec<u32>) -> Option<Box<dyn Mechanism>> {
-    Some(match name {
-        "pas" => Box::new(pas::Pas::new(nodes)),
-        "hh" => Box::new(hh::Hh::new(nodes)),
-        "CaDynamics_E2" => Box::new(ca_dynamics_e2::CaDynamicsE2::new(nodes)),
-        "Ca_HVA" => Box::new(ca_hva::CaHva::new(nodes)),
-        "Ca_LVAst" => Box::new(ca_lvast::CaLvast::new(nodes)),
-        "Ih" => Box::new(ih::Ih::new(nodes)),
-        "Im" => Box::new(im::Im::new(nodes)),
-        "K_Pst" => Box::new(k_pst::KPst::new(nodes)),
-        "K_Tst" => Box::new(k_tst::KTst::new(nodes)),
-        "NaTa_t" => Box::new(na_ta_t::NaTaT::new(nodes)),
-        "NaTs2_t" => Box::new(na_ts2_t::NaTs2T::new(nodes)),
-        "Nap_Et2" => Box::new(nap_et2::NapEt2::new(nodes)),
-        "SK_E2" => Box::new(sk_e2::SkE2::new(nodes)),
-        "SKv3_1" => Box::new(skv3_1::SKv31::new(nodes)),
-        "traub" => Box::new(traub::Traub::new(nodes)),
-        "dCaAP" => Box::new(dcaap::DCaAP::new(nodes)),
-        _ => return None,
-    })
+    catalogue::entry(name).map(|e| e.make(nodes))
 }

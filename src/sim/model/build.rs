@@ -287,8 +287,7 @@ pub(super) fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<B
                 let nodes: Vec<u32> = b.sim.mechs[slot].mech.nodes().to_vec();
                 let values = d.values(dist, &nodes, norm);
                 for (j, (&node, &v)) in nodes.iter().zip(&values).enumerate() {
-                    let place = || {
-                        let cell = &b.sim.cell;
+                    let place = |cell: &Cell| {
                         let s = cell.node_section[node as usize] as usize;
                         format!(
                             "{}({:.4}), {:.1} um from the origin",
@@ -298,12 +297,11 @@ pub(super) fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<B
                         )
                     };
                     if !v.is_finite() {
-                        return err(at, format!("{name} comes out as {v} at {}", place()));
+                        return err(at, format!("{name} comes out as {v} at {}", place(&b.sim.cell)));
                     }
-                    b.sim.mechs[slot]
-                        .mech
-                        .set_param_at(name, j, v)
-                        .map_err(|e| engine(format!("{at}: at {}", place()))(e.into()))?;
+                    if let Err(e) = b.sim.set_param_at(slot, name, j, v) {
+                        return Err(engine(format!("{at}: at {}", place(&b.sim.cell)))(e));
+                    }
                 }
             }
         }

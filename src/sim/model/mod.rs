@@ -275,7 +275,7 @@ impl AxonRule {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MechanismRule {
-    /// NEURON's SUFFIX, one of [`MECHANISM_NAMES`].
+    /// NEURON's SUFFIX, a name in the [`crate::sim::mechanisms::catalogue`].
     pub mechanism: String,
     /// Region selectors: `soma`, `axon`, `basal`, `apical`, `customN`, `all`, `dendrites`.
     pub regions: Vec<String>,

@@ -1,0 +1,355 @@
+//! The mechanism catalogue, as Arbor keeps one: every mechanism Dendra can insert, once,
+//! with its parameters (unit, default, the values it takes) and the ions it reads and
+//! writes (NEURON's `USEION ... READ ... WRITE`). The engine builds mechanisms from it
+//! and holds parameters to its bounds, the panel takes units and slider ranges from it,
+//! and cell-model files are checked against it.
+
+use super::{Mechanism, ParamError};
+use super::{ca_dynamics_e2, ca_hva, ca_lvast, dcaap, hh, ih, im, k_pst, k_tst, na_ta_t, na_ts2_t, nap_et2};
+use super::{pas, sk_e2, skv3_1, traub};
+
+/// A parameter of a mechanism: NEURON's name, unit, default and the values it takes
+/// (`min..=max`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Param {
+    pub name: &'static str,
+    /// NEURON's unit: `S/cm2`, `mV`, `ms`, `um`, `mM`, `mA/cm2`, or `1`.
+    pub unit: &'static str,
+    pub default: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Param {
+    /// Whether this is a conductance density (S/cm2): what the panel's channel sliders
+    /// and the drugs act on.
+    pub fn is_density(&self) -> bool {
+        self.unit == "S/cm2"
+    }
+
+    /// Why `value` is refused, in words: `gnabar must not be negative, got -1`, `gnabar
+    /// must be within 0..=100 S/cm2, got 1200`.
+    pub fn refusal(&self, value: f64) -> String {
+        let name = self.name;
+        if value < 0.0 && self.min == 0.0 {
+            return format!("{name} must not be negative, got {value}");
+        }
+        let unit = if self.unit == "1" { String::new() } else { format!(" {}", self.unit) };
+        format!("{name} must be within {}..={}{unit}, got {value}", self.min, self.max)
+    }
+
+    /// Checks `value` against the bounds (`mechanism` names it in the error).
+    pub fn check(&self, mechanism: &str, value: f64) -> Result<(), ParamError> {
+        if value.is_finite() && value >= self.min && value <= self.max {
+            return Ok(());
+        }
+        Err(ParamError::Bounds { mechanism: mechanism.into(), param: *self, value })
+    }
+}
+
+/// One mechanism of the catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    /// NEURON's SUFFIX, the mechanism's identity everywhere.
+    pub name: &'static str,
+    /// What it is, in a line (for the panel and `dendra` listings).
+    pub title: &'static str,
+    pub params: &'static [Param],
+    /// Ion variables it reads (`ena`, `ek`, `eca`, `cai`, `ica`).
+    pub reads: &'static [&'static str],
+    /// Ion variables it writes (`ica`, `cai`); sodium and potassium currents go to the
+    /// membrane only (Dendra keeps no ina/ik per node).
+    pub writes: &'static [&'static str],
+    /// Whether its current is NEURON's NONSPECIFIC_CURRENT (its reversal a parameter).
+    pub nonspecific: bool,
+    make: fn(Vec<u32>) -> Box<dyn Mechanism>,
+}
+
+impl Entry {
+    /// A new instance over `nodes`, with the defaults.
+    pub fn make(&self, nodes: Vec<u32>) -> Box<dyn Mechanism> {
+        (self.make)(nodes)
+    }
+
+    /// The parameter called `name`.
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+const fn p(name: &'static str, unit: &'static str, default: f64, min: f64, max: f64) -> Param {
+    Param { name, unit, default, min, max }
+}
+
+/// A conductance density (S/cm2) from 0 to 100 S/cm2 (Hay's densest, the axon's Na+,
+/// is 3.1; a larger value is a typing error).
+const fn g(name: &'static str, default: f64) -> Param {
+    p(name, "S/cm2", default, 0.0, 100.0)
+}
+
+/// A potential (mV) within +-200 mV.
+const fn mv(name: &'static str, default: f64) -> Param {
+    p(name, "mV", default, -200.0, 200.0)
+}
+
+/// A time (ms) from `min` to 1e5 ms.
+const fn ms(name: &'static str, default: f64, min: f64) -> Param {
+    p(name, "ms", default, min, 1e5)
+}
+
+/// The smallest positive time constant (ms) a parameter may take.
+const TAU_MIN: f64 = 1e-6;
+
+/// Every mechanism, in NEURON's order (the order of `insert`: the order currents are
+/// computed and states advanced in).
+pub const CATALOGUE: &[Entry] = &[
+    Entry {
+        name: "pas",
+        title: "passive leak",
+        params: &[g("g", 0.001), mv("e", -70.0)],
+        reads: &[],
+        writes: &[],
+        nonspecific: true,
+        make: |n| Box::new(pas::Pas::new(n)),
+    },
+    Entry {
+        name: "hh",
+        title: "Hodgkin-Huxley Na+, K+ and leak (squid axon, 6.3 degC)",
+        params: &[g("gnabar", 0.12), g("gkbar", 0.036), g("gl", 0.0003), mv("el", -54.3)],
+        reads: &["ena", "ek"],
+        writes: &[],
+        nonspecific: false,
+        make: |n| Box::new(hh::Hh::new(n)),
+    },
+    Entry {
+        name: "CaDynamics_E2",
+        title: "submembrane Ca2+ pool (Hay et al. 2011)",
+        params: &[
+            p("gamma", "1", 0.05, 0.0, 1.0),
+            ms("decay", 80.0, TAU_MIN),
+            p("depth", "um", 0.1, 1e-6, 100.0),
+            p("minCai", "mM", 1e-4, 0.0, 1.0),
+        ],
+        reads: &["ica"],
+        writes: &["cai"],
+        nonspecific: false,
+        make: |n| Box::new(ca_dynamics_e2::CaDynamicsE2::new(n)),
+    },
+    Entry {
+        name: "Ca_HVA",
+        title: "high-voltage-activated Ca2+ channel (Reuveni et al. 1993)",
+        params: &[g("gCa_HVAbar", 1e-5)],
+        reads: &["eca"],
+        writes: &["ica"],
+        nonspecific: false,
+        make: |n| Box::new(ca_hva::CaHva::new(n)),
+    },
+    Entry {
+        name: "Ca_LVAst",
+        title: "low-voltage-activated (T-type) Ca2+ channel (Avery & Johnston 1996)",
+        params: &[g("gCa_LVAstbar", 1e-5)],
+        reads: &["eca"],
+        writes: &["ica"],
+        nonspecific: false,
+        make: |n| Box::new(ca_lvast::CaLvast::new(n)),
+    },
+    Entry {
+        name: "Ih",
+        title: "hyperpolarisation-activated cation channel (Kole et al. 2006)",
+        params: &[g("gIhbar", 1e-5), mv("ehcn", -45.0), mv("vshift", 0.0)],
+        reads: &[],
+        writes: &[],
+        nonspecific: true,
+        make: |n| Box::new(ih::Ih::new(n)),
+    },
+    Entry {
+        name: "Im",
+        title: "muscarinic K+ channel (Adams et al. 1982)",
+        params: &[g("gImbar", 1e-5)],
+        reads: &["ek"],
+        writes: &[],
+        nonspecific: false,
+        make: |n| Box::new(im::Im::new(n)),
+    },
+    Entry {
+        name: "K_Pst",
+        title: "persistent K+ channel (Korngreen & Sakmann 2000)",
+        params: &[g("gK_Pstbar", 1e-5)],
+        reads: &["ek"],
+        writes: &[],
+        nonspecific: false,
+        make: |n| Box::new(k_pst::KPst::new(n)),
+    },
+    Entry {
+        name: "K_Tst",
+        title: "fast-inactivating K+ channel (Korngreen & Sakmann 2000)",
+        params: &[g("gK_Tstbar", 1e-5)],
+        reads: &["ek"],
+        writes: &[],
+        nonspecific: false,
+        make: |n| Box::new(k_tst::KTst::new(n)),
+    },
+    Entry {
+        name: "NaTa_t",
+        title: "fast-inactivating Na+ channel, axon (Colbert & Pan 2002)",
+        params: &[g("gNaTa_tbar", 1e-5)],
+        reads: &["ena"],
+        writes: &[],
+        nonspecific: false,
+        make: |n| Box::new(na_ta_t::NaTaT::new(n)),
+    },
+    Entry {
+        name: "NaTs2_t",
+        title: "fast-inactivating Na+ channel, soma and dendrites (Colbert & Pan 2002)",
+        params: &[g("gNaTs2_tbar", 1e-5)],
+        reads: &["ena"],
+        writes: &[],
+        nonspecific: false,
+        make: |n| Box::new(na_ts2_t::NaTs2T::new(n)),
+    },
+    Entry {
+        name: "Nap_Et2",
+        title: "persistent Na+ channel (Magistretti & Alonso 1999)",
+        params: &[g("gNap_Et2bar", 1e-5)],
+        reads: &["ena"],
+        writes: &[],
+        nonspecific: false,
+        make: |n| Box::new(nap_et2::NapEt2::new(n)),
+    },
+    Entry {
+        name: "SK_E2",
+        title: "Ca2+-activated small-conductance K+ channel (Kohler et al. 1996)",
+        params: &[g("gSK_E2bar", 1e-6), ms("zTau", 1.0, TAU_MIN)],
+        reads: &["ek", "cai"],
+        writes: &[],
+        nonspecific: false,
+        make: |n| Box::new(sk_e2::SkE2::new(n)),
+    },
+    Entry {
+        name: "SKv3_1",
+        title: "fast non-inactivating Kv3.1 K+ channel (Rettig et al. 1992)",
+        params: &[g("gSKv3_1bar", 1e-5)],
+        reads: &["ek"],
+        writes: &[],
+        nonspecific: false,
+        make: |n| Box::new(skv3_1::SKv31::new(n)),
+    },
+    Entry {
+        name: "traub",
+        title: "Traub's Na+, K+ and leak with their own reversals (Gidon et al. 2020)",
+        params: &[
+            g("gNabar", 0.03),
+            g("gKbar", 0.015),
+            g("gLbar", 0.00014),
+            mv("eNa", 90.0),
+            mv("eK", -80.0),
+            mv("eL", -62.0),
+            mv("v_shft", 49.2),
+        ],
+        reads: &[],
+        writes: &[],
+        nonspecific: true,
+        make: |n| Box::new(traub::Traub::new(n)),
+    },
+    Entry {
+        name: "dCaAP",
+        title: "dendritic Ca2+ action potential, largest at threshold (Gidon et al. 2020)",
+        params: &[
+            p("w", "mA/cm2", 0.0, 0.0, 100.0),
+            mv("vth", -36.0),
+            mv("vrest", -75.0),
+            p("D", "1", 0.3, 1e-6, 100.0),
+            ms("tauA", 3.0, TAU_MIN),
+            ms("tauB", 0.4, TAU_MIN),
+            ms("sigma_diff", 21.0, 0.0),
+            ms("refract_period", 200.0, 0.0),
+        ],
+        reads: &[],
+        writes: &[],
+        nonspecific: true,
+        make: |n| Box::new(dcaap::DCaAP::new(n)),
+    },
+];
+
+/// The catalogue's entry for mechanism `name`.
+pub fn entry(name: &str) -> Option<&'static Entry> {
+    CATALOGUE.iter().find(|e| e.name == name)
+}
+
+/// The names of every mechanism, in the catalogue's order.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    CATALOGUE.iter().map(|e| e.name)
+}
+
+/// Where mechanism `name` stands in NEURON's order (`None`: not in the catalogue).
+pub fn rank(name: &str) -> Option<usize> {
+    CATALOGUE.iter().position(|e| e.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Env, Ions};
+    use super::*;
+
+    /// What the catalogue says of each mechanism is what the mechanism is: the same
+    /// parameters in the same order with the same defaults, and the ions it declares are
+    /// the ones it touches.
+    #[test]
+    fn the_catalogue_describes_every_mechanism_as_it_is() {
+        for e in CATALOGUE {
+            let m = e.make(vec![0, 1]);
+            assert_eq!(m.name(), e.name);
+            let names: Vec<&str> = e.params.iter().map(|p| p.name).collect();
+            assert_eq!(m.param_names(), names.as_slice(), "{}", e.name);
+            for p in e.params {
+                assert_eq!(m.param(p.name, 1), Some(p.default), "{} {}", e.name, p.name);
+                assert!(p.min <= p.default && p.default <= p.max, "{} {}", e.name, p.name);
+                assert!(p.check(e.name, p.max).is_ok() && p.check(e.name, f64::NAN).is_err());
+            }
+            for (ion, touched) in ions_touched(e) {
+                assert_eq!(e.reads.contains(&ion), touched.0, "{} reads {ion}?", e.name);
+                assert_eq!(e.writes.contains(&ion), touched.1, "{} writes {ion}?", e.name);
+            }
+        }
+    }
+
+    /// For each ion variable: whether the mechanism's current or its calcium depends on
+    /// it (read) and whether it changes it (written), found by running it (current,
+    /// advance, current) on one node at -20 mV, every density at 0.01 S/cm2 and dCaAP's
+    /// weight at 1, with the variable changed and not.
+    fn ions_touched(e: &Entry) -> Vec<(&'static str, (bool, bool))> {
+        const ICA: f64 = -1e-3;
+        const CAI: f64 = 1e-3;
+        let env = Env { dt: 0.025, celsius: 34.0, t: 0.0 };
+        // (the current at the end, ica after the first current phase, cai at the end)
+        let run = |tweak: &dyn Fn(&mut Ions)| {
+            let mut m = e.make(vec![0]);
+            for p in e.params.iter().filter(|p| p.is_density() || p.name == "w") {
+                m.set_param(p.name, if p.is_density() { 0.01 } else { 1.0 }).unwrap();
+            }
+            let v = [-20.0];
+            let mut ions = Ions::new(1);
+            ions.cai[0] = CAI;
+            tweak(&mut ions);
+            m.init(&v, &mut ions, &env);
+            ions.ica[0] = ICA;
+            tweak(&mut ions);
+            let (mut rhs, mut d) = ([0.0], [0.0]);
+            m.current(&v, &mut ions, &mut rhs, &mut d, &Env { t: 0.0125, ..env });
+            let ica = ions.ica[0];
+            m.advance(&v, &mut ions, &Env { t: 0.025, ..env });
+            let mut rhs = [0.0];
+            m.current(&v, &mut ions, &mut rhs, &mut d, &Env { t: 0.0375, ..env });
+            (rhs[0], ica, ions.cai[0])
+        };
+        let base = run(&|_| {});
+        let current_reads = |f: &dyn Fn(&mut Ions)| run(f).0 != base.0;
+        vec![
+            ("ena", (current_reads(&|i| i.ena[0] += 10.0), false)),
+            ("ek", (current_reads(&|i| i.ek[0] += 10.0), false)),
+            ("eca", (current_reads(&|i| i.eca[0] += 10.0), false)),
+            ("ica", (run(&|i| i.ica[0] = 2.0 * ICA).2 != base.2, base.1 != ICA)),
+            ("cai", (current_reads(&|i| i.cai[0] = 4.0 * CAI), base.2 != CAI)),
+        ]
+    }
+}
