@@ -481,9 +481,20 @@ fn saving_a_hay_cell_keeps_its_gradients() {
             value: m.mech.param(p, 0).unwrap(),
         });
     }
+    // Version 1 listed the calcium pools' gamma among them (a parameter beginning with g).
+    let pool = slot(&lab, "CaDynamics_E2");
+    let label = lab.sim.mechs[pool].label.clone();
+    old.legacy_densities.push(dendra::lab::setup::DensitySetup {
+        mechanism: "CaDynamics_E2".into(),
+        region: label,
+        param: "gamma".into(),
+        value: 0.01,
+    });
+    assert!(!lab.densities().iter().any(|&(_, p)| p == "gamma"), "gamma is no conductance");
     let back = Lab::from_setup(&old, std::path::Path::new(".")).unwrap();
     assert_eq!(spread(&back, "Ih", "gIhbar"), ih);
     assert_eq!(spread(&back, "Ca_LVAst", "gCa_LVAstbar"), ca);
+    assert_eq!(back.sim.mechs[slot(&back, "CaDynamics_E2")].mech.param("gamma", 0), Some(0.01));
 }
 
 /// Removing a synapse takes it out of the engine (it is no longer stepped and its queued

@@ -431,8 +431,23 @@ impl Lab {
                     lab.set_density(slot, p, d.value).map_err(LabError::of(format!("densities[{i}]")))?
                 }
                 None => {
-                    let e = format!("the lab has no {} {} in the {}", d.mechanism, d.param, d.region);
-                    return Err(LabError::Invalid(e).at(format!("densities[{i}]")));
+                    // Version 1 also listed CaDynamics_E2's gamma (its densities were the
+                    // parameters whose names begin with g): a parameter of its own.
+                    let slot = lab
+                        .sim
+                        .mechs
+                        .iter()
+                        .position(|m| m.mech.name() == d.mechanism && m.label == d.region);
+                    let Some(slot) = slot.filter(|&k| lab.sim.mechs[k].mech.param(&d.param, 0).is_some())
+                    else {
+                        let e = format!("the lab has no {} {} in the {}", d.mechanism, d.param, d.region);
+                        return Err(LabError::Invalid(e).at(format!("densities[{i}]")));
+                    };
+                    if !is_flattened_sample(&lab, slot, &d.param, d.value) {
+                        lab.sim
+                            .set_param(slot, &d.param, d.value)
+                            .map_err(|e| LabError::from(e).at(format!("densities[{i}]")))?;
+                    }
                 }
             }
         }
