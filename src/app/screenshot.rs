@@ -43,15 +43,23 @@ pub fn demo_cluster(lab: &mut crate::lab::Lab, ui: &mut UiState) {
     else {
         return;
     };
+    let mut placed = 0;
     for k in 0..12 {
         let x = 0.55 + 0.03 * k as f64;
-        if let Ok(i) = lab.add_synapse(sec, x.min(1.0), SynapseKind::AmpaNmda, 2.0) {
-            lab.synapses[i].selected = true;
+        match lab.add_synapse(sec, x.min(1.0), SynapseKind::AmpaNmda, 2.0) {
+            Ok(i) => {
+                lab.synapses[i].selected = true;
+                placed += 1;
+            }
+            Err(e) => {
+                ui.fail(format!("Demo: a synapse could not be placed: {e}"));
+                return;
+            }
         }
     }
     lab.fire(FirePattern::Burst { n: 3, hz: 100.0 });
     match lab.add_probe(sec, 0.7) {
-        Ok(_) => ui.say("Demo: 12 AMPA+NMDA synapses fired on a distal branch"),
+        Ok(_) => ui.say(format!("Demo: {placed} AMPA+NMDA synapses fired on a distal branch")),
         Err(e) => ui.fail(format!("Demo: the cluster fired, but no probe there: {e}")),
     }
 }
