@@ -39,7 +39,7 @@ pub enum LessonError {
     /// The cell could not be read or built.
     Cell { message: String },
     /// A place rule found no place on this cell.
-    Place { place: String, message: String },
+    Place { place: String, source: place::PlaceError },
     /// Something in the scene (a group, a probe) is wrong.
     Scene { message: String },
     /// A run failed.
@@ -58,7 +58,7 @@ impl fmt::Display for LessonError {
             ),
             LessonError::Format { lesson, message } => write!(f, "lesson {lesson}: {message}"),
             LessonError::Cell { message } => write!(f, "{message}"),
-            LessonError::Place { place, message } => write!(f, "place '{place}': {message}"),
+            LessonError::Place { place, source } => write!(f, "place '{place}': {source}"),
             LessonError::Scene { message } => write!(f, "{message}"),
             LessonError::Run { condition, message } => write!(f, "condition '{condition}': {message}"),
             LessonError::Figure { figure, message } => write!(f, "figure '{figure}': {message}"),
@@ -66,7 +66,14 @@ impl fmt::Display for LessonError {
     }
 }
 
-impl std::error::Error for LessonError {}
+impl std::error::Error for LessonError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LessonError::Place { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
 
 /// A group of synapses: `count` spread over one place, or one at each of `places`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -298,7 +305,7 @@ impl Built {
         for (name, rule) in &scene.places {
             let p = rule
                 .find(&lab.sim.cell)
-                .map_err(|e| LessonError::Place { place: name.clone(), message: e.0 })?;
+                .map_err(|source| LessonError::Place { place: name.clone(), source })?;
             built.places.insert(name.clone(), p);
         }
         let mut next = 0;

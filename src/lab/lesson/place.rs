@@ -6,7 +6,6 @@
 use crate::sim::cell::Cell;
 use crate::sim::morphology::{Morphology, Region};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Which dendritic region a rule looks in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,16 +145,20 @@ impl Place {
 }
 
 /// Why a rule found no place.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlaceError(pub String);
-
-impl fmt::Display for PlaceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlaceError {
+    /// The rule names a section the cell does not have.
+    #[error("the cell has no section '{0}'")]
+    NoSection(String),
+    /// A number of the rule outside what it may be.
+    #[error("{what} must be {rule}, got {value}")]
+    Value { what: &'static str, value: f64, rule: &'static str },
+    #[error("the cell has no soma")]
+    NoSoma,
+    /// The cell has nothing the rule asks for; why, in words (what the cell has instead).
+    #[error("{0}")]
+    NotOnCell(String),
 }
-
-impl std::error::Error for PlaceError {}
 
 fn terminals(morph: &Morphology, tree: Tree) -> Vec<usize> {
     let children = morph.children();
@@ -171,7 +174,9 @@ fn mean_diam(morph: &Morphology, s: usize) -> f64 {
 
 fn check_span(from: f64, to: f64) -> Result<(), PlaceError> {
     if !(0.0..=1.0).contains(&from) || !(0.0..=1.0).contains(&to) || from > to {
-        return Err(PlaceError(format!("from {from} and to {to} must satisfy 0 <= from <= to <= 1")));
+        return Err(PlaceError::NotOnCell(format!(
+            "from {from} and to {to} must satisfy 0 <= from <= to <= 1"
+        )));
     }
     Ok(())
 }
@@ -235,7 +240,7 @@ fn thick_path_site(
         }
     }
     best.map(|(_, i, x)| Place::point(i, x)).ok_or_else(|| {
-        PlaceError(format!(
+        PlaceError::NotOnCell(format!(
             "the {} dendrites that reach {um} um of path distance are too thin: {thickest:.2} um on \
              average from the soma at most, less than the {min} um asked (a signal from the soma \
              fades within a shorter distance in thinner dendrites)",
@@ -250,18 +255,17 @@ impl PlaceRule {
         let morph = &cell.morphology;
         match self.clone() {
             PlaceRule::At { section, x } => {
-                let s = morph
-                    .section_by_name(&section)
-                    .ok_or_else(|| PlaceError(format!("the cell has no section '{section}'")))?;
+                let s =
+                    morph.section_by_name(&section).ok_or_else(|| PlaceError::NoSection(section.clone()))?;
                 if !(0.0..=1.0).contains(&x) {
-                    return Err(PlaceError(format!("x must be within 0..1, got {x}")));
+                    return Err(PlaceError::Value { what: "x", value: x, rule: "within 0..1" });
                 }
                 Ok(Place::point(s, x))
             }
             PlaceRule::Soma => {
                 let s = morph.soma();
                 if morph.sections.get(s).is_none_or(|sec| sec.region != Region::Soma) {
-                    return Err(PlaceError("the cell has no soma".into()));
+                    return Err(PlaceError::NoSoma);
                 }
                 Ok(Place::point(s, 0.5))
             }
@@ -285,13 +289,15 @@ impl PlaceRule {
                     .map(|(s, _)| morph.path_distance(0.5, s, 1.0))
                     .fold(0.0, f64::max);
                 match best {
-                    None => Err(PlaceError(format!("the cell has no {} dendrite", tree.label()))),
+                    None => Err(PlaceError::NotOnCell(format!("the cell has no {} dendrite", tree.label()))),
                     // Half a long compartment is tolerated; beyond the tree's reach is not.
-                    Some(site) if (site.distance_um - um).abs() > 50.0 => Err(PlaceError(format!(
-                        "no {} point near {um} um of path distance (the {} tree reaches {reach:.0} um)",
-                        tree.label(),
-                        tree.label()
-                    ))),
+                    Some(site) if (site.distance_um - um).abs() > 50.0 => {
+                        Err(PlaceError::NotOnCell(format!(
+                            "no {} point near {um} um of path distance (the {} tree reaches {reach:.0} um)",
+                            tree.label(),
+                            tree.label()
+                        )))
+                    }
                     Some(site) => match min_path_diam_um {
                         Some(min) if path_mean_diam(morph, tree, site.section, site.x) < min => {
                             thick_path_site(cell, &regions, tree, um, min)
@@ -302,12 +308,12 @@ impl PlaceRule {
             }
             PlaceRule::WidestApicalAt { um, min_diam_um } => {
                 let (site, diam) = crate::sim::sites::hay_epsp_site(cell, um).ok_or_else(|| {
-                    PlaceError(format!(
+                    PlaceError::NotOnCell(format!(
                         "no apical branch crosses {um} um of path distance from the apical tree's start"
                     ))
                 })?;
                 match min_diam_um {
-                    Some(min) if diam < min => Err(PlaceError(format!(
+                    Some(min) if diam < min => Err(PlaceError::NotOnCell(format!(
                         "the apical tree is at most {diam:.2} um thick where it crosses {um} um of path \
                          distance from its start, thinner than the {min} um asked: no apical trunk \
                          reaches {um} um on this cell, only thin branches"
@@ -327,7 +333,7 @@ impl PlaceRule {
                         .then(morph.sections[b].length().total_cmp(&morph.sections[a].length()))
                 });
                 best.map(|s| Place::span(s, from, to)).ok_or_else(|| {
-                    PlaceError(format!(
+                    PlaceError::NotOnCell(format!(
                         "no terminal {} branch is at least {min_length_um} um long",
                         tree.label()
                     ))
@@ -341,18 +347,22 @@ impl PlaceRule {
                         morph.path_distance(0.5, a, 1.0).total_cmp(&morph.path_distance(0.5, b, 1.0))
                     })
                     .map(|s| Place::span(s, from, to))
-                    .ok_or_else(|| PlaceError(format!("the cell has no terminal {} branch", tree.label())))
+                    .ok_or_else(|| {
+                        PlaceError::NotOnCell(format!("the cell has no terminal {} branch", tree.label()))
+                    })
             }
             PlaceRule::TipPath { tree, length_um } => {
                 if !(length_um.is_finite() && length_um > 0.0) {
-                    return Err(PlaceError(format!("length_um must be positive, got {length_um}")));
+                    return Err(PlaceError::Value { what: "length_um", value: length_um, rule: "positive" });
                 }
                 let tip = terminals(morph, tree)
                     .into_iter()
                     .max_by(|&a, &b| {
                         morph.path_distance(0.5, a, 1.0).total_cmp(&morph.path_distance(0.5, b, 1.0))
                     })
-                    .ok_or_else(|| PlaceError(format!("the cell has no terminal {} branch", tree.label())))?;
+                    .ok_or_else(|| {
+                        PlaceError::NotOnCell(format!("the cell has no terminal {} branch", tree.label()))
+                    })?;
                 let mut path = Vec::new();
                 let mut left = length_um;
                 let mut s = tip;
@@ -375,7 +385,7 @@ impl PlaceRule {
                     }
                 }
                 if left > 1e-6 {
-                    return Err(PlaceError(format!(
+                    return Err(PlaceError::NotOnCell(format!(
                         "the {} path to the farthest tip is only {:.0} um long ({length_um} um asked)",
                         tree.label(),
                         length_um - left
@@ -393,7 +403,7 @@ impl PlaceRule {
                     .filter(|&s| morph.sections[s].length() >= min_length_um)
                     .collect();
                 cands.get(index).map(|&s| Place::span(s, from, to)).ok_or_else(|| {
-                    PlaceError(format!(
+                    PlaceError::NotOnCell(format!(
                         "there is no terminal {} branch number {index} at least {min_length_um} um long (there are {})",
                         tree.label(),
                         cands.len()
@@ -403,7 +413,7 @@ impl PlaceRule {
             PlaceRule::Dendrites { tree, from_um, to_um } => {
                 let to_um = to_um.unwrap_or(f64::INFINITY);
                 if !(from_um.is_finite() && from_um >= 0.0 && to_um > from_um) {
-                    return Err(PlaceError(format!(
+                    return Err(PlaceError::NotOnCell(format!(
                         "from_um {from_um} and to_um {to_um} must satisfy 0 <= from_um < to_um"
                     )));
                 }
@@ -422,7 +432,7 @@ impl PlaceRule {
                     }
                 }
                 let Some(&(s0, x0, _, _)) = path.first() else {
-                    return Err(PlaceError(format!(
+                    return Err(PlaceError::NotOnCell(format!(
                         "no {} dendrite lies between {from_um} and {to_um} um of path distance",
                         tree.label()
                     )));
@@ -473,17 +483,18 @@ mod tests {
         }
         let c = cell("ball_and_stick");
         let e = PlaceRule::Dendrites { tree: Tree::Apical, from_um: 0.0, to_um: None }.find(&c).unwrap_err();
-        assert!(e.0.starts_with("no apical dendrite lies between 0 and inf um"), "{e}");
+        assert!(e.to_string().starts_with("no apical dendrite lies between 0 and inf um"), "{e}");
         let e = PlaceRule::PathDistance { tree: Tree::Apical, um: 600.0, min_path_diam_um: None }
             .find(&c)
             .unwrap_err();
-        assert_eq!(e.0, "the cell has no apical dendrite");
+        assert_eq!(e.to_string(), "the cell has no apical dendrite");
         let c = cell("l5_pyramidal");
         let e = PlaceRule::PathDistance { tree: Tree::Apical, um: 5000.0, min_path_diam_um: None }
             .find(&c)
             .unwrap_err();
         assert!(
-            e.0.starts_with("no apical point near 5000 um of path distance (the apical tree reaches"),
+            e.to_string()
+                .starts_with("no apical point near 5000 um of path distance (the apical tree reaches"),
             "{e}"
         );
     }
@@ -503,12 +514,12 @@ mod tests {
         let c = cell("allen_l5pc");
         let e = thick.find(&c).unwrap_err();
         assert!(
-            e.0.starts_with("the apical dendrites that reach 600 um of path distance are too thin"),
+            e.to_string().starts_with("the apical dendrites that reach 600 um of path distance are too thin"),
             "{e}"
         );
         assert!(plain.find(&c).is_ok());
         let e = widest.find(&c).unwrap_err();
-        assert!(e.0.contains("no apical trunk reaches 620 um"), "{e}");
+        assert!(e.to_string().contains("no apical trunk reaches 620 um"), "{e}");
         // A section's diameter integral: a cylinder of 2 um over its whole length.
         let m =
             Morphology::from_swc_str("1 1 0 0 0 5 -1\n2 3 0 0 0 1 1\n3 3 0 100 0 1 2\n", "t.swc").unwrap();
