@@ -47,15 +47,10 @@ const SOLVE_COST: f64 = 1.5;
 /// the other thread waits for them.
 const PATH_COST: f64 = 12.0;
 
-/// Rough cost per node and step of mechanism `name`, in the same units.
+/// Rough cost per node and step of mechanism `name`, in the same units (the
+/// catalogue's relative cost).
 fn mechanism_cost(name: &str) -> f64 {
-    match name {
-        "pas" => 0.3,
-        "hh" => 1.6,
-        "SKv3_1" | "Im" | "Ih" | "SK_E2" => 0.8,
-        "CaDynamics_E2" => 0.6,
-        _ => 1.0,
-    }
+    crate::sim::mechanisms::catalogue::entry(name).map_or(1.0, |e| e.cost)
 }
 
 /// A copy of one mechanism over one thread's nodes.

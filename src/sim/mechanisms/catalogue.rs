@@ -62,6 +62,9 @@ pub struct Entry {
     pub writes: &'static [&'static str],
     /// Whether its current is NEURON's NONSPECIFIC_CURRENT (its reversal a parameter).
     pub nonspecific: bool,
+    /// Rough time per node and step, relative to a two-gate channel's (1): what the
+    /// engine weighs when it splits a cell between threads (measured on Hay's cell 2).
+    pub cost: f64,
     make: fn(Vec<u32>) -> Box<dyn Mechanism>,
 }
 
@@ -110,6 +113,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &[],
         writes: &[],
         nonspecific: true,
+        cost: 0.3,
         make: |n| Box::new(pas::Pas::new(n)),
     },
     Entry {
@@ -119,6 +123,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ena", "ek"],
         writes: &[],
         nonspecific: false,
+        cost: 1.6,
         make: |n| Box::new(hh::Hh::new(n)),
     },
     Entry {
@@ -133,6 +138,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ica"],
         writes: &["cai"],
         nonspecific: false,
+        cost: 0.6,
         make: |n| Box::new(ca_dynamics_e2::CaDynamicsE2::new(n)),
     },
     Entry {
@@ -142,6 +148,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["eca"],
         writes: &["ica"],
         nonspecific: false,
+        cost: 1.0,
         make: |n| Box::new(ca_hva::CaHva::new(n)),
     },
     Entry {
@@ -151,6 +158,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["eca"],
         writes: &["ica"],
         nonspecific: false,
+        cost: 1.0,
         make: |n| Box::new(ca_lvast::CaLvast::new(n)),
     },
     Entry {
@@ -160,6 +168,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &[],
         writes: &[],
         nonspecific: true,
+        cost: 0.8,
         make: |n| Box::new(ih::Ih::new(n)),
     },
     Entry {
@@ -169,6 +178,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ek"],
         writes: &[],
         nonspecific: false,
+        cost: 0.8,
         make: |n| Box::new(im::Im::new(n)),
     },
     Entry {
@@ -178,6 +188,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ek"],
         writes: &[],
         nonspecific: false,
+        cost: 1.0,
         make: |n| Box::new(k_pst::KPst::new(n)),
     },
     Entry {
@@ -187,6 +198,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ek"],
         writes: &[],
         nonspecific: false,
+        cost: 1.0,
         make: |n| Box::new(k_tst::KTst::new(n)),
     },
     Entry {
@@ -196,6 +208,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ena"],
         writes: &[],
         nonspecific: false,
+        cost: 1.0,
         make: |n| Box::new(na_ta_t::NaTaT::new(n)),
     },
     Entry {
@@ -205,6 +218,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ena"],
         writes: &[],
         nonspecific: false,
+        cost: 1.0,
         make: |n| Box::new(na_ts2_t::NaTs2T::new(n)),
     },
     Entry {
@@ -214,6 +228,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ena"],
         writes: &[],
         nonspecific: false,
+        cost: 1.0,
         make: |n| Box::new(nap_et2::NapEt2::new(n)),
     },
     Entry {
@@ -223,6 +238,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ek", "cai"],
         writes: &[],
         nonspecific: false,
+        cost: 0.8,
         make: |n| Box::new(sk_e2::SkE2::new(n)),
     },
     Entry {
@@ -232,6 +248,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ek"],
         writes: &[],
         nonspecific: false,
+        cost: 0.8,
         make: |n| Box::new(skv3_1::SKv31::new(n)),
     },
     Entry {
@@ -249,6 +266,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &[],
         writes: &[],
         nonspecific: true,
+        cost: 1.0,
         make: |n| Box::new(traub::Traub::new(n)),
     },
     Entry {
@@ -267,6 +285,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &[],
         writes: &[],
         nonspecific: true,
+        cost: 1.0,
         make: |n| Box::new(dcaap::DCaAP::new(n)),
     },
 ];
