@@ -3,67 +3,20 @@
 //! files and built-in cells; the traces below; the help overlay. Presenter mode makes
 //! everything larger and higher in contrast.
 
-use super::colour;
+mod channels;
+mod colour_bar;
+
+pub use colour_bar::colour_bar;
+
 use super::files::{FileDialogs, FileJob};
 use super::keys::HELP;
 use super::simulation::SimClock;
 use super::state::{LabRes, Tool, UiState};
-use crate::lab::biophysics::REGIONS;
-use crate::lab::pharmacology::Drug;
-use crate::lab::{FirePattern, Lab, Quantity, SynapseKind};
+use crate::lab::{FirePattern, Lab, SynapseKind};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-
-/// Tick values for the range lo..hi: a round step giving about five ticks.
-fn ticks(lo: f64, hi: f64) -> Vec<f64> {
-    let span = hi - lo;
-    if !(span.is_finite() && span > 0.0) {
-        return vec![lo];
-    }
-    let raw = span / 5.0;
-    let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
-    let first = (lo / step).ceil() as i64;
-    let last = (hi / step).floor() as i64;
-    (first..=last.min(first + 20)).map(|k| k as f64 * step).collect()
-}
-
-/// The colour map as a bar `width` wide with ticks and their values below it.
-pub fn colour_bar(ui: &mut egui::Ui, map: usize, lo: f64, hi: f64, width: f32) {
-    let font = egui::TextStyle::Small.resolve(ui.style());
-    let text_h = font.size + 2.0;
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 16.0 + 5.0 + text_h), egui::Sense::hover());
-    let bar = egui::Rect::from_min_size(rect.min, egui::vec2(width, 16.0));
-    let n = 64;
-    let painter = ui.painter();
-    for k in 0..n {
-        let t0 = k as f32 / n as f32;
-        let [r, g, b] = colour::sample(map, t0 + 0.5 / n as f32);
-        let x0 = bar.left() + bar.width() * t0;
-        let x1 = bar.left() + bar.width() * (k + 1) as f32 / n as f32;
-        painter.rect_filled(
-            egui::Rect::from_min_max(egui::pos2(x0, bar.top()), egui::pos2(x1 + 0.5, bar.bottom())),
-            0.0,
-            egui::Color32::from_rgb(r, g, b),
-        );
-    }
-    let colour = ui.visuals().text_color();
-    for v in ticks(lo, hi) {
-        let x = bar.left() + bar.width() * ((v - lo) / (hi - lo)) as f32;
-        painter.line_segment(
-            [egui::pos2(x, bar.bottom()), egui::pos2(x, bar.bottom() + 5.0)],
-            egui::Stroke::new(1.5, colour),
-        );
-        let label = if v.abs() >= 1.0 || v == 0.0 { format!("{v:.0}") } else { format!("{v:.2}") };
-        painter.text(
-            egui::pos2(x, bar.bottom() + 5.0),
-            egui::Align2::CENTER_TOP,
-            label,
-            font.clone(),
-            colour,
-        );
-    }
-}
+use channels::{densities, pharmacology};
+use colour_bar::colour_controls;
 
 fn run_controls(ui: &mut egui::Ui, lab: &mut Lab, clock: &mut SimClock, state: &mut UiState) {
     ui.horizontal(|ui| {
@@ -202,112 +155,6 @@ fn clamp_controls(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
     if let Some(i) = remove {
         lab.remove_clamp(i);
     }
-}
-
-fn pharmacology(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
-    egui::Grid::new("drugs").striped(true).show(ui, |ui| {
-        ui.label("");
-        for (r, _) in REGIONS {
-            ui.label(r);
-        }
-        ui.end_row();
-        for d in Drug::ALL {
-            ui.label(d.name()).on_hover_text(format!("blocks {}", d.blocks()));
-            for (r, _) in REGIONS {
-                let mut on = lab.drug_on(d, r);
-                if ui
-                    .checkbox(&mut on, "")
-                    .on_hover_text(format!("{} in {r}: blocks {}", d.name(), d.blocks()))
-                    .changed()
-                {
-                    lab.set_drug(d, r, on);
-                }
-            }
-            ui.end_row();
-        }
-    });
-    let mut mg = lab.mg_mm;
-    if ui.add(egui::Slider::new(&mut mg, 0.0..=4.0).text("[Mg2+] mM")).changed() {
-        lab.set_mg(mg);
-    }
-    let mut gamma = lab.nmda_gamma;
-    if ui.add(egui::Slider::new(&mut gamma, 0.05..=0.1).text("Mg block slope /mV")).changed() {
-        lab.nmda_gamma = gamma;
-        lab.set_mg(lab.mg_mm);
-    }
-    let mut celsius = lab.sim.config.celsius;
-    if ui.add(egui::Slider::new(&mut celsius, 0.0..=40.0).text("temperature degC (hh Q10 = 3)")).changed()
-        && let Err(e) = lab.sim.set_celsius(celsius)
-    {
-        state.fail(format!("temperature: {e}"));
-    }
-}
-
-fn densities(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
-    egui::Grid::new("densities").striped(true).show(ui, |ui| {
-        let mut last_slot = None;
-        for (slot, param) in lab.densities() {
-            let m = &lab.sim.mechs[slot];
-            let label = format!("{} {} ({})", m.mech.name(), param, m.label);
-            let info = crate::sim::mechanisms::catalogue::entry(m.mech.name()).and_then(|e| e.param(param));
-            let (unit, max) = info.map_or(("S/cm2", 1.0), |p| (p.unit, p.max));
-            let mut v = m.mech.param(param, 0).unwrap_or(0.0);
-            // One switch per mechanism and region, on the row of its first density.
-            if last_slot != Some(slot) {
-                let mut on = !lab.switched_off(slot);
-                let hover = format!("{} in the {}: off blocks it whatever the drugs", m.mech.name(), m.label);
-                if ui.checkbox(&mut on, "").on_hover_text(hover).changed() {
-                    lab.set_mechanism_on(slot, on);
-                }
-                last_slot = Some(slot);
-            } else {
-                ui.label("");
-            }
-            ui.label(label);
-            let blocked = lab.density_blocked(slot, param);
-            // Conductances span decades (1e-6 to a few S/cm2): a logarithmic slider over
-            // the catalogue's range.
-            let slider = egui::Slider::new(&mut v, 0.0..=max)
-                .logarithmic(true)
-                .smallest_positive(1e-7)
-                .suffix(format!(" {unit}"));
-            if ui.add_enabled(!blocked, slider).changed()
-                && let Err(e) = lab.set_density(slot, param, v)
-            {
-                state.fail(e);
-            }
-            ui.end_row();
-        }
-    });
-}
-
-fn colour_controls(ui: &mut egui::Ui, state: &mut UiState) {
-    egui::ComboBox::from_id_salt("quantity").selected_text(state.quantity.label()).show_ui(ui, |ui| {
-        for q in Quantity::ALL {
-            if ui.selectable_value(&mut state.quantity, q, q.label()).changed() {
-                state.range = q.default_range();
-            }
-        }
-    });
-    egui::ComboBox::from_id_salt("map").selected_text(colour::MAPS[state.colormap].0).show_ui(ui, |ui| {
-        for (k, (name, _)) in colour::MAPS.iter().enumerate() {
-            ui.selectable_value(&mut state.colormap, k, *name);
-        }
-    });
-    ui.horizontal(|ui| {
-        ui.add(egui::DragValue::new(&mut state.range.0).speed(0.5).prefix("min "));
-        ui.add(egui::DragValue::new(&mut state.range.1).speed(0.5).prefix("max "));
-        if ui.button("Default").clicked() {
-            state.range = state.quantity.default_range();
-        }
-    });
-    if !(state.range.0.is_finite() && state.range.1.is_finite()) {
-        state.range = state.quantity.default_range();
-    } else if state.range.1 <= state.range.0 {
-        state.range.1 = state.range.0 + 1e-3;
-    }
-    let w = ui.available_width().min(260.0);
-    colour_bar(ui, state.colormap, state.range.0, state.range.1, w);
 }
 
 fn file_controls(
