@@ -163,7 +163,7 @@ pub const CATALOGUE: &[Entry] = &[
     },
     Entry {
         name: "Ih",
-        title: "hyperpolarisation-activated cation channel (Kole et al. 2006)",
+        title: "HCN channel, Ih (Kole, Hallermann & Stuart 2006)",
         params: &[g("gIhbar", 1e-5), mv("ehcn", -45.0), mv("vshift", 0.0)],
         reads: &[],
         writes: &[],
@@ -173,7 +173,7 @@ pub const CATALOGUE: &[Entry] = &[
     },
     Entry {
         name: "Im",
-        title: "muscarinic K+ channel (Adams et al. 1982)",
+        title: "M-type K+ channel (Adams et al. 1982)",
         params: &[g("gImbar", 1e-5)],
         reads: &["ek"],
         writes: &[],
@@ -183,7 +183,7 @@ pub const CATALOGUE: &[Entry] = &[
     },
     Entry {
         name: "K_Pst",
-        title: "persistent K+ channel (Korngreen & Sakmann 2000)",
+        title: "slow/persistent K+ channel (Korngreen & Sakmann 2000)",
         params: &[g("gK_Pstbar", 1e-5)],
         reads: &["ek"],
         writes: &[],
@@ -203,7 +203,7 @@ pub const CATALOGUE: &[Entry] = &[
     },
     Entry {
         name: "NaTa_t",
-        title: "fast-inactivating Na+ channel, axon (Colbert & Pan 2002)",
+        title: "transient Na+ channel (Colbert & Pan 2002)",
         params: &[g("gNaTa_tbar", 1e-5)],
         reads: &["ena"],
         writes: &[],
@@ -213,7 +213,7 @@ pub const CATALOGUE: &[Entry] = &[
     },
     Entry {
         name: "NaTs2_t",
-        title: "fast-inactivating Na+ channel, soma and dendrites (Colbert & Pan 2002)",
+        title: "somatic transient Na+ channel (Hay/Shai, after Colbert & Pan 2002)",
         params: &[g("gNaTs2_tbar", 1e-5)],
         reads: &["ena"],
         writes: &[],
@@ -233,7 +233,7 @@ pub const CATALOGUE: &[Entry] = &[
     },
     Entry {
         name: "SK_E2",
-        title: "Ca2+-activated small-conductance K+ channel (Kohler et al. 1996)",
+        title: "small-conductance Ca2+-activated K+ channel (Koehler et al. 1996)",
         params: &[g("gSK_E2bar", 1e-6), ms("zTau", 1.0, TAU_MIN)],
         reads: &["ek", "cai"],
         writes: &[],
@@ -243,7 +243,7 @@ pub const CATALOGUE: &[Entry] = &[
     },
     Entry {
         name: "SKv3_1",
-        title: "fast non-inactivating Kv3.1 K+ channel (Rettig et al. 1992)",
+        title: "Kv3.1 K+ channel (Rettig et al. 1992)",
         params: &[g("gSKv3_1bar", 1e-5)],
         reads: &["ek"],
         writes: &[],
@@ -253,7 +253,7 @@ pub const CATALOGUE: &[Entry] = &[
     },
     Entry {
         name: "traub",
-        title: "Traub's Na+, K+ and leak with their own reversals (Gidon et al. 2020)",
+        title: "soma and axon Na+, K+ and leak with their own reversals (Gidon et al. 2020, Traub et al. 1991 rates)",
         params: &[
             g("gNabar", 0.03),
             g("gKbar", 0.015),
