@@ -8,7 +8,6 @@ use super::{LessonError, Scene};
 use crate::lab::Lab;
 use crate::lab::error::LabError;
 use crate::lab::pharmacology::Drug;
-use crate::sim::engine::SimError;
 use crate::sim::limits::MAX_INPUT_SPIKES;
 use crate::sim::rng::Rng;
 use crate::sim::stimuli::{EpspCurrent, IClamp};
@@ -265,14 +264,14 @@ fn set_at(
     let slot = lab
         .mechanism_slot(mechanism, &region)
         .ok_or_else(|| format!("the cell has no {mechanism} in the {region} (at the place '{place}')"))?;
-    let m = &mut lab.sim.mechs[slot].mech;
+    let m = &lab.sim.mechs[slot].mech;
     let i = m
         .nodes()
         .iter()
         .position(|&n| n == node)
         .ok_or_else(|| format!("{mechanism} is not inserted at the place '{place}'"))?;
     m.param(param, i).ok_or_else(|| format!("{mechanism} has no parameter '{param}'"))?;
-    m.set_param_at(param, i, value).map_err(|e| e.to_string())
+    lab.sim.set_param_at(slot, param, i, value).map_err(|e| e.to_string())
 }
 
 /// `c` with its run variables replaced by their values in `vars`.
@@ -311,12 +310,12 @@ pub fn apply_change(lab: &mut Lab, built: &super::Built, c: &Change) -> Result<(
                 return Err(LabError::Value { what: "factor", value: factor, rule: "0 or more" });
             }
             let slot = slot_of(lab, mechanism, region)?;
-            let m = &mut lab.sim.mechs[slot].mech;
-            for i in 0..m.nodes().len() {
-                let v = m
+            for i in 0..lab.sim.mechs[slot].mech.nodes().len() {
+                let v = lab.sim.mechs[slot]
+                    .mech
                     .param(param, i)
                     .ok_or_else(|| LabError::Invalid(format!("{mechanism} has no parameter '{param}'")))?;
-                m.set_param_at(param, i, v * factor).map_err(SimError::from)?;
+                lab.sim.set_param_at(slot, param, i, v * factor)?;
             }
         }
         Change::SetAt { mechanism, place, param, value } => {
