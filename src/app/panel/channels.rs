@@ -52,8 +52,14 @@ pub(super) fn densities(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
         for (slot, param) in lab.densities() {
             let m = &lab.sim.mechs[slot];
             let label = format!("{} {} ({})", m.mech.name(), param, m.label);
-            let info = crate::sim::mechanisms::catalogue::entry(m.mech.name()).and_then(|e| e.param(param));
+            let entry = crate::sim::mechanisms::catalogue::entry(m.mech.name());
+            let info = entry.and_then(|e| e.param(param));
             let (unit, max) = info.map_or(("S/cm2", 1.0), |p| (p.unit, p.max));
+            // What the mechanism is, from the catalogue, when the pointer rests on its name.
+            let about = entry.map_or(String::new(), |e| {
+                let ions = |v: &[&str]| if v.is_empty() { "nothing".to_string() } else { v.join(", ") };
+                format!("{}: {}; reads {}, writes {}", e.name, e.title, ions(e.reads), ions(e.writes))
+            });
             let mut v = m.mech.param(param, 0).unwrap_or(0.0);
             // One switch per mechanism and region, on the row of its first density.
             if last_slot != Some(slot) {
@@ -66,7 +72,7 @@ pub(super) fn densities(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
             } else {
                 ui.label("");
             }
-            ui.label(label);
+            ui.label(label).on_hover_text(about);
             let blocked = lab.density_blocked(slot, param);
             // Conductances span decades (1e-6 to a few S/cm2): a logarithmic slider over
             // the catalogue's range.
