@@ -321,7 +321,7 @@ fn one_run(
         let mut left = bin_steps;
         while left > 0 {
             let n = left.min(slice);
-            run.step(n)?;
+            run.step(n).map_err(|e| e.to_string())?;
             left -= n;
             let d = &run.lab.sim.detectors[det];
             if d.count > seen {

@@ -439,7 +439,7 @@ impl Evaluator<'_> {
                         let Some(&(c, cond, vars)) = missing.get(i) else { return };
                         let result = Run::start(&self.lesson.scene, self.built, c, vars)
                             .map_err(|e| e.to_string())
-                            .and_then(Run::finish);
+                            .and_then(|run| run.finish().map_err(|e| e.to_string()));
                         match result {
                             Ok(tr) => {
                                 if let Ok(mut cache) = self.cache.lock() {

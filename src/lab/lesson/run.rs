@@ -8,6 +8,7 @@ use super::{LessonError, Scene};
 use crate::lab::Lab;
 use crate::lab::error::LabError;
 use crate::lab::pharmacology::Drug;
+use crate::sim::engine::SimError;
 use crate::sim::limits::MAX_INPUT_SPIKES;
 use crate::sim::rng::Rng;
 use crate::sim::stimuli::{EpspCurrent, IClamp};
@@ -212,22 +213,24 @@ impl Run {
         Ok(Run { lab, t0, t_end: t0 + cond.run_ms, probe_of, spikes })
     }
 
-    /// Steps at most `max_steps`; true when the run is over.
-    pub fn step(&mut self, max_steps: u64) -> Result<bool, String> {
+    /// Steps at most `max_steps`; true when the run is over. A voltage that left the
+    /// sane range (or became non-finite) stops it: the error says where and when.
+    pub fn step(&mut self, max_steps: u64) -> Result<bool, SimError> {
         let dt = self.lab.sim.config.dt;
         let left = ((self.t_end - self.lab.t()) / dt).round().max(0.0) as u64;
         let n = left.min(max_steps);
-        if !self.lab.advance(n) {
-            return Err(format!("the voltage became non-finite at t = {:.2} ms", self.lab.t() - self.t0));
-        }
+        let finite = self.lab.advance(n);
         if let Some((node, v)) = self.lab.sim.insane_node() {
-            return Err(self.lab.sim.insane(node, v).to_string());
+            return Err(self.lab.sim.insane(node, v));
+        }
+        if !finite {
+            return Err(SimError::NotFinite { what: "the voltage" });
         }
         Ok(left <= max_steps)
     }
 
     /// Runs to the end.
-    pub fn finish(mut self) -> Result<Traces, String> {
+    pub fn finish(mut self) -> Result<Traces, SimError> {
         while !self.step(4000)? {}
         Ok(self.traces())
     }
