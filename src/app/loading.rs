@@ -80,7 +80,7 @@ pub fn load(job: &LoadJob, mut stage: impl FnMut(&'static str)) -> Result<Loaded
             stage("reading the setup and its cell");
             let base = path.parent().unwrap_or(Path::new("."));
             let setup = read_setup(path)?;
-            let lab = Lab::from_setup(&setup, base).map_err(LabError::of(path.display().to_string()))?;
+            let lab = Lab::from_setup(&setup, base).map_err(|e| e.at(path.display().to_string()))?;
             let warnings = lab.sim.cell.morphology.warnings.clone();
             Loaded { lab, warnings, setup: Some(setup), mesh: None }
         }

@@ -63,7 +63,7 @@ pub fn run(opts: AppOptions) -> ExitCode {
     let lab = match (&opts.setup, &opts.morphology) {
         (Some(path), _) => crate::lab::setup::read_setup(path).and_then(|s| {
             let lab = Lab::from_setup(&s, path.parent().unwrap_or(std::path::Path::new(".")))
-                .map_err(LabError::of(path.display().to_string()));
+                .map_err(|e| e.at(path.display().to_string()));
             saved = Some(s);
             lab
         }),

@@ -64,12 +64,6 @@ impl LabError {
     pub fn at(self, at: impl Into<String>) -> LabError {
         LabError::Entry { at: at.into(), source: Box::new(self) }
     }
-
-    /// A closure for `map_err`: the error, said of entry `at`.
-    pub fn of(at: impl Into<String>) -> impl FnOnce(LabError) -> LabError {
-        let at = at.into();
-        move |e| e.at(at)
-    }
 }
 
 impl From<LessonError> for LabError {

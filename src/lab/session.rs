@@ -278,7 +278,7 @@ impl Lab {
             return Err(LabError::Value { what: "the time of a change", value: t, rule: "a finite number" });
         }
         if let TimedChange::Drug { drug, region, .. } = &change {
-            biophysics::check_region(region).map_err(LabError::of(drug.name()))?;
+            biophysics::check_region(region).map_err(|e| e.at(drug.name()))?;
         }
         let at = self.timed.partition_point(|(s, _)| *s <= t);
         self.timed.insert(at, (t, change));

@@ -408,7 +408,7 @@ impl Lab {
             }
         }
         for (i, c) in setup.clamps.iter().enumerate() {
-            let at = LabError::of(format!("clamps[{i}]"));
+            let at = |e: LabError| e.at(format!("clamps[{i}]"));
             let Some(sec) = lab.sim.cell.morphology.section_by_name(&c.section) else {
                 return Err(at(LabError::NoSectionNamed(c.section.clone())));
             };
@@ -428,7 +428,7 @@ impl Lab {
                 // density whose sample is unchanged is the preset's, not an edit.
                 Some((slot, p)) if is_flattened_sample(&lab, slot, p, d.value) => {}
                 Some((slot, p)) => {
-                    lab.set_density(slot, p, d.value).map_err(LabError::of(format!("densities[{i}]")))?
+                    lab.set_density(slot, p, d.value).map_err(|e| e.at(format!("densities[{i}]")))?
                 }
                 None => {
                     // Version 1 also listed CaDynamics_E2's gamma (its densities were the
@@ -455,7 +455,7 @@ impl Lab {
             lab.sim.set_celsius(c).map_err(|e| LabError::from(e).at("celsius"))?;
         }
         for (i, c) in setup.changes.iter().enumerate() {
-            apply_change(&mut lab, &built, c).map_err(LabError::of(format!("changes[{i}]")))?;
+            apply_change(&mut lab, &built, c).map_err(|e| e.at(format!("changes[{i}]")))?;
             if let Change::Mg { mm } = c
                 && lab.mg_mm != *mm
             {
@@ -503,7 +503,7 @@ fn checked_trials(trials: &[super::trials::Trial]) -> Result<Vec<super::trials::
             );
         }
         for (j, tr) in t.traces.iter().enumerate() {
-            let at = LabError::of(format!("trials[{i}].traces[{j}]"));
+            let at = |e: LabError| e.at(format!("trials[{i}].traces[{j}]"));
             if tr.t_ms.len() != tr.v_mv.len() {
                 let (t, v) = (tr.t_ms.len(), tr.v_mv.len());
                 return Err(at(LabError::Invalid(format!("t_ms has {t} values but v_mv has {v}"))));

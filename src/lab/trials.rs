@@ -209,7 +209,7 @@ impl Lab {
     /// `wash:apv`, `mg=3`, `fire`, `inward`, `outward`, `burst`, `clamps`, `ms=200`.
     pub fn apply_trial_words(&mut self, words: &str, plan: &mut TrialPlan) -> Result<(), LabError> {
         for w in words.split(',').map(str::trim).filter(|w| !w.is_empty()) {
-            self.apply_trial_word(&w.to_ascii_lowercase(), plan).map_err(LabError::of(format!("'{w}'")))?;
+            self.apply_trial_word(&w.to_ascii_lowercase(), plan).map_err(|e| e.at(format!("'{w}'")))?;
         }
         Ok(())
     }

@@ -174,9 +174,8 @@ fn err<T>(problem: impl Into<String>) -> Result<T, SpecError> {
 }
 
 /// The engine's error for entry `at`.
-fn engine(at: impl Into<String>) -> impl FnOnce(SimError) -> SpecError {
-    let at = at.into();
-    move |source| SpecError::Engine { at, source }
+fn engine(at: impl Into<String>, source: SimError) -> SpecError {
+    SpecError::Engine { at: at.into(), source }
 }
 
 fn check_finite(what: &str, x: f64) -> Result<(), SpecError> {
@@ -337,7 +336,7 @@ impl ModelSpec {
             check_x(&what, "parent_x", s.parent_x)?;
             for mech in s.mechanisms.keys() {
                 if crate::sim::mechanisms::catalogue::entry(mech).is_none() {
-                    return Err(engine(what)(SimError::UnknownMechanism { name: mech.clone() }));
+                    return Err(engine(what, SimError::UnknownMechanism { name: mech.clone() }));
                 }
             }
         }
@@ -450,7 +449,7 @@ impl ModelSpec {
             v_init: self.v_init,
             crank_nicolson: self.crank_nicolson,
         };
-        let mut sim = Simulation::new(cell, config).map_err(engine(""))?;
+        let mut sim = Simulation::new(cell, config).map_err(|e| engine("", e))?;
 
         // Mechanisms: one instance per (mechanism, section), on the section's own
         // segments (read from its node range: linear in the number of sections).
@@ -459,9 +458,9 @@ impl ModelSpec {
             let sn = sim.cell.sec_nodes[si];
             for (mech, params) in &s.mechanisms {
                 let nodes: Vec<u32> = (sn.first..sn.first + sn.nseg).collect();
-                let slot = sim.insert(mech, nodes, &s.name).map_err(engine(&what))?;
+                let slot = sim.insert(mech, nodes, &s.name).map_err(|e| engine(&what, e))?;
                 for (p, &v) in params {
-                    sim.set_param(slot, p, v).map_err(engine(&what))?;
+                    sim.set_param(slot, p, v).map_err(|e| engine(&what, e))?;
                 }
             }
         }
@@ -489,11 +488,14 @@ impl ModelSpec {
             syns.push((node, SynapseParams { tau1: s.tau1, tau2: s.tau2, e: s.e, mg_block }, s));
         }
         if self.record.len() > crate::sim::limits::MAX_PROBES {
-            return Err(engine("record")(SimError::TooMany {
-                what: "probes",
-                count: self.record.len(),
-                limit: crate::sim::limits::MAX_PROBES,
-            }));
+            return Err(engine(
+                "record",
+                SimError::TooMany {
+                    what: "probes",
+                    count: self.record.len(),
+                    limit: crate::sim::limits::MAX_PROBES,
+                },
+            ));
         }
         let mut probes = Vec::new();
         let mut columns = Vec::new();
@@ -506,12 +508,12 @@ impl ModelSpec {
             columns.push(r.column());
         }
         for (k, c) in iclamps.into_iter().enumerate() {
-            sim.add_iclamp(c).map_err(engine(format!("iclamps[{k}]")))?;
+            sim.add_iclamp(c).map_err(|e| engine(format!("iclamps[{k}]"), e))?;
         }
         for (j, (node, p, s)) in syns.into_iter().enumerate() {
             let what = format!("synapses[{j}]");
-            let k = sim.add_synapse(node, p).map_err(engine(&what))?;
-            sim.add_spike_times(k, &s.times, s.weight).map_err(engine(&what))?;
+            let k = sim.add_synapse(node, p).map_err(|e| engine(&what, e))?;
+            sim.add_spike_times(k, &s.times, s.weight).map_err(|e| engine(&what, e))?;
         }
         let samples_f = (self.tstop / self.dt / self.record_every as f64).ceil() + 2.0;
         // Every recorded sample is kept in memory: refuse what would not fit.
@@ -521,7 +523,7 @@ impl ModelSpec {
             ));
         }
         let samples = samples_f as usize;
-        sim.record(&probes, self.record_every, samples).map_err(engine(""))?;
+        sim.record(&probes, self.record_every, samples).map_err(|e| engine("", e))?;
         sim.init();
         Ok(BuiltModel { sim, columns, tstop: self.tstop, section_index: new_index })
     }
@@ -547,7 +549,7 @@ impl BuiltModel {
             let next = (self.sim.t() + 1.0).min(self.tstop);
             self.sim.run_until(next);
             if let Some((node, v)) = self.sim.insane_node() {
-                return Err(engine("")(self.sim.insane(node, v)));
+                return Err(engine("", self.sim.insane(node, v)));
             }
             if !progress(if self.tstop > 0.0 { self.sim.t() / self.tstop } else { 1.0 }) {
                 complete = false;

@@ -369,7 +369,7 @@ impl Built {
             for (s, x) in points {
                 let k = lab
                     .add_synapse(s, x, g.kind, g.weight_ns)
-                    .map_err(LabError::of(format!("group '{}'", g.name)))?;
+                    .map_err(|e| e.at(format!("group '{}'", g.name)))?;
                 if let Some(r) = g.nmda_ratio {
                     lab.set_nmda_ratio(k, r);
                 }
@@ -380,7 +380,7 @@ impl Built {
                 continue; // the lab's own soma probe
             }
             let (s, x) = self.places[name].middle();
-            lab.add_probe(s, x).map_err(LabError::of(format!("probe '{name}'")))?;
+            lab.add_probe(s, x).map_err(|e| e.at(format!("probe '{name}'")))?;
         }
         Ok(lab)
     }

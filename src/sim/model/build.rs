@@ -107,20 +107,19 @@ impl Builder<'_> {
         }
         let regions: Vec<Region> = self.sim.cell.morphology.sections.iter().map(|s| s.region).collect();
         let nodes = self.sim.cell.nodes_where(|i| regions[i] == r);
-        let slot = self.sim.insert(mech, nodes, &r.label()).map_err(engine(format!(
-            "{}: {mech} on {}",
-            self.file,
-            r.label()
-        )))?;
+        let slot = self
+            .sim
+            .insert(mech, nodes, &r.label())
+            .map_err(|e| engine(format!("{}: {mech} on {}", self.file, r.label()), e))?;
         if mech == "pas" {
             let k = self.present.iter().position(|x| *x == r).expect("present region");
             let p = self.passive[k];
             let who = format!("{}: passive ({})", self.file, r.label());
             if let Some(g) = p.g_pas {
-                self.sim.set_param(slot, "g", g).map_err(engine(&who))?;
+                self.sim.set_param(slot, "g", g).map_err(|e| engine(&who, e))?;
             }
             let e = p.e_pas.unwrap_or(DEFAULT_E_PAS);
-            self.sim.set_param(slot, "e", e).map_err(engine(who))?;
+            self.sim.set_param(slot, "e", e).map_err(|e| engine(who, e))?;
         }
         self.instances.push(Instance { mechanism: mech.to_string(), region: r, slot, rules: Vec::new() });
         Ok(self.instances.len() - 1)
@@ -197,7 +196,7 @@ pub(super) fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<B
         v_init: desc.v_init,
         crank_nicolson: desc.crank_nicolson,
     };
-    let sim = Simulation::new(cell, config).map_err(engine(file))?;
+    let sim = Simulation::new(cell, config).map_err(|e| engine(file, e))?;
     let mut b = Builder { file, sim, instances: Vec::new(), passive, present: present.clone() };
 
     // pas where g_pas is given.
@@ -215,7 +214,7 @@ pub(super) fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<B
         let mech = rule.mechanism.as_str();
         let who = format!("{file}: mechanisms[{k}] ({mech})");
         let Some(probe) = mechanisms::create(mech, vec![0]) else {
-            return Err(engine(who)(SimError::UnknownMechanism { name: mech.to_string() }));
+            return Err(engine(who, SimError::UnknownMechanism { name: mech.to_string() }));
         };
         if rule.regions.is_empty() {
             return err(who, "no regions given (use e.g. [\"all\"])");
@@ -241,7 +240,7 @@ pub(super) fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<B
                     name: given.clone(),
                     known,
                 };
-                return Err(engine(who)(unknown.into()));
+                return Err(engine(who, unknown.into()));
             };
             if let Err(problem) = dist.validate() {
                 return err(format!("{who}: {given}"), problem);
@@ -262,7 +261,7 @@ pub(super) fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<B
             let at = format!("{who} on {}", r.label());
             for (name, dist) in &params {
                 if let Distribution::Uniform(v) = dist {
-                    b.sim.set_param(slot, name, *v).map_err(engine(&at))?;
+                    b.sim.set_param(slot, name, *v).map_err(|e| engine(&at, e))?;
                     continue;
                 }
                 let d = distances.entry(r).or_insert_with(|| {
@@ -300,7 +299,7 @@ pub(super) fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<B
                         return err(at, format!("{name} comes out as {v} at {}", place(&b.sim.cell)));
                     }
                     if let Err(e) = b.sim.set_param_at(slot, name, j, v) {
-                        return Err(engine(format!("{at}: at {}", place(&b.sim.cell)))(e));
+                        return Err(engine(format!("{at}: at {}", place(&b.sim.cell)), e));
                     }
                 }
             }

@@ -317,9 +317,8 @@ fn err<T>(at: impl Into<String>, problem: impl Into<String>) -> Result<T, ModelE
 }
 
 /// The engine's error for the rule `at`.
-fn engine(at: impl Into<String>) -> impl FnOnce(SimError) -> ModelError {
-    let at = at.into();
-    move |source| ModelError::Engine { at, source }
+fn engine(at: impl Into<String>, source: SimError) -> ModelError {
+    ModelError::Engine { at: at.into(), source }
 }
 
 /// A mechanism instance of a built cell.
