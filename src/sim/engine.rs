@@ -139,9 +139,7 @@ impl Simulation {
     /// A simulation of `cell` with no mechanisms yet (a bare membrane: add `pas` or
     /// others with [`Simulation::insert`]).
     pub fn new(cell: Cell, config: SimConfig) -> Result<Simulation, SimError> {
-        if !(config.dt.is_finite() && config.dt > 0.0 && config.dt <= 10.0) {
-            return Err(SimError::Value { what: "dt", value: config.dt, rule: "in (0, 10] ms" });
-        }
+        edit::check_dt(config.dt)?;
         if !config.celsius.is_finite() || !config.v_init.is_finite() {
             return Err(SimError::NotFinite { what: "celsius and v_init" });
         }

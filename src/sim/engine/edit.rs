@@ -64,6 +64,10 @@ impl Simulation {
         Ok(())
     }
 
+    fn check_synapse(&self, k: usize) -> Result<(), SimError> {
+        if k < self.synapses.len() { Ok(()) } else { Err(SimError::NoSynapse(k)) }
+    }
+
     fn check_node(&self, node: u32) -> Result<(), SimError> {
         if (node as usize) < self.cell.node_count() { Ok(()) } else { Err(SimError::NoNode(node)) }
     }
@@ -86,9 +90,7 @@ impl Simulation {
     /// Changes a synapse's kinetics, reversal or Mg2+ block, live.
     pub fn set_synapse_params(&mut self, k: usize, params: SynapseParams) -> Result<(), SimError> {
         params.validate()?;
-        if k >= self.synapses.len() {
-            return Err(SimError::NoSynapse(k));
-        }
+        self.check_synapse(k)?;
         self.synapses.params[k] = params;
         self.synapses.refresh(k, self.config.dt);
         Ok(())
@@ -121,9 +123,7 @@ impl Simulation {
     /// Schedules a spike into synapse `synapse` at each of `times` (ms), kept across
     /// re-initialisations.
     pub fn add_spike_times(&mut self, synapse: usize, times: &[f64], weight: f64) -> Result<(), SimError> {
-        if synapse >= self.synapses.len() {
-            return Err(SimError::NoSynapse(synapse));
-        }
+        self.check_synapse(synapse)?;
         for &t in times {
             if !t.is_finite() {
                 return Err(SimError::NotFinite { what: "spike times" });
@@ -146,9 +146,7 @@ impl Simulation {
         freq_hz: f64,
         weight: f64,
     ) -> Result<(), SimError> {
-        if synapse >= self.synapses.len() {
-            return Err(SimError::NoSynapse(synapse));
-        }
+        self.check_synapse(synapse)?;
         if n > 10_000 {
             return Err(SimError::TooMany { what: "spikes in a burst", count: n, limit: 10_000 });
         }
@@ -201,9 +199,7 @@ impl Simulation {
         stop: f64,
         seed: u64,
     ) -> Result<(), SimError> {
-        if synapse >= self.synapses.len() {
-            return Err(SimError::NoSynapse(synapse));
-        }
+        self.check_synapse(synapse)?;
         if !(rate_hz.is_finite() && rate_hz >= 0.0) {
             return Err(SimError::Value { what: "Poisson rate", value: rate_hz, rule: ">= 0 Hz" });
         }
@@ -242,9 +238,7 @@ impl Simulation {
                     }
                 }
                 Probe::SynapseCurrent(k) => {
-                    if *k >= self.synapses.len() {
-                        return Err(SimError::NoSynapse(*k));
-                    }
+                    self.check_synapse(*k)?;
                 }
             }
         }
@@ -257,9 +251,7 @@ impl Simulation {
 
     /// Changes the time step (ms), keeping the state.
     pub fn set_dt(&mut self, dt: f64) -> Result<(), SimError> {
-        if !(dt.is_finite() && dt > 0.0 && dt <= 10.0) {
-            return Err(SimError::Value { what: "dt", value: dt, rule: "in (0, 10] ms" });
-        }
+        check_dt(dt)?;
         self.config.dt = dt;
         self.env.dt = dt;
         self.matrix.set_dt(&self.cell, dt, self.config.crank_nicolson);
@@ -302,5 +294,14 @@ fn check_bounds(mech: &dyn Mechanism, name: &str, value: f64) -> Result<(), Para
     match mechanisms::catalogue::entry(mech.name()).and_then(|e| e.param(name)) {
         Some(p) => p.check(mech.name(), value),
         None => Ok(()),
+    }
+}
+
+/// Checks a time step (ms): the engine takes (0, 10] ms.
+pub(super) fn check_dt(dt: f64) -> Result<(), SimError> {
+    if dt.is_finite() && dt > 0.0 && dt <= 10.0 {
+        Ok(())
+    } else {
+        Err(SimError::Value { what: "dt", value: dt, rule: "in (0, 10] ms" })
     }
 }
