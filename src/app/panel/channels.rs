@@ -55,24 +55,40 @@ pub(super) fn densities(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
             let entry = crate::sim::mechanisms::catalogue::entry(m.mech.name());
             let info = entry.and_then(|e| e.param(param));
             let (unit, max) = info.map_or(("S/cm2", 1.0), |p| (p.unit, p.max));
-            // What the mechanism is, from the catalogue, when the pointer rests on its name.
-            let about = entry.map_or(String::new(), |e| {
-                let ions = |v: &[&str]| if v.is_empty() { "nothing".to_string() } else { v.join(", ") };
-                format!("{}: {}; reads {}, writes {}", e.name, e.title, ions(e.reads), ions(e.writes))
-            });
+
             let mut v = m.mech.param(param, 0).unwrap_or(0.0);
             // One switch per mechanism and region, on the row of its first density.
             if last_slot != Some(slot) {
                 let mut on = !lab.switched_off(slot);
-                let hover = format!("{} in the {}: off blocks it whatever the drugs", m.mech.name(), m.label);
-                if ui.checkbox(&mut on, "").on_hover_text(hover).changed() {
+                let hover = |ui: &mut egui::Ui| {
+                    ui.label(format!(
+                        "{} in the {}: off blocks it whatever the drugs",
+                        m.mech.name(),
+                        m.label
+                    ));
+                };
+                if ui.checkbox(&mut on, "").on_hover_ui(hover).changed() {
                     lab.set_mechanism_on(slot, on);
                 }
                 last_slot = Some(slot);
             } else {
                 ui.label("");
             }
-            ui.label(label).on_hover_text(about);
+            // What the mechanism is, from the catalogue, when the pointer rests on its name
+            // (written only then).
+            let about = ui.label(label);
+            if let Some(e) = entry {
+                about.on_hover_ui(|ui| {
+                    let ions = |v: &[&str]| if v.is_empty() { "nothing".to_string() } else { v.join(", ") };
+                    ui.label(format!(
+                        "{}: {}; reads {}, writes {}",
+                        e.name,
+                        e.title,
+                        ions(e.reads),
+                        ions(e.writes)
+                    ));
+                });
+            }
             let blocked = lab.density_blocked(slot, param);
             // Conductances span decades (1e-6 to a few S/cm2): a logarithmic slider over
             // the catalogue's range.
