@@ -136,7 +136,7 @@ fn cell(
     (amp, delay, dur): (f64, f64, f64),
     force: bool,
 ) -> Result<(), CliError> {
-    let name = crate::lab::biophysics::find_preset(preset).map_err(|e| e.at("--preset"))?.id;
+    let preset = crate::lab::biophysics::find_preset(preset).map_err(|e| e.at("--preset"))?;
     if !(tstop.is_finite() && tstop >= 0.0) {
         return Err(format!("--tstop must be >= 0, got {tstop}").into());
     }
@@ -148,7 +148,7 @@ fn cell(
     }
     let morph =
         crate::sim::morphology::gallery::open(&morphology).map_err(|e| CliError::Input(e.to_string()))?;
-    let mut sim = crate::lab::biophysics::build(morph, name)?;
+    let mut sim = preset.build(morph)?;
     match method {
         None => {}
         Some("be") => sim.config.crank_nicolson = false,

@@ -80,21 +80,33 @@ pub fn preset_label(id: &str) -> &str {
     PRESETS.iter().find(|p| p.id == id).map_or(id, |p| p.label)
 }
 
-/// The description of the preset `name` names (see [`find_preset`]).
-pub fn preset(name: &str) -> Result<CellModel, LabError> {
-    let p = find_preset(name)?;
-    CellModel::from_json(p.model, p.id)
-        .map_err(|e| LabError::Biophysics { file: p.id.to_string(), source: Box::new(e) })
+impl Preset {
+    /// Its cell-model description.
+    pub fn model(&self) -> Result<CellModel, LabError> {
+        CellModel::from_json(self.model, self.id)
+            .map_err(|e| LabError::Biophysics { file: self.id.to_string(), source: Box::new(e) })
+    }
+
+    /// A simulation of `morph` with these biophysics: one mechanism instance per
+    /// (mechanism, region), labelled with the region, so that each can be switched per
+    /// region.
+    pub fn build(&self, morph: Morphology) -> Result<Simulation, LabError> {
+        let desc = self.model()?;
+        let file = morph.file.clone();
+        let built = crate::sim::model::from_morphology(morph, &desc)
+            .map_err(|e| LabError::Biophysics { file, source: Box::new(e) })?;
+        Ok(built.sim)
+    }
 }
 
-/// Builds a simulation of `morph` with preset `name`: one mechanism instance per
-/// (mechanism, region), labelled with the region, so that each can be switched per region.
+/// The description of the preset `name` names (see [`find_preset`]).
+pub fn preset(name: &str) -> Result<CellModel, LabError> {
+    find_preset(name)?.model()
+}
+
+/// Builds a simulation of `morph` with the preset `name` names (see [`Preset::build`]).
 pub fn build(morph: Morphology, name: &str) -> Result<Simulation, LabError> {
-    let desc = preset(name)?;
-    let file = morph.file.clone();
-    let built = crate::sim::model::from_morphology(morph, &desc)
-        .map_err(|e| LabError::Biophysics { file, source: Box::new(e) })?;
-    Ok(built.sim)
+    find_preset(name)?.build(morph)
 }
 
 /// Checks that `region` is one of [`REGIONS`] (the lab's drug regions).

@@ -114,13 +114,13 @@ impl Lab {
     /// A lab on `morph` with the biophysics preset `preset` (a name of
     /// [`biophysics::PRESETS`]) and a probe at the soma.
     pub fn with_biophysics(morph: Morphology, source: &str, preset: &str) -> Result<Lab, LabError> {
-        let preset = biophysics::find_preset(preset)?.id;
-        let mut sim = biophysics::build(morph, preset)?;
+        let preset = biophysics::find_preset(preset)?;
+        let mut sim = preset.build(morph)?;
         sim.init();
         let mut lab = Lab {
             sim,
             notes: Vec::new(),
-            biophysics: preset.to_string(),
+            biophysics: preset.id.to_string(),
             source: source.to_string(),
             synapses: Vec::new(),
             probes: Vec::new(),
