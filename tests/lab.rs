@@ -638,3 +638,97 @@ fn presets_are_named_by_id_and_old_labels_still_open() {
         assert!(PRESETS.iter().any(|p| p.id == lesson.scene.biophysics), "{name}");
     }
 }
+
+/// Setups travel between lecturers: a setup names a gallery cell or a morphology file in
+/// its own folder or below, never `/etc/...`, `../` or a file that is not a morphology;
+/// names and labels are bounded; a view that makes no sense is refused with a note; and a
+/// cell opened from elsewhere is copied beside a setup saved with it, so that it reopens.
+#[test]
+fn setups_from_strangers_open_only_what_they_may() {
+    let dir = std::env::temp_dir().join(format!("dendra-strangers-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("shared")).unwrap();
+    let repo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let swc = repo.join("morphologies/ca1_pyr_rat_c91662.swc");
+    std::fs::write(dir.join("secret.swc"), std::fs::read(&swc).unwrap()).unwrap();
+    std::fs::write(dir.join("shared/.env"), "DB_PASSWORD=hunter2\n").unwrap();
+    let base = dir.join("shared");
+    let mut setup = ball_and_stick().to_setup(None, None);
+    for (cell, why) in [
+        ("/etc/passwd", "outside the setup's folder"),
+        ("../secret.swc", "outside the setup's folder"),
+        (".env", "not a morphology file"),
+        ("/proc/self/environ", "outside the setup's folder"),
+    ] {
+        setup.scene.cell = cell.into();
+        let e = Lab::from_setup(&setup, &base).err().unwrap().to_string();
+        assert!(e.starts_with("scene.cell:") && e.contains(why), "{cell}: {e}");
+        assert!(!e.contains("hunter2"), "{e}");
+    }
+    // A symbolic link in the folder that leads out of it is refused too.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.join("secret.swc"), base.join("link.swc")).unwrap();
+        setup.scene.cell = "link.swc".into();
+        let e = Lab::from_setup(&setup, &base).err().unwrap().to_string();
+        assert!(e.contains("leads outside the setup's folder"), "{e}");
+    }
+    // A cell opened by hand from elsewhere: saved beside the setup, and the setup reopens.
+    let lab = Lab::new(dendra::sim::morphology::gallery::open(&swc).unwrap(), swc.to_str().unwrap()).unwrap();
+    let path = base.join("mine.json");
+    let note = write_setup(&path, &lab.to_setup(None, None)).unwrap();
+    assert!(note.is_some_and(|n| n.contains("copied beside the setup")));
+    assert!(base.join("ca1_pyr_rat_c91662.swc").exists());
+    let back = Lab::from_setup(&read_setup(&path).unwrap(), &base).unwrap();
+    assert_eq!(back.sim.cell.compartment_count(), lab.sim.cell.compartment_count());
+    // Labels: a 10 MB trial label is refused by its length, naming the entry.
+    let good = serde_json::to_value(ball_and_stick().to_setup(None, None)).unwrap();
+    let mut v = good.clone();
+    v["trials"] = serde_json::json!([{"label": "x".repeat(10 << 20), "traces": []}]);
+    std::fs::write(&path, v.to_string()).unwrap();
+    let t0 = std::time::Instant::now();
+    let e = read_setup(&path).unwrap_err().to_string();
+    assert!(e.contains("trials[0].label: 10485760 characters, more than the 200"), "{e}");
+    assert!(t0.elapsed() < std::time::Duration::from_secs(20));
+    // A camera far beyond any cell: refused with a note (the cell is framed), and the
+    // setup saved afterwards reads back.
+    let mut v = good.clone();
+    v["camera"] =
+        serde_json::json!({"target": [1e300, 0.0, 0.0], "yaw": 0.0, "pitch": 0.0, "distance": -5.0});
+    std::fs::write(&path, v.to_string()).unwrap();
+    let s = read_setup(&path).unwrap();
+    let lab = Lab::from_setup(&s, &base).unwrap();
+    assert!(lab.notes.iter().any(|n| n.contains("camera: target")), "{:?}", lab.notes);
+    let mut notes = Vec::new();
+    assert!(s.camera.unwrap().checked(&mut notes).is_none());
+    let c = dendra::lab::setup::CameraSetup { target: [0.0; 3], yaw: 0.0, pitch: 9.0, distance: -5.0 };
+    let c = c.checked(&mut notes).unwrap();
+    assert_eq!((c.distance, c.pitch), (1.0, 1.55));
+    assert!(notes.iter().any(|n| n.contains("distance -5 um set to 1 um")), "{notes:?}");
+    // A setup that would not read back is not written (and the old file stays).
+    let before = std::fs::read(&path).unwrap();
+    let mut bad = lab.to_setup(None, None);
+    bad.camera = Some(dendra::lab::setup::CameraSetup {
+        target: [f32::INFINITY, 0.0, 0.0],
+        yaw: 0.0,
+        pitch: 0.0,
+        distance: 1.0,
+    });
+    let e = write_setup(&path, &bad).unwrap_err().to_string();
+    assert!(e.contains("would not read back"), "{e}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The synapse limit counts synapses as the user places them: 50,001 AMPA+NMDA synapses
+/// (100,002 conductances in the engine) are within the 100,000 allowed.
+#[test]
+fn the_synapse_limit_counts_what_the_user_placed() {
+    let mut lab = ball_and_stick();
+    let d = dend(&lab);
+    for k in 0..50_001 {
+        lab.add_synapse(d, (k % 100) as f64 / 100.0, SynapseKind::AmpaNmda, 1.0).unwrap();
+    }
+    assert_eq!(lab.synapses.len(), 50_001);
+    assert_eq!(lab.sim.synapses.len(), 100_002);
+}

@@ -105,7 +105,11 @@ fn endless_files_are_refused() {
         let o = run(&args, 60);
         no_panic(&o);
         assert_eq!(o.status.code(), Some(1));
-        assert!(stderr(&o).contains("/dev/zero: the file is too large"), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("/dev/zero: cannot read the file: it is not a regular file"),
+            "{}",
+            stderr(&o)
+        );
     }
 }
 
@@ -305,5 +309,89 @@ fn physically_absurd_inputs_are_refused_at_load() {
         let e = stderr(&o);
         assert_eq!(o.status.code(), Some(1), "case {k}: {e}");
         assert!(e.contains(&format!("{name}: {expect}")), "case {k}: expected '{expect}' in: {e}");
+    }
+}
+
+/// `dendra simulate` finishes for any time step it accepts (up to 10 ms): it stepped in
+/// 1 ms slices, and a slice shorter than half a step took no step and never ended.
+#[test]
+fn long_time_steps_finish() {
+    let text = std::fs::read_to_string(repo().join("reference/models/passive_ball_stick.json")).unwrap();
+    for dt in ["2", "5", "10"] {
+        let spec = temp(&format!("dt{dt}.json"));
+        std::fs::write(&spec, text.replace(r#""dt": 0.025"#, &format!(r#""dt": {dt}"#))).unwrap();
+        let o = run(&["simulate", spec.to_str().unwrap(), "--out", "-"], 60);
+        no_panic(&o);
+        assert_eq!(o.status.code(), Some(0), "dt {dt}: {}", stderr(&o));
+        let rows = String::from_utf8_lossy(&o.stdout).lines().count();
+        assert!(rows > 2, "dt {dt}: {rows} rows");
+    }
+}
+
+/// A FIFO is never opened for reading (it would block before anything opens), and a
+/// file that is not a morphology is said to be one without quoting its content.
+#[cfg(unix)]
+#[test]
+fn fifos_and_strangers_files_are_refused_without_blocking_or_quoting() {
+    let fifo = temp("fifo.swc");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let o = run(&["morph", fifo.to_str().unwrap()], 20);
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    let env = temp("secrets.swc");
+    std::fs::write(&env, "DB_PASSWORD=hunter2 a b c d e f g\n").unwrap();
+    let o = run(&["morph", env.to_str().unwrap()], 20);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("this is not an SWC morphology"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("hunter2") && !stderr(&o).contains("DB_PASS"), "{}", stderr(&o));
+}
+
+/// Zero-length sections as real files have them (a soma point written twice, points at
+/// one place) load as a valid cell, as NEURON's Import3d loads them.
+#[test]
+fn zero_length_sections_load() {
+    for (name, text) in [
+        ("dupsoma.swc", "1 1 0 0 0 5 -1\n2 1 0 0 0 5 1\n3 3 0 0 0 1 2\n4 3 0 20 0 1 3\n"),
+        ("coincident.swc", "1 1 0 0 0 5 -1\n2 3 5 0 0 1 1\n3 3 5 0 0 1 2\n4 3 5 0 0 1 3\n5 3 25 0 0 1 2\n"),
+    ] {
+        let f = temp(name);
+        std::fs::write(&f, text).unwrap();
+        let o = run(&["morph", f.to_str().unwrap(), "--json"], 30);
+        no_panic(&o);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(v["rin_mohm"].as_f64().unwrap() > 0.0, "{name}: {v}");
+        assert!(v["soma_area_um2"].as_f64().unwrap() > 0.0, "{name}: {v}");
+    }
+}
+
+/// Absurd flags: a frame count that would wrap is refused by its bounds; an estimate of
+/// absurd work is short; an unknown lesson or a picture that cannot be written is said
+/// before a window opens, with status 1.
+#[test]
+fn absurd_flags_are_refused_before_anything_runs() {
+    let o = run(&["--frames", "4294967295", "--screenshot", "x.png"], 20);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--frames"), "{}", stderr(&o));
+    let o = run(&["bench", "tree", "--tstop", "1e300"], 20);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).len() < 400 && stderr(&o).contains("years"), "{}", stderr(&o));
+    if cfg!(feature = "app") {
+        let o = run(&["--lesson", "bogus", "--screenshot", temp("l.png").to_str().unwrap()], 20);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(stderr(&o).contains("bogus"), "{}", stderr(&o));
+        let dir = temp("a-folder");
+        std::fs::create_dir_all(&dir).unwrap();
+        for bad in ["/nonexistent/x.png", dir.to_str().unwrap()] {
+            let o = run(&["--screenshot", bad, "--frames", "1"], 20);
+            assert_eq!(o.status.code(), Some(1), "{bad}: {}", stderr(&o));
+            assert!(
+                stderr(&o).contains("--screenshot") && stderr(&o).contains("cannot write"),
+                "{}",
+                stderr(&o)
+            );
+        }
     }
 }

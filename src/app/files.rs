@@ -8,7 +8,7 @@ use super::loading::{LoadJob, Loader};
 use super::state::{LabRes, UiState};
 use crate::lab::setup::{CameraSetup, ColourSetup, write_setup};
 use bevy::prelude::*;
-use bevy::render::view::screenshot::{Screenshot, save_to_disk};
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::window::FileDragAndDrop;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -208,17 +208,25 @@ fn answers(
             };
             let setup = lab.0.to_setup(camera_setup(&cams), Some(colour));
             match write_setup(&path, &setup) {
-                Ok(()) => ui.say(format!("saved {}", path.display())),
+                Ok(None) => ui.say(format!("saved {}", path.display())),
+                Ok(Some(note)) => ui.say(format!("saved {}; {note}", path.display())),
                 Err(e) => ui.fail(e),
             }
         }
-        FileJob::ExportCsv => match std::fs::write(&path, lab.0.traces_csv()) {
+        FileJob::ExportCsv => match crate::sim::savefile::save(&path, lab.0.traces_csv().as_bytes()) {
             Ok(()) => ui.say(format!("exported traces to {}", path.display())),
             Err(e) => ui.fail(format!("{}: cannot write: {e}", path.display())),
         },
         FileJob::SavePng => {
-            commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
-            ui.say(format!("saving the view to {}", path.display()));
+            // Said once saved (or not): a message now would be in the picture half-drawn.
+            commands.spawn(Screenshot::primary_window()).observe(
+                move |captured: On<ScreenshotCaptured>, mut ui: ResMut<UiState>| {
+                    match super::screenshot::write_png(&captured.image, &path) {
+                        Ok(()) => ui.say(format!("saved the view to {}", path.display())),
+                        Err(e) => ui.fail(e),
+                    }
+                },
+            );
         }
     }
 }

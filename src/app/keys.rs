@@ -46,7 +46,11 @@ fn shortcuts(
     if egui.as_ref().is_some_and(|e| e.wants_any_keyboard_input()) {
         return;
     }
-    let ctrl = keys.pressed(KeyCode::ControlLeft) || keys.pressed(KeyCode::ControlRight);
+    // A chord pressed and released within one frame (Ctrl down, P down, both up) shows
+    // Ctrl as just pressed or just released, not as held: it is still a chord, not P.
+    let ctrl = [KeyCode::ControlLeft, KeyCode::ControlRight]
+        .into_iter()
+        .any(|k| keys.pressed(k) || keys.just_pressed(k) || keys.just_released(k));
     let lab = &mut lab.0;
     let pressed = |k| keys.just_pressed(k);
     if ctrl {

@@ -115,11 +115,12 @@ pub fn install(
                 ui.range = (c.min, c.max);
                 ui.colormap = (c.map as usize).min(super::colour::MAPS.len() - 1);
             }
-            ui.pending_camera = setup.camera.as_ref().map(|c| OrbitCamera {
+            // What the check refused or changed is in the lab's notes already.
+            ui.pending_camera = setup.camera.and_then(|c| c.checked(&mut Vec::new())).map(|c| OrbitCamera {
                 target: Vec3::from_array(c.target),
                 yaw: c.yaw,
                 pitch: c.pitch,
-                distance: c.distance.clamp(1.0, 1e5),
+                distance: c.distance,
             });
             format!("opened setup {}", p.display())
         }

@@ -59,6 +59,26 @@ pub struct AppOptions {
 /// Loads the cell, opens the window and runs until it is closed. A file that cannot be
 /// read is reported on stderr with its line, and nothing opens.
 pub fn run(opts: AppOptions) -> ExitCode {
+    // What the command line asks for is checked before the window opens: an unknown
+    // lesson, or a picture, layout or setup that could not be written, is said now and
+    // the status is 1 (not a window that runs and saves nothing).
+    if let Some(name) = &opts.lesson
+        && let Err(e) = crate::lab::lesson::Lesson::builtin(name)
+    {
+        eprintln!("dendra: --lesson: {e}");
+        return ExitCode::FAILURE;
+    }
+    for (flag, path) in
+        [("--screenshot", &opts.screenshot), ("--layout", &opts.layout), ("--save-setup", &opts.save_setup)]
+    {
+        // Making the temporary file beside it is the check; dropped, it is removed.
+        if let Some(p) = path
+            && let Err(e) = crate::sim::savefile::SaveFile::create(p)
+        {
+            eprintln!("dendra: {flag} {}: cannot write: {e}", p.display());
+            return ExitCode::FAILURE;
+        }
+    }
     let mut saved = None;
     let lab = match (&opts.setup, &opts.morphology) {
         (Some(path), _) => crate::lab::setup::read_setup(path).and_then(|s| {
@@ -144,14 +164,17 @@ pub fn run(opts: AppOptions) -> ExitCode {
             said.push(format!("changed: {}", startup_notes.join("; ")));
         }
         if !said.is_empty() {
+            // On the terminal too: a script that opens a setup hears what was changed.
+            eprintln!("dendra: {}", said.join("; "));
             ui.fail(said.join("; "));
         }
         if let Some(s) = saved {
-            ui.pending_camera = s.camera.map(|c| OrbitCamera {
+            // What the check refused or changed is in the lab's notes already.
+            ui.pending_camera = s.camera.and_then(|c| c.checked(&mut Vec::new())).map(|c| OrbitCamera {
                 target: Vec3::from_array(c.target),
                 yaw: c.yaw,
                 pitch: c.pitch,
-                distance: c.distance.clamp(1.0, 1e5),
+                distance: c.distance,
             });
             if let Some(c) = s.colour {
                 ui.quantity = c.quantity;

@@ -7,8 +7,27 @@
 use super::state::{LabRes, UiState};
 use crate::lab::{FirePattern, SynapseKind};
 use bevy::prelude::*;
-use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
-use std::path::PathBuf;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use std::path::{Path, PathBuf};
+
+/// Writes a captured window to `path` as an 8-bit RGB PNG, whole or not at all
+/// ([`crate::sim::savefile`]): a failure is returned, never only logged.
+pub fn write_png(image: &Image, path: &Path) -> Result<(), String> {
+    let fail = |e: String| format!("{}: cannot save the picture: {e}", path.display());
+    // The alpha channel holds brightness with HDR: dropped, as Bevy's own saver does.
+    let rgb = image.clone().try_into_dynamic().map_err(|e| fail(e.to_string()))?.to_rgb8();
+    let (w, h) = (rgb.width(), rgb.height());
+    let mut bytes = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut bytes, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().map_err(|e| fail(e.to_string()))?;
+        writer.write_image_data(rgb.as_raw()).map_err(|e| fail(e.to_string()))?;
+        writer.finish().map_err(|e| fail(e.to_string()))?;
+    }
+    crate::sim::savefile::save(path, &bytes).map_err(|e| fail(e.to_string()))
+}
 
 /// The command line's request.
 #[derive(Resource, Debug, Clone)]
@@ -72,10 +91,12 @@ fn drive(
     mut ui: ResMut<UiState>,
     lessons: Res<super::lessons::Lessons>,
 ) {
-    progress.frame += 1;
+    progress.frame = progress.frame.saturating_add(1);
     let lesson = lessons.open.is_some() || lessons.autorun.is_some();
     // A lesson's picture waits for its result.
-    if lessons.open.as_ref().is_some_and(|o| o.report.is_none()) && progress.frame <= req.frames + 500 {
+    if lessons.open.as_ref().is_some_and(|o| o.report.is_none())
+        && progress.frame <= req.frames.saturating_add(500)
+    {
         return;
     }
     let trials = !req.trials.is_empty();
@@ -108,14 +129,13 @@ fn drive(
     }
     let ready = match (trials, progress.trials_done_at) {
         (false, _) => progress.frame >= req.frames,
-        (true, Some(done)) => progress.frame >= done + req.frames.min(30),
+        (true, Some(done)) => progress.frame >= done.saturating_add(req.frames.min(30)),
         (true, None) => false,
     };
     if ready && !progress.requested {
         progress.requested = true;
-        let path = req.path.clone();
-        commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path)).observe(
-            |_: On<ScreenshotCaptured>,
+        commands.spawn(Screenshot::primary_window()).observe(
+            |captured: On<ScreenshotCaptured>,
              req: Res<ScreenshotRequest>,
              lab: Res<LabRes>,
              lessons: Res<super::lessons::Lessons>,
@@ -126,6 +146,11 @@ fn drive(
              layout: Res<super::camera::PanelLayout>,
              tree: Res<super::scene::TreeView>,
              mut exit: MessageWriter<AppExit>| {
+                if let Err(e) = write_png(&captured.image, &req.path) {
+                    error!("{e}");
+                    exit.write(AppExit::error());
+                    return;
+                }
                 // The reached speed, for the record (issue: the lab's speed on Hay's cell).
                 info!(
                     "reached {:.1} simulated ms per second (asked {:.1}) on {} compartments; a frame waited \
@@ -138,7 +163,7 @@ fn drive(
                 if let Some(p) = &req.layout {
                     let report =
                         layout_report(&lab.0, &tree, &layout, views.iter().next(), windows.single().ok());
-                    if let Err(e) = std::fs::write(p, report.to_string()) {
+                    if let Err(e) = crate::sim::savefile::save(p, report.to_string().as_bytes()) {
                         error!("{}: cannot write: {e}", p.display());
                         exit.write(AppExit::error());
                         return;
@@ -164,7 +189,9 @@ fn drive(
         );
     }
     // A screenshot that never arrives must not hang a test or a script.
-    if progress.frame > req.frames + 600 + 3000 * req.trials.len() as u32 {
+    let give_up =
+        req.frames.saturating_add(600).saturating_add((req.trials.len() as u32).saturating_mul(3000));
+    if progress.frame > give_up {
         error!("the screenshot was not captured after 600 more frames");
         commands.write_message(AppExit::error());
     }

@@ -6,12 +6,13 @@
 //! `deep-neuron`: the data Beniaguev et al. trained their networks on.
 
 use super::npz::{Array, Data, write_npz};
-use super::output::{CliError, report, write_stdout};
+use super::output::{CliError, write_stdout};
 use super::progress::{Progress, check_work};
 use crate::lab::lesson::run::{Action, Amount, Run};
 use crate::lab::lesson::{Built, Lesson};
 use crate::sim::limits::MAX_SAMPLES;
 use crate::sim::morphology::gallery;
+use crate::sim::savefile::SaveFile;
 use clap::Args;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -104,6 +105,34 @@ pub fn run(args: DatasetArgs) -> Result<(), CliError> {
         })?,
         None => lesson.conditions.first().cloned().ok_or("the lesson has no condition")?,
     };
+    // A condition whose actions need a figure's variable (a sweep's amplitude) cannot run
+    // on its own: say which can.
+    let needs: Vec<String> = cond.variables().into_iter().filter(|v| v != "seed" && v != "run_ms").collect();
+    if !needs.is_empty() {
+        let mut can = Vec::new();
+        for (name, _) in crate::lab::lesson::LESSONS {
+            let Ok(l) = Lesson::builtin(name) else { continue };
+            let ok: Vec<&str> = l
+                .conditions
+                .iter()
+                .filter(|c| c.variables().iter().all(|v| v == "seed" || v == "run_ms"))
+                .map(|c| c.name.as_str())
+                .collect();
+            if !ok.is_empty() {
+                can.push(format!("{name} ({})", ok.join(", ")));
+            }
+        }
+        return Err(format!(
+            "lesson {}'s condition '{}' needs the variable{} {} (given by its figures' sweeps), so it \
+             cannot make a data set alone; these lessons' conditions can: {}",
+            lesson.name,
+            cond.name,
+            if needs.len() == 1 { "" } else { "s" },
+            needs.iter().map(|v| format!("'${v}'")).collect::<Vec<_>>().join(", "),
+            can.join("; ")
+        )
+        .into());
+    }
     let max_s = crate::lab::lesson::run::MAX_RUN_MS / 1000.0;
     if !(args.seconds.is_finite() && args.seconds > 0.0 && args.seconds <= max_s) {
         return Err(
@@ -174,7 +203,9 @@ pub fn run(args: DatasetArgs) -> Result<(), CliError> {
         )
         .into());
     }
-    let vars0 = BTreeMap::from([("seed".to_string(), args.seed as f64), ("run_ms".to_string(), cond.run_ms)]);
+    // The seed is not a variable (variables are f64, which holds integers only up to
+    // 2^53): each run's seed goes to the run as the integer it is.
+    let vars0 = BTreeMap::from([("run_ms".to_string(), cond.run_ms)]);
     let inputs = runs as f64 * expected_inputs(&built, &cond.actions, &vars0);
     if inputs > MAX_DATASET_INPUT_SPIKES {
         return Err(format!(
@@ -186,8 +217,11 @@ pub fn run(args: DatasetArgs) -> Result<(), CliError> {
     }
     let steps = runs as f64 * ((lesson.scene.settle_ms + cond.run_ms) / dt).ceil();
     check_work(steps, lab.sim.cell.compartment_count(), args.force)?;
-    // The file is opened first, so that a bad path fails before the runs.
-    let file = std::fs::File::create(&args.out)
+    // The file is made first, so that a bad path fails before the runs: a temporary file
+    // beside `--out`, renamed into place when the data set is complete. `--out` itself is
+    // never truncated or removed: a run that fails, Ctrl+C or SIGTERM before any run
+    // finished leave a previous file of that name as it was.
+    let file = SaveFile::create(&args.out)
         .map_err(|e| CliError::Output { what: args.out.display().to_string(), source: e })?;
 
     let results: Mutex<Vec<Option<RunData>>> = Mutex::new((0..runs).map(|_| None).collect());
@@ -205,13 +239,12 @@ pub fn run(args: DatasetArgs) -> Result<(), CliError> {
                         if r >= runs || stop.load(Ordering::SeqCst) {
                             return;
                         }
-                        let mut vars = vars0.clone();
-                        vars.insert("seed".into(), args.seed.wrapping_add(r as u64) as f64);
                         match one_run(
                             &lesson,
                             &built,
                             &cond,
-                            &vars,
+                            &vars0,
+                            args.seed.wrapping_add(r as u64),
                             &dend_places,
                             bins,
                             bin_steps,
@@ -248,30 +281,25 @@ pub fn run(args: DatasetArgs) -> Result<(), CliError> {
         }
     });
     let interrupted = progress.finish();
-    let fail = |m: String| -> CliError {
-        // A failed data set leaves no half-written file behind.
-        let _ = std::fs::remove_file(&args.out);
-        CliError::Input(m)
-    };
+    // A failed data set leaves nothing behind: dropping `file` removes its temporary
+    // file, and `--out` is as it was.
     if let Some(e) = failure.into_inner().ok().flatten() {
-        return Err(fail(e));
+        return Err(CliError::Input(e));
     }
-    let results = results.into_inner().map_err(|_| fail("a run failed".into()))?;
+    let results = results.into_inner().map_err(|_| CliError::Input("a run failed".into()))?;
     let finished: Vec<(usize, RunData)> =
         results.into_iter().enumerate().filter_map(|(r, d)| Some((r, d?))).collect();
     if finished.is_empty() {
-        return Err(fail("stopped by Ctrl+C before any run finished; nothing was written".into()));
+        return Err(CliError::Interrupted(format!(
+            "stopped before any run finished; nothing was written ({} is as it was)",
+            args.out.display()
+        )));
     }
     let arrays = assemble(&lesson, &built, &lab, &cond.name, &args, &dend_places, bins, &finished);
+    let out_error = |e| CliError::Output { what: args.out.display().to_string(), source: e };
     let mut w = std::io::BufWriter::new(file);
-    write_npz(&mut w, &arrays)
-        .map_err(|e| CliError::Output { what: args.out.display().to_string(), source: e })?;
-    if interrupted {
-        report(&format!(
-            "dendra: stopped by Ctrl+C; the {} runs that had finished (of {runs}) were written",
-            finished.len()
-        ));
-    }
+    write_npz(&mut w, &arrays).map_err(out_error)?;
+    w.into_inner().map_err(|e| out_error(e.into_error()))?.commit().map_err(out_error)?;
     let spikes: usize = finished.iter().map(|(_, d)| d.spikes.len()).sum();
     let inputs: usize = finished.iter().map(|(_, d)| d.inputs.iter().map(Vec::len).sum::<usize>()).sum();
     write_stdout(&format!(
@@ -282,7 +310,14 @@ pub fn run(args: DatasetArgs) -> Result<(), CliError> {
         lesson.name,
         cond.name,
         lab.synapses.len()
-    ))
+    ))?;
+    if interrupted {
+        return Err(CliError::Interrupted(format!(
+            "stopped; the {} runs that had finished (of {runs}) were written",
+            finished.len()
+        )));
+    }
+    Ok(())
 }
 
 /// One run: the somatic (and dendritic) voltage at the end of every bin, the somatic
@@ -293,13 +328,14 @@ fn one_run(
     built: &Built,
     cond: &crate::lab::lesson::run::Condition,
     vars: &BTreeMap<String, f64>,
+    seed: u64,
     dend_places: &[String],
     bins: usize,
     bin_steps: u64,
     stop: &AtomicBool,
     done_bins: &AtomicU64,
 ) -> Result<Option<RunData>, String> {
-    let mut run = Run::start(&lesson.scene, built, cond, vars).map_err(|e| e.to_string())?;
+    let mut run = Run::start_seeded(&lesson.scene, built, cond, vars, seed).map_err(|e| e.to_string())?;
     // Only what is written is kept: the lab's own traces sample rarely.
     run.lab.sample_every = u32::MAX;
     let soma = run.lab.probes[0].node;

@@ -2,7 +2,9 @@
 //! headless by the same scene and protocol code as the window.
 
 use super::output::{CliError, write_stdout};
-use crate::lab::lesson::{LESSONS, Lesson, check};
+use super::progress::check_work;
+use crate::lab::lesson::figures::work_estimate;
+use crate::lab::lesson::{Built, LESSONS, Lesson, check_built};
 use crate::sim::morphology::gallery;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -23,6 +25,9 @@ pub enum LessonCommand {
         /// Also write every run's traces as CSV files into this folder.
         #[arg(long)]
         traces: Option<PathBuf>,
+        /// Run even when the work estimate is beyond the limit (docs/limits.md).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -32,8 +37,18 @@ pub fn run(cmd: LessonCommand) -> Result<(), CliError> {
             let text: String = LESSONS.iter().map(|(n, _)| format!("{n}\n")).collect();
             write_stdout(&text)
         }
-        LessonCommand::Check { name, morphology, json, traces } => {
+        LessonCommand::Check { name, morphology, json, traces, force } => {
             let lesson = Lesson::builtin(&name).map_err(|e| e.to_string())?;
+            // A folder for the traces that cannot be one fails now, not after the runs.
+            if let Some(dir) = &traces
+                && dir.exists()
+                && !dir.is_dir()
+            {
+                return Err(CliError::Input(format!(
+                    "--traces {}: is a file; --traces names a folder to write one CSV file per run into",
+                    dir.display()
+                )));
+            }
             let morph = match &morphology {
                 Some(p) => Some((
                     gallery::open(p).map_err(|e| e.to_string())?,
@@ -41,7 +56,12 @@ pub fn run(cmd: LessonCommand) -> Result<(), CliError> {
                 )),
                 None => None,
             };
-            let report = check(&lesson, morph).map_err(|e| format!("lesson {name}: {e}"))?;
+            let built = Built::new(&lesson.scene, morph).map_err(|e| format!("lesson {name}: {e}"))?;
+            // Bounded work: the lesson's runs on this cell, estimated before any runs.
+            let (runs, ms) = work_estimate(&lesson);
+            check_work(ms / 0.025, built.compartments, force)
+                .map_err(|e| format!("lesson {name} ({runs} runs): {e}"))?;
+            let report = check_built(&lesson, built).map_err(|e| format!("lesson {name}: {e}"))?;
             let text = if json {
                 format!("{}\n", report.to_json())
             } else {

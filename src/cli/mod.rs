@@ -33,8 +33,9 @@ pub struct Args {
     /// Run the lab for `--frames` frames, save the window to this PNG and exit.
     #[arg(long)]
     pub screenshot: Option<PathBuf>,
-    /// Frames to run before the screenshot.
-    #[arg(long, default_value_t = 60)]
+    /// Frames to run before the screenshot (1 to 1,000,000: about 4.6 hours at 60 frames
+    /// a second).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=MAX_FRAMES as i64))]
     pub frames: u32,
     /// With --screenshot: also save the whole setup (cell, synapses, probes, view) as
     /// JSON when the picture is taken.
@@ -59,6 +60,9 @@ pub struct Args {
     #[arg(long)]
     pub presenter: bool,
 }
+
+/// Most frames `--frames` takes.
+pub const MAX_FRAMES: u32 = 1_000_000;
 
 /// `WIDTHxHEIGHT`, each 200 to 8192.
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
@@ -170,6 +174,12 @@ pub fn run_command(command: Command) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (`| head`): stop quietly, as command-line tools do.
         Err(CliError::BrokenPipe) => ExitCode::SUCCESS,
+        // Stopped by Ctrl+C or SIGTERM: what was finished is written, but the work is not
+        // complete, and a script must be able to tell.
+        Err(CliError::Interrupted(m)) => {
+            output::report(&format!("dendra: {m}"));
+            ExitCode::from(130)
+        }
         Err(e) => {
             output::report(&format!("dendra: {e}"));
             ExitCode::FAILURE

@@ -2,12 +2,17 @@
 
 use super::output::{CliError, write_stdout};
 use crate::sim::morphology::gallery;
-use crate::sim::passive::passive_figures;
+use crate::sim::passive::passive_figures_with;
 use std::path::Path;
 
 pub fn run(file: &Path, json: bool) -> Result<(), CliError> {
     let morph = gallery::open(file).map_err(|e| e.to_string())?;
-    let figs = passive_figures(morph).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut progress = super::progress::Progress::new("measuring");
+    let figs = passive_figures_with(morph, |f| progress.update(f))
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    if progress.finish() {
+        return Err(CliError::Interrupted("stopped before the time constant was found".into()));
+    }
     let mut text = String::new();
     if json {
         text = serde_json::to_string(&figs).map_err(|e| e.to_string())? + "\n";

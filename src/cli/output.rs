@@ -2,6 +2,7 @@
 //! F --json | head -1`) ends the program quietly; any other failure (a full disk,
 //! `/dev/full`) is an error message and status 1, never a panic.
 
+use crate::sim::savefile::SaveFile;
 use std::fmt;
 use std::io::Write;
 
@@ -18,6 +19,9 @@ pub enum CliError {
     Sim(crate::sim::engine::SimError),
     /// The lab refused a setup, a scene or a command.
     Lab(crate::lab::LabError),
+    /// Ctrl+C or SIGTERM stopped the work; what was finished was written (the message
+    /// says what). The exit status is 130, as a shell reports an interrupted command.
+    Interrupted(String),
 }
 
 impl fmt::Display for CliError {
@@ -28,6 +32,7 @@ impl fmt::Display for CliError {
             CliError::Output { what, source } => write!(f, "{what}: cannot write: {source}"),
             CliError::Sim(e) => write!(f, "{e}"),
             CliError::Lab(e) => write!(f, "{e}"),
+            CliError::Interrupted(m) => f.write_str(m),
         }
     }
 }
@@ -73,12 +78,36 @@ pub fn write_stdout(text: &str) -> Result<(), CliError> {
     out.flush().map_err(stdout_error)
 }
 
-/// Writes `text` to the file `path` (`-`: standard output).
-pub fn write_file_or_stdout(path: &std::path::Path, text: &str) -> Result<(), CliError> {
-    if path.as_os_str() == "-" {
-        return write_stdout(text);
+/// Where a command writes its result: standard output (`-`) or a file, written beside
+/// its place and renamed into it when complete ([`SaveFile`]). Made before the work, so
+/// that a path that cannot be written fails at once.
+pub enum OutFile {
+    Stdout,
+    File(SaveFile),
+}
+
+impl OutFile {
+    pub fn create(path: &std::path::Path) -> Result<OutFile, CliError> {
+        if path.as_os_str() == "-" {
+            return Ok(OutFile::Stdout);
+        }
+        SaveFile::create(path)
+            .map(OutFile::File)
+            .map_err(|e| CliError::Output { what: path.display().to_string(), source: e })
     }
-    std::fs::write(path, text).map_err(|e| CliError::Output { what: path.display().to_string(), source: e })
+
+    /// Writes `text` and puts the file in place.
+    pub fn finish(self, text: &str) -> Result<(), CliError> {
+        match self {
+            OutFile::Stdout => write_stdout(text),
+            OutFile::File(mut f) => {
+                let what = f.target().display().to_string();
+                f.write_all(text.as_bytes())
+                    .and_then(|_| f.commit())
+                    .map_err(|e| CliError::Output { what, source: e })
+            }
+        }
+    }
 }
 
 /// A message on standard error. Where even standard error is gone there is nobody

@@ -1,6 +1,6 @@
 //! Long headless runs: a work estimate checked before the run, a progress bar on a
-//! terminal, and Ctrl+C that stops the run cleanly (the caller writes what was
-//! computed so far).
+//! terminal, and Ctrl+C (or SIGTERM, SIGHUP) that stops the run cleanly (the caller
+//! writes what was computed so far, and exits with status 130).
 
 use super::CliError;
 use crate::sim::limits::MAX_WORK_COMPARTMENT_STEPS;
@@ -15,15 +15,34 @@ pub fn check_work(steps: f64, compartments: usize, force: bool) -> Result<(), Cl
     if !work.is_finite() || (work > MAX_WORK_COMPARTMENT_STEPS && !force) {
         return Err(CliError::Input(format!(
             "the run would take {work:.3e} compartment-steps ({steps:.3e} steps x {compartments} compartments; \
-             roughly {:.0} minutes here), more than the {MAX_WORK_COMPARTMENT_STEPS:.1e} allowed without \
+             roughly {} here), more than the {MAX_WORK_COMPARTMENT_STEPS:.1e} allowed without \
              --force (see docs/limits.md)",
-            work * 5e-9 / 60.0
+            duration(work * 5e-9)
         )));
     }
     Ok(())
 }
 
-/// Set by Ctrl+C while a run is going.
+/// A duration in words, short whatever its size: "12 minutes", "3.2e+290 years".
+pub fn duration(seconds: f64) -> String {
+    let minutes = seconds / 60.0;
+    let years = seconds / (365.25 * 86400.0);
+    if !seconds.is_finite() {
+        "forever".into()
+    } else if minutes < 1.0 {
+        format!("{seconds:.0} seconds")
+    } else if minutes < 600.0 {
+        format!("{minutes:.0} minutes")
+    } else if years < 1.0 {
+        format!("{:.0} hours", minutes / 60.0)
+    } else if years < 1e4 {
+        format!("{years:.0} years")
+    } else {
+        format!("{years:.1e} years")
+    }
+}
+
+/// Set by Ctrl+C, SIGTERM or SIGHUP while a run is going (ctrlc's `termination`).
 fn interrupted() -> Arc<AtomicBool> {
     static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
     FLAG.get_or_init(|| {
@@ -78,5 +97,19 @@ impl Progress {
             super::output::report("");
         }
         self.stop.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_stay_short() {
+        assert_eq!(duration(30.0), "30 seconds");
+        assert_eq!(duration(600.0), "10 minutes");
+        assert_eq!(duration(7200.0 * 10.0), "20 hours");
+        assert_eq!(duration(1e300), "3.2e292 years");
+        assert!(check_work(1e300, 10, false).unwrap_err().to_string().len() < 300);
     }
 }

@@ -1,6 +1,6 @@
 //! `dendra simulate SPEC.json --out FILE.csv [--force]`.
 
-use super::output::{CliError, report, write_file_or_stdout};
+use super::output::{CliError, OutFile};
 use super::progress::{Progress, check_work};
 use crate::sim::spec::ModelSpec;
 use std::path::Path;
@@ -13,15 +13,17 @@ pub fn run(spec_path: &Path, out: &Path, force: bool) -> Result<(), CliError> {
     let mut model = spec.build().map_err(|e| format!("{name}: {e}"))?;
     let steps = (model.tstop / model.sim.config.dt).ceil();
     check_work(steps, model.sim.cell.compartment_count(), force).map_err(|e| format!("{name}: {e}"))?;
+    // A path that cannot be written fails now, not after the run.
+    let out = OutFile::create(out)?;
     let mut progress = Progress::new("simulating");
     let (csv, complete) = model.run_checked(|f| progress.update(f)).map_err(|e| format!("{name}: {e}"))?;
     progress.finish();
-    write_file_or_stdout(out, &csv)?;
+    out.finish(&csv)?;
     if !complete {
-        report(&format!(
-            "dendra: stopped by Ctrl+C at t = {:.3} ms; the traces so far were written",
+        return Err(CliError::Interrupted(format!(
+            "stopped at t = {:.3} ms; the traces so far were written",
             model.sim.t()
-        ));
+        )));
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use super::pharmacology::Drug;
 use super::session::{Lab, Quantity, SynapseKind};
 use crate::sim::morphology::{Morphology, gallery};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The version this program writes.
 pub const SETUP_VERSION: u32 = 2;
@@ -79,6 +79,44 @@ pub struct CameraSetup {
     pub yaw: f32,
     pub pitch: f32,
     pub distance: f32,
+}
+
+/// Farthest a saved view may look from the origin (um): a metre, a thousand times the
+/// largest neuron.
+pub const MAX_VIEW_UM: f32 = 1e6;
+/// Farthest the camera stands from what it looks at (um), as the window's zoom allows.
+pub const MAX_VIEW_DISTANCE_UM: f32 = 1e5;
+
+impl CameraSetup {
+    /// The view as it can be shown: a target that is not a finite point within
+    /// [`MAX_VIEW_UM`] of the origin is refused (the cell is framed instead); angles that
+    /// are not finite are refused; a distance below 1 um or beyond
+    /// [`MAX_VIEW_DISTANCE_UM`] is clamped. What was refused or changed is said in the notes.
+    pub fn checked(&self, notes: &mut Vec<String>) -> Option<CameraSetup> {
+        let t = self.target;
+        if !t.iter().all(|x| x.is_finite() && x.abs() <= MAX_VIEW_UM) {
+            notes.push(format!(
+                "camera: target [{}, {}, {}] um is not a place within {MAX_VIEW_UM:e} um; the cell is framed instead",
+                t[0], t[1], t[2]
+            ));
+            return None;
+        }
+        if !(self.yaw.is_finite() && self.pitch.is_finite() && self.distance.is_finite()) {
+            notes.push(format!(
+                "camera: yaw {}, pitch {}, distance {} are not all numbers; the cell is framed instead",
+                self.yaw, self.pitch, self.distance
+            ));
+            return None;
+        }
+        let mut c = *self;
+        c.distance = c.distance.clamp(1.0, MAX_VIEW_DISTANCE_UM);
+        if c.distance != self.distance {
+            notes.push(format!("camera: distance {} um set to {} um", self.distance, c.distance));
+        }
+        // Looking straight down or up has no defined "up": as far as the orbit goes.
+        c.pitch = c.pitch.clamp(-1.55, 1.55);
+        Some(c)
+    }
 }
 
 /// How the tree is coloured.
@@ -379,14 +417,14 @@ impl Lab {
                 (super::session::builtin_morphology(&scene.cell)?, format!("builtin:{}", scene.cell))
             }
             None => {
-                let p = base.join(&scene.cell);
                 // A bare name that is no file: a gallery cell that does not exist.
-                if !p.exists()
-                    && !scene.cell.contains(['/', '\\', '.'])
+                if !scene.cell.contains(['/', '\\', '.'])
+                    && !base.join(&scene.cell).exists()
                     && let Err(e) = gallery::load(&scene.cell)
                 {
                     return Err(e.into());
                 }
+                let p = setup_cell_path(&scene.cell, base).map_err(|e| e.at("scene.cell"))?;
                 (gallery::open(&p)?, p.display().to_string())
             }
         };
@@ -484,6 +522,9 @@ impl Lab {
             notes.push(format!("speed {} set to {} ms/s", num(setup.speed), num(lab.speed)));
         }
         lab.trials = checked_trials(&setup.trials)?;
+        if let Some(c) = &setup.camera {
+            c.checked(&mut notes);
+        }
         lab.notes = notes;
         Ok(lab)
     }
@@ -540,6 +581,147 @@ fn num(v: f64) -> String {
     }
 }
 
+/// The morphology file a setup's `cell` names, which must lie in the setup's folder
+/// `base` or below it and be an SWC or ASC file: setups are shared between lecturers, and
+/// a setup must not open `/etc/shadow`, `../../.env` or a device by naming it. (A cell
+/// anywhere else opens when the user opens it by hand.)
+pub fn setup_cell_path(cell: &str, base: &Path) -> Result<PathBuf, LabError> {
+    use std::path::Component;
+    let refuse = |why: &str| {
+        LabError::NotNow(format!(
+            "'{}' {why}; a setup opens a gallery cell or an SWC or ASC file in its own folder or below \
+             (copy the cell beside the setup)",
+            short(cell)
+        ))
+    };
+    let rel = Path::new(cell);
+    if !rel.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
+        return Err(refuse("is outside the setup's folder"));
+    }
+    let ext = rel.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if !matches!(ext.as_deref(), Some("swc" | "asc")) {
+        return Err(refuse("is not a morphology file (.swc or .asc)"));
+    }
+    let path = base.join(rel);
+    // Through a symbolic link it may still lead elsewhere: where it really is counts.
+    if let (Ok(real), Ok(folder)) = (std::fs::canonicalize(&path), std::fs::canonicalize(folder_of(base)))
+        && !real.starts_with(&folder)
+    {
+        return Err(refuse("leads outside the setup's folder"));
+    }
+    Ok(path)
+}
+
+/// `base` as a folder that exists (`""` is the current one).
+fn folder_of(base: &Path) -> &Path {
+    if base.as_os_str().is_empty() { Path::new(".") } else { base }
+}
+
+/// A name as a message shows it: at most 80 characters.
+fn short(name: &str) -> String {
+    match name.char_indices().nth(80) {
+        Some((k, _)) => format!("{}...", &name[..k]),
+        None => name.to_string(),
+    }
+}
+
+/// The setup to be written at `path`, its cell named as it will open from there: a
+/// gallery cell by name, a file in the setup's folder (or below) by its path from there,
+/// and a file elsewhere copied beside the setup (under its own name, or a numbered one
+/// when another file has that name). Returns what was copied, in words.
+fn cell_for(setup: &Setup, path: &Path) -> Result<(Setup, Option<String>), LabError> {
+    let file = |problem: String| LabError::File { path: path.to_path_buf(), problem };
+    let cell = &setup.scene.cell;
+    let src = Path::new(cell);
+    if gallery::find(cell).is_some() && !src.exists() {
+        return Ok((setup.clone(), None));
+    }
+    let folder = folder_of(path.parent().unwrap_or(Path::new("."))).to_path_buf();
+    let real_folder = std::fs::canonicalize(&folder).map_err(|e| file(format!("cannot write: {e}")))?;
+    let mut out = setup.clone();
+    let Ok(real_src) = std::fs::canonicalize(src) else {
+        // Gone since it was opened: the setup is still saved, naming it as it was.
+        let note = format!("the cell {} was not found to save beside the setup", src.display());
+        return Ok((out, Some(note)));
+    };
+    if let Ok(rel) = real_src.strip_prefix(&real_folder) {
+        out.scene.cell = rel.to_string_lossy().into_owned();
+        return Ok((out, None));
+    }
+    let name =
+        real_src.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "cell.swc".into());
+    let bytes =
+        std::fs::read(&real_src).map_err(|e| file(format!("cannot read the cell to copy it: {e}")))?;
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((a, b)) => (a.to_string(), format!(".{b}")),
+        None => (name.clone(), String::new()),
+    };
+    for k in 0..1000 {
+        let candidate = if k == 0 { name.clone() } else { format!("{stem}-{k}{ext}") };
+        let dest = folder.join(&candidate);
+        match std::fs::read(&dest) {
+            Ok(there) if there == bytes => {}
+            Ok(_) => continue,
+            Err(_) if dest.exists() => continue,
+            Err(_) => crate::sim::savefile::save(&dest, &bytes)
+                .map_err(|e| file(format!("cannot copy the cell beside the setup: {e}")))?,
+        }
+        out.scene.cell = candidate.clone();
+        let note = format!("the cell {} was copied beside the setup as {candidate}", src.display());
+        return Ok((out, Some(note)));
+    }
+    Err(file("cannot copy the cell beside the setup: too many files of its name".into()))
+}
+
+/// Refuses a name, label or key longer than [`MAX_NAME_CHARS`] (a path, `cell`, than
+/// [`MAX_PATH_CHARS`]) anywhere in a setup but its `lesson` record (not read back),
+/// naming the entry (`trials[0].label`). `at` is the entry's path so far.
+///
+/// [`MAX_NAME_CHARS`]: crate::sim::limits::MAX_NAME_CHARS
+/// [`MAX_PATH_CHARS`]: crate::sim::limits::MAX_PATH_CHARS
+fn check_names(v: &serde_json::Value, at: &mut String) -> Result<(), String> {
+    use crate::sim::limits::{MAX_NAME_CHARS, MAX_PATH_CHARS};
+    let check = |s: &str, at: &str, limit: usize| {
+        let n = s.chars().count();
+        if n > limit {
+            Err(format!("{at}: {n} characters, more than the {limit} a name or label may have"))
+        } else {
+            Ok(())
+        }
+    };
+    match v {
+        serde_json::Value::String(s) => {
+            let limit = if at == "cell" || at == "scene.cell" { MAX_PATH_CHARS } else { MAX_NAME_CHARS };
+            check(s, at, limit)
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("[{i}]"));
+                check_names(item, at)?;
+                at.truncate(len);
+            }
+            Ok(())
+        }
+        serde_json::Value::Object(map) => {
+            for (k, item) in map {
+                let len = at.len();
+                if !at.is_empty() {
+                    at.push('.');
+                }
+                check(k, &format!("{at}(a key)"), MAX_NAME_CHARS)?;
+                at.push_str(k);
+                if at != "lesson" {
+                    check_names(item, at)?;
+                }
+                at.truncate(len);
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Reads a setup file, version 1 or 2 (a version 1 file is read into version 2).
 pub fn read_setup(path: &Path) -> Result<Setup, LabError> {
     let file = |problem: String| LabError::File { path: path.to_path_buf(), problem };
@@ -551,6 +733,8 @@ pub fn read_setup(path: &Path) -> Result<Setup, LabError> {
     }
     let bad = |e: serde_json::Error| file(format!("not a Dendra setup: {e}"));
     let v: Version = serde_json::from_str(&text).map_err(bad)?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(bad)?;
+    check_names(&value, &mut String::new()).map_err(file)?;
     match v.version {
         1 => Ok(serde_json::from_str::<SetupV1>(&text).map_err(bad)?.upgrade()),
         SETUP_VERSION => serde_json::from_str(&text).map_err(bad),
@@ -560,9 +744,18 @@ pub fn read_setup(path: &Path) -> Result<Setup, LabError> {
     }
 }
 
-/// Writes a setup file (pretty JSON).
-pub fn write_setup(path: &Path, setup: &Setup) -> Result<(), LabError> {
+/// Writes a setup file (pretty JSON), whole or not at all ([`crate::sim::savefile`]).
+/// A setup that would not read back (a value JSON cannot hold, such as an infinite
+/// camera position, is written as `null`) is refused, and the file is left as it was.
+/// The cell is named as it opens from the setup's folder ([`setup_cell_path`]): a file
+/// from elsewhere is copied beside the setup, and the returned note says so.
+pub fn write_setup(path: &Path, setup: &Setup) -> Result<Option<String>, LabError> {
     let file = |problem: String| LabError::File { path: path.to_path_buf(), problem };
-    let text = serde_json::to_string_pretty(setup).map_err(|e| file(e.to_string()))?;
-    std::fs::write(path, text).map_err(|e| file(format!("cannot write: {e}")))
+    let (setup, note) = cell_for(setup, path)?;
+    let text = serde_json::to_string_pretty(&setup).map_err(|e| file(e.to_string()))?;
+    if let Err(e) = serde_json::from_str::<Setup>(&text) {
+        return Err(file(format!("not written: the setup would not read back ({e})")));
+    }
+    crate::sim::savefile::save(path, text.as_bytes()).map_err(|e| file(format!("cannot write: {e}")))?;
+    Ok(note)
 }

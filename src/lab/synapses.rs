@@ -85,6 +85,12 @@ impl Lab {
         weight_ns: f64,
     ) -> Result<usize, LabError> {
         self.check_location(section, x)?;
+        // Counted as the user places them: an AMPA+NMDA synapse is one (the engine's
+        // limit on conductances is twice this, so it is never reached first).
+        let limit = crate::sim::limits::MAX_SYNAPSES;
+        if self.synapses.len() >= limit {
+            return Err(LabError::TooMany { what: "synapses", count: self.synapses.len() + 1, limit });
+        }
         let weight_ns = if weight_ns.is_finite() { weight_ns.clamp(0.0, MAX_WEIGHT_NS) } else { 1.0 };
         let node = self.sim.cell.compartment_at(section, x);
         let fast_params = match kind {

@@ -2,9 +2,13 @@
 //! allocated, so that memory stays bounded whatever an input asks for. `docs/limits.md`
 //! says why each one sits where it does.
 
-/// Synapses in one simulation. A lecture uses tens; Beniaguev's L5PC about 2,000; the
-/// benchmark 200. Each costs about 200 bytes of state and its event stream.
+/// Synapses in one simulation, counted as a file or the user writes them (an AMPA+NMDA
+/// synapse is one). A lecture uses tens; Beniaguev's L5PC about 2,000; the benchmark 200.
 pub const MAX_SYNAPSES: usize = 100_000;
+/// Synaptic conductances in the engine: an AMPA+NMDA synapse is two (an AMPA and an
+/// NMDA conductance), so twice [`MAX_SYNAPSES`]. Each costs about 200 bytes of state and
+/// its event stream.
+pub const MAX_ENGINE_SYNAPSES: usize = 2 * MAX_SYNAPSES;
 /// Current clamps and EPSP-shaped currents in one simulation.
 pub const MAX_STIMULI: usize = 10_000;
 /// Recorded quantities (probes) in one simulation.
@@ -23,6 +27,13 @@ pub const MAX_WORK_COMPARTMENT_STEPS: f64 = 1.2e11;
 pub const MAX_INPUT_SPIKES: usize = 2_000_000;
 /// A membrane potential beyond this magnitude (mV) means the run has gone wrong.
 pub const MAX_ABS_V_MV: f64 = 1000.0;
+
+/// Characters in a name or label a file may set (a trial's label, a group's, place's or
+/// probe's name, a region): a lecture needs a few words; a 10 MB label would take
+/// gigabytes to lay out in the window.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Characters in a path a file may name (a setup's cell).
+pub const MAX_PATH_CHARS: usize = 4096;
 
 /// The message for a count over its limit.
 pub fn too_many(what: &str, count: usize, limit: usize) -> String {

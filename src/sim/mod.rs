@@ -21,6 +21,7 @@ pub mod passive;
 pub mod placement;
 pub mod recording;
 pub mod rng;
+pub mod savefile;
 pub mod sites;
 pub mod spec;
 pub mod stimuli;

@@ -545,9 +545,16 @@ impl BuiltModel {
         mut progress: impl FnMut(f64) -> bool,
     ) -> Result<(String, bool), SpecError> {
         let mut complete = true;
-        while self.sim.t() + self.sim.config.dt / 2.0 < self.tstop {
-            let next = (self.sim.t() + 1.0).min(self.tstop);
+        let dt = self.sim.config.dt;
+        while self.sim.t() + dt / 2.0 < self.tstop {
+            // Slices of 1 ms, or of one step where a step is longer (a slice shorter
+            // than half a step would take no step and never end).
+            let before = self.sim.t();
+            let next = (before + 1.0f64.max(dt)).min(self.tstop);
             self.sim.run_until(next);
+            if self.sim.t() <= before {
+                self.sim.step();
+            }
             if let Some((node, v)) = self.sim.insane_node() {
                 return Err(engine("", self.sim.insane(node, v)));
             }

@@ -223,6 +223,37 @@ pub struct FigureSpec {
 /// Most runs one sweep or threshold may take.
 pub const MAX_RUNS_PER_FIGURE: usize = 200;
 
+/// An upper estimate of the runs and the simulated time (ms, settling included) a check
+/// of `lesson` takes: a measure one run, a sweep one per value, a threshold search at
+/// most as many as its bisection (and doubling) can take. What `dendra lesson check`
+/// multiplies by the cell's compartments to refuse work beyond its limit.
+pub fn work_estimate(lesson: &super::Lesson) -> (usize, f64) {
+    let run_ms = |r: &RunRef| {
+        let c = lesson.conditions.iter().find(|c| c.name == r.condition).map_or(0.0, |c| c.run_ms);
+        lesson.scene.settle_ms + c
+    };
+    let (mut runs, mut ms) = (0usize, 0.0);
+    for f in &lesson.figures {
+        let (run, n) = match &f.of {
+            Expr::Measure { run, .. } | Expr::LinearFit { run, .. } => (run, 1),
+            Expr::Sweep { run, values, .. } => (run, values.len().min(MAX_RUNS_PER_FIGURE)),
+            Expr::Threshold { run, lo, hi, tol, doubling_from, .. } => {
+                let halvings =
+                    if *tol > 0.0 && hi > lo { ((hi - lo) / tol).log2().ceil().max(0.0) } else { 0.0 };
+                let doublings = match doubling_from {
+                    Some(d) if *d > 0.0 && hi > d => (hi / d).log2().ceil().max(0.0),
+                    _ => 0.0,
+                };
+                (run, ((halvings + doublings + 2.0) as usize).min(MAX_RUNS_PER_FIGURE))
+            }
+            _ => continue,
+        };
+        runs += n;
+        ms += n as f64 * run_ms(run);
+    }
+    (runs, ms)
+}
+
 /// Measures `what` on (t, v) between `from` and `to` ms.
 pub fn measure(t: &[f64], v: &[f64], p: &Probe) -> Result<f64, String> {
     let to = p.to_ms.unwrap_or(f64::INFINITY);

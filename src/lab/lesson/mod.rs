@@ -257,6 +257,9 @@ pub struct Built {
     pub groups: BTreeMap<String, Vec<usize>>,
     /// Probe index of each recorded place.
     pub probe_of: BTreeMap<String, usize>,
+    /// Compartments of the cell as the scene's biophysics discretise it (what a run's
+    /// work scales with).
+    pub compartments: usize,
 }
 
 impl Built {
@@ -287,6 +290,7 @@ impl Built {
             places: BTreeMap::new(),
             groups: BTreeMap::new(),
             probe_of: BTreeMap::new(),
+            compartments: 0,
         };
         // Every place is found by a search over the cell: as many as there can be synapses
         // and probes, no more (a setup's file could otherwise ask for millions).
@@ -302,6 +306,7 @@ impl Built {
         // Places are found on the cell as the lab discretises it.
         let lab = Lab::with_biophysics(built.morphology.clone(), &built.source, &scene.biophysics)
             .map_err(|e| LessonError::Cell { message: e.to_string() })?;
+        built.compartments = lab.sim.cell.compartment_count();
         for (name, rule) in &scene.places {
             let p = rule
                 .find(&lab.sim.cell)
@@ -486,7 +491,11 @@ impl Report {
 
 /// Runs a lesson headless on its own cell or on `morph`, and checks its claims.
 pub fn check(lesson: &Lesson, morph: Option<(Morphology, String)>) -> Result<Report, LessonError> {
-    let built = Built::new(&lesson.scene, morph)?;
+    check_built(lesson, Built::new(&lesson.scene, morph)?)
+}
+
+/// As [`check`], on a scene already built on its cell.
+pub fn check_built(lesson: &Lesson, built: Built) -> Result<Report, LessonError> {
     let (figures, runs) = figures::evaluate(lesson, &built)?;
     let mut claims = Vec::new();
     for c in &lesson.claims {

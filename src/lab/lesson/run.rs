@@ -151,6 +151,34 @@ pub struct Condition {
     pub run_ms: f64,
 }
 
+impl Condition {
+    /// The run variables its changes and actions name (`"$k"` as `k`), in order, once
+    /// each: what a run of it must be given (a figure's sweep or threshold gives them).
+    pub fn variables(&self) -> Vec<String> {
+        fn collect(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::String(s) => {
+                    if let Some(name) = s.strip_prefix('$')
+                        && !out.iter().any(|o| o == name)
+                    {
+                        out.push(name.to_string());
+                    }
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+                serde_json::Value::Object(m) => m.values().for_each(|x| collect(x, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        for v in
+            [serde_json::to_value(&self.changes), serde_json::to_value(&self.actions)].into_iter().flatten()
+        {
+            collect(&v, &mut out);
+        }
+        out
+    }
+}
+
 /// Longest run a lesson may ask for (ms of simulated time).
 pub const MAX_RUN_MS: f64 = 60_000.0;
 
@@ -178,6 +206,29 @@ impl Run {
         cond: &Condition,
         vars: &BTreeMap<String, f64>,
     ) -> Result<Run, LessonError> {
+        // A lesson's runs may name their seed as a variable (small whole numbers).
+        let seed = match vars.get("seed") {
+            Some(&s) if s.is_finite() && s >= 0.0 && s.fract() == 0.0 && s < 2f64.powi(53) => s as u64,
+            Some(&s) => {
+                return Err(LessonError::Run {
+                    condition: cond.name.clone(),
+                    message: format!("seed must be a whole number from 0 to 2^53, got {s}"),
+                });
+            }
+            None => 1,
+        };
+        Run::start_seeded(scene, built, cond, vars, seed)
+    }
+
+    /// As [`Run::start`], with the Poisson trains' seed given as the integer it is (any
+    /// 64-bit value: `dendra dataset --seed`).
+    pub fn start_seeded(
+        scene: &Scene,
+        built: &super::Built,
+        cond: &Condition,
+        vars: &BTreeMap<String, f64>,
+        seed: u64,
+    ) -> Result<Run, LessonError> {
         let err = |m: String| LessonError::Run { condition: cond.name.clone(), message: m };
         if !(cond.run_ms.is_finite() && cond.run_ms > 0.0 && cond.run_ms <= MAX_RUN_MS) {
             return Err(err(format!("run_ms must be within (0, {MAX_RUN_MS}], got {}", cond.run_ms)));
@@ -204,7 +255,7 @@ impl Run {
         vars.entry("run_ms".to_string()).or_insert(cond.run_ms);
         let mut spikes = vec![Vec::new(); lab.synapses.len()];
         for a in &cond.actions {
-            schedule(&mut lab, built, a, t0, &vars, &mut spikes).map_err(err)?;
+            schedule(&mut lab, built, a, t0, &vars, seed, &mut spikes).map_err(err)?;
         }
         for s in &mut spikes {
             s.sort_by(f64::total_cmp);
@@ -346,6 +397,7 @@ fn schedule(
     a: &Action,
     t0: f64,
     vars: &BTreeMap<String, f64>,
+    seed: u64,
     spikes: &mut [Vec<f64>],
 ) -> Result<(), String> {
     let time = |x: &Amount| -> Result<f64, String> {
@@ -449,7 +501,6 @@ fn schedule(
                      (at most {MAX_INPUT_SPIKES} in one run; see docs/limits.md)"
                 ));
             }
-            let seed = vars.get("seed").copied().unwrap_or(1.0) as u64;
             match vary_ms {
                 None => {
                     for (k, &i) in members.iter().enumerate() {
@@ -583,6 +634,29 @@ mod tests {
         let vars = BTreeMap::from([("seed".to_string(), seed)]);
         let run = Run::start(&l.scene, &built, &l.conditions[0], &vars).unwrap();
         run.spikes
+    }
+
+    /// Seeds are integers end to end: seeds beyond 2^53 (where f64 no longer tells
+    /// neighbours apart) still give each run its own inputs.
+    #[test]
+    fn large_seeds_stay_distinct() {
+        for vary in ["", r#", "vary_ms": 100"#] {
+            let l = lesson(vary);
+            let built = Built::new(&l.scene, None).unwrap();
+            let run = |seed: u64| {
+                Run::start_seeded(&l.scene, &built, &l.conditions[0], &BTreeMap::new(), seed).unwrap().spikes
+            };
+            let base = 18_446_744_073_709_551_000u64;
+            let (a, b) = (run(base), run(base + 1));
+            assert_ne!(a, b, "{vary}: seeds {base} and {} gave the same inputs", base + 1);
+            assert_eq!(run(base), a);
+        }
+        // A seed given as a lesson variable must be a whole number f64 holds exactly.
+        let l = lesson("");
+        let built = Built::new(&l.scene, None).unwrap();
+        let vars = BTreeMap::from([("seed".to_string(), 1e300)]);
+        let e = Run::start(&l.scene, &built, &l.conditions[0], &vars).err().unwrap().to_string();
+        assert!(e.contains("seed must be a whole number"), "{e}");
     }
 
     #[test]

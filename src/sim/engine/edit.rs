@@ -76,11 +76,11 @@ impl Simulation {
     pub fn add_synapse(&mut self, node: u32, params: SynapseParams) -> Result<usize, SimError> {
         self.check_node(node)?;
         params.validate()?;
-        if self.synapses.len() >= limits::MAX_SYNAPSES {
+        if self.synapses.len() >= limits::MAX_ENGINE_SYNAPSES {
             return Err(SimError::TooMany {
-                what: "synapses",
+                what: "synaptic conductances",
                 count: self.synapses.len() + 1,
-                limit: limits::MAX_SYNAPSES,
+                limit: limits::MAX_ENGINE_SYNAPSES,
             });
         }
         let scale = self.matrix.scale[node as usize];

@@ -140,10 +140,18 @@ pub fn source_label(arg: &Path) -> String {
 
 /// Opens `arg` as a file when such a file exists, else as a gallery name.
 pub fn open(arg: &Path) -> Result<Morphology, MorphError> {
-    if !arg.exists()
-        && let Some(c) = arg.to_str().and_then(find)
-    {
-        return c.load();
+    if !arg.exists() {
+        if let Some(c) = arg.to_str().and_then(find) {
+            return c.load();
+        }
+        // A bare word that is neither a file nor a gallery cell (a misspelt name): say
+        // what the gallery has rather than "no such file".
+        if let Some(name) = arg.to_str()
+            && !name.is_empty()
+            && !name.contains(['/', '\\', '.'])
+        {
+            return load(name);
+        }
     }
     Morphology::from_file(arg)
 }
@@ -162,5 +170,8 @@ mod tests {
         assert!(find("l5_pyramidal.swc").is_some());
         let e = load("purkinje").unwrap_err().to_string();
         assert!(e.starts_with("purkinje: no such cell in the gallery (it has: l5_pyramidal, "), "{e}");
+        // A misspelt name that is no file either: the gallery's names, not "no such file".
+        let e = open(Path::new("hay_l5pc_cel2")).unwrap_err().to_string();
+        assert!(e.contains("no such cell in the gallery (it has: l5_pyramidal, hay_l5pc_cell2"), "{e}");
     }
 }

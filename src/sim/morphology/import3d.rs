@@ -210,8 +210,10 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
         let r = &raws[i];
         let k = r.pts.len() - usize::from(r.wire);
         let o = usize::from(r.wire);
-        let zero2 = k == 2 && pts[r.pts[o]].pos == pts[r.pts[o + 1]].pos;
-        if k <= 1 || zero2 {
+        // NEURON removes two coincident points; more than two, all at one place, would
+        // make a section of no length and no membrane (NEURON then fails on it): gone too.
+        let zero = k >= 2 && r.pts[o..].iter().all(|&q| pts[q].pos == pts[r.pts[o]].pos);
+        if k <= 1 || zero {
             raws[i].removed = true;
             removed += 1;
         }
@@ -247,6 +249,12 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
         let o = usize::from(r.wire);
         let mut points: Vec<Point3<f64>> = r.pts[o..].iter().map(|&k| Point3::from(pts[k].pos)).collect();
         let mut diams: Vec<f64> = r.diams[o..].to_vec();
+        // A root (the soma) whose points all coincide (a soma point written twice) is a
+        // one-point soma: the same cylinder as one point gives, of its largest diameter.
+        if i == 0 && points.len() > 1 && points.iter().all(|q| *q == points[0]) {
+            let d = diams.iter().copied().fold(0.0, f64::max);
+            (points, diams) = (vec![points[0]], vec![d]);
+        }
         if points.len() == 1 {
             let (p, d) = (points[0], diams[0]);
             points = vec![p - nalgebra::Vector3::x() * (d / 2.0), p, p + nalgebra::Vector3::x() * (d / 2.0)];

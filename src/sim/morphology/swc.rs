@@ -272,7 +272,25 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
         if pts.len() >= max_points {
             return Err(err(Some(line), format!("more than {max_points} points: the file is too large")));
         }
-        let (p, extra) = parse_line(data, line).map_err(|m| err(Some(line), m))?;
+        let (p, extra) = parse_line(data, line).map_err(|m| {
+            // A first line that is hardly numbers at all is not a sample with a typo but
+            // another kind of file (a key file, a document): said without quoting it, so
+            // that a secret never reaches a message (and a projector).
+            // (A line of too few columns is said as such: nothing of it is quoted.)
+            let toks = data.split_whitespace().take(7);
+            let (count, numbers) =
+                toks.fold((0, 0), |(c, n), t| (c + 1, n + usize::from(t.parse::<f64>().is_ok())));
+            if pts.is_empty() && count == 7 && numbers < 4 {
+                err(
+                    Some(line),
+                    "this is not an SWC morphology: the first data line is not a sample \
+                     (id type x y z radius parent, seven numbers)"
+                        .into(),
+                )
+            } else {
+                err(Some(line), m)
+            }
+        })?;
         if extra {
             if extra_lines == 0 {
                 first_extra = line;
@@ -797,6 +815,14 @@ mod tests {
             "t.swc:2: expected 7 columns (id type x y z radius parent), found 2"
         );
         assert_eq!(fail("1 1 0 0 0 5 -1\n2 x 0 0 0 1 1\n"), "t.swc:2: 'x' is not a number (column type)");
+        // Another kind of file: its content is never quoted.
+        let e = fail("# settings\nDB_PASSWORD=hunter2 user admin host db port 5432\n");
+        assert_eq!(
+            e,
+            "t.swc:2: this is not an SWC morphology: the first data line is not a sample \
+             (id type x y z radius parent, seven numbers)"
+        );
+        assert!(!e.contains("hunter2") && !e.contains("DB_"), "{e}");
         assert_eq!(fail("1 1 0 0 0 5,0 -1\n"), "t.swc:1: '5,0' is not a number (column radius)");
         assert_eq!(
             fail("1 1 0 0 0 5 -1 # 2 x\n2 1 0 0 0 5 0x1\n"),
