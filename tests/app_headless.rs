@@ -63,7 +63,7 @@ fn a_click_places_a_synapse_on_the_compartment_under_it_and_firing_depolarises_i
     let rest = {
         let lab = &app.world().resource::<LabRes>().0;
         assert_eq!(lab.synapses.len(), 1);
-        assert_eq!(lab.sim.synapses.node[lab.synapses[0].fast], node);
+        assert_eq!(lab.sim.synapses.node(lab.synapses[0].fast).unwrap(), node);
         lab.sim.v[node as usize]
     };
     app.world_mut().resource_mut::<LabRes>().0.fire(dendra::lab::FirePattern::Single);

@@ -31,7 +31,7 @@ fn a_synapse_goes_to_the_compartment_under_the_click_and_firing_depolarises_it()
     let d = dend(&lab);
     let i = lab.add_synapse(d, 0.8, SynapseKind::Ampa, 5.0).unwrap();
     let node = lab.sim.cell.compartment_at(d, 0.8);
-    assert_eq!(lab.sim.synapses.node[lab.synapses[i].fast], node);
+    assert_eq!(lab.sim.synapses.node(lab.synapses[i].fast).unwrap(), node);
     // The compartment's x range holds 0.8.
     let nseg = lab.sim.cell.sec_nodes[d].nseg as f64;
     let k = (node - lab.sim.cell.sec_nodes[d].first) as f64;

@@ -395,3 +395,20 @@ fn absurd_flags_are_refused_before_anything_runs() {
         }
     }
 }
+
+/// Output paths are checked before the work: `simulate` with an unwritable `--out` fails
+/// at once, and `lesson check --traces` naming a file says it must be a folder.
+#[test]
+fn output_paths_are_checked_before_the_work() {
+    let spec = repo().join("reference/models/passive_ball_stick.json");
+    let t0 = Instant::now();
+    let o = run(&["simulate", spec.to_str().unwrap(), "--out", "/nonexistent/dir/out.csv"], 30);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/nonexistent/dir/out.csv"), "{}", stderr(&o));
+    assert!(t0.elapsed() < Duration::from_secs(10));
+    let file = temp("traces-is-a-file");
+    std::fs::write(&file, "x").unwrap();
+    let o = run(&["lesson", "check", "bap", "--traces", file.to_str().unwrap()], 30);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--traces names a folder"), "{}", stderr(&o));
+}

@@ -33,6 +33,15 @@ pub const HELP: &[(&str, &str)] = &[
     ("H or F1", "this help"),
 ];
 
+/// Whether Ctrl is part of this frame's keys. A chord pressed and released within one
+/// frame (Ctrl down, P down, both up) shows Ctrl as just pressed or just released, not
+/// as held: it is still Ctrl+P (save the view), not P (pause).
+fn ctrl_held(keys: &ButtonInput<KeyCode>) -> bool {
+    [KeyCode::ControlLeft, KeyCode::ControlRight]
+        .into_iter()
+        .any(|k| keys.pressed(k) || keys.just_pressed(k) || keys.just_released(k))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn shortcuts(
     keys: Res<ButtonInput<KeyCode>>,
@@ -46,11 +55,7 @@ fn shortcuts(
     if egui.as_ref().is_some_and(|e| e.wants_any_keyboard_input()) {
         return;
     }
-    // A chord pressed and released within one frame (Ctrl down, P down, both up) shows
-    // Ctrl as just pressed or just released, not as held: it is still a chord, not P.
-    let ctrl = [KeyCode::ControlLeft, KeyCode::ControlRight]
-        .into_iter()
-        .any(|k| keys.pressed(k) || keys.just_pressed(k) || keys.just_released(k));
+    let ctrl = ctrl_held(&keys);
     let lab = &mut lab.0;
     let pressed = |k| keys.just_pressed(k);
     if ctrl {
@@ -162,4 +167,25 @@ fn shortcuts(
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, shortcuts.before(super::simulation::advance));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chord_within_one_frame_is_still_a_chord() {
+        let mut keys = ButtonInput::<KeyCode>::default();
+        keys.press(KeyCode::ControlLeft);
+        keys.press(KeyCode::KeyP);
+        keys.release(KeyCode::KeyP);
+        keys.release(KeyCode::ControlLeft);
+        // All within one frame: nothing is held any more, both were just pressed.
+        assert!(keys.just_pressed(KeyCode::KeyP) && !keys.pressed(KeyCode::ControlLeft));
+        assert!(ctrl_held(&keys));
+        // The next frame, P alone is P.
+        keys.clear();
+        keys.press(KeyCode::KeyP);
+        assert!(!ctrl_held(&keys));
+    }
 }

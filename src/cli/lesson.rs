@@ -2,7 +2,7 @@
 //! headless by the same scene and protocol code as the window.
 
 use super::output::{CliError, write_stdout};
-use super::progress::check_work;
+use super::progress::{Progress, check_work};
 use crate::lab::lesson::figures::work_estimate;
 use crate::lab::lesson::{Built, LESSONS, Lesson, check_built};
 use crate::sim::morphology::gallery;
@@ -61,7 +61,19 @@ pub fn run(cmd: LessonCommand) -> Result<(), CliError> {
             let (runs, ms) = work_estimate(&lesson);
             check_work(ms / 0.025, built.compartments, force)
                 .map_err(|e| format!("lesson {name} ({runs} runs): {e}"))?;
-            let report = check_built(&lesson, built).map_err(|e| format!("lesson {name}: {e}"))?;
+            // A progress line on a terminal, by runs made (of about `runs`); Ctrl+C ends
+            // the check as usual (there is nothing to save).
+            let bar = std::sync::Mutex::new(Progress::display_only(&format!("lesson {name}: {runs} runs")));
+            let tell = |n: usize| {
+                if let Ok(mut b) = bar.lock() {
+                    b.update(n as f64 / runs.max(1) as f64);
+                }
+            };
+            let report = check_built(&lesson, built, Some(&tell));
+            if let Ok(mut b) = bar.lock() {
+                b.finish();
+            }
+            let report = report.map_err(|e| format!("lesson {name}: {e}"))?;
             let text = if json {
                 format!("{}\n", report.to_json())
             } else {

@@ -76,6 +76,17 @@ impl Progress {
         }
     }
 
+    /// A progress line only: Ctrl+C is left to end the program as usual (for work that
+    /// has nothing to save when stopped).
+    pub fn display_only(label: &str) -> Progress {
+        Progress {
+            label: label.to_string(),
+            shown: std::io::stderr().is_terminal(),
+            last_percent: -1,
+            stop: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
     /// Shows `fraction` done; false when the run should stop.
     pub fn update(&mut self, fraction: f64) -> bool {
         let percent = (fraction.clamp(0.0, 1.0) * 100.0).floor() as i64;

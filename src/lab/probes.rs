@@ -164,9 +164,11 @@ impl Lab {
             Quantity::NmdaCurrent => {
                 out.resize(n, 0.0);
                 for s in &self.synapses {
-                    if let Some(k) = s.nmda {
-                        let node = self.sim.synapses.node[k] as usize;
-                        out[node] -= self.sim.synapses.current_na(k) as f32;
+                    if let Some(k) = s.nmda
+                        && let Some(node) = self.sim.synapses.node(k)
+                        && let Some(o) = out.get_mut(node as usize)
+                    {
+                        *o -= self.sim.synapses.current_na(k) as f32;
                     }
                 }
             }

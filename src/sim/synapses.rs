@@ -128,9 +128,16 @@ type GroupKey = (u32, [u64; 3], Option<[u64; 3]>, bool);
 /// synapse computes exactly what that synapse alone would.
 #[derive(Debug, Clone, Default)]
 pub struct Synapses {
-    pub node: Vec<u32>,
-    /// Parameters; after writing one, call [`Synapses::refresh`].
-    pub params: Vec<SynapseParams>,
+    /// Each synapse's node. Private: every entry is below `nodes_below`, which [`push`]
+    /// and [`swap_remove`] keep so, and on which the current loop's unchecked indexing
+    /// rests (see [`Synapses::current`]).
+    ///
+    /// [`push`]: Synapses::push
+    /// [`swap_remove`]: Synapses::swap_remove
+    node: Vec<u32>,
+    /// Parameters; changed through [`Synapses::set_params`], which refreshes the
+    /// constants.
+    params: Vec<SynapseParams>,
     /// Row scale of the node (100/area, or 1 at a zero-area node).
     pub(crate) scale: Vec<f64>,
     factor: Vec<f64>,
@@ -269,6 +276,25 @@ impl Synapses {
     pub fn len(&self) -> usize {
         self.node.len()
     }
+
+    /// The node of synapse `k`.
+    pub fn node(&self, k: usize) -> Option<u32> {
+        self.node.get(k).copied()
+    }
+
+    /// The parameters of synapse `k`.
+    pub fn params(&self, k: usize) -> Option<&SynapseParams> {
+        self.params.get(k)
+    }
+
+    /// Changes synapse `k`'s parameters (checked by the caller) and its constants for
+    /// time step `dt`; false for no such synapse.
+    pub fn set_params(&mut self, k: usize, params: SynapseParams, dt: f64) -> bool {
+        let Some(p) = self.params.get_mut(k) else { return false };
+        *p = params;
+        self.refresh(k, dt);
+        true
+    }
     pub fn is_empty(&self) -> bool {
         self.node.is_empty()
     }
@@ -344,14 +370,18 @@ impl Synapses {
         let (node, params, scale, enabled) =
             (&self.node[..n], &self.params[..n], &self.scale[..n], &self.enabled[..n]);
         // Every node is a node of v, rhs and d (checked once here, so that the loop needs
-        // no bounds checks).
+        // no bounds checks): each synapse's node is below `nodes_below` (an invariant of
+        // this type: `node` is private and only `push` and `swap_remove` change it, both
+        // keeping `nodes_below` above every entry), and `nodes_below` is at most `len`
+        // (asserted here, in release too).
         let len = v.len().min(rhs.len()).min(d.len());
-        assert!(self.nodes_below <= len);
+        assert!(self.nodes_below <= len, "synapse nodes up to {} but {len} nodes", self.nodes_below);
         debug_assert!(node.iter().all(|&x| (x as usize) < self.nodes_below));
         for j in 0..m {
             let k = first[j] as usize;
             let nd = node[k] as usize;
-            // SAFETY: nd < len (asserted above).
+            // SAFETY: nd < nodes_below <= len, the length of v, rhs and d: the invariant
+            // and the assertion above (tested by `a_node_beyond_the_arrays_is_caught`).
             let vv = unsafe { *v.get_unchecked(nd) };
             v_out[j] = vv;
             if !enabled[k] {
@@ -367,7 +397,7 @@ impl Synapses {
                     (i, g)
                 }
             };
-            // SAFETY: as above.
+            // SAFETY: nd < len, as for v above.
             unsafe {
                 *rhs.get_unchecked_mut(nd) -= scale[k] * i;
                 *d.get_unchecked_mut(nd) += scale[k] * g;
@@ -423,6 +453,42 @@ impl Synapses {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tries to break the unchecked indexing of the current loop: a synapse whose node
+    /// lies beyond the arrays it is given must be caught (a panic with a message), never
+    /// read or written out of bounds, whatever was added and removed before.
+    #[test]
+    fn a_node_beyond_the_arrays_is_caught() {
+        let mut s = Synapses::default();
+        s.push(2, 1.0, SynapseParams::ampa(), 0.025);
+        let far = s.push(1_000_000, 1.0, SynapseParams::nmda(), 0.025);
+        s.deliver(far, 0.01);
+        let (v, mut rhs, mut d) = (vec![-65.0; 10], vec![0.0; 10], vec![0.0; 10]);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let (mut rhs, mut d) = (rhs.clone(), d.clone());
+            s.current(&v, &mut rhs, &mut d);
+        }));
+        assert!(caught.is_err(), "a node beyond the arrays went unnoticed");
+        // Removing it brings the bound back down: the loop runs, within the arrays.
+        s.swap_remove(far);
+        assert_eq!(s.nodes_below(), 3);
+        s.deliver(0, 0.01);
+        s.advance();
+        s.current(&v, &mut rhs, &mut d);
+        assert!(rhs[2] != 0.0 && d[2] > 0.0 && rhs.iter().enumerate().all(|(i, &r)| i == 2 || r == 0.0));
+        // Arrays shorter than the synapses' nodes are caught too.
+        let short = vec![-65.0; 2];
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let (mut rhs, mut d) = (vec![0.0; 2], vec![0.0; 2]);
+            s.current(&short, &mut rhs, &mut d);
+        }));
+        assert!(caught.is_err());
+        // Parameters change only through set_params, which refreshes the constants.
+        assert!(s.set_params(0, SynapseParams::gaba_a(), 0.025));
+        assert_eq!(s.params(0), Some(&SynapseParams::gaba_a()));
+        assert!(!s.set_params(5, SynapseParams::gaba_a(), 0.025));
+        assert_eq!((s.node(0), s.node(1)), (Some(2), None));
+    }
 
     #[test]
     fn peak_factors_match_the_table() {

@@ -391,6 +391,8 @@ struct Evaluator<'a> {
     lesson: &'a Lesson,
     built: &'a Built,
     cache: Mutex<BTreeMap<String, Traces>>,
+    /// Told the number of runs made so far, as each finishes.
+    progress: Option<&'a (dyn Fn(usize) + Sync)>,
     done: BTreeMap<String, Value>,
 }
 
@@ -475,6 +477,9 @@ impl Evaluator<'_> {
                             Ok(tr) => {
                                 if let Ok(mut cache) = self.cache.lock() {
                                     cache.insert(key(cond, vars), tr);
+                                    if let Some(p) = self.progress {
+                                        p(cache.len());
+                                    }
                                 }
                             }
                             Err(e) => {
@@ -797,7 +802,18 @@ pub fn evaluate(
     lesson: &Lesson,
     built: &Built,
 ) -> Result<(BTreeMap<String, Value>, BTreeMap<String, Traces>), LessonError> {
-    let mut ev = Evaluator { lesson, built, cache: Mutex::new(BTreeMap::new()), done: BTreeMap::new() };
+    evaluate_with(lesson, built, None)
+}
+
+/// As [`evaluate`], telling `progress` how many runs are made as each finishes (for a
+/// progress line; [`work_estimate`] says about how many there will be).
+pub fn evaluate_with(
+    lesson: &Lesson,
+    built: &Built,
+    progress: Option<&(dyn Fn(usize) + Sync)>,
+) -> Result<(BTreeMap<String, Value>, BTreeMap<String, Traces>), LessonError> {
+    let mut ev =
+        Evaluator { lesson, built, cache: Mutex::new(BTreeMap::new()), progress, done: BTreeMap::new() };
     ev.prefetch();
     for f in &lesson.figures {
         let v = ev.eval(&f.of).map_err(|message| LessonError::Figure { figure: f.name.clone(), message })?;

@@ -491,12 +491,17 @@ impl Report {
 
 /// Runs a lesson headless on its own cell or on `morph`, and checks its claims.
 pub fn check(lesson: &Lesson, morph: Option<(Morphology, String)>) -> Result<Report, LessonError> {
-    check_built(lesson, Built::new(&lesson.scene, morph)?)
+    check_built(lesson, Built::new(&lesson.scene, morph)?, None)
 }
 
-/// As [`check`], on a scene already built on its cell.
-pub fn check_built(lesson: &Lesson, built: Built) -> Result<Report, LessonError> {
-    let (figures, runs) = figures::evaluate(lesson, &built)?;
+/// As [`check`], on a scene already built on its cell; `progress` hears the number of
+/// runs made as each finishes.
+pub fn check_built(
+    lesson: &Lesson,
+    built: Built,
+    progress: Option<&(dyn Fn(usize) + Sync)>,
+) -> Result<Report, LessonError> {
+    let (figures, runs) = figures::evaluate_with(lesson, &built, progress)?;
     let mut claims = Vec::new();
     for c in &lesson.claims {
         claims.push(figures::judge(c, &figures)?);

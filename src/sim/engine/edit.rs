@@ -91,8 +91,7 @@ impl Simulation {
     pub fn set_synapse_params(&mut self, k: usize, params: SynapseParams) -> Result<(), SimError> {
         params.validate()?;
         self.check_synapse(k)?;
-        self.synapses.params[k] = params;
-        self.synapses.refresh(k, self.config.dt);
+        self.synapses.set_params(k, params, self.config.dt);
         Ok(())
     }
 
