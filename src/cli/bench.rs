@@ -175,6 +175,10 @@ fn cell(
             ("method", method.into()),
             // With two threads: the first node of the helper's subtrees (null: not split).
             ("split_at", sim.last_split().into()),
+            // Steps on two threads, and the times a split stepped back to one thread
+            // because the threads kept waiting for each other (a busy core).
+            ("split_steps", sim.split_stats().split_steps.into()),
+            ("split_stepped_back", sim.split_stats().stepped_back.into()),
         ],
     )
 }

@@ -25,6 +25,7 @@ mod error;
 mod split;
 
 pub use error::SimError;
+pub use split::SplitStats;
 
 /// Numerical settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -104,6 +105,10 @@ pub struct Simulation {
     last_split: Option<usize>,
     /// The split of the latest run split between two threads, kept for the next.
     split: Option<Box<split::Split>>,
+    /// How split runs went: steps on two threads, and the times a split run stepped
+    /// back to one thread because the two threads kept waiting for each other (a busy
+    /// core). After a step back no run is split before step `split_again_at`.
+    split_stats: split::SplitStats,
 }
 
 /// A copy of the simulation at this instant (every state, queued spike and Poisson
@@ -131,6 +136,7 @@ impl Clone for Simulation {
             grid: self.grid.clone(),
             last_split: None,
             split: None,
+            split_stats: Default::default(),
         }
     }
 }
@@ -172,6 +178,7 @@ impl Simulation {
             grid,
             last_split: None,
             split: None,
+            split_stats: Default::default(),
             config,
             cell,
         })
@@ -194,6 +201,11 @@ impl Simulation {
     /// the helper's subtrees (`None` when no run was split).
     pub fn last_split(&self) -> Option<usize> {
         self.last_split
+    }
+    /// How split runs went so far: steps taken on two threads, and the times a split
+    /// run stepped back to one thread because the threads kept waiting for each other.
+    pub fn split_stats(&self) -> split::SplitStats {
+        self.split_stats
     }
     /// Threads stepping this cell.
     pub fn threads(&self) -> usize {
@@ -329,13 +341,57 @@ impl Simulation {
                 if n == 0 {
                     return;
                 }
+                // What a step takes on one thread, timed once before the first split
+                // run: a split run slower than that steps back (split.rs).
+                if self.split_stats.one_thread_step_s.is_none() && n >= 4 * split::CALIBRATE_STEPS {
+                    self.timed_steps(split::CALIBRATE_STEPS);
+                    continue;
+                }
+                // After a split stepped back: one thread until a split is tried again.
+                let wait = self.split_stats.split_again_at.saturating_sub(self.steps);
+                if wait > 0 {
+                    self.timed_steps(wait.min(n));
+                    continue;
+                }
                 if !self.run_split(n) {
                     break;
                 }
             }
+            // On one thread: timed, when long enough to tell, so that the next split run
+            // compares itself with what one thread does now.
+            let mut n = 0u64;
+            let mut t = self.t;
+            while t + dt / 2.0 < t_stop && n < 1 << 22 {
+                n += 1;
+                t = (self.steps + n) as f64 * dt;
+            }
+            if n >= split::CALIBRATE_STEPS {
+                self.timed_steps(n);
+            }
         }
         while self.t + dt / 2.0 < t_stop {
             self.step();
+        }
+    }
+
+    /// Takes `n` steps on this thread and keeps the time a step took: the least over
+    /// stretches of 64 steps (the first steps after a pause run from cold caches).
+    fn timed_steps(&mut self, n: u64) {
+        let mut best = f64::INFINITY;
+        let mut done = 0;
+        while done < n {
+            let k = (n - done).min(64);
+            let start = std::time::Instant::now();
+            for _ in 0..k {
+                self.step();
+            }
+            if k == 64 {
+                best = best.min(start.elapsed().as_secs_f64() / 64.0);
+            }
+            done += k;
+        }
+        if best.is_finite() {
+            self.split_stats.one_thread_step_s = Some(best);
         }
     }
 
@@ -386,6 +442,7 @@ mod tests {
     use crate::sim::morphology::{Morphology, Region, Section};
     use crate::sim::stimuli::IClamp;
     use nalgebra::{Point3, Vector3};
+    use split::WINDOW_FOR_TESTS;
 
     /// A soma and two dendrites carrying Hay's channels, a calcium pool and SK, a pulse.
     fn cell(threads: usize) -> Simulation {
@@ -448,8 +505,45 @@ mod tests {
         sim.add_iclamp(IClamp { node: soma, delay: 2.0, dur: 30.0, amp: 3.0 }).unwrap();
         sim.add_spike_detector(soma, 0.0).unwrap();
         sim.set_threads(threads);
+        // The split itself is under test: on a cell this small it may not pay.
+        sim.split_stats.never_step_back = true;
         sim.init();
         sim
+    }
+
+    /// A helper that falls behind (here made to sleep each step, as one whose core is
+    /// taken by another process) makes the split step back to one thread, and the run
+    /// is the one thread's still.
+    #[test]
+    fn a_split_that_falls_behind_steps_back_to_one_thread() {
+        let (mut one, mut two) = (cell(1), cell(2));
+        two.split_stats.slow_tail_us = 300;
+        two.split_stats.never_step_back = false;
+        one.run_until(100.0);
+        two.run_until(100.0);
+        let stats = two.split_stats();
+        assert!(two.last_split().is_some(), "the run was split at first");
+        assert_eq!(stats.stepped_back, 1, "{stats:?}");
+        // It stepped back at the end of a window, within a few of the helper's slowing
+        // down (at step 300; at the first, if on this small cell two threads are slower
+        // than one from the start).
+        assert!(stats.split_steps % WINDOW_FOR_TESTS == 0, "{stats:?}");
+        assert!(stats.split_steps <= 300 + 5 * WINDOW_FOR_TESTS, "{stats:?}");
+        assert_eq!(one.steps(), two.steps());
+        assert_eq!(one.detectors[0].count, two.detectors[0].count);
+        let worst = one.v.iter().zip(&two.v).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(worst < 1e-9, "{worst}");
+        // 200 ms of steps on one thread; then a split is tried again, and with the helper
+        // still slow, it steps back again, each time waiting twice as long.
+        two.run_until(two.t() + 300.0);
+        let again = two.split_stats();
+        assert!(again.stepped_back >= 2, "{again:?}");
+        assert_eq!(again.back_off, (8_000u64 << again.stepped_back).min(64_000), "{again:?}");
+        assert!(again.split_steps > stats.split_steps, "{again:?}");
+        // Through all of it, the same run as on one thread.
+        one.run_until(two.t());
+        let worst = one.v.iter().zip(&two.v).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(worst < 1e-9, "{worst}");
     }
 
     #[test]

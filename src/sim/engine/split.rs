@@ -37,6 +37,56 @@ use std::sync::{Arc, Mutex, mpsc};
 /// the end of a split run cost about as much as a few steps of the whole cell.
 const MIN_STEPS: u64 = 200;
 
+/// Steps over which the head judges whether the split pays (a few hundred us here).
+const WINDOW: u64 = 16;
+/// Slow windows in a row that make a split run step back: one or two alone may be a
+/// hiccup (a preemption of a few ms).
+const SLOW_WINDOWS: u32 = 3;
+/// Windows at the start of a split run that are not judged: the helper wakes up and its
+/// caches fill.
+const WARM_UP_WINDOWS: u64 = 1;
+#[cfg(test)]
+pub(super) const WINDOW_FOR_TESTS: u64 = WINDOW;
+/// A window whose steps take this many times the best window's means the two threads
+/// stopped running side by side (another process took a core, and each handshake waits
+/// for a time slice): the split run steps back to one thread.
+const BEHIND: f64 = 2.5;
+/// A window whose steps take this many times a step on one thread (timed on this cell
+/// before its first split run, and again whenever it runs on one thread) means the split
+/// does not pay: it steps back too. A split that pays takes about 0.6 of it.
+const SLOWER: f64 = 1.15;
+/// Steps timed on one thread before the first split run, for [`SLOWER`].
+pub(super) const CALIBRATE_STEPS: u64 = 256;
+/// After stepping back, runs stay on one thread for this many steps (200 ms of
+/// simulated time at 0.025 ms), then a split is tried again (the core may be free by
+/// then: a hiccup passes); each step back in a row doubles it, up to [`MAX_BACK_OFF`].
+const BACK_OFF_STEPS: u64 = 8_000;
+/// The longest wait before trying a split again (1.6 s of simulated time at 0.025 ms).
+const MAX_BACK_OFF: u64 = 64_000;
+
+/// How the split runs of a simulation went ([`Simulation::split_stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SplitStats {
+    /// Steps taken on two threads.
+    pub split_steps: u64,
+    /// Times a split run stepped back to one thread (the threads kept waiting).
+    pub stepped_back: u64,
+    /// No run is split before this step.
+    pub(super) split_again_at: u64,
+    /// Seconds a step takes on one thread, as last timed (`None`: not yet).
+    pub(super) one_thread_step_s: Option<f64>,
+    /// Steps to stay on one thread after the next step back (0: [`BACK_OFF_STEPS`]).
+    pub(super) back_off: u64,
+    /// Tests only: the helper sleeps this long (us) each step after its 300th, as a
+    /// helper that loses its core to another process would.
+    #[cfg(test)]
+    pub(super) slow_tail_us: u64,
+    /// Tests only: never step back (tests of the split itself, on cells too small for a
+    /// split to pay).
+    #[cfg(test)]
+    pub(super) never_step_back: bool,
+}
+
 /// Rough cost of each node and step outside the mechanisms (axial terms, voltage update,
 /// the grid), in units of a two-gate channel on one node.
 const NODE_COST: f64 = 1.0;
@@ -164,6 +214,13 @@ struct Exchange {
     /// Set when either thread stops (its loop ended or it panicked): the other then
     /// stops waiting.
     gone: AtomicBool,
+    /// The last step of the run: the head lowers it (before posting that step's dv) to
+    /// step back to one thread; the tail, having seen that dv, sees it too and stops
+    /// after that step.
+    last_step: AtomicU64,
+    /// Tests only: see [`SplitStats::slow_tail_us`].
+    #[cfg(test)]
+    slow_tail_us: u64,
 }
 
 /// Keeps each sequence number on its own cache lines.
@@ -186,6 +243,9 @@ impl Exchange {
             down_seq: Padded(AtomicU64::new(0)),
             down: (0..junctions).map(|_| AtomicU64::new(0)).collect(),
             gone: AtomicBool::new(false),
+            last_step: AtomicU64::new(u64::MAX),
+            #[cfg(test)]
+            slow_tail_us: 0,
         }
     }
 
@@ -217,7 +277,7 @@ impl Simulation {
     /// (having done nothing) when this run is not to be split (see the module's
     /// documentation).
     pub(super) fn run_split(&mut self, steps: u64) -> bool {
-        if self.threads < 2 || steps < MIN_STEPS {
+        if self.threads < 2 || steps < MIN_STEPS || self.steps < self.split_stats.split_again_at {
             return false;
         }
         let Some(s) = self.split_point() else {
@@ -238,7 +298,13 @@ impl Simulation {
         let (Some(jobs), Some(tail_here)) = (helper.jobs.as_ref(), tail.take()) else {
             return false;
         };
-        let exchange = Arc::new(Exchange::new(junctions.len()));
+        #[allow(unused_mut)]
+        let mut exchange = Exchange::new(junctions.len());
+        #[cfg(test)]
+        {
+            exchange.slow_tail_us = self.split_stats.slow_tail_us;
+        }
+        let exchange = Arc::new(exchange);
         let job = Job {
             tail: tail_here,
             exchange: exchange.clone(),
@@ -253,6 +319,7 @@ impl Simulation {
         // The head's mechanisms read the head's ions: the whole cell's wait aside.
         let mut ions = self.ions.part(0..s);
         std::mem::swap(&mut self.ions, &mut ions);
+        let steps0 = self.steps;
         let finished = self.run_head(head_matrix, head_mechs, junctions, &exchange, steps);
         // The helper's panic, if it had one, goes on here (its message kept).
         let back = helper.done.get_mut().map(|done| done.recv());
@@ -279,6 +346,18 @@ impl Simulation {
         self.grid.update(&self.v);
         self.last_split = Some(s);
         self.split = Some(split);
+        let done = self.steps - steps0;
+        self.split_stats.split_steps += done;
+        let st = &mut self.split_stats;
+        if done < steps {
+            // Stepped back: the rest of this run, and a while after, on one thread.
+            st.stepped_back += 1;
+            let wait = if st.back_off == 0 { BACK_OFF_STEPS } else { st.back_off };
+            st.split_again_at = self.steps + wait;
+            st.back_off = (wait * 2).min(MAX_BACK_OFF);
+        } else {
+            st.back_off = 0;
+        }
         true
     }
 
@@ -404,6 +483,12 @@ impl Simulation {
     /// The calling thread's side of a split run: [`Simulation::step`] on nodes `0..s`
     /// (`matrix` their rows), with the junction rows of the tail added before the solve
     /// and the junctions' dv posted after it. False if the helper stopped first.
+    ///
+    /// Every [`WINDOW`] steps the head looks at how the split goes: when [`SLOW_WINDOWS`]
+    /// windows in a row took [`BEHIND`] times the best window's time per step, or
+    /// [`SLOWER`] times a step on one thread, it ends the split run after that step (the caller steps the rest on one
+    /// thread). Threads that lose their core to another process wait a time slice at each
+    /// of the two handshakes of every step.
     fn run_head(
         &mut self,
         matrix: &mut CableMatrix,
@@ -415,7 +500,29 @@ impl Simulation {
         let _gone = Gone(&exchange.gone);
         let s = matrix.parent.len();
         let (dt, k) = (self.config.dt, self.dv_factor());
+        let mut window_start = std::time::Instant::now();
+        let mut best = f64::INFINITY;
+        let one_thread = self.split_stats.one_thread_step_s.unwrap_or(f64::INFINITY);
+        let mut stop_after = u64::MAX;
+        let mut slow = 0;
         for step in 1..=steps {
+            if step % WINDOW == 0 && step < steps {
+                let now = std::time::Instant::now();
+                let per_step = (now - window_start).as_secs_f64() / WINDOW as f64;
+                window_start = now;
+                if step > WARM_UP_WINDOWS * WINDOW {
+                    let behind = per_step > BEHIND * best || per_step > SLOWER * one_thread;
+                    slow = if behind { slow + 1 } else { 0 };
+                    if slow >= SLOW_WINDOWS {
+                        stop_after = step;
+                    }
+                    #[cfg(test)]
+                    if self.split_stats.never_step_back {
+                        stop_after = u64::MAX;
+                    }
+                    best = best.min(per_step);
+                }
+            }
             let t_mid = self.t + dt / 2.0;
             self.deliver_until(t_mid);
             self.env.t = t_mid;
@@ -440,6 +547,10 @@ impl Simulation {
             for (dv, &p) in exchange.down.iter().zip(junctions) {
                 dv.store(matrix.rhs[p as usize].to_bits(), Ordering::Relaxed);
             }
+            if step == stop_after {
+                // Seen by the tail with this step's dv (the Release below).
+                exchange.last_step.store(step, Ordering::Relaxed);
+            }
             exchange.down_seq.0.store(step, Ordering::Release);
             matrix.substitute_off_path();
             self.grid.add_and_update(&mut self.v[..s], &matrix.rhs, k);
@@ -451,6 +562,9 @@ impl Simulation {
                 m.mech.advance_on_grid(v, &self.grid, &mut self.ions, &self.env);
             }
             self.end_step();
+            if step == stop_after {
+                break;
+            }
         }
         true
     }
@@ -524,6 +638,10 @@ impl Tail {
                 p.mech.current(&self.v, &mut self.ions, &mut m.rhs, &mut m.d, &env);
             }
             m.eliminate();
+            #[cfg(test)]
+            if exchange.slow_tail_us > 0 && step > 300 {
+                std::thread::sleep(std::time::Duration::from_micros(exchange.slow_tail_us));
+            }
             for (j, row) in exchange.up.iter().enumerate() {
                 row[0].store(m.d[j].to_bits(), Ordering::Relaxed);
                 row[1].store(m.rhs[j].to_bits(), Ordering::Relaxed);
@@ -540,6 +658,11 @@ impl Tail {
             env.t = (steps0 + step) as f64 * dt;
             for p in self.mechs.iter_mut() {
                 p.mech.advance_on_grid(&self.v, &self.grid, &mut self.ions, &env);
+            }
+            // The head ends the run here when it stepped back (written before this
+            // step's dv, which was read with Acquire).
+            if exchange.last_step.load(Ordering::Relaxed) <= step {
+                return;
             }
         }
     }
