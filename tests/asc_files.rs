@@ -5,8 +5,7 @@
 //! files, each an error `file:line: problem` naming the token; and a bounded fuzz.
 
 mod common;
-use common::Rng;
-use dendra::lab::geometry::TreeMesh;
+use common::{Rng, downstream, preview};
 use dendra::sim::cell::{Cell, Nseg, Passive};
 use dendra::sim::morphology::{Morphology, Region};
 use dendra::sim::passive::passive_figures;
@@ -606,10 +605,6 @@ fn deep_nesting_does_not_overflow_the_stack() {
 
 const FILE: &str = "fuzz.asc";
 
-fn preview(text: &str) -> String {
-    text.chars().take(1500).collect()
-}
-
 /// Parses under catch_unwind and checks the outcome; returns whether it loaded.
 /// `deep` also builds the cell and its mesh.
 fn check(text: &str, case: &str, deep: bool) -> bool {
@@ -676,25 +671,6 @@ fn usable(m: &Morphology) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// The discretisation and the mesh the lab draws must not panic either.
-fn downstream(m: Morphology, case: &str, text: &str) {
-    let r = catch_unwind(|| {
-        let ns = m.sections.len();
-        match Cell::new(m, Passive::uniform(ns, 100.0, 1.0), &Nseg::default()) {
-            Ok(cell) => {
-                assert!(cell.area.iter().all(|a| a.is_finite() && *a >= 0.0), "areas");
-                assert!(cell.g_axial.iter().all(|g| g.is_finite() && *g >= 0.0), "axial conductances");
-                let mesh = TreeMesh::build(&cell, 6, 0.5);
-                assert!(mesh.indices.iter().all(|&i| (i as usize) < mesh.positions.len()));
-            }
-            Err(e) => assert!(!e.to_string().is_empty()),
-        }
-    });
-    if r.is_err() {
-        panic!("discretisation or mesh panicked on {case}:\n{}", preview(text));
-    }
 }
 
 /// cell2.asc cut into its header (comment, image coordinates, soma) and its trees.

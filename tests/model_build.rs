@@ -1,4 +1,4 @@
-//! Cell models built from a morphology file plus a JSON description (src/sim/model.rs).
+//! Cell models built from a morphology file plus a JSON description (src/sim/model/).
 
 use dendra::sim::model::{self, CellModel};
 use dendra::sim::morphology::{Morphology, Region};

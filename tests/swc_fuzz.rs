@@ -4,9 +4,7 @@
 //! `MIN_RADIUS_UM`; every Err must display as `file:line: problem`.
 
 mod common;
-use common::Rng;
-use dendra::lab::geometry::TreeMesh;
-use dendra::sim::cell::{Cell, Nseg, Passive};
+use common::{Rng, downstream, preview};
 use dendra::sim::morphology::Morphology;
 use dendra::sim::morphology::swc::{MIN_RADIUS_UM, SwcData, parse_swc};
 use std::collections::HashSet;
@@ -30,7 +28,7 @@ fn check(text: &str, case: &str) -> bool {
             if let Err(why) = invariants(&d) {
                 panic!("{case}: {why}\n{}", preview(text));
             }
-            downstream(&d, case, text);
+            downstream(Morphology::from_swc_data(&d), case, text);
             true
         }
         Err(e) => {
@@ -49,32 +47,6 @@ fn check(text: &str, case: &str) -> bool {
             false
         }
     }
-}
-
-/// What a loaded file goes through next must not panic either: NEURON's sections, the
-/// discretisation, and the mesh the lab draws. A cell that cannot be discretised is an
-/// error value; one that can has finite, non-negative areas.
-fn downstream(d: &SwcData, case: &str, text: &str) {
-    let r = catch_unwind(|| {
-        let m = Morphology::from_swc_data(d);
-        let ns = m.sections.len();
-        match Cell::new(m, Passive::uniform(ns, 100.0, 1.0), &Nseg::default()) {
-            Ok(cell) => {
-                assert!(cell.area.iter().all(|a| a.is_finite() && *a >= 0.0), "areas");
-                assert!(cell.g_axial.iter().all(|g| g.is_finite() && *g >= 0.0), "axial conductances");
-                let mesh = TreeMesh::build(&cell, 6, 0.5);
-                assert!(mesh.indices.iter().all(|&i| (i as usize) < mesh.positions.len()));
-            }
-            Err(e) => assert!(!e.to_string().is_empty()),
-        }
-    });
-    if r.is_err() {
-        panic!("sections or discretisation panicked on {case}:\n{}", preview(text));
-    }
-}
-
-fn preview(text: &str) -> String {
-    text.chars().take(2000).collect()
 }
 
 fn invariants(d: &SwcData) -> Result<(), String> {

@@ -95,11 +95,6 @@ pub fn open_swc(path: &Path, lab: &mut LabRes, ui: &mut UiState) {
     super::loading::open_now(LoadJob::Morphology(path.to_path_buf()), lab, ui);
 }
 
-/// Replaces the lab by a saved setup, at once (see [`open_swc`]).
-pub fn open_setup(path: &Path, lab: &mut LabRes, ui: &mut UiState) {
-    super::loading::open_now(LoadJob::Setup(path.to_path_buf()), lab, ui);
-}
-
 /// Whether a file dialog can be shown: rfd asks xdg-desktop-portal over the session bus,
 /// or zenity.
 fn dialog_service() -> bool {

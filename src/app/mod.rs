@@ -18,7 +18,7 @@ mod state;
 mod traces;
 
 pub use camera::OrbitCamera;
-pub use files::{open_setup, open_swc};
+pub use files::open_swc;
 pub use lessons::Lessons;
 pub use loading::{LoadJob, Loader};
 pub use picking::apply_tool_at;
@@ -68,17 +68,6 @@ pub fn run(opts: AppOptions) -> ExitCode {
         eprintln!("dendra: --lesson: {e}");
         return ExitCode::FAILURE;
     }
-    for (flag, path) in
-        [("--screenshot", &opts.screenshot), ("--layout", &opts.layout), ("--save-setup", &opts.save_setup)]
-    {
-        // Making the temporary file beside it is the check; dropped, it is removed.
-        if let Some(p) = path
-            && let Err(e) = crate::sim::savefile::SaveFile::create(p)
-        {
-            eprintln!("dendra: {flag} {}: cannot write: {e}", p.display());
-            return ExitCode::FAILURE;
-        }
-    }
     let mut saved = None;
     let lab = match (&opts.setup, &opts.morphology) {
         (Some(path), _) => crate::lab::setup::read_setup(path).and_then(|s| {
@@ -100,6 +89,17 @@ pub fn run(opts: AppOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    for (flag, path) in
+        [("--screenshot", &opts.screenshot), ("--layout", &opts.layout), ("--save-setup", &opts.save_setup)]
+    {
+        // Making the temporary file beside it is the check; dropped, it is removed.
+        if let Some(p) = path
+            && let Err(e) = crate::sim::savefile::SaveFile::create(p)
+        {
+            eprintln!("dendra: {flag} {}: cannot write: {e}", p.display());
+            return ExitCode::FAILURE;
+        }
+    }
     // This build talks to X11 (or XWayland): without a display, say so instead of letting
     // the windowing layer panic.
     if cfg!(target_os = "linux") && std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
@@ -198,7 +198,6 @@ pub fn plugin(app: &mut App) {
         picking::plugin,
         markers::plugin,
         panel::plugin,
-        traces::plugin,
         files::plugin,
         keys::plugin,
         lessons::plugin,

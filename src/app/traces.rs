@@ -188,5 +188,3 @@ pub fn show(ui: &mut egui::Ui, lab: &Lab, state: &UiState) -> egui::Rect {
         show_in(ui, make("traces").height(h), &refs)
     }
 }
-
-pub(super) fn plugin(_app: &mut App) {}

@@ -14,9 +14,9 @@ pub struct CableMatrix {
     pub parent: Vec<u32>,
     /// Converts a point current (nA) or conductance (uS) at a node into the row's units.
     pub scale: Vec<f64>,
-    /// Coefficient of dv[i] in the parent's row (S/cm2 or uS).
+    /// Coefficient of `dv[i]` in the parent's row (S/cm2 or uS).
     pub a: Vec<f64>,
-    /// Coefficient of dv[parent] in row i.
+    /// Coefficient of `dv[parent]` in row i.
     pub b: Vec<f64>,
     /// The constant part of the diagonal: capacitance term plus axial terms.
     pub d_base: Vec<f64>,
@@ -319,7 +319,7 @@ impl CableMatrix {
     }
 
     /// Solves in place: afterwards `rhs` holds dv. O(N), no fill-in; the nodes are
-    /// visited in [`Schedule`]'s order.
+    /// visited in `Schedule`'s order.
     #[inline]
     pub fn solve(&mut self) {
         if self.parent.is_empty() {

@@ -527,7 +527,7 @@ mod tests {
         // It stepped back at the end of a window, within a few of the helper's slowing
         // down (at step 300; at the first, if on this small cell two threads are slower
         // than one from the start).
-        assert!(stats.split_steps % WINDOW_FOR_TESTS == 0, "{stats:?}");
+        assert!(stats.split_steps.is_multiple_of(WINDOW_FOR_TESTS), "{stats:?}");
         assert!(stats.split_steps <= 300 + 5 * WINDOW_FOR_TESTS, "{stats:?}");
         assert_eq!(one.steps(), two.steps());
         assert_eq!(one.detectors[0].count, two.detectors[0].count);

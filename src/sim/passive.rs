@@ -84,7 +84,7 @@ pub fn passive_figures_with(
             tau_ms = sim.t();
         }
         // The crossing comes near the membrane time constant (15 ms here): that is "done".
-        if k % 64 == 0 && !progress((sim.t() / 15.0).min(0.99)) {
+        if k.is_multiple_of(64) && !progress((sim.t() / 15.0).min(0.99)) {
             break;
         }
     }

@@ -12,7 +12,7 @@
 //! The origin is a point on the root section (`origin_x`, 0 for soma(0);
 //! [`Distances::new`]) or any point of the tree ([`Distances::from_point`]). Hay's
 //! `L5PCtemplate.hoc` sets `soma distance()` but then calls `getLongestBranch("apic")`,
-//! which re-sets the origin to apic[0](0) before the distances are taken
+//! which re-sets the origin to `apic[0](0)` before the distances are taken
 //! ([`crate::sim::sites::hay_origin`]): soma(0.5) on a Neurolucida cell read by Import3d,
 //! whose trunk hangs from the soma's centre, but soma(0) on an SWC cell whose trunk hangs
 //! from the first soma point. Its `for (x)` loop also assigns at x = 1 last, which NEURON
@@ -327,7 +327,7 @@ impl Distances {
     }
 
     /// As [`Distances::new`], from location `origin` = (section, x) anywhere on the tree
-    /// (Hay's apic[0](0): [`crate::sim::sites::hay_origin`]).
+    /// (Hay's `apic[0](0)`: [`crate::sim::sites::hay_origin`]).
     pub fn from_point(cell: &Cell, origin: (usize, f64), hoc_for_x: bool) -> Distances {
         let m = &cell.morphology;
         let mut node_um: Vec<f64> = (0..cell.node_count())

@@ -59,7 +59,7 @@ pub fn first_section(m: &Morphology, region: Region) -> Option<usize> {
 
 /// The origin of Hay et al.'s distances for `region` (L5PCtemplate.hoc, `getLongestBranch`
 /// and `locateSites`): `$s1 distance()`, the 0 end of the region's first section, i.e.
-/// apic[0](0) for the apical tree; for the axon Hay then moves it to axon[0](1). `None`
+/// `apic[0](0)` for the apical tree; for the axon Hay then moves it to `axon[0](1)`. `None`
 /// when the morphology has no such region.
 pub fn hay_origin(m: &Morphology, region: Region) -> Option<(usize, f64)> {
     let s = first_section(m, region)?;
@@ -153,7 +153,7 @@ pub fn segment_diam(cell: &Cell, sec: usize, x: f64) -> f64 {
 }
 
 /// Hay's BAC site: of the points [`locate_sites`] finds on the apical tree at
-/// `distance_um` from apic[0](0), the one in the widest segment (the first on ties), with
+/// `distance_um` from `apic[0](0)`, the one in the widest segment (the first on ties), with
 /// that segment's diameter (um). Hay's protocol uses 620 um.
 pub fn hay_epsp_site(cell: &Cell, distance_um: f64) -> Option<(Site, f64)> {
     let mut best: Option<(Site, f64)> = None;

@@ -20,7 +20,7 @@ pub struct SynapseParams {
 }
 
 /// The NMDA receptor's voltage-dependent Mg2+ block:
-/// B(v) = 1 / (1 + [Mg]/kd * exp(-gamma v)) (Jahr & Stevens 1990).
+/// `B(v) = 1 / (1 + [Mg]/kd * exp(-gamma v))` (Jahr & Stevens 1990).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MgBlock {
     /// [Mg2+] (mM).

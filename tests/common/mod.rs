@@ -31,3 +31,30 @@ impl Rng {
         (self.float() - 0.5) * span
     }
 }
+
+/// The start of a fuzz case's text, for a failure's message.
+pub fn preview(text: &str) -> String {
+    text.chars().take(2000).collect()
+}
+
+/// What a loaded morphology must survive: discretisation (areas and axial conductances
+/// finite and not negative, or an error with a message) and the tree's mesh (indices in
+/// range), without a panic; `case` and `text` name the fuzz case on failure.
+pub fn downstream(m: dendra::sim::morphology::Morphology, case: &str, text: &str) {
+    use dendra::sim::cell::{Cell, Nseg, Passive};
+    let r = std::panic::catch_unwind(|| {
+        let ns = m.sections.len();
+        match Cell::new(m, Passive::uniform(ns, 100.0, 1.0), &Nseg::default()) {
+            Ok(cell) => {
+                assert!(cell.area.iter().all(|a| a.is_finite() && *a >= 0.0), "areas");
+                assert!(cell.g_axial.iter().all(|g| g.is_finite() && *g >= 0.0), "axial conductances");
+                let mesh = dendra::lab::geometry::TreeMesh::build(&cell, 6, 0.5);
+                assert!(mesh.indices.iter().all(|&i| (i as usize) < mesh.positions.len()));
+            }
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+    });
+    if r.is_err() {
+        panic!("sections, discretisation or mesh panicked on {case}:\n{}", preview(text));
+    }
+}

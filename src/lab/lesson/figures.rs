@@ -795,13 +795,12 @@ impl Evaluator<'_> {
     }
 }
 
+/// The figures by name, and the runs they were measured on by key.
+pub type Evaluated = (BTreeMap<String, Value>, BTreeMap<String, Traces>);
+
 /// Computes every figure of `lesson` on `built`, in order; returns them with the traces
 /// of every run made (by `condition|var=value...`).
-#[allow(clippy::type_complexity)]
-pub fn evaluate(
-    lesson: &Lesson,
-    built: &Built,
-) -> Result<(BTreeMap<String, Value>, BTreeMap<String, Traces>), LessonError> {
+pub fn evaluate(lesson: &Lesson, built: &Built) -> Result<Evaluated, LessonError> {
     evaluate_with(lesson, built, None)
 }
 
@@ -811,7 +810,7 @@ pub fn evaluate_with(
     lesson: &Lesson,
     built: &Built,
     progress: Option<&(dyn Fn(usize) + Sync)>,
-) -> Result<(BTreeMap<String, Value>, BTreeMap<String, Traces>), LessonError> {
+) -> Result<Evaluated, LessonError> {
     let mut ev =
         Evaluator { lesson, built, cache: Mutex::new(BTreeMap::new()), progress, done: BTreeMap::new() };
     ev.prefetch();

@@ -506,7 +506,7 @@ impl Simulation {
         let mut stop_after = u64::MAX;
         let mut slow = 0;
         for step in 1..=steps {
-            if step % WINDOW == 0 && step < steps {
+            if step.is_multiple_of(WINDOW) && step < steps {
                 let now = std::time::Instant::now();
                 let per_step = (now - window_start).as_secs_f64() / WINDOW as f64;
                 window_start = now;

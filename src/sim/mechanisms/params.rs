@@ -1,9 +1,9 @@
 //! Shared plumbing for the mechanisms' per-node parameters and recordable states, so
 //! that each mechanism file holds only its equations.
 //!
-//! [`columns!`] declares a structure-of-arrays table (one `Vec<f64>` per named
+//! `columns!` declares a structure-of-arrays table (one `Vec<f64>` per named
 //! quantity, indexed by position in the mechanism's `nodes`) and implements [`Table`]
-//! for it; [`mechanism_tables!`] writes the name/parameter/state methods of
+//! for it; `mechanism_tables!` writes the name/parameter/state methods of
 //! [`Mechanism`](super::Mechanism) for a struct with fields `nodes`, `p` (parameters)
 //! and `s` (states).
 
@@ -25,7 +25,7 @@ pub enum Range {
     Positive,
 }
 
-/// A table of named per-node columns: what [`columns!`] generates.
+/// A table of named per-node columns: what `columns!` generates.
 pub trait Table {
     /// NEURON names of the columns, in declaration order.
     fn names(&self) -> &'static [&'static str];
@@ -182,8 +182,8 @@ pub(crate) use columns;
 
 /// Writes `name`, `nodes`, `param_names`, `set_param`, `set_param_at`, `param`,
 /// `state_names` and `state` inside an `impl Mechanism for X` block, for a struct with
-/// fields `nodes: Vec<u32>`, `p` (a [`columns!`] parameter table) and `s` (a
-/// [`columns!`] state table).
+/// fields `nodes: Vec<u32>`, `p` (a `columns!` parameter table) and `s` (a
+/// `columns!` state table).
 ///
 /// Variants: `mechanism_tables!("NAME", refresh)` also calls `self.refresh()` after
 /// every successful `set_param`/`set_param_at`, for mechanisms that keep constants

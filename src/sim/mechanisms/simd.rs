@@ -35,8 +35,8 @@ const LAST: u32 = (POINTS - 1) as u32;
 
 /// The gating update of up to three gates from rows of `W` values laid out as
 /// [x_inf, x_fac, y_inf, y_fac, z_inf, z_fac, ..] (`W` = 4 for one or two gates, 8 for
-/// three): for every position j whose row k[j] is on the grid, in groups of four,
-/// `gate[g][j] += fac * (inf - gate[g][j])` with inf and fac interpolated at f[j]; `G`
+/// three): for every position j whose row `k[j]` is on the grid, in groups of four,
+/// `gate[g][j] += fac * (inf - gate[g][j])` with inf and fac interpolated at `f[j]`; `G`
 /// is the number of gates (1 to 3). Stops at the first group of four that has a row off
 /// the grid or that the slices cannot fill, and returns how many positions it updated
 /// (a multiple of 4): the caller does the next few the plain way and calls again.

@@ -7,8 +7,8 @@ use crate::sim::morphology::{Morphology, Region, Section};
 pub const HAY_AXON_STUB_UM: (f64, f64) = (30.0, 1.0);
 
 /// Hay's `delete_axon` (L5PCtemplate.hoc): every axon section goes (with whatever hangs
-/// from it), and two cylinders of 30 um x 1 um take their place, axon[0] from soma(0.5)
-/// and axon[1] from axon[0](1). The stub points away from the soma along the old axon's
+/// from it), and two cylinders of 30 um x 1 um take their place, `axon[0]` from soma(0.5)
+/// and `axon[1]` from `axon[0](1)`. The stub points away from the soma along the old axon's
 /// first section (else along -y, the usual axon direction of an upright cell). Without
 /// a soma the stub hangs from the root's centre. A note of what went is added to the
 /// morphology's warnings.

@@ -42,12 +42,12 @@
 //!   the section's end as Hay's `for (x)` loop leaves it. `"origin": "root"` (the
 //!   default) measures from `origin_x` on the root section (0: soma(0));
 //!   `"origin": "region_start"` measures each region's distances from the 0 end of its
-//!   first section, as Hay's `distribute_channels` does (apic[0](0) for the apical tree,
-//!   axon[0](1) for the axon; [`crate::sim::sites::hay_origin`]). Hay's template is
+//!   first section, as Hay's `distribute_channels` does (`apic[0](0)` for the apical tree,
+//!   `axon[0](1)` for the axon; [`crate::sim::sites::hay_origin`]). Hay's template is
 //!   `{"origin": "region_start", "hoc_for_x": true}` (see [`crate::sim::placement`]).
 //! - `axon`: `"keep"` (the default) or `"hay_stub"`: Hay's `L5PCtemplate.hoc` deletes the
-//!   reconstructed axon and puts two 30 um x 1 um sections in its place, axon[0] from
-//!   soma(0.5) and axon[1] from axon[0](1) ([`hay_axon_stub`]); the cell is built on
+//!   reconstructed axon and puts two 30 um x 1 um sections in its place, `axon[0]` from
+//!   soma(0.5) and `axon[1]` from `axon[0](1)` ([`hay_axon_stub`]); the cell is built on
 //!   the morphology so changed.
 //! - `mechanisms`: rules applied in order. Parameter names are the mechanism's own
 //!   (`gIhbar`) or NEURON's suffixed ones (`gIhbar_Ih`, `g_pas`); values are
@@ -242,8 +242,8 @@ pub enum DistanceOrigin {
     /// `origin_x` on the root section.
     #[default]
     Root,
-    /// Each region's distances from the 0 end of its first section (apic[0](0) for the
-    /// apical tree), the axon's from axon[0](1): Hay's `getLongestBranch`
+    /// Each region's distances from the 0 end of its first section (`apic[0](0)` for the
+    /// apical tree), the axon's from `axon[0](1)`: Hay's `getLongestBranch`
     /// ([`crate::sim::sites::hay_origin`]).
     RegionStart,
 }
