@@ -219,6 +219,16 @@ fn the_lab_window_draws_the_cell_in_colour_with_its_panel() {
         colours.len(),
         start.elapsed()
     );
+    // A picture that cannot be written (a full disk) is a failure the exit status says,
+    // not a line in the log and status 0.
+    let out = dendra_in_xvfb()
+        .args(["--screenshot", "/dev/full", "--frames", "3"])
+        .env("WGPU_BACKEND", "vulkan")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a screenshot to /dev/full exited 0:\n{log}");
+    assert!(log.contains("/dev/full: cannot save the picture"), "{log}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
