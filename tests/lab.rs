@@ -2,8 +2,8 @@
 //! firing depolarises it, drugs change the engine, [Mg2+] changes NMDA responses,
 //! sequences fire in order, setups round-trip, and nonsense input never panics.
 
-use dendra::lab::lesson::run::Change;
 use dendra::lab::pharmacology::Drug;
+use dendra::lab::scene::change::Change;
 use dendra::lab::setup::{SetupV1, read_setup, write_setup};
 use dendra::lab::{FirePattern, Lab, LabError, SynapseKind};
 

@@ -5,9 +5,9 @@
 //! claims, the figures and the curves.
 
 use super::state::{LabRes, UiState};
-use crate::lab::LabError;
 use crate::lab::lesson::run::Run;
-use crate::lab::lesson::{Built, LESSONS, Lesson, Report, check, play_list};
+use crate::lab::lesson::{LESSONS, Lesson, Report, check, play_list};
+use crate::lab::scene::ResolvedScene;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use std::collections::BTreeMap;
@@ -20,7 +20,7 @@ type Started = (String, String, Result<Run, String>);
 /// A lesson open in the window.
 pub struct OpenLesson {
     pub lesson: Lesson,
-    built: std::sync::Arc<Built>,
+    built: std::sync::Arc<ResolvedScene>,
     checking: Option<Mutex<Receiver<Result<Report, String>>>>,
     /// The next condition being built and settled on a thread: (condition, its label,
     /// the run), so that settling never stalls a frame.
@@ -48,8 +48,8 @@ pub struct Lessons {
 impl Lessons {
     /// Loads `name`'s scene into the lab (the current cell stays on failure).
     pub fn open(&mut self, name: &str, lab: &mut LabRes, ui: &mut UiState) {
-        let result = Lesson::builtin(name).map_err(LabError::from).and_then(|lesson| {
-            let (built, new) = Built::with_lab(&lesson.scene, None)?;
+        let result = Lesson::builtin(name).map_err(|e| e.to_string()).and_then(|lesson| {
+            let (built, new) = ResolvedScene::with_lab(&lesson.scene, None).map_err(|e| e.to_string())?;
             Ok((lesson, built, new))
         });
         match result {

@@ -8,8 +8,10 @@
 use super::npz::{Array, Data, write_npz};
 use super::output::{CliError, write_stdout};
 use super::progress::{Progress, check_work};
-use crate::lab::lesson::run::{Action, Amount, Run};
-use crate::lab::lesson::{Built, Lesson};
+use crate::lab::lesson::Lesson;
+use crate::lab::lesson::run::{Action, Run};
+use crate::lab::scene::ResolvedScene;
+use crate::lab::scene::change::Amount;
 use crate::sim::limits::MAX_SAMPLES;
 use crate::sim::morphology::gallery;
 use crate::sim::savefile::SaveFile;
@@ -77,7 +79,7 @@ struct RunData {
 }
 
 /// Expected input spikes of one run: the Poisson actions' synapses times their mean rate.
-fn expected_inputs(built: &Built, actions: &[Action], vars: &BTreeMap<String, f64>) -> f64 {
+fn expected_inputs(built: &ResolvedScene, actions: &[Action], vars: &BTreeMap<String, f64>) -> f64 {
     actions
         .iter()
         .map(|a| match a {
@@ -157,7 +159,8 @@ pub fn run(args: DatasetArgs) -> Result<(), CliError> {
         Some(p) => Some((gallery::open(p).map_err(|e| e.to_string())?, gallery::source_label(p))),
         None => None,
     };
-    let built = Built::new(&lesson.scene, morph).map_err(|e| format!("lesson {}: {e}", lesson.name))?;
+    let built =
+        ResolvedScene::new(&lesson.scene, morph).map_err(|e| format!("lesson {}: {e}", lesson.name))?;
     let lab = built.lab(&lesson.scene).map_err(|e| format!("lesson {}: {e}", lesson.name))?;
     let dt = lab.sim.config.dt;
     if !(args.bin_ms.is_finite() && args.bin_ms >= dt && args.bin_ms <= 1000.0) {
@@ -325,7 +328,7 @@ pub fn run(args: DatasetArgs) -> Result<(), CliError> {
 #[allow(clippy::too_many_arguments)]
 fn one_run(
     lesson: &Lesson,
-    built: &Built,
+    built: &ResolvedScene,
     cond: &crate::lab::lesson::run::Condition,
     vars: &BTreeMap<String, f64>,
     seed: u64,
@@ -389,7 +392,7 @@ fn one_run(
 #[allow(clippy::too_many_arguments)]
 fn assemble(
     lesson: &Lesson,
-    built: &Built,
+    built: &ResolvedScene,
     lab: &crate::lab::Lab,
     condition: &str,
     args: &DatasetArgs,

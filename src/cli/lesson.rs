@@ -4,7 +4,8 @@
 use super::output::{CliError, write_stdout};
 use super::progress::{Progress, check_work};
 use crate::lab::lesson::figures::work_estimate;
-use crate::lab::lesson::{Built, LESSONS, Lesson, check_built};
+use crate::lab::lesson::{LESSONS, Lesson, check_built};
+use crate::lab::scene::ResolvedScene;
 use crate::sim::morphology::gallery;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -56,7 +57,8 @@ pub fn run(cmd: LessonCommand) -> Result<(), CliError> {
                 )),
                 None => None,
             };
-            let built = Built::new(&lesson.scene, morph).map_err(|e| format!("lesson {name}: {e}"))?;
+            let built =
+                ResolvedScene::new(&lesson.scene, morph).map_err(|e| format!("lesson {name}: {e}"))?;
             // Bounded work: the lesson's runs on this cell, estimated before any runs.
             let (runs, ms) = work_estimate(&lesson);
             check_work(ms / 0.025, built.compartments, force)

@@ -2,7 +2,7 @@
 //! could not do, naming the entry, section or value at fault. The window shows them in
 //! its status line; the command line prints them.
 
-use super::lesson::LessonError;
+use super::scene::SceneError;
 use crate::sim::engine::SimError;
 use crate::sim::limits::too_many;
 use crate::sim::model::ModelError;
@@ -51,9 +51,9 @@ pub enum LabError {
     /// what is wrong with it.
     #[error("{at}: {source}")]
     Entry { at: String, source: Box<LabError> },
-    /// A lesson's scene that could not be built on the cell.
+    /// A scene (a lesson's or a setup's) that could not be resolved on the cell.
     #[error(transparent)]
-    Lesson(Box<LessonError>),
+    Scene(Box<SceneError>),
     /// A problem of an entry that has no error of its own, in words.
     #[error("{0}")]
     Invalid(String),
@@ -66,9 +66,9 @@ impl LabError {
     }
 }
 
-impl From<LessonError> for LabError {
-    fn from(e: LessonError) -> Self {
-        LabError::Lesson(Box::new(e))
+impl From<SceneError> for LabError {
+    fn from(e: SceneError) -> Self {
+        LabError::Scene(Box::new(e))
     }
 }
 

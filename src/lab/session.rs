@@ -157,7 +157,10 @@ impl Lab {
         setup.scene.biophysics = preset.to_string();
         // Densities and switches belong to the old mechanisms.
         setup.changes.retain(|c| {
-            !matches!(c, super::lesson::run::Change::Density { .. } | super::lesson::run::Change::Off { .. })
+            !matches!(
+                c,
+                super::scene::change::Change::Density { .. } | super::scene::change::Change::Off { .. }
+            )
         });
         setup.celsius = None;
         let mut lab =

@@ -9,10 +9,10 @@
 //! probes and drugs by section name) still open: they are read into version 2.
 
 use super::error::LabError;
-use super::lesson::place::PlaceRule;
-use super::lesson::run::{Change, apply_change};
-use super::lesson::{Built, Group, Scene};
 use super::pharmacology::Drug;
+use super::scene::change::{Change, apply_change};
+use super::scene::place::PlaceRule;
+use super::scene::{Group, ResolvedScene, Scene};
 use super::session::{Lab, Quantity, SynapseKind};
 use crate::sim::morphology::{Morphology, gallery};
 use serde::{Deserialize, Serialize};
@@ -428,7 +428,7 @@ impl Lab {
                 (gallery::open(&p)?, p.display().to_string())
             }
         };
-        let (built, mut lab) = Built::with_lab(scene, Some((morph, source)))?;
+        let (built, mut lab) = ResolvedScene::with_lab(scene, Some((morph, source)))?;
         let mut notes = Vec::new();
         for g in &scene.groups {
             let clamped = if g.weight_ns.is_finite() {

@@ -1,4 +1,4 @@
-//! Built-in workloads: the benchmark's binary tree, the same model that
+//! ResolvedScene-in workloads: the benchmark's binary tree, the same model that
 //! `scripts/neuron_tree_bench.py` and `scripts/arbor_tree_bench.py` build in NEURON and Arbor
 //! (see [`binary_tree`] for what it is).
 

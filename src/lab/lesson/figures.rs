@@ -8,7 +8,8 @@
 //! per core.
 
 use super::run::{Run, Traces};
-use super::{Built, Claim, ClaimResult, Lesson, LessonError};
+use super::{Claim, ClaimResult, Lesson, LessonError};
+use crate::lab::scene::ResolvedScene;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -389,7 +390,7 @@ fn cross(t: &[f64], v: &[f64], k: usize, level: f64) -> f64 {
 
 struct Evaluator<'a> {
     lesson: &'a Lesson,
-    built: &'a Built,
+    built: &'a ResolvedScene,
     cache: Mutex<BTreeMap<String, Traces>>,
     /// Told the number of runs made so far, as each finishes.
     progress: Option<&'a (dyn Fn(usize) + Sync)>,
@@ -800,7 +801,7 @@ pub type Evaluated = (BTreeMap<String, Value>, BTreeMap<String, Traces>);
 
 /// Computes every figure of `lesson` on `built`, in order; returns them with the traces
 /// of every run made (by `condition|var=value...`).
-pub fn evaluate(lesson: &Lesson, built: &Built) -> Result<Evaluated, LessonError> {
+pub fn evaluate(lesson: &Lesson, built: &ResolvedScene) -> Result<Evaluated, LessonError> {
     evaluate_with(lesson, built, None)
 }
 
@@ -808,7 +809,7 @@ pub fn evaluate(lesson: &Lesson, built: &Built) -> Result<Evaluated, LessonError
 /// progress line; [`work_estimate`] says about how many there will be).
 pub fn evaluate_with(
     lesson: &Lesson,
-    built: &Built,
+    built: &ResolvedScene,
     progress: Option<&(dyn Fn(usize) + Sync)>,
 ) -> Result<Evaluated, LessonError> {
     let mut ev =

@@ -3,37 +3,18 @@
 //! measured. The window plays a run with the same [`Run`] (stepping it a little each
 //! frame); `dendra lesson check` steps it to the end at once.
 
-use super::place::Place;
-use super::{LessonError, Scene};
+use super::LessonError;
 use crate::lab::Lab;
-use crate::lab::error::LabError;
 use crate::lab::pharmacology::Drug;
+use crate::lab::scene::change::{Amount, Change, apply_change, with_vars};
+use crate::lab::scene::place::Place;
+use crate::lab::scene::{ResolvedScene, Scene};
 use crate::sim::engine::SimError;
 use crate::sim::limits::MAX_INPUT_SPIKES;
 use crate::sim::rng::Rng;
 use crate::sim::stimuli::{EpspCurrent, IClamp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// A number, or the name of a run variable (`"$n"`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Amount {
-    Value(f64),
-    Var(String),
-}
-
-impl Amount {
-    pub fn get(&self, vars: &BTreeMap<String, f64>) -> Result<f64, String> {
-        match self {
-            Amount::Value(v) => Ok(*v),
-            Amount::Var(name) => {
-                let key = name.strip_prefix('$').unwrap_or(name);
-                vars.get(key).copied().ok_or_else(|| format!("no value for the variable '{name}'"))
-            }
-        }
-    }
-}
 
 /// The order a group's synapses fire in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -46,29 +27,6 @@ pub enum Order {
     Inward,
     /// Proximal first (OUT).
     Outward,
-}
-
-/// A change to the scene before a run starts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Change {
-    /// A drug in a region (soma, axon, basal, apical).
-    Drug { drug: Drug, region: String },
-    /// Extracellular [Mg2+] (mM).
-    Mg { mm: f64 },
-    /// One mechanism switched off in one region.
-    Off { mechanism: String, region: String },
-    /// A parameter of one mechanism in one region multiplied by `factor` everywhere
-    /// (a partial block, a dose); the factor may be a run variable (`"$ca"`), so that a
-    /// threshold can be searched over it.
-    Scale { mechanism: String, region: String, param: String, factor: Amount },
-    /// A parameter of one mechanism set to `value` at one place only: the node at the
-    /// place's middle (e.g. the weight of the dCaAP at one site of the apical trunk, the
-    /// mechanism being inserted with weight 0 over the whole region).
-    SetAt { mechanism: String, place: String, param: String, value: f64 },
-    /// A density of one mechanism in one region set to `value` everywhere (S/cm2), as the
-    /// panel's sliders set it (what a saved setup records of them).
-    Density { mechanism: String, region: String, param: String, value: f64 },
 }
 
 /// A timed action of a protocol; times (ms) from the protocol's start (after settling).
@@ -202,7 +160,7 @@ impl Run {
     /// length, unless `vars` gives it).
     pub fn start(
         scene: &Scene,
-        built: &super::Built,
+        built: &ResolvedScene,
         cond: &Condition,
         vars: &BTreeMap<String, f64>,
     ) -> Result<Run, LessonError> {
@@ -224,7 +182,7 @@ impl Run {
     /// 64-bit value: `dendra dataset --seed`).
     pub fn start_seeded(
         scene: &Scene,
-        built: &super::Built,
+        built: &ResolvedScene,
         cond: &Condition,
         vars: &BTreeMap<String, f64>,
         seed: u64,
@@ -298,102 +256,9 @@ impl Run {
     }
 }
 
-/// Sets `param` of `mechanism` to `value` at the node at the middle of `place`.
-fn set_at(
-    lab: &mut Lab,
-    built: &super::Built,
-    mechanism: &str,
-    place: &str,
-    param: &str,
-    value: f64,
-) -> Result<(), String> {
-    if !value.is_finite() {
-        return Err(format!("set_at: the value of {param} must be finite, got {value}"));
-    }
-    let p =
-        built.places.get(place).ok_or_else(|| format!("set_at: no place called '{place}' in the scene"))?;
-    let (s, x) = p.middle();
-    let node = lab.sim.cell.node_at(s, x.clamp(1e-6, 1.0 - 1e-6));
-    let region = lab.sim.cell.morphology.sections[s].region.label();
-    let slot = lab
-        .mechanism_slot(mechanism, &region)
-        .ok_or_else(|| format!("the cell has no {mechanism} in the {region} (at the place '{place}')"))?;
-    let m = &lab.sim.mechs[slot].mech;
-    let i = m
-        .nodes()
-        .iter()
-        .position(|&n| n == node)
-        .ok_or_else(|| format!("{mechanism} is not inserted at the place '{place}'"))?;
-    m.param(param, i).ok_or_else(|| format!("{mechanism} has no parameter '{param}'"))?;
-    lab.sim.set_param_at(slot, param, i, value).map_err(|e| e.to_string())
-}
-
-/// `c` with its run variables replaced by their values in `vars`.
-fn with_vars(c: &Change, vars: &BTreeMap<String, f64>) -> Result<Change, String> {
-    Ok(match c {
-        Change::Scale { mechanism, region, param, factor } => Change::Scale {
-            mechanism: mechanism.clone(),
-            region: region.clone(),
-            param: param.clone(),
-            factor: Amount::Value(factor.get(vars)?),
-        },
-        other => other.clone(),
-    })
-}
-
-/// Applies one change to `lab` (places looked up in `built`): the lessons' conditions
-/// and the saved setups go through here.
-pub fn apply_change(lab: &mut Lab, built: &super::Built, c: &Change) -> Result<(), LabError> {
-    let slot_of = |lab: &Lab, mechanism: &str, region: &str| {
-        lab.mechanism_slot(mechanism, region)
-            .ok_or_else(|| LabError::Invalid(format!("the cell has no {mechanism} in the {region}")))
-    };
-    match c {
-        Change::Drug { drug, region } => {
-            crate::lab::biophysics::check_region(region)?;
-            lab.set_drug(*drug, region, true);
-        }
-        Change::Mg { mm } => lab.set_mg(*mm),
-        Change::Off { mechanism, region } => {
-            let slot = slot_of(lab, mechanism, region)?;
-            lab.set_mechanism_on(slot, false);
-        }
-        Change::Scale { mechanism, region, param, factor } => {
-            let factor = factor.get(&BTreeMap::new()).map_err(LabError::Invalid)?;
-            if !(factor.is_finite() && factor >= 0.0) {
-                return Err(LabError::Value { what: "factor", value: factor, rule: "0 or more" });
-            }
-            let slot = slot_of(lab, mechanism, region)?;
-            for i in 0..lab.sim.mechs[slot].mech.nodes().len() {
-                let v = lab.sim.mechs[slot]
-                    .mech
-                    .param(param, i)
-                    .ok_or_else(|| LabError::Invalid(format!("{mechanism} has no parameter '{param}'")))?;
-                lab.sim.set_param_at(slot, param, i, v * factor)?;
-            }
-        }
-        Change::SetAt { mechanism, place, param, value } => {
-            set_at(lab, built, mechanism, place, param, *value).map_err(LabError::Invalid)?;
-        }
-        Change::Density { mechanism, region, param, value } => {
-            let slot = slot_of(lab, mechanism, region)?;
-            let p = lab
-                .densities()
-                .into_iter()
-                .find(|&(s, p)| s == slot && p == param)
-                .map(|(_, p)| p)
-                .ok_or_else(|| {
-                    LabError::Invalid(format!("{mechanism} in the {region} has no density '{param}'"))
-                })?;
-            lab.set_density(slot, p, *value)?;
-        }
-    }
-    Ok(())
-}
-
 fn schedule(
     lab: &mut Lab,
-    built: &super::Built,
+    built: &ResolvedScene,
     a: &Action,
     t0: f64,
     vars: &BTreeMap<String, f64>,
@@ -583,8 +448,9 @@ fn mix(a: u64, b: u64) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Built, Lesson};
+    use super::super::Lesson;
     use super::*;
+    use crate::lab::scene::ResolvedScene;
 
     fn lesson(vary: &str) -> Lesson {
         let text = r#"{"name": "t", "title": "t", "story": "s", "steps": ["s"], "reference": "r",
@@ -616,7 +482,7 @@ mod tests {
                     {"do": "drug_at", "at_ms": 30, "drug": "Apv", "region": "basal"}]}],
             "figures": [], "claims": []}"#;
         let l = Lesson::from_json(text, "t").unwrap();
-        let built = Built::new(&l.scene, None).unwrap();
+        let built = ResolvedScene::new(&l.scene, None).unwrap();
         let trace = |k: usize| {
             let run = Run::start(&l.scene, &built, &l.conditions[k], &BTreeMap::new()).unwrap();
             let tr = run.finish().unwrap();
@@ -630,7 +496,7 @@ mod tests {
     }
 
     fn spikes(l: &Lesson, seed: f64) -> Vec<Vec<f64>> {
-        let built = Built::new(&l.scene, None).unwrap();
+        let built = ResolvedScene::new(&l.scene, None).unwrap();
         let vars = BTreeMap::from([("seed".to_string(), seed)]);
         let run = Run::start(&l.scene, &built, &l.conditions[0], &vars).unwrap();
         run.spikes
@@ -642,7 +508,7 @@ mod tests {
     fn large_seeds_stay_distinct() {
         for vary in ["", r#", "vary_ms": 100"#] {
             let l = lesson(vary);
-            let built = Built::new(&l.scene, None).unwrap();
+            let built = ResolvedScene::new(&l.scene, None).unwrap();
             let run = |seed: u64| {
                 Run::start_seeded(&l.scene, &built, &l.conditions[0], &BTreeMap::new(), seed).unwrap().spikes
             };
@@ -653,7 +519,7 @@ mod tests {
         }
         // A seed given as a lesson variable must be a whole number f64 holds exactly.
         let l = lesson("");
-        let built = Built::new(&l.scene, None).unwrap();
+        let built = ResolvedScene::new(&l.scene, None).unwrap();
         let vars = BTreeMap::from([("seed".to_string(), 1e300)]);
         let e = Run::start(&l.scene, &built, &l.conditions[0], &vars).err().unwrap().to_string();
         assert!(e.contains("seed must be a whole number"), "{e}");
@@ -710,7 +576,7 @@ mod tests {
             vary_ms: None,
         };
         let les = lesson("");
-        let built = Built::new(&les.scene, None).unwrap();
+        let built = ResolvedScene::new(&les.scene, None).unwrap();
         let e = Run::start(&les.scene, &built, &c, &BTreeMap::new()).err().unwrap().to_string();
         assert!(e.contains("could carry 1.200e7 spikes, too many"), "{e}");
         c.actions[0] = Action::Poisson {
