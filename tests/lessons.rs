@@ -263,6 +263,22 @@ fn bac_firing_holds() {
     assert_bac_firing(&r);
     assert!(r["hay_spikes_pulse_alone"].as_f64().unwrap() >= 2.0, "Hay's conductances: a burst");
     assert!(r["hot_zone_ca_factor"].as_f64().unwrap() < 1.0);
+    // The result's plots show the very runs the table's figures were measured on: the
+    // spikes in each plotted soma trace are the table's (they showed a calibration run's
+    // burst for "pulse alone" once).
+    let at_soma = lesson.results.iter().find(|r| r.title == "At the soma").unwrap();
+    let shown = report.result_traces(&at_soma.traces);
+    for (series, trace) in at_soma.traces.iter().zip(&shown) {
+        let (_, v) = trace.unwrap_or_else(|| panic!("{}: no trace", series.label));
+        let spikes = v.windows(2).filter(|w| w[0] < 0.0 && w[1] >= 0.0).count();
+        let figure = format!("spikes_{}", series.run);
+        assert_eq!(
+            spikes as f64,
+            r[&figure].as_f64().unwrap(),
+            "{}: the plot and {figure} disagree",
+            series.label
+        );
+    }
     let plays = dendra::lab::lesson::play_list(&lesson, &report.figures);
     let names: Vec<&str> = plays.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(names, ["pulse_alone", "epsp_alone", "both"]);

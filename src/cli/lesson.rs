@@ -95,6 +95,7 @@ pub fn run(cmd: LessonCommand) -> Result<(), CliError> {
                     .map_err(|e| CliError::Output { what: dir.display().to_string(), source: e })?;
                 for (k, tr) in &report.runs {
                     let file: String = k
+                        .to_string()
                         .chars()
                         .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
                         .collect();

@@ -7,7 +7,7 @@
 //! Runs are cached by condition and variables; the runs of a sweep go in parallel, one
 //! per core.
 
-use super::run::{Run, Traces};
+use super::run::{Run, RunId, Traces};
 use super::{Claim, ClaimResult, Lesson, LessonError};
 use crate::lab::scene::ResolvedScene;
 use serde::{Deserialize, Serialize};
@@ -391,18 +391,14 @@ fn cross(t: &[f64], v: &[f64], k: usize, level: f64) -> f64 {
 struct Evaluator<'a> {
     lesson: &'a Lesson,
     built: &'a ResolvedScene,
-    cache: Mutex<BTreeMap<String, Traces>>,
+    cache: Mutex<BTreeMap<RunId, Traces>>,
     /// Told the number of runs made so far, as each finishes.
     progress: Option<&'a (dyn Fn(usize) + Sync)>,
     done: BTreeMap<String, Value>,
 }
 
-fn key(cond: &str, vars: &BTreeMap<String, f64>) -> String {
-    let mut k = cond.to_string();
-    for (n, v) in vars {
-        k.push_str(&format!("|{n}={v}"));
-    }
-    k
+fn key(cond: &str, vars: &BTreeMap<String, f64>) -> RunId {
+    RunId::new(cond, vars)
 }
 
 impl Evaluator<'_> {
@@ -796,8 +792,17 @@ impl Evaluator<'_> {
     }
 }
 
-/// The figures by name, and the runs they were measured on by key.
-pub type Evaluated = (BTreeMap<String, Value>, BTreeMap<String, Traces>);
+/// What evaluating a lesson's figures gives.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluated {
+    /// The figures by name.
+    pub figures: BTreeMap<String, Value>,
+    /// Every run made, by identity.
+    pub runs: BTreeMap<RunId, Traces>,
+    /// The run each one-run figure (a measure, a linear fit) was measured on, in the
+    /// lesson's order of figures: what a result's trace shows.
+    pub measured: Vec<(String, RunId)>,
+}
 
 /// Computes every figure of `lesson` on `built`, in order; returns them with the traces
 /// of every run made (by `condition|var=value...`).
@@ -815,12 +820,17 @@ pub fn evaluate_with(
     let mut ev =
         Evaluator { lesson, built, cache: Mutex::new(BTreeMap::new()), progress, done: BTreeMap::new() };
     ev.prefetch();
+    let mut measured = Vec::new();
     for f in &lesson.figures {
-        let v = ev.eval(&f.of).map_err(|message| LessonError::Figure { figure: f.name.clone(), message })?;
+        let fail = |message| LessonError::Figure { figure: f.name.clone(), message };
+        let v = ev.eval(&f.of).map_err(fail)?;
+        if let Expr::Measure { run, .. } | Expr::LinearFit { run, .. } = &f.of {
+            measured.push((f.name.clone(), RunId::new(&run.condition, &ev.vars(run).map_err(fail)?)));
+        }
         ev.done.insert(f.name.clone(), v);
     }
     let runs = ev.cache.into_inner().unwrap_or_default();
-    Ok((ev.done, runs))
+    Ok(Evaluated { figures: ev.done, runs, measured })
 }
 
 /// Judges a claim on the figures.

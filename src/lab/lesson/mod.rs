@@ -122,13 +122,23 @@ pub struct ResultSeries {
     pub figure: String,
 }
 
-/// One line of a result plot drawn from a run's trace: the condition (`run`, or
-/// `condition|var=value` for one run of a sweep) and the place recorded.
+/// One line of a result plot drawn from a run's trace at a recorded place. Which run:
+/// the one `figure` (a measure of one run) was measured on; else the run of condition
+/// `run` with the variables `vars`; else, with no variables given, the condition's one
+/// run, or the run its first measure figure was measured on (see
+/// [`Report::result_traces`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResultTrace {
     pub label: String,
+    /// The condition.
     pub run: String,
+    /// The run's variables, where the condition has several runs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<String, f64>,
+    /// A figure measured on one run of the condition: that run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figure: Option<String>,
     pub place: String,
 }
 
@@ -182,9 +192,22 @@ impl Lesson {
                 }
             }
             for tr in &r.traces {
-                let cond = tr.run.split('|').next().unwrap_or("");
+                let cond = tr.run.as_str();
                 if lesson.condition(cond).is_none() {
                     return Err(bad(format!("results[{i}] ('{}'): no condition called '{cond}'", r.title)));
+                }
+                if let Some(f) = &tr.figure {
+                    let of = lesson.figures.iter().find(|x| &x.name == f).map(|x| &x.of);
+                    match of {
+                        Some(figures::Expr::Measure { run, .. } | figures::Expr::LinearFit { run, .. })
+                            if run.condition == cond => {}
+                        _ => {
+                            return Err(bad(format!(
+                                "results[{i}] ('{}'): '{f}' is not a figure measured on one run of '{cond}'",
+                                r.title
+                            )));
+                        }
+                    }
                 }
                 if !lesson.scene.probes.contains(&tr.place) {
                     return Err(bad(format!(
@@ -219,41 +242,52 @@ pub struct Report {
     pub morphology: String,
     pub claims: Vec<ClaimResult>,
     pub figures: BTreeMap<String, serde_json::Value>,
-    /// The traces of every run, by `condition|var=value...`.
-    pub runs: BTreeMap<String, run::Traces>,
+    /// The traces of every run, by identity.
+    pub runs: BTreeMap<run::RunId, run::Traces>,
+    /// The run each one-run figure was measured on, in the lesson's order of figures.
+    pub measured: Vec<(String, run::RunId)>,
 }
 
 impl Report {
     /// The traces a result plot draws, one per series (None where there is no such run
-    /// or place). A series' `run` is a run's key (`condition|var=value...`) or a
-    /// condition's name: with one run, that one; with several (a sweep), the one with the
-    /// variables of the plot's first series that named a single run (so that control
-    /// and TEA are compared at the same current), else the last.
+    /// or place). A series' run: the one its `figure` was measured on; else the run of its
+    /// condition with its `vars`; else the condition's one run; else the run the
+    /// condition's first measure figure was measured on (so that a result shows the runs
+    /// its figures were measured on, never another run of a calibration sweep); else, for
+    /// a condition only swept, the run with the variables of the plot's first series that
+    /// found a single run (so that control and TEA are compared at the same current), or
+    /// the sweep's last.
     pub fn result_traces(&self, series: &[ResultTrace]) -> Vec<Option<(&[f64], &[f64])>> {
-        let runs_of = |cond: &str| -> Vec<&String> {
-            self.runs.keys().filter(|k| *k == cond || k.starts_with(&format!("{cond}|"))).collect()
-        };
-        let vars_of = |key: &str| key.split_once('|').map(|(_, v)| v.to_string()).unwrap_or_default();
-        let anchor = series.iter().find_map(|s| {
+        let runs_of =
+            |cond: &str| -> Vec<&run::RunId> { self.runs.keys().filter(|k| k.condition == cond).collect() };
+        // The run a series names outright, if it does.
+        let named = |s: &ResultTrace| -> Option<&run::RunId> {
+            if let Some(f) = &s.figure {
+                return self.measured.iter().find(|(n, _)| n == f).map(|(_, id)| id);
+            }
+            if !s.vars.is_empty() {
+                return self.runs.get_key_value(&run::RunId::new(&s.run, &s.vars)).map(|(k, _)| k);
+            }
             let found = runs_of(&s.run);
-            (found.len() == 1).then(|| vars_of(found[0]))
-        });
+            if found.len() == 1 {
+                return Some(found[0]);
+            }
+            self.measured.iter().find(|(_, id)| id.condition == s.run).map(|(_, id)| id)
+        };
+        let anchor = series.iter().find_map(|s| named(s).map(|id| &id.vars));
         series
             .iter()
             .map(|s| {
-                let found = runs_of(&s.run);
-                let key = match found.len() {
-                    0 => return None,
-                    1 => found[0],
-                    _ => {
-                        let cond = s.run.split('|').next().unwrap_or("");
-                        let aligned = anchor.as_ref().and_then(|vars| {
-                            found.iter().copied().find(|k| vars_of(k) == *vars && k.starts_with(cond))
-                        });
-                        aligned.unwrap_or(found[found.len() - 1])
+                let id = match named(s) {
+                    Some(id) => id,
+                    None if s.figure.is_some() || !s.vars.is_empty() => return None,
+                    None => {
+                        let found = runs_of(&s.run);
+                        let aligned = anchor.and_then(|vars| found.iter().copied().find(|k| &k.vars == vars));
+                        aligned.or(found.last().copied())?
                     }
                 };
-                let (t, v) = self.runs.get(key)?.by_place.get(&s.place)?;
+                let (t, v) = self.runs.get(id)?.by_place.get(&s.place)?;
                 Some((t.as_slice(), v.as_slice()))
             })
             .collect()
@@ -314,12 +348,19 @@ pub fn check_built(
     built: ResolvedScene,
     progress: Option<&(dyn Fn(usize) + Sync)>,
 ) -> Result<Report, LessonError> {
-    let (figures, runs) = figures::evaluate_with(lesson, &built, progress)?;
+    let figures::Evaluated { figures, runs, measured } = figures::evaluate_with(lesson, &built, progress)?;
     let mut claims = Vec::new();
     for c in &lesson.claims {
         claims.push(figures::judge(c, &figures)?);
     }
-    Ok(Report { lesson: lesson.name.clone(), morphology: built.source.clone(), claims, figures, runs })
+    Ok(Report {
+        lesson: lesson.name.clone(),
+        morphology: built.source.clone(),
+        claims,
+        figures,
+        runs,
+        measured,
+    })
 }
 
 /// What the window plays live after the headless check: each condition once, with the
@@ -382,20 +423,29 @@ mod result_tests {
 
     #[test]
     fn result_traces_pick_single_runs_and_align_sweeps() {
+        let id = |c: &str, amp: Option<f64>| {
+            run::RunId::new(c, &amp.map(|a| BTreeMap::from([("amp".to_string(), a)])).unwrap_or_default())
+        };
         let mut runs = BTreeMap::new();
-        runs.insert("control|amp=0.1".to_string(), traces(1.0));
-        runs.insert("control|amp=0.3".to_string(), traces(3.0));
-        runs.insert("control|amp=0.5".to_string(), traces(5.0));
-        runs.insert("tea|amp=0.3".to_string(), traces(30.0));
-        let report = Report {
+        runs.insert(id("control", Some(0.1)), traces(1.0));
+        runs.insert(id("control", Some(0.3)), traces(3.0));
+        runs.insert(id("control", Some(0.5)), traces(5.0));
+        runs.insert(id("tea", Some(0.3)), traces(30.0));
+        let mut report = Report {
             lesson: "x".into(),
             morphology: "y".into(),
             claims: vec![],
             figures: BTreeMap::new(),
             runs,
+            measured: vec![],
         };
-        let s =
-            |run: &str, place: &str| ResultTrace { label: run.into(), run: run.into(), place: place.into() };
+        let s = |run: &str, place: &str| ResultTrace {
+            label: run.into(),
+            run: run.into(),
+            vars: BTreeMap::new(),
+            figure: None,
+            place: place.into(),
+        };
         let got = report.result_traces(&[
             s("control", "soma"),
             s("tea", "soma"),
@@ -407,6 +457,17 @@ mod result_tests {
         assert!(got[2].is_none() && got[3].is_none());
         // Without a single run to align with: the sweep's last run.
         assert_eq!(report.result_traces(&[s("control", "soma")])[0].unwrap().1[0], 5.0);
-        assert_eq!(report.result_traces(&[s("control|amp=0.1", "soma")])[0].unwrap().1[0], 1.0);
+        let mut one = s("control", "soma");
+        one.vars.insert("amp".into(), 0.1);
+        assert_eq!(report.result_traces(&[one])[0].unwrap().1[0], 1.0);
+        // A condition measured by a figure shows the run that figure was measured on,
+        // not another run of its sweep (bac-firing showed a calibration run's burst).
+        report.measured = vec![("spikes_control".into(), id("control", Some(0.1)))];
+        assert_eq!(report.result_traces(&[s("control", "soma")])[0].unwrap().1[0], 1.0);
+        let mut by_figure = s("control", "soma");
+        by_figure.figure = Some("spikes_control".into());
+        assert_eq!(report.result_traces(&[by_figure.clone()])[0].unwrap().1[0], 1.0);
+        by_figure.figure = Some("no_such_figure".into());
+        assert!(report.result_traces(&[by_figure])[0].is_none());
     }
 }

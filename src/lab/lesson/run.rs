@@ -429,6 +429,65 @@ fn schedule(
     Ok(())
 }
 
+/// A run's identity: its condition and the values of its variables (a sweep's amplitude,
+/// a threshold's factor). Runs are made, cached, reported and drawn by it; it reads as
+/// `condition|var=value|...` (a CSV file's name, a message) but is never parsed back.
+#[derive(Debug, Clone, Default)]
+pub struct RunId {
+    pub condition: String,
+    pub vars: BTreeMap<String, f64>,
+}
+
+impl RunId {
+    pub fn new(condition: &str, vars: &BTreeMap<String, f64>) -> RunId {
+        RunId { condition: condition.to_string(), vars: vars.clone() }
+    }
+}
+
+impl PartialEq for RunId {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+impl Eq for RunId {}
+impl PartialOrd for RunId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for RunId {
+    /// By condition, then by variables (names, then values in f64's total order).
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        use std::cmp::Ordering::*;
+        self.condition.cmp(&other.condition).then_with(|| {
+            let (mut a, mut b) = (self.vars.iter(), other.vars.iter());
+            loop {
+                match (a.next(), b.next()) {
+                    (None, None) => return Equal,
+                    (None, Some(_)) => return Less,
+                    (Some(_), None) => return Greater,
+                    (Some((ka, va)), Some((kb, vb))) => {
+                        let o = ka.cmp(kb).then(va.total_cmp(vb));
+                        if o != Equal {
+                            return o;
+                        }
+                    }
+                }
+            }
+        })
+    }
+}
+
+impl std::fmt::Display for RunId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.condition)?;
+        for (n, v) in &self.vars {
+            write!(f, "|{n}={v}")?;
+        }
+        Ok(())
+    }
+}
+
 /// The traces of one finished run, by place name: (t from the protocol's start, V mV).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Traces {
