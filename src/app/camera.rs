@@ -181,7 +181,14 @@ fn frame_new_cell(
         auto.on = pending.is_none() && focus.is_none();
         for (mut cam, c) in &mut cams {
             match (&pending, &focus) {
-                (Some(p), _) => *cam = *p,
+                (Some(p), _) => {
+                    *cam = OrbitCamera {
+                        target: Vec3::from_array(p.target),
+                        yaw: p.yaw,
+                        pitch: p.pitch,
+                        distance: p.distance,
+                    }
+                }
                 (None, Some(points)) => frame_points(&mut cam, &lab.0, &view, points, 200.0),
                 (None, None) => frame_cell(&mut cam, &lab.0, &view, viewport_aspect(c)),
             }
@@ -313,5 +320,5 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<AutoFrame>();
     app.add_systems(Startup, spawn_camera);
     app.add_systems(PostUpdate, fit_viewport);
-    app.add_systems(Update, (frame_new_cell, controls).chain().after(super::scene::SceneSet));
+    app.add_systems(Update, (frame_new_cell, controls).chain().in_set(super::LabSet::View));
 }

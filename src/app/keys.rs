@@ -166,7 +166,7 @@ fn shortcuts(
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, shortcuts.before(super::simulation::advance));
+    app.add_systems(Update, shortcuts.in_set(super::LabSet::Input));
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! cell stays live; the panel shows a progress line; a failure leaves the current cell
 //! untouched and says why.
 
-use super::camera::OrbitCamera;
 use super::state::{LabRes, UiState};
 use crate::lab::geometry::TreeMesh;
 use crate::lab::setup::{Setup, read_setup};
@@ -90,6 +89,18 @@ pub fn load(job: &LoadJob, mut stage: impl FnMut(&'static str)) -> Result<Loaded
     Ok(Loaded { mesh: Some(mesh), ..loaded })
 }
 
+/// Restores a setup's view: its colouring at once, its camera (as checked: a view that
+/// makes no sense is left out, and the lab's notes say so) when the tree is next drawn.
+/// The one place a saved view comes back, whether the setup was opened at start or later.
+pub fn restore_view(ui: &mut UiState, setup: &Setup) {
+    if let Some(c) = &setup.colour {
+        ui.quantity = c.quantity;
+        ui.range = (c.min, c.max);
+        ui.colormap = (c.map as usize).min(super::colour::MAPS.len() - 1);
+    }
+    ui.pending_camera = setup.camera.and_then(|c| c.checked(&mut Vec::new()));
+}
+
 /// Replaces the lab by `loaded` (or reports why not, leaving the current cell).
 pub fn install(
     job: &LoadJob,
@@ -110,18 +121,7 @@ pub fn install(
     let n = lab.0.sim.cell.compartment_count();
     let mut msg = match (job, &loaded.setup) {
         (LoadJob::Setup(p), Some(setup)) => {
-            if let Some(c) = &setup.colour {
-                ui.quantity = c.quantity;
-                ui.range = (c.min, c.max);
-                ui.colormap = (c.map as usize).min(super::colour::MAPS.len() - 1);
-            }
-            // What the check refused or changed is in the lab's notes already.
-            ui.pending_camera = setup.camera.and_then(|c| c.checked(&mut Vec::new())).map(|c| OrbitCamera {
-                target: Vec3::from_array(c.target),
-                yaw: c.yaw,
-                pitch: c.pitch,
-                distance: c.distance,
-            });
+            restore_view(ui, setup);
             format!("opened setup {}", p.display())
         }
         _ => {

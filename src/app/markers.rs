@@ -199,5 +199,5 @@ fn sync(
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<MarkerCache>();
-    app.add_systems(Update, sync.after(super::scene::SceneSet));
+    app.add_systems(Update, sync.in_set(super::LabSet::View));
 }

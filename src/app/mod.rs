@@ -168,19 +168,8 @@ pub fn run(opts: AppOptions) -> ExitCode {
             eprintln!("dendra: {}", said.join("; "));
             ui.fail(said.join("; "));
         }
-        if let Some(s) = saved {
-            // What the check refused or changed is in the lab's notes already.
-            ui.pending_camera = s.camera.and_then(|c| c.checked(&mut Vec::new())).map(|c| OrbitCamera {
-                target: Vec3::from_array(c.target),
-                yaw: c.yaw,
-                pitch: c.pitch,
-                distance: c.distance,
-            });
-            if let Some(c) = s.colour {
-                ui.quantity = c.quantity;
-                ui.range = (c.min, c.max);
-                ui.colormap = (c.map as usize).min(colour::MAPS.len() - 1);
-            }
+        if let Some(s) = &saved {
+            loading::restore_view(&mut ui, s);
         }
     }
     match app.run() {
@@ -207,8 +196,25 @@ pub fn plugin(app: &mut App) {
     ));
 }
 
+/// The order of the window's work in each frame's `Update`: every plugin puts its
+/// systems that depend on another plugin's in one of these sets, and only this enum says
+/// which comes first, so that no plugin names another's systems.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LabSet {
+    /// The keyboard's commands to the lab (before the lab steps, so that a key acts in
+    /// the same frame).
+    Input,
+    /// The lab steps (the simulation clock).
+    Simulate,
+    /// The tree's mesh and colours follow the lab.
+    Scene,
+    /// What depends on the tree as drawn: the camera's framing, the markers, picking.
+    View,
+}
+
 /// The lab's logic without any rendering: state and the fixed-step simulation. Tests run
 /// it under `MinimalPlugins`; it expects a [`LabRes`] resource.
 pub fn headless_plugin(app: &mut App) {
+    app.configure_sets(Update, (LabSet::Input, LabSet::Simulate, LabSet::Scene, LabSet::View).chain());
     app.add_plugins((state::plugin, simulation::plugin, loading::plugin));
 }

@@ -134,5 +134,5 @@ fn attach_observer(mut commands: Commands, added: Query<Entity, Added<Tree>>) {
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Hover>();
-    app.add_systems(Update, attach_observer.after(super::scene::SceneSet));
+    app.add_systems(Update, attach_observer.in_set(super::LabSet::View));
 }

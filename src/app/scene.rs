@@ -84,10 +84,6 @@ impl TreeView {
     }
 }
 
-/// The systems that draw the tree.
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SceneSet;
-
 /// Marks the tree entity (the picking target).
 #[derive(Component)]
 pub struct Tree;
@@ -250,5 +246,5 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<TreeView>();
     app.add_systems(Startup, setup_background);
     app.add_systems(Update, background.run_if(resource_exists::<ClearColor>));
-    app.add_systems(Update, (rebuild, recolour).chain().in_set(SceneSet).after(super::simulation::advance));
+    app.add_systems(Update, (rebuild, recolour).chain().in_set(super::LabSet::Scene));
 }

@@ -260,7 +260,10 @@ fn take_back(
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<SimClock>();
-    app.add_systems(Update, advance.run_if(not(resource_exists::<SimThread>)));
+    app.add_systems(
+        Update,
+        advance.run_if(not(resource_exists::<SimThread>)).in_set(super::LabSet::Simulate),
+    );
 }
 
 /// The window's clock: the simulation on its own thread (see the module's comment).

@@ -103,7 +103,7 @@ pub struct UiState {
     /// Bumped whenever the lab is replaced, so the scene rebuilds.
     pub generation: u64,
     /// A view to restore instead of framing the next cell (from a saved setup).
-    pub pending_camera: Option<super::camera::OrbitCamera>,
+    pub pending_camera: Option<crate::lab::setup::CameraSetup>,
     /// Points (section, x) to frame instead of the whole cell when the next cell is drawn
     /// (a lesson's focus).
     pub pending_focus: Option<Vec<(usize, f64)>>,
