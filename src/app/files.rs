@@ -4,6 +4,7 @@
 //! and the current cell stays.
 
 use super::camera::OrbitCamera;
+use super::job::{Job, Poll};
 use super::loading::{LoadJob, Loader};
 use super::state::{LabRes, UiState};
 use crate::lab::setup::{CameraSetup, ColourSetup, write_setup};
@@ -11,8 +12,6 @@ use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::window::FileDragAndDrop;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, Sender, channel};
 
 /// What a file dialog is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,19 +26,13 @@ pub enum FileJob {
 /// A dialog's answer: the job, the chosen path, and how long the dialog was open.
 type Answer = (FileJob, Option<PathBuf>, std::time::Duration);
 
-/// The dialogs in flight and their answers.
-#[derive(Resource)]
+/// The dialog in flight (one at a time), its answer picked up by [`answers`].
+#[derive(Resource, Default)]
 pub struct FileDialogs {
-    tx: Sender<Answer>,
-    rx: Mutex<Receiver<Answer>>,
+    job: Option<Job<Answer>>,
     pub busy: bool,
-}
-
-impl Default for FileDialogs {
-    fn default() -> Self {
-        let (tx, rx) = channel();
-        FileDialogs { tx, rx: Mutex::new(rx), busy: false }
-    }
+    /// Why the last dialog could not be opened, to be said.
+    failed: Option<String>,
 }
 
 impl FileDialogs {
@@ -48,14 +41,12 @@ impl FileDialogs {
         if self.busy {
             return;
         }
-        self.busy = true;
-        let tx = self.tx.clone();
-        if !dialog_service() {
-            // No portal (no session bus) and no zenity: answer at once, as "no dialog".
-            tx.send((job, None, std::time::Duration::ZERO)).unwrap_or(());
-            return;
-        }
-        std::thread::spawn(move || {
+        let service = dialog_service();
+        let spawned = Job::answer("dendra-dialog", move || {
+            if !service {
+                // No portal (no session bus) and no zenity: answer at once, as "no dialog".
+                return (job, None, std::time::Duration::ZERO);
+            }
             let opened = std::time::Instant::now();
             let d = rfd::FileDialog::new();
             let path = match job {
@@ -82,9 +73,15 @@ impl FileDialogs {
                     .set_title("Save the view")
                     .save_file(),
             };
-            // The window may have closed while the dialog was open: then no one waits.
-            tx.send((job, path, opened.elapsed())).ok();
+            (job, path, opened.elapsed())
         });
+        match spawned {
+            Ok(j) => {
+                self.job = Some(j);
+                self.busy = true;
+            }
+            Err(e) => self.failed = Some(format!("could not open a file dialog: {e}")),
+        }
     }
 }
 
@@ -166,8 +163,21 @@ fn answers(
     mut loader: ResMut<Loader>,
     cams: Query<&mut OrbitCamera>,
 ) {
-    let got = dialogs.rx.lock().ok().and_then(|rx| rx.try_recv().ok());
-    let Some((job, path, open_for)) = got else { return };
+    if let Some(e) = dialogs.failed.take() {
+        ui.fail(e);
+    }
+    let Some(pending) = &dialogs.job else { return };
+    let (job, path, open_for) = match pending.poll() {
+        Poll::Waiting => return,
+        Poll::Got(answer) => answer,
+        Poll::Gone => {
+            dialogs.job = None;
+            dialogs.busy = false;
+            ui.fail("the file dialog stopped unexpectedly");
+            return;
+        }
+    };
+    dialogs.job = None;
     dialogs.busy = false;
     let path = match path {
         Some(p) => p,

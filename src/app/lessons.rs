@@ -4,6 +4,7 @@
 //! then plays each condition live on the tree and the traces; the result card shows the
 //! claims, the figures and the curves.
 
+use super::job::{Job, Poll};
 use super::state::{LabRes, UiState};
 use crate::lab::lesson::run::Run;
 use crate::lab::lesson::{LESSONS, Lesson, Report, check, play_list};
@@ -11,8 +12,6 @@ use crate::lab::scene::ResolvedScene;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, channel};
 
 /// A condition built and settled on a thread: (condition, its label, the run).
 type Started = (String, String, Result<Run, String>);
@@ -21,10 +20,10 @@ type Started = (String, String, Result<Run, String>);
 pub struct OpenLesson {
     pub lesson: Lesson,
     built: std::sync::Arc<ResolvedScene>,
-    checking: Option<Mutex<Receiver<Result<Report, String>>>>,
+    checking: Option<Job<Result<Report, String>>>,
     /// The next condition being built and settled on a thread: (condition, its label,
     /// the run), so that settling never stalls a frame.
-    starting: Option<Mutex<Receiver<Started>>>,
+    starting: Option<Job<Started>>,
     pub report: Option<Report>,
     /// Conditions still to play: (condition, variables).
     queue: Vec<(String, BTreeMap<String, f64>)>,
@@ -85,14 +84,10 @@ impl Lessons {
     pub fn run(&mut self, ui: &mut UiState) {
         let Some(open) = self.open.as_mut() else { return };
         let lesson = open.lesson.clone();
-        let (tx, rx) = channel();
-        let spawned = std::thread::Builder::new().name("dendra-lesson".into()).spawn(move || {
-            // A failed send means the window has closed.
-            tx.send(check(&lesson, None).map_err(|e| e.to_string())).unwrap_or(());
-        });
+        let spawned = Job::answer("dendra-lesson", move || check(&lesson, None).map_err(|e| e.to_string()));
         match spawned {
-            Ok(_) => {
-                open.checking = Some(Mutex::new(rx));
+            Ok(job) => {
+                open.checking = Some(job);
                 open.report = None;
                 open.played.clear();
                 ui.say("running the protocol...");
@@ -120,8 +115,12 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
         ui.say("the lesson stopped playing: another cell was opened");
         return;
     }
-    if let Some(rx) = &open.checking {
-        let got = rx.lock().ok().and_then(|r| r.try_recv().ok());
+    if let Some(job) = &open.checking {
+        let got = match job.poll() {
+            Poll::Waiting => None,
+            Poll::Got(result) => Some(result),
+            Poll::Gone => Some(Err("the protocol's thread stopped unexpectedly".to_string())),
+        };
         if let Some(result) = got {
             open.checking = None;
             match result {
@@ -145,9 +144,14 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
             return;
         }
     }
-    if let Some(rx) = &open.starting {
-        let got = rx.lock().ok().and_then(|r| r.try_recv().ok());
-        let Some((cond, label, result)) = got else { return };
+    if let Some(job) = &open.starting {
+        let (cond, label, result) = match job.poll() {
+            Poll::Waiting => return,
+            Poll::Got(started) => started,
+            Poll::Gone => {
+                (String::new(), String::new(), Err("the condition's thread stopped unexpectedly".into()))
+            }
+        };
         open.starting = None;
         match result {
             Ok(run) => {
@@ -167,15 +171,13 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
     if let Some((cond, vars)) = open.queue.pop() {
         let Some(c) = open.lesson.condition(&cond).cloned() else { return };
         let (scene, built) = (open.lesson.scene.clone(), open.built.clone());
-        let (tx, rx) = channel();
-        let spawned = std::thread::Builder::new().name("dendra-lesson-run".into()).spawn(move || {
+        let spawned = Job::answer("dendra-lesson-run", move || {
             let label = if c.label.is_empty() { c.name.clone() } else { c.label.clone() };
             let run = Run::start(&scene, &built, &c, &vars).map_err(|e| e.to_string());
-            // A failed send means the window has closed.
-            tx.send((cond, label, run)).unwrap_or(());
+            (cond, label, run)
         });
         match spawned {
-            Ok(_) => open.starting = Some(Mutex::new(rx)),
+            Ok(job) => open.starting = Some(job),
             Err(e) => ui.fail(format!("could not start the next condition: {e}")),
         }
     }

@@ -4,14 +4,13 @@
 //! linear sum of the single responses beside the actual response, as numbers and traces,
 //! at every probe.
 
+use super::job::{Job, Poll};
 use super::state::{LabRes, UiState};
 use crate::lab::linearity::{Linearity, measure};
 use crate::lab::{FirePattern, LabError};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints};
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, channel};
 
 /// Milliseconds the meter looks at after the first spike.
 const METER_MS: f64 = 150.0;
@@ -19,7 +18,7 @@ const METER_MS: f64 = 150.0;
 /// The meter's state.
 #[derive(Resource, Default)]
 pub struct Meter {
-    job: Option<Mutex<Receiver<Result<Linearity, LabError>>>>,
+    job: Option<Job<Result<Linearity, LabError>>>,
     pub result: Option<Linearity>,
     pub show: bool,
 }
@@ -33,14 +32,11 @@ impl Meter {
             return;
         }
         let copy = lab.clone_without_traces();
-        let (tx, rx) = channel();
-        let spawned = std::thread::Builder::new().name("dendra-linearity".into()).spawn(move || {
-            // A failed send means the window has closed.
-            tx.send(measure(&copy, FirePattern::Single, METER_MS, 0)).unwrap_or(());
-        });
+        let spawned =
+            Job::answer("dendra-linearity", move || measure(&copy, FirePattern::Single, METER_MS, 0));
         match spawned {
-            Ok(_) => {
-                self.job = Some(Mutex::new(rx));
+            Ok(job) => {
+                self.job = Some(job);
                 self.show = true;
                 ui.say(
                     "linearity meter: firing each synapse alone, then all together, on copies of the lab...",
@@ -52,16 +48,19 @@ impl Meter {
 }
 
 fn collect(mut meter: ResMut<Meter>, mut ui: ResMut<UiState>) {
-    let got = meter.job.as_ref().and_then(|rx| rx.lock().ok().and_then(|rx| rx.try_recv().ok()));
-    if let Some(result) = got {
-        meter.job = None;
-        match result {
-            Ok(r) => {
-                ui.say(format!("linearity meter: {r}"));
-                meter.result = Some(r);
-            }
-            Err(e) => ui.fail(format!("linearity meter: {e}")),
+    let Some(job) = &meter.job else { return };
+    let got = match job.poll() {
+        Poll::Waiting => return,
+        Poll::Got(result) => result,
+        Poll::Gone => Err(LabError::NotNow("the meter's thread stopped unexpectedly".into())),
+    };
+    meter.job = None;
+    match got {
+        Ok(r) => {
+            ui.say(format!("linearity meter: {r}"));
+            meter.result = Some(r);
         }
+        Err(e) => ui.fail(format!("linearity meter: {e}")),
     }
 }
 

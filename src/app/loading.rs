@@ -3,6 +3,7 @@
 //! cell stays live; the panel shows a progress line; a failure leaves the current cell
 //! untouched and says why.
 
+use super::job::{Job, Poll};
 use super::state::{LabRes, UiState};
 use crate::lab::geometry::TreeMesh;
 use crate::lab::setup::{Setup, read_setup};
@@ -10,8 +11,6 @@ use crate::lab::{Lab, LabError};
 use crate::sim::morphology::gallery;
 use bevy::prelude::*;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Instant;
 
 /// What to open.
@@ -48,7 +47,7 @@ enum Msg {
 }
 
 struct InFlight {
-    rx: Mutex<Receiver<Msg>>,
+    work: Job<Msg>,
     job: LoadJob,
     stage: &'static str,
     started: Instant,
@@ -153,19 +152,16 @@ impl Loader {
             ui.fail(format!("still opening {}; try again when it is done", f.job.label()));
             return;
         }
-        let (tx, rx): (Sender<Msg>, Receiver<Msg>) = channel();
         let thread_job = job.clone();
-        let spawned = std::thread::Builder::new().name("dendra-load".into()).spawn(move || {
-            let stage_tx = tx.clone();
+        let spawned = Job::spawn("dendra-load", move |tx| {
             // A failed send means the window has closed: nobody is waiting any more.
-            let result = load(&thread_job, |s| stage_tx.send(Msg::Stage(s)).unwrap_or(()));
+            let result = load(&thread_job, |s| tx.send(Msg::Stage(s)).unwrap_or(()));
             tx.send(Msg::Done(Box::new(result))).unwrap_or(());
         });
         match spawned {
-            Ok(_) => {
+            Ok(work) => {
                 ui.say(format!("opening {}...", job.label()));
-                self.inflight =
-                    Some(InFlight { rx: Mutex::new(rx), job, stage: "starting", started: Instant::now() });
+                self.inflight = Some(InFlight { work, job, stage: "starting", started: Instant::now() });
             }
             Err(e) => ui.fail(format!("could not start opening {}: {e}", job.label())),
         }
@@ -182,15 +178,14 @@ fn poll(
 ) {
     let Some(f) = loader.inflight.as_mut() else { return };
     let mut done = None;
-    if let Ok(rx) = f.rx.lock() {
-        while let Ok(m) = rx.try_recv() {
-            match m {
-                Msg::Stage(s) => f.stage = s,
-                Msg::Done(r) => done = Some(*r),
+    while done.is_none() {
+        match f.work.poll() {
+            Poll::Waiting => break,
+            Poll::Got(Msg::Stage(s)) => f.stage = s,
+            Poll::Got(Msg::Done(r)) => done = Some(*r),
+            Poll::Gone => {
+                done = Some(Err(LabError::NotNow("the loading thread stopped unexpectedly".to_string())));
             }
-        }
-        if done.is_none() && matches!(rx.try_recv(), Err(std::sync::mpsc::TryRecvError::Disconnected)) {
-            done = Some(Err(LabError::NotNow("the loading thread stopped unexpectedly".to_string())));
         }
     }
     match done {

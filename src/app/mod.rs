@@ -4,6 +4,7 @@
 mod camera;
 mod colour;
 mod files;
+mod job;
 mod keys;
 mod lessons;
 mod linearity;
