@@ -5,7 +5,7 @@
 //! claims, the figures and the curves.
 
 use super::job::{Job, Poll};
-use super::state::{LabRes, UiState};
+use super::state::{LabRes, Swap, UiState};
 use crate::lab::lesson::run::Run;
 use crate::lab::lesson::{LESSONS, Lesson, Report, check, play_list};
 use crate::lab::scene::ResolvedScene;
@@ -53,10 +53,7 @@ impl Lessons {
         });
         match result {
             Ok((lesson, built, new)) => {
-                let speed = lab.0.speed;
-                lab.0 = new;
-                lab.0.speed = speed;
-                ui.generation += 1;
+                lab.swap(new, Swap::NewCell, ui);
                 // Frame what the lesson is about.
                 ui.pending_focus =
                     lesson.focus.as_ref().and_then(|f| built.places.get(f)).map(|p| p.spread(9));
@@ -155,10 +152,8 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
         open.starting = None;
         match result {
             Ok(run) => {
-                let speed = lab.0.speed;
                 let (t0, t_end) = (run.t0, run.t_end);
-                lab.0 = run.lab;
-                lab.0.speed = speed;
+                lab.swap(run.lab, Swap::SameCell, &mut ui);
                 lab.0.paused = false;
                 // Same cell: the drawn tree stays; the markers and traces follow the lab.
                 ui.say(format!("playing: {label}"));

@@ -4,7 +4,7 @@
 //! untouched and says why.
 
 use super::job::{Job, Poll};
-use super::state::{LabRes, UiState};
+use super::state::{LabRes, Swap, UiState};
 use crate::lab::geometry::TreeMesh;
 use crate::lab::setup::{Setup, read_setup};
 use crate::lab::{Lab, LabError};
@@ -114,19 +114,15 @@ pub fn install(
             return None;
         }
     };
-    let speed = lab.0.speed;
-    lab.0 = loaded.lab;
-    ui.generation += 1;
+    let from_setup = matches!((job, &loaded.setup), (LoadJob::Setup(_), Some(_)));
+    lab.swap(loaded.lab, if from_setup { Swap::NewCellWithItsSpeed } else { Swap::NewCell }, ui);
     let n = lab.0.sim.cell.compartment_count();
     let mut msg = match (job, &loaded.setup) {
         (LoadJob::Setup(p), Some(setup)) => {
             restore_view(ui, setup);
             format!("opened setup {}", p.display())
         }
-        _ => {
-            lab.0.speed = speed;
-            format!("opened {} ({n} compartments)", job.label())
-        }
+        _ => format!("opened {} ({n} compartments)", job.label()),
     };
     if !loaded.warnings.is_empty() {
         msg.push_str("; ");

@@ -11,7 +11,7 @@ pub use colour_bar::colour_bar;
 use super::files::{FileDialogs, FileJob};
 use super::keys::HELP;
 use super::simulation::SimClock;
-use super::state::{LabRes, Tool, UiState};
+use super::state::{LabRes, Swap, Tool, UiState};
 use crate::lab::{FirePattern, Lab, SynapseKind};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
@@ -190,8 +190,7 @@ fn file_controls(
     if let Some(p) = chosen {
         match lab.0.rebuilt_with(p.id) {
             Ok(new) => {
-                lab.0 = new;
-                state.generation += 1;
+                lab.swap(new, Swap::NewCell, state);
                 state.say(format!("biophysics: {} (synapses, probes, clamps and drugs kept)", p.label));
             }
             Err(e) => state.fail(e),

@@ -7,6 +7,33 @@ use bevy::prelude::*;
 #[derive(Resource)]
 pub struct LabRes(pub Lab);
 
+/// What a new lab keeps of the one it replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Swap {
+    /// Another cell (the tree is drawn anew); the lecturer's speed stays.
+    NewCell,
+    /// Another cell with its own speed (a saved setup's).
+    NewCellWithItsSpeed,
+    /// The same cell (a lesson's run of its own scene): the tree stays, the markers and
+    /// traces follow the new lab, the speed stays.
+    SameCell,
+}
+
+impl LabRes {
+    /// Puts `new` in place of the lab: the one way the window swaps labs. With another
+    /// cell the scene rebuilds (`generation` moves on).
+    pub fn swap(&mut self, new: Lab, how: Swap, ui: &mut UiState) {
+        let speed = self.0.speed;
+        self.0 = new;
+        if how != Swap::NewCellWithItsSpeed {
+            self.0.speed = speed;
+        }
+        if how != Swap::SameCell {
+            ui.generation += 1;
+        }
+    }
+}
+
 /// What a left click on the tree does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
