@@ -4,7 +4,7 @@
 //! untouched and says why.
 
 use super::job::{Job, Poll};
-use super::state::{LabRes, Swap, UiState};
+use super::state::{LabRes, PreparedMesh, Swap, UiState};
 use crate::lab::geometry::TreeMesh;
 use crate::lab::setup::{Setup, read_setup};
 use crate::lab::{Lab, LabError};
@@ -59,10 +59,6 @@ pub struct Loader {
     inflight: Option<InFlight>,
 }
 
-/// A mesh prepared off the UI thread for the lab of this generation.
-#[derive(Resource, Default)]
-pub struct PreparedMesh(pub Option<(u64, TreeMesh)>);
-
 /// Reads and builds what `job` asks for (any thread). `stage` hears the progress.
 pub fn load(job: &LoadJob, mut stage: impl FnMut(&'static str)) -> Result<Loaded, LabError> {
     let loaded = match job {
@@ -84,7 +80,7 @@ pub fn load(job: &LoadJob, mut stage: impl FnMut(&'static str)) -> Result<Loaded
         }
     };
     stage("building the tree's mesh");
-    let mesh = super::scene::tree_mesh(&loaded.lab.sim.cell);
+    let mesh = TreeMesh::for_display(&loaded.lab.sim.cell);
     Ok(Loaded { mesh: Some(mesh), ..loaded })
 }
 

@@ -107,12 +107,6 @@ fn build_mesh(tm: &TreeMesh) -> Mesh {
 }
 
 /// The tubes of `cell` as the lab draws them (any thread).
-pub(super) fn tree_mesh(cell: &crate::sim::cell::Cell) -> TreeMesh {
-    let (_, radius) = crate::lab::geometry::bounds(cell);
-    // Thin branches keep a visible width: at least ~1/800 of the cell's size.
-    TreeMesh::build(cell, 10, (radius / 300.0).max(0.3))
-}
-
 /// (Re)builds the tree when the lab's cell changed, with the mesh the loading thread
 /// prepared when there is one.
 fn rebuild(
@@ -122,7 +116,7 @@ fn rebuild(
     mut view: ResMut<TreeView>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<VoltageMaterial>>,
-    mut prepared: ResMut<super::loading::PreparedMesh>,
+    mut prepared: ResMut<super::state::PreparedMesh>,
 ) {
     if view.generation == Some(ui.generation) {
         return;
@@ -133,7 +127,7 @@ fn rebuild(
     let cell = &lab.0.sim.cell;
     let tm = match prepared.0.take() {
         Some((generation, tm)) if generation == ui.generation => tm,
-        _ => tree_mesh(cell),
+        _ => TreeMesh::for_display(cell),
     };
     let mesh = meshes.add(build_mesh(&tm));
     let material = materials

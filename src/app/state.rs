@@ -7,6 +7,11 @@ use bevy::prelude::*;
 #[derive(Resource)]
 pub struct LabRes(pub Lab);
 
+/// A mesh prepared off the UI thread (by the loading thread) for the lab of this
+/// generation, taken by the scene when it draws that lab.
+#[derive(Resource, Default)]
+pub struct PreparedMesh(pub Option<(u64, crate::lab::geometry::TreeMesh)>);
+
 /// What a new lab keeps of the one it replaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Swap {

@@ -80,6 +80,13 @@ fn frame(t: Vector3<f64>) -> (Vector3<f64>, Vector3<f64>) {
 }
 
 impl TreeMesh {
+    /// The tree as the window draws it: tubes of 10 sides, thin branches kept at a
+    /// visible width (at least about 1/800 of the cell's size).
+    pub fn for_display(cell: &Cell) -> TreeMesh {
+        let (_, radius) = bounds(cell);
+        TreeMesh::build(cell, 10, (radius / 300.0).max(0.3))
+    }
+
     /// Builds tubes with `sides` sides; radii never below `min_radius` (um) so that thin
     /// branches stay visible.
     pub fn build(cell: &Cell, sides: usize, min_radius: f64) -> TreeMesh {
