@@ -90,9 +90,6 @@ pub enum CellError {
     Section { section: String, line: usize, problem: String },
     #[error("{0} nodes is more than this program handles")]
     TooManyNodes(usize),
-    /// The engine refused the cell (a run made on it, as for the passive figures).
-    #[error(transparent)]
-    Sim(#[from] crate::sim::engine::SimError),
 }
 
 impl CellError {

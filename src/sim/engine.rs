@@ -21,10 +21,11 @@ use crate::sim::stimuli::Stimuli;
 use crate::sim::synapses::Synapses;
 
 mod edit;
-mod error;
 mod split;
 
-pub use error::SimError;
+/// The engine's error lives below the engine (`sim/error.rs`), where the synapses and the
+/// other parts the engine is made of can return it without reaching up.
+pub use crate::sim::error::SimError;
 pub use split::SplitStats;
 
 /// Numerical settings.

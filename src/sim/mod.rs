@@ -12,6 +12,7 @@ pub mod compare;
 pub mod defaults;
 pub mod discretize;
 pub mod engine;
+pub mod error;
 pub mod events;
 pub mod limits;
 pub mod mechanisms;

@@ -5,8 +5,9 @@
 //! a -10 pA step at soma(0.5) from 0 to 500 ms, dt 0.025 ms, backward Euler.
 
 use crate::sim::cable::CableMatrix;
-use crate::sim::cell::{Cell, CellError, Nseg, Passive};
+use crate::sim::cell::{Cell, Nseg, Passive};
 use crate::sim::engine::{SimConfig, Simulation};
+use crate::sim::error::BuildError;
 use crate::sim::morphology::{Morphology, Region};
 use crate::sim::stimuli::IClamp;
 
@@ -27,7 +28,7 @@ pub struct PassiveFigures {
 }
 
 /// Discretises `morph` and measures it.
-pub fn passive_figures(morph: Morphology) -> Result<PassiveFigures, CellError> {
+pub fn passive_figures(morph: Morphology) -> Result<PassiveFigures, BuildError> {
     passive_figures_with(morph, |_| true)
 }
 
@@ -46,7 +47,7 @@ const AMP_NA: f64 = -0.01;
 pub fn passive_figures_with(
     morph: Morphology,
     mut progress: impl FnMut(f64) -> bool,
-) -> Result<PassiveFigures, CellError> {
+) -> Result<PassiveFigures, BuildError> {
     let ns = morph.sections.len();
     let warnings = morph.warnings.clone();
     let file = std::path::Path::new(&morph.file)

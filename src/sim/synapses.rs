@@ -4,7 +4,7 @@
 //! All synapses of a simulation live in one structure-of-arrays. Conductances in uS,
 //! currents in nA (positive outward), time constants in ms, [Mg2+] in mM.
 
-use crate::sim::engine::SimError;
+use crate::sim::error::SimError;
 
 /// Kinetics and reversal of a synapse.
 #[derive(Debug, Clone, Copy, PartialEq)]

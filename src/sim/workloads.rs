@@ -2,8 +2,9 @@
 //! `scripts/neuron_tree_bench.py` and `scripts/arbor_tree_bench.py` build in NEURON and Arbor
 //! (see [`binary_tree`] for what it is).
 
-use crate::sim::cell::{Cell, CellError, Nseg, Passive};
+use crate::sim::cell::{Cell, Nseg, Passive};
 use crate::sim::engine::{SimConfig, SimError, Simulation};
+use crate::sim::error::BuildError;
 use crate::sim::morphology::{Morphology, Region, Section};
 use crate::sim::synapses::SynapseParams;
 use nalgebra::{Point3, Rotation3, Vector3};
@@ -29,7 +30,7 @@ pub struct TreeBench {
 /// synapses at x = 0.5 of the terminal branches, round robin, each with its own
 /// Poisson train; dt 0.025 ms, 6.3 degC, v_init -65 mV. Initialised, with a spike
 /// detector (0 mV) on the soma as detector 0.
-pub fn binary_tree(b: &TreeBench) -> Result<Simulation, CellError> {
+pub fn binary_tree(b: &TreeBench) -> Result<Simulation, BuildError> {
     if b.depth > 16 {
         return Err(
             SimError::Value { what: "the tree's depth", value: b.depth as f64, rule: "at most 16" }.into()

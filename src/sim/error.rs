@@ -1,4 +1,6 @@
-//! The engine's error.
+//! The engine's error: what the simulation was asked to do and could not. It sits below
+//! the engine, beside the parts the engine is built of (synapses, mechanisms), which
+//! return it too.
 
 use crate::sim::limits;
 use crate::sim::mechanisms::{self, ParamError};
@@ -52,4 +54,17 @@ pub enum SimError {
     /// A mechanism's parameter or state.
     #[error(transparent)]
     Param(#[from] ParamError),
+}
+
+/// A simulation that could not be built on a morphology: the morphology could not be
+/// discretised ([`CellError`], naming the section), or the engine refused what was asked
+/// of it ([`SimError`]). What the passive figures and the benchmark tree return.
+///
+/// [`CellError`]: crate::sim::cell::CellError
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Cell(#[from] crate::sim::cell::CellError),
+    #[error(transparent)]
+    Sim(#[from] SimError),
 }
