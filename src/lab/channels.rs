@@ -27,7 +27,7 @@ impl Lab {
             self.drugs.remove(&key);
         }
         for target in drug.targets() {
-            match *target {
+            match target {
                 Target::Mechanism(name) => {
                     for slot in 0..self.sim.mechs.len() {
                         let m = &self.sim.mechs[slot];

@@ -1,6 +1,7 @@
 //! Channels as a pharmacologist sees them: each drug blocks a set of mechanisms (or the
 //! Na+ or K+ part of a combined one such as `hh`), per region.
 
+use crate::sim::mechanisms::catalogue::{self, CurrentKind};
 use serde::{Deserialize, Serialize};
 
 /// What a drug blocks.
@@ -58,50 +59,90 @@ impl Drug {
         }
     }
 
-    /// The mechanisms and parameters it blocks.
-    pub fn targets(self) -> &'static [Target] {
-        use Target::*;
+    /// The kinds of current it blocks (none for APV, which blocks receptors).
+    pub fn blocks_currents(self) -> &'static [CurrentKind] {
         match self {
-            Drug::Ttx => &[
-                Mechanism("NaTa_t"),
-                Mechanism("NaTs2_t"),
-                Mechanism("Nap_Et2"),
-                Param("hh", "gnabar"),
-                Param("traub", "gNabar"),
-            ],
-            Drug::Tea => &[
-                Mechanism("K_Tst"),
-                Mechanism("K_Pst"),
-                Mechanism("SKv3_1"),
-                Mechanism("Im"),
-                Param("hh", "gkbar"),
-                Param("traub", "gKbar"),
-            ],
-            Drug::Apamin => &[Mechanism("SK_E2")],
-            Drug::Cadmium => &[Mechanism("Ca_HVA"), Mechanism("Ca_LVAst"), Mechanism("dCaAP")],
-            Drug::Apv => &[NmdaReceptors],
-            Drug::Zd7288 => &[Mechanism("Ih")],
+            Drug::Ttx => &[CurrentKind::NaV],
+            Drug::Tea => &[CurrentKind::KV],
+            Drug::Apamin => &[CurrentKind::KCa],
+            Drug::Cadmium => &[CurrentKind::Ca],
+            Drug::Apv => &[],
+            Drug::Zd7288 => &[CurrentKind::Hcn],
         }
+    }
+
+    /// The mechanisms and conductances it blocks, worked out from what the catalogue says
+    /// each mechanism passes: a mechanism that passes only such a current is switched
+    /// off, a conductance of a combined one (`hh`'s `gnabar`) is set to 0. A new K+
+    /// channel in the catalogue is blocked by TEA without anyone listing it here.
+    pub fn targets(self) -> Vec<Target> {
+        if self == Drug::Apv {
+            return vec![Target::NmdaReceptors];
+        }
+        let kinds = self.blocks_currents();
+        let mut out = Vec::new();
+        for e in catalogue::CATALOGUE {
+            for c in e.currents.iter().filter(|c| kinds.contains(&c.kind)) {
+                out.push(match c.conductance {
+                    None => Target::Mechanism(e.name),
+                    Some(g) => Target::Param(e.name, g),
+                });
+            }
+        }
+        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::mechanisms::catalogue;
 
     /// Every drug blocks mechanisms and conductances the catalogue has.
     #[test]
     fn every_target_is_in_the_catalogue() {
         for d in Drug::ALL {
             for t in d.targets() {
-                match *t {
+                match t {
                     Target::Mechanism(m) => assert!(catalogue::entry(m).is_some(), "{m}"),
                     Target::Param(m, p) => {
                         let p = catalogue::entry(m).and_then(|e| e.param(p));
                         assert!(p.is_some_and(|p| p.is_density()), "{m} {p:?}");
                     }
                     Target::NmdaReceptors => {}
+                }
+            }
+        }
+    }
+
+    /// The targets as the panel has always blocked them, now derived from the catalogue.
+    #[test]
+    fn targets_come_from_what_each_channel_passes() {
+        use Target::*;
+        let names = |d: Drug| {
+            let mut v: Vec<String> = d
+                .targets()
+                .iter()
+                .map(|t| match t {
+                    Mechanism(m) => m.to_string(),
+                    Param(m, p) => format!("{m}.{p}"),
+                    NmdaReceptors => "NMDA".into(),
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names(Drug::Ttx), ["NaTa_t", "NaTs2_t", "Nap_Et2", "hh.gnabar", "traub.gNabar"]);
+        assert_eq!(names(Drug::Tea), ["Im", "K_Pst", "K_Tst", "SKv3_1", "hh.gkbar", "traub.gKbar"]);
+        assert_eq!(names(Drug::Apamin), ["SK_E2"]);
+        assert_eq!(names(Drug::Cadmium), ["Ca_HVA", "Ca_LVAst", "dCaAP"]);
+        assert_eq!(names(Drug::Apv), ["NMDA"]);
+        assert_eq!(names(Drug::Zd7288), ["Ih"]);
+        // Every mechanism that passes a current says what kind; a pool passes none.
+        for e in catalogue::CATALOGUE {
+            assert_eq!(e.currents.is_empty(), e.name == "CaDynamics_E2", "{}", e.name);
+            for c in e.currents {
+                if let Some(g) = c.conductance {
+                    assert!(e.param(g).is_some_and(|p| p.is_density()), "{} {g}", e.name);
                 }
             }
         }

@@ -47,6 +47,40 @@ impl Param {
     }
 }
 
+/// What kind of current a channel passes, as a pharmacologist classes channels: what a
+/// drug's targets are worked out from (`crate::lab::pharmacology`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurrentKind {
+    /// Voltage-gated Na+ (transient or persistent).
+    NaV,
+    /// Voltage-gated K+.
+    KV,
+    /// Ca2+-activated K+ (SK).
+    KCa,
+    /// Ca2+ (voltage-gated channels, and the dendritic Ca2+ AP that stands for them).
+    Ca,
+    /// Hyperpolarisation-activated cation current (HCN, Ih).
+    Hcn,
+    /// A leak.
+    Leak,
+}
+
+/// A current a mechanism passes: its kind and the conductance that scales it (`None`:
+/// the mechanism passes this current alone, and is switched off as a whole to block it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Current {
+    pub kind: CurrentKind,
+    pub conductance: Option<&'static str>,
+}
+
+const fn only(kind: CurrentKind) -> Current {
+    Current { kind, conductance: None }
+}
+
+const fn part(kind: CurrentKind, conductance: &'static str) -> Current {
+    Current { kind, conductance: Some(conductance) }
+}
+
 /// One mechanism of the catalogue.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
@@ -62,6 +96,8 @@ pub struct Entry {
     pub writes: &'static [&'static str],
     /// Whether its current is NEURON's NONSPECIFIC_CURRENT (its reversal a parameter).
     pub nonspecific: bool,
+    /// The membrane currents it passes, by kind (none for a pool).
+    pub currents: &'static [Current],
     /// Rough time per node and step, relative to a two-gate channel's (1): what the
     /// engine weighs when it splits a cell between threads (measured on Hay's cell 2).
     pub cost: f64,
@@ -113,6 +149,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &[],
         writes: &[],
         nonspecific: true,
+        currents: &[only(CurrentKind::Leak)],
         cost: 0.3,
         make: |n| Box::new(pas::Pas::new(n)),
     },
@@ -123,6 +160,11 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ena", "ek"],
         writes: &[],
         nonspecific: false,
+        currents: &[
+            part(CurrentKind::NaV, "gnabar"),
+            part(CurrentKind::KV, "gkbar"),
+            part(CurrentKind::Leak, "gl"),
+        ],
         cost: 1.6,
         make: |n| Box::new(hh::Hh::new(n)),
     },
@@ -138,6 +180,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ica"],
         writes: &["cai"],
         nonspecific: false,
+        currents: &[],
         cost: 0.6,
         make: |n| Box::new(ca_dynamics_e2::CaDynamicsE2::new(n)),
     },
@@ -148,6 +191,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["eca"],
         writes: &["ica"],
         nonspecific: false,
+        currents: &[only(CurrentKind::Ca)],
         cost: 1.0,
         make: |n| Box::new(ca_hva::CaHva::new(n)),
     },
@@ -158,6 +202,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["eca"],
         writes: &["ica"],
         nonspecific: false,
+        currents: &[only(CurrentKind::Ca)],
         cost: 1.0,
         make: |n| Box::new(ca_lvast::CaLvast::new(n)),
     },
@@ -168,6 +213,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &[],
         writes: &[],
         nonspecific: true,
+        currents: &[only(CurrentKind::Hcn)],
         cost: 0.8,
         make: |n| Box::new(ih::Ih::new(n)),
     },
@@ -178,6 +224,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ek"],
         writes: &[],
         nonspecific: false,
+        currents: &[only(CurrentKind::KV)],
         cost: 0.8,
         make: |n| Box::new(im::Im::new(n)),
     },
@@ -188,6 +235,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ek"],
         writes: &[],
         nonspecific: false,
+        currents: &[only(CurrentKind::KV)],
         cost: 1.0,
         make: |n| Box::new(k_pst::KPst::new(n)),
     },
@@ -198,6 +246,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ek"],
         writes: &[],
         nonspecific: false,
+        currents: &[only(CurrentKind::KV)],
         cost: 1.0,
         make: |n| Box::new(k_tst::KTst::new(n)),
     },
@@ -208,6 +257,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ena"],
         writes: &[],
         nonspecific: false,
+        currents: &[only(CurrentKind::NaV)],
         cost: 1.0,
         make: |n| Box::new(na_ta_t::NaTaT::new(n)),
     },
@@ -218,6 +268,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ena"],
         writes: &[],
         nonspecific: false,
+        currents: &[only(CurrentKind::NaV)],
         cost: 1.0,
         make: |n| Box::new(na_ts2_t::NaTs2T::new(n)),
     },
@@ -228,6 +279,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ena"],
         writes: &[],
         nonspecific: false,
+        currents: &[only(CurrentKind::NaV)],
         cost: 1.0,
         make: |n| Box::new(nap_et2::NapEt2::new(n)),
     },
@@ -238,6 +290,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ek", "cai"],
         writes: &[],
         nonspecific: false,
+        currents: &[only(CurrentKind::KCa)],
         cost: 0.8,
         make: |n| Box::new(sk_e2::SkE2::new(n)),
     },
@@ -248,6 +301,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &["ek"],
         writes: &[],
         nonspecific: false,
+        currents: &[only(CurrentKind::KV)],
         cost: 0.8,
         make: |n| Box::new(skv3_1::SKv31::new(n)),
     },
@@ -266,6 +320,11 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &[],
         writes: &[],
         nonspecific: true,
+        currents: &[
+            part(CurrentKind::NaV, "gNabar"),
+            part(CurrentKind::KV, "gKbar"),
+            part(CurrentKind::Leak, "gLbar"),
+        ],
         cost: 1.0,
         make: |n| Box::new(traub::Traub::new(n)),
     },
@@ -285,6 +344,7 @@ pub const CATALOGUE: &[Entry] = &[
         reads: &[],
         writes: &[],
         nonspecific: true,
+        currents: &[only(CurrentKind::Ca)],
         cost: 1.0,
         make: |n| Box::new(dcaap::DCaAP::new(n)),
     },
