@@ -598,8 +598,7 @@ pub fn setup_cell_path(cell: &str, base: &Path) -> Result<PathBuf, LabError> {
     if !rel.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
         return Err(refuse("is outside the setup's folder"));
     }
-    let ext = rel.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    if !matches!(ext.as_deref(), Some("swc" | "asc")) {
+    if !crate::sim::morphology::Format::is_morphology_file(rel) {
         return Err(refuse("is not a morphology file (.swc or .asc)"));
     }
     let path = base.join(rel);

@@ -1,6 +1,11 @@
-//! Every count a file or a flag can set has a limit here, checked before anything is
-//! allocated, so that memory stays bounded whatever an input asks for. `docs/limits.md`
-//! says why each one sits where it does.
+//! The engine's limits: every count a file or a flag can set in a simulation has a limit
+//! here, checked before anything is allocated, so that memory stays bounded whatever an
+//! input asks for. Limits that belong to one reader or one part of the lab live beside
+//! what they bound (the file readers' in `textfile.rs`, `morphology/swc.rs` and
+//! `morphology/asc/`, the spec's in `spec.rs`, the lab's in `lab/session.rs`,
+//! `lab/trials.rs`, `lab/linearity.rs` and `lab/setup.rs`, a lesson's in
+//! `lab/lesson/run.rs` and `lab/lesson/figures/`, the data sets' in `cli/dataset.rs`);
+//! `docs/limits.md` lists every one of them, where it lives and why it sits where it does.
 
 /// Synapses in one simulation, counted as a file or the user writes them (an AMPA+NMDA
 /// synapse is one). A lecture uses tens; Beniaguev's L5PC about 2,000; the benchmark 200.

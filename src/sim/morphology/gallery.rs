@@ -3,7 +3,7 @@
 //! in the binary from `morphologies/` (provenance and licences in its README); the
 //! generated teaching cells come from [`crate::sim::builtin_cells`].
 
-use super::{MorphError, Morphology};
+use super::{Format, MorphError, Morphology};
 use std::path::Path;
 
 /// Where a gallery cell's text comes from.
@@ -39,13 +39,7 @@ impl GalleryCell {
     /// Reads the cell.
     pub fn load(&self) -> Result<Morphology, MorphError> {
         match self.source {
-            Source::Embedded(file, text) => {
-                if file.to_ascii_lowercase().ends_with(".asc") {
-                    Morphology::from_asc_str(text, file)
-                } else {
-                    Morphology::from_swc_str(text, file)
-                }
-            }
+            Source::Embedded(file, text) => Morphology::from_str_as(text, file, Format::of(Path::new(file))),
             Source::Generated(n) => {
                 let text = crate::sim::builtin_cells::builtin_swc(n)
                     .ok_or_else(|| MorphError::new(n, None, "no such built-in cell"))?;

@@ -24,6 +24,30 @@ pub struct Morphology {
     pub warnings: Vec<String>,
 }
 
+/// A morphology file's format, by the one rule every reader uses: Neurolucida ASC when
+/// the name ends in `.asc` (any case), SWC otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Swc,
+    Asc,
+}
+
+impl Format {
+    pub fn of(path: &Path) -> Format {
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("asc")) {
+            Format::Asc
+        } else {
+            Format::Swc
+        }
+    }
+
+    /// Whether `path` names a morphology file by its extension (`.swc` or `.asc`, any case):
+    /// what a setup may name as its cell.
+    pub fn is_morphology_file(path: &Path) -> bool {
+        path.extension().is_some_and(|e| e.eq_ignore_ascii_case("asc") || e.eq_ignore_ascii_case("swc"))
+    }
+}
+
 impl Morphology {
     /// Reads an SWC file as NEURON's Import3d would.
     pub fn from_swc_file(path: &Path) -> Result<Morphology, MorphError> {
@@ -47,13 +71,19 @@ impl Morphology {
         asc::parse_asc(text, file)
     }
 
-    /// Reads a morphology file: Neurolucida ASC when its extension is `.asc` (any case),
-    /// SWC otherwise.
+    /// Reads a morphology file in its [`Format`].
     pub fn from_file(path: &Path) -> Result<Morphology, MorphError> {
-        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("asc")) {
-            Self::from_asc_file(path)
-        } else {
-            Self::from_swc_file(path)
+        match Format::of(path) {
+            Format::Asc => Self::from_asc_file(path),
+            Format::Swc => Self::from_swc_file(path),
+        }
+    }
+
+    /// Parses morphology text in `format`; `file` names it in messages.
+    pub fn from_str_as(text: &str, file: &str, format: Format) -> Result<Morphology, MorphError> {
+        match format {
+            Format::Asc => Self::from_asc_str(text, file),
+            Format::Swc => Self::from_swc_str(text, file),
         }
     }
 
