@@ -370,39 +370,35 @@ pub fn play_list(
     lesson: &Lesson,
     figures: &BTreeMap<String, serde_json::Value>,
 ) -> Vec<(String, BTreeMap<String, f64>)> {
-    use figures::{Expr, VarValue};
+    use figures::Expr;
+    let number = |name: &str| figures.get(name).and_then(|f| f.as_f64()).ok_or_else(|| name.to_string());
     let mut out: Vec<(String, BTreeMap<String, f64>)> = Vec::new();
     for c in &lesson.conditions {
         let mut vars = BTreeMap::new();
         for f in &lesson.figures {
-            let (run, sweep) = match &f.of {
-                Expr::Measure { run, .. } => (run, None),
-                Expr::Sweep { run, var, values, times, .. } => {
-                    let scale = times.as_ref().and_then(|f| figures.get(f)?.as_f64()).unwrap_or(1.0);
-                    (run, Some((var, values.last().copied().unwrap_or(0.0) * scale)))
-                }
-                Expr::Threshold { run, var, hi, .. } => (run, Some((var, *hi))),
-                Expr::LinearFit { run, .. } => (run, None),
-                _ => continue,
-            };
+            let Some((run, varied)) = f.of.run() else { continue };
             if run.condition != c.name {
                 continue;
             }
+            // The variables the figures give (a figure without a value is left out).
             for (k, v) in &run.vars {
-                let x = match v {
-                    VarValue::Value(x) => Some(*x),
-                    VarValue::Figure { figure, times } => {
-                        figures.get(figure).and_then(|f| f.as_f64()).map(|f| f * times)
-                    }
-                };
-                if let Some(x) = x {
+                if let Ok(x) = v.resolve(number) {
                     vars.insert(k.clone(), x);
                 }
             }
-            if let Some((var, x)) = sweep {
-                vars.entry(var.clone()).or_insert(x);
+            // A sweep plays its last value, a threshold search its upper bound.
+            let at = match &f.of {
+                Expr::Sweep { values, times, .. } => {
+                    let scale = times.as_deref().and_then(|t| number(t).ok()).unwrap_or(1.0);
+                    Some(values.last().copied().unwrap_or(0.0) * scale)
+                }
+                Expr::Threshold { hi, .. } => Some(*hi),
+                _ => None,
+            };
+            if let (Some(var), Some(x)) = (varied, at) {
+                vars.entry(var.to_string()).or_insert(x);
             }
-            if matches!(f.of, Expr::Measure { .. } | Expr::LinearFit { .. }) {
+            if varied.is_none() {
                 break;
             }
         }

@@ -27,15 +27,7 @@ impl Evaluator<'_> {
     }
 
     pub(super) fn vars(&self, r: &RunRef) -> Result<BTreeMap<String, f64>, String> {
-        let mut out = BTreeMap::new();
-        for (k, v) in &r.vars {
-            let x = match v {
-                VarValue::Value(x) => *x,
-                VarValue::Figure { figure, times } => self.number(figure)? * times,
-            };
-            out.insert(k.clone(), x);
-        }
-        Ok(out)
+        r.resolve(|f| self.number(f))
     }
 
     /// The traces of runs (condition, vars), computed in parallel where missing.
@@ -126,14 +118,9 @@ impl Evaluator<'_> {
                 }
                 _ => continue,
             };
-            let mut base = BTreeMap::new();
-            for (k, v) in &run.vars {
-                let VarValue::Value(x) = v else { continue };
-                base.insert(k.clone(), *x);
-            }
-            if base.len() != run.vars.len() {
-                continue;
-            }
+            // Only runs whose variables are known before any figure is (a run that needs
+            // a figure's value waits for it).
+            let Ok(base) = run.resolve(|f| Err(f.to_string())) else { continue };
             match sweep {
                 None => wanted.push((run.condition.clone(), base)),
                 Some((var, values)) => {

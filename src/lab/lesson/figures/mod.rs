@@ -67,6 +67,44 @@ pub struct RunRef {
     pub vars: BTreeMap<String, VarValue>,
 }
 
+impl RunRef {
+    /// The run's variables with each figure it names replaced by its value, looked up
+    /// with `figure` (`Err` names the figure that has no value). The one way a run's
+    /// variables are worked out: for the runs a check makes, the runs it makes ahead,
+    /// and the runs the window plays.
+    pub fn resolve(
+        &self,
+        figure: impl Fn(&str) -> Result<f64, String>,
+    ) -> Result<BTreeMap<String, f64>, String> {
+        self.vars.iter().map(|(k, v)| Ok((k.clone(), v.resolve(&figure)?))).collect()
+    }
+}
+
+impl VarValue {
+    /// The value: the number, or the figure's value (looked up with `figure`) times
+    /// `times`.
+    pub fn resolve(&self, figure: impl Fn(&str) -> Result<f64, String>) -> Result<f64, String> {
+        match self {
+            VarValue::Value(x) => Ok(*x),
+            VarValue::Figure { figure: name, times } => Ok(figure(name)? * times),
+        }
+    }
+}
+
+impl Expr {
+    /// The run a figure measures, and for a sweep or a threshold search the variable it
+    /// varies: `None` for arithmetic on other figures.
+    pub fn run(&self) -> Option<(&RunRef, Option<&str>)> {
+        match self {
+            Expr::Measure { run, .. } | Expr::LinearFit { run, .. } => Some((run, None)),
+            Expr::Sweep { run, var, .. } | Expr::Threshold { run, var, .. } => {
+                Some((run, Some(var.as_str())))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Where and what to measure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
