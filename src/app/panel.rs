@@ -264,20 +264,25 @@ fn style(ctx: &egui::Context, presenter: bool) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn draw(
-    mut contexts: EguiContexts,
-    mut lab: ResMut<LabRes>,
-    mut state: ResMut<UiState>,
-    mut clock: ResMut<SimClock>,
-    mut dialogs: ResMut<FileDialogs>,
-    mut loader: ResMut<super::loading::Loader>,
-    mut lessons: ResMut<super::lessons::Lessons>,
-    mut last_presenter: Local<Option<bool>>,
-    mut layout: ResMut<super::camera::PanelLayout>,
-    hover: Res<super::picking::Hover>,
-    mut meter: ResMut<super::linearity::Meter>,
-) -> Result {
+/// What the panel reads and changes.
+#[derive(bevy::ecs::system::SystemParam)]
+struct PanelWorld<'w> {
+    lab: ResMut<'w, LabRes>,
+    state: ResMut<'w, UiState>,
+    clock: ResMut<'w, SimClock>,
+    dialogs: ResMut<'w, FileDialogs>,
+    loader: ResMut<'w, super::loading::Loader>,
+    lessons: ResMut<'w, super::lessons::Lessons>,
+    layout: ResMut<'w, super::camera::PanelLayout>,
+    hover: Res<'w, super::picking::Hover>,
+    meter: ResMut<'w, super::linearity::Meter>,
+}
+
+/// The panel on the left, the traces below, the colour scale over the view while the
+/// panel is away, and the help window: each drawn by its own function with what it needs.
+fn draw(mut contexts: EguiContexts, mut w: PanelWorld, mut last_presenter: Local<Option<bool>>) -> Result {
     let ctx = contexts.ctx_mut()?;
+    let state = &mut *w.state;
     if *last_presenter != Some(state.presenter) {
         style(ctx, state.presenter);
         // Presenter mode gives the tree the window: the panel slides away (Tab shows it).
@@ -291,7 +296,6 @@ fn draw(
         "root".into(),
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
-    let state = &mut *state;
     // Tab hides the panel (it slides away and the tree takes the window).
     let mut expanded = !state.hide_panel;
     let left = egui::Panel::left("controls").resizable(true).default_size(330.0).show_collapsible(
@@ -299,87 +303,18 @@ fn draw(
         &mut expanded,
         |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.heading("Dendra");
-                    if ui.button("Lessons").on_hover_text("the lessons: one click loads one").clicked() {
-                        lessons.show = !lessons.show;
-                    }
-                });
-                let lab_ref = &lab.0;
-                ui.label(format!(
-                    "{}: {} sections, {} compartments",
-                    lab_ref.source,
-                    lab_ref.sim.cell.morphology.sections.len(),
-                    lab_ref.sim.cell.compartment_count()
-                ));
-                let colour = if state.error {
-                    egui::Color32::from_rgb(255, 110, 90)
-                } else {
-                    egui::Color32::LIGHT_GREEN
-                };
-                ui.colored_label(colour, &state.status);
-                let text = super::picking::hover_text(&lab.0, &hover)
-                    .unwrap_or_else(|| "(point at the tree)".into());
-                ui.label(text);
-                ui.separator();
-                run_controls(ui, &mut lab.0, &mut clock, state);
-                egui::CollapsingHeader::new("Synapses and firing").default_open(true).show(ui, |ui| {
-                    synapse_controls(ui, &mut lab.0, state, &mut meter);
-                });
-                egui::CollapsingHeader::new("Current clamps").default_open(false).show(ui, |ui| {
-                    clamp_controls(ui, &mut lab.0, state);
-                });
-                egui::CollapsingHeader::new("Pharmacology, Mg2+, temperature").default_open(true).show(
-                    ui,
-                    |ui| {
-                        pharmacology(ui, &mut lab.0, state);
-                    },
-                );
-                egui::CollapsingHeader::new("Channels and densities").default_open(false).show(ui, |ui| {
-                    densities(ui, &mut lab.0, state);
-                });
-                egui::CollapsingHeader::new("Colour").default_open(true).show(ui, |ui| {
-                    colour_controls(ui, state);
-                });
-                egui::CollapsingHeader::new("Files and cells").default_open(true).show(ui, |ui| {
-                    file_controls(ui, &mut lab, state, &mut dialogs, &mut loader);
-                });
-                ui.horizontal(|ui| {
-                    ui.checkbox(&mut state.presenter, "Presenter mode (F11)");
-                    if ui.button("Help (H)").clicked() {
-                        state.show_help = !state.show_help;
-                    }
-                });
+                header(ui, &w.lab.0, state, &w.hover, &mut w.lessons);
+                sections(ui, &mut w.lab, state, &mut w.clock, &mut w.meter, &mut w.dialogs, &mut w.loader);
             });
         },
     );
     state.hide_panel = !expanded;
-    // With the panel away, the colour scale stays on screen (top right of the view).
     if state.hide_panel {
-        egui::Area::new("colour scale".into())
-            .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0, 12.0))
-            .interactable(false)
-            .show(ctx, |ui| {
-                egui::Frame::new().fill(egui::Color32::from_black_alpha(170)).inner_margin(6.0).show(
-                    ui,
-                    |ui| {
-                        ui.label(state.quantity.label());
-                        colour_bar(ui, state.colormap, state.range.0, state.range.1, 220.0);
-                        ui.label(egui::RichText::new("Tab: panel   T: trial   F: frame").small());
-                        let colour = if state.error {
-                            egui::Color32::from_rgb(255, 110, 90)
-                        } else {
-                            egui::Color32::LIGHT_GREEN
-                        };
-                        ui.set_max_width(320.0);
-                        ui.label(egui::RichText::new(&state.status).small().color(colour));
-                    },
-                );
-            });
+        colour_scale_over_the_view(ctx, state);
     }
     // egui measures in points: the window's logical pixels over the zoom factor.
     let zoom = ctx.zoom_factor();
-    layout.left = left.map_or(0.0, |l| l.response.rect.width()) * zoom;
+    w.layout.left = left.map_or(0.0, |l| l.response.rect.width()) * zoom;
     let viewport_h = ctx.viewport_rect().height();
     let strip = egui::Panel::bottom("traces");
     // Presenter mode: a strip across the bottom, a third of the window at most.
@@ -388,64 +323,164 @@ fn draw(
     } else {
         strip.resizable(true).default_size(230.0).max_size((viewport_h * 0.6).max(120.0))
     };
-    let bottom = strip.show(&mut root, |ui| {
-        ui.horizontal(|ui| {
-            trial_controls(ui, &mut lab.0, state);
-            if !state.presenter {
-                ui.add(
-                    egui::Slider::new(&mut state.trace_window_ms, 10.0..=5000.0)
-                        .logarithmic(true)
-                        .text("ms shown"),
-                );
-            }
-            ui.checkbox(&mut state.trace_fixed, "fixed mV").on_hover_text(
-                "fix the voltage axis at -80..40 mV; otherwise it fits the traces (the soma gets an inset when \
-                 the dendrites dwarf it)",
-            );
-            let mut remove = None;
-            for (i, p) in lab.0.probes.iter().enumerate().skip(1) {
-                let [r, g, b] = p.color;
-                let name = &lab.0.sim.cell.morphology.sections[p.section].name;
-                if ui
-                    .add(egui::Button::new(
-                        egui::RichText::new(format!("x {}", lab.0.probe_label(i)))
-                            .color(egui::Color32::from_rgb(r, g, b)),
-                    ))
-                    .on_hover_text(format!("{name}({:.2}): remove this probe", p.x))
-                    .clicked()
-                {
-                    remove = Some(i);
-                }
-            }
-            if let Some(i) = remove {
-                lab.0.remove_probe(i);
-            }
-        });
-        // What the plots took, axes and legends included (the layout report's).
-        let drawn = ui.scope(|ui| super::traces::show(ui, &lab.0, state)).response.rect;
-        layout.traces = Some(egui::Rect::from_min_max(
-            (drawn.min.to_vec2() * zoom).to_pos2(),
-            (drawn.max.to_vec2() * zoom).to_pos2(),
-        ));
-    });
-    layout.bottom = bottom.response.rect.height() * zoom;
+    let bottom = strip.show(&mut root, |ui| trace_strip(ui, &mut w.lab.0, state, &mut w.layout, zoom));
+    w.layout.bottom = bottom.response.rect.height() * zoom;
     if state.show_help {
-        let mut open = true;
-        egui::Window::new("Keys").open(&mut open).collapsible(false).show(ctx, |ui| {
-            egui::Grid::new("help").striped(true).show(ui, |ui| {
-                for (k, what) in HELP {
-                    ui.strong(*k);
-                    ui.label(*what);
-                    ui.end_row();
-                }
-            });
-            ui.label(
-                "Mouse: left click acts with the tool; right drag orbits; middle drag pans; wheel zooms.",
-            );
-        });
-        state.show_help = open;
+        help_window(ctx, state);
     }
     Ok(())
+}
+
+/// The panel's head: the title and the Lessons button, the cell, the status line and
+/// what the pointer is on.
+fn header(
+    ui: &mut egui::Ui,
+    lab: &Lab,
+    state: &UiState,
+    hover: &super::picking::Hover,
+    lessons: &mut super::lessons::Lessons,
+) {
+    ui.horizontal(|ui| {
+        ui.heading("Dendra");
+        if ui.button("Lessons").on_hover_text("the lessons: one click loads one").clicked() {
+            lessons.show = !lessons.show;
+        }
+    });
+    ui.label(format!(
+        "{}: {} sections, {} compartments",
+        lab.source,
+        lab.sim.cell.morphology.sections.len(),
+        lab.sim.cell.compartment_count()
+    ));
+    ui.colored_label(status_colour(state), &state.status);
+    let text = super::picking::hover_text(lab, hover).unwrap_or_else(|| "(point at the tree)".into());
+    ui.label(text);
+    ui.separator();
+}
+
+/// The status line's colour: red for a failure, green otherwise.
+fn status_colour(state: &UiState) -> egui::Color32 {
+    if state.error { egui::Color32::from_rgb(255, 110, 90) } else { egui::Color32::LIGHT_GREEN }
+}
+
+/// The panel's sections, each a collapsing header over its own function.
+fn sections(
+    ui: &mut egui::Ui,
+    lab: &mut LabRes,
+    state: &mut UiState,
+    clock: &mut SimClock,
+    meter: &mut super::linearity::Meter,
+    dialogs: &mut FileDialogs,
+    loader: &mut super::loading::Loader,
+) {
+    run_controls(ui, &mut lab.0, clock, state);
+    egui::CollapsingHeader::new("Synapses and firing").default_open(true).show(ui, |ui| {
+        synapse_controls(ui, &mut lab.0, state, meter);
+    });
+    egui::CollapsingHeader::new("Current clamps").default_open(false).show(ui, |ui| {
+        clamp_controls(ui, &mut lab.0, state);
+    });
+    egui::CollapsingHeader::new("Pharmacology, Mg2+, temperature").default_open(true).show(ui, |ui| {
+        pharmacology(ui, &mut lab.0, state);
+    });
+    egui::CollapsingHeader::new("Channels and densities").default_open(false).show(ui, |ui| {
+        densities(ui, &mut lab.0, state);
+    });
+    egui::CollapsingHeader::new("Colour").default_open(true).show(ui, |ui| {
+        colour_controls(ui, state);
+    });
+    egui::CollapsingHeader::new("Files and cells").default_open(true).show(ui, |ui| {
+        file_controls(ui, lab, state, dialogs, loader);
+    });
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut state.presenter, "Presenter mode (F11)");
+        if ui.button("Help (H)").clicked() {
+            state.show_help = !state.show_help;
+        }
+    });
+}
+
+/// With the panel away, the colour scale and the status stay on screen (top right of
+/// the view).
+fn colour_scale_over_the_view(ctx: &egui::Context, state: &UiState) {
+    egui::Area::new("colour scale".into())
+        .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0, 12.0))
+        .interactable(false)
+        .show(ctx, |ui| {
+            egui::Frame::new().fill(egui::Color32::from_black_alpha(170)).inner_margin(6.0).show(ui, |ui| {
+                ui.label(state.quantity.label());
+                colour_bar(ui, state.colormap, state.range.0, state.range.1, 220.0);
+                ui.label(egui::RichText::new("Tab: panel   T: trial   F: frame").small());
+                ui.set_max_width(320.0);
+                ui.label(egui::RichText::new(&state.status).small().color(status_colour(state)));
+            });
+        });
+}
+
+/// The strip below the view: the trial controls, the time shown, the probes (each a
+/// button that removes it) and the trace plots; where the plots were drawn goes to
+/// `layout` (the layout report's, in logical pixels).
+fn trace_strip(
+    ui: &mut egui::Ui,
+    lab: &mut Lab,
+    state: &mut UiState,
+    layout: &mut super::camera::PanelLayout,
+    zoom: f32,
+) {
+    ui.horizontal(|ui| {
+        trial_controls(ui, lab, state);
+        if !state.presenter {
+            ui.add(
+                egui::Slider::new(&mut state.trace_window_ms, 10.0..=5000.0)
+                    .logarithmic(true)
+                    .text("ms shown"),
+            );
+        }
+        ui.checkbox(&mut state.trace_fixed, "fixed mV").on_hover_text(
+            "fix the voltage axis at -80..40 mV; otherwise it fits the traces (the soma gets an inset when \
+             the dendrites dwarf it)",
+        );
+        let mut remove = None;
+        for (i, p) in lab.probes.iter().enumerate().skip(1) {
+            let [r, g, b] = p.color;
+            let name = &lab.sim.cell.morphology.sections[p.section].name;
+            if ui
+                .add(egui::Button::new(
+                    egui::RichText::new(format!("x {}", lab.probe_label(i)))
+                        .color(egui::Color32::from_rgb(r, g, b)),
+                ))
+                .on_hover_text(format!("{name}({:.2}): remove this probe", p.x))
+                .clicked()
+            {
+                remove = Some(i);
+            }
+        }
+        if let Some(i) = remove {
+            lab.remove_probe(i);
+        }
+    });
+    // What the plots took, axes and legends included (the layout report's).
+    let drawn = ui.scope(|ui| super::traces::show(ui, lab, state)).response.rect;
+    layout.traces = Some(egui::Rect::from_min_max(
+        (drawn.min.to_vec2() * zoom).to_pos2(),
+        (drawn.max.to_vec2() * zoom).to_pos2(),
+    ));
+}
+
+/// The keys, in a window.
+fn help_window(ctx: &egui::Context, state: &mut UiState) {
+    let mut open = true;
+    egui::Window::new("Keys").open(&mut open).collapsible(false).show(ctx, |ui| {
+        egui::Grid::new("help").striped(true).show(ui, |ui| {
+            for (k, what) in HELP {
+                ui.strong(*k);
+                ui.label(*what);
+                ui.end_row();
+            }
+        });
+        ui.label("Mouse: left click acts with the tool; right drag orbits; middle drag pans; wheel zooms.");
+    });
+    state.show_help = open;
 }
 
 pub(super) fn plugin(app: &mut App) {
