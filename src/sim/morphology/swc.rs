@@ -250,12 +250,30 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// [`parse_swc`] with a configurable point limit (tests use a small one).
+/// Error of the file being parsed, at a line (or of the whole file).
+type ErrAt<'a> = &'a dyn Fn(Option<usize>, String) -> MorphError;
+
 fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcData, MorphError> {
     let err = |line: Option<usize>, msg: String| MorphError::new(file, line, msg);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut warnings = Vec::new();
+    let pts = read_points(text, max_points, &err, &mut warnings)?;
+    let (by_id, par) = parent_indices(&pts, &err)?;
+    check_cycles(&pts, &par, &err)?;
+    let children = Children::new(&par, &by_id);
+    let main_root = main_root(&pts, &par, &by_id, &children, &err, &mut warnings)?;
+    let order = point_order(&pts, &par, by_id, main_root, &children, &mut warnings);
+    Ok(output(file, &pts, &par, &order, warnings))
+}
 
-    // 1. Lines -> points, in file order.
+/// Step 1: lines to points, in file order (at most `max_points`; comments and blank
+/// lines skipped; extra columns ignored with a warning).
+fn read_points(
+    text: &str,
+    max_points: usize,
+    err: ErrAt,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<SwcPoint>, MorphError> {
     let sep = if !text.contains('\n') && text.contains('\r') { '\r' } else { '\n' };
     let mut pts: Vec<SwcPoint> = Vec::new();
     let mut extra_lines = 0usize;
@@ -311,7 +329,13 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
         ));
     }
 
-    // 2. Ids -> indices; duplicate ids, self-parents and missing parents.
+    Ok(pts)
+}
+
+/// Step 2: ids to indices, refusing duplicate ids, self-parents and missing parents.
+/// Returns the indices in id order and each point's parent index (`NONE` for a root).
+fn parent_indices(pts: &[SwcPoint], err: ErrAt) -> Result<(Vec<usize>, Vec<usize>), MorphError> {
+    let n = pts.len();
     // Stable sort: equal ids stay in file order.
     let mut by_id: Vec<usize> = (0..n).collect();
     by_id.sort_by_key(|&k| pts[k].id);
@@ -345,7 +369,7 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
         }
     };
     let mut par: Vec<usize> = Vec::with_capacity(n);
-    for p in &pts {
+    for p in pts {
         if p.parent_id < 0 {
             par.push(NONE);
         } else if p.parent_id == p.id {
@@ -364,7 +388,12 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
     }
     drop(table);
 
-    // 3. Cycles: every parent chain must reach a root. Iterative walk with memo.
+    Ok((by_id, par))
+}
+
+/// Step 3: every parent chain must reach a root (an iterative walk with a memo).
+fn check_cycles(pts: &[SwcPoint], par: &[usize], err: ErrAt) -> Result<(), MorphError> {
+    let n = pts.len();
     {
         // 0 unseen, 1 on the current walk, 2 reaches a root.
         let mut state = vec![0u8; n];
@@ -386,7 +415,7 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
                 }
             };
             if let Some(c) = cycle_at {
-                return Err(cycle_error(&pts, &par, c, &err));
+                return Err(cycle_error(pts, par, c, err));
             }
             for &u in &walk {
                 state[u] = 2;
@@ -395,29 +424,59 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
         }
     }
 
-    // 4. Children, in increasing id order (compressed lists).
-    let mut start = vec![0usize; n + 1];
-    for &p in &par {
-        if p != NONE {
-            start[p + 1] += 1;
-        }
-    }
-    for k in 0..n {
-        start[k + 1] += start[k];
-    }
-    let mut kids = vec![0usize; start[n]];
-    {
-        let mut fill = start.clone();
-        for &k in &by_id {
-            let p = par[k];
+    Ok(())
+}
+
+/// Step 4: each point's children, in increasing id order (compressed lists).
+struct Children {
+    start: Vec<usize>,
+    kids: Vec<usize>,
+}
+
+impl Children {
+    fn new(par: &[usize], by_id: &[usize]) -> Children {
+        let n = par.len();
+        let mut start = vec![0usize; n + 1];
+        for &p in par {
             if p != NONE {
-                kids[fill[p]] = k;
-                fill[p] += 1;
+                start[p + 1] += 1;
             }
         }
-    }
-    let children = |p: usize| &kids[start[p]..start[p + 1]];
+        for k in 0..n {
+            start[k + 1] += start[k];
+        }
+        let mut kids = vec![0usize; start[n]];
+        {
+            let mut fill = start.clone();
+            for &k in by_id {
+                let p = par[k];
+                if p != NONE {
+                    kids[fill[p]] = k;
+                    fill[p] += 1;
+                }
+            }
+        }
 
+        Children { start, kids }
+    }
+
+    fn of(&self, p: usize) -> &[usize] {
+        &self.kids[self.start[p]..self.start[p + 1]]
+    }
+}
+
+/// Steps 5 to 7: the trees (which root each point hangs from), the soma (two separate
+/// somas are refused) and the main tree, the soma's; the others are fragments, kept and
+/// wired to it as NEURON does (said in a warning). Returns the main tree's root.
+fn main_root(
+    pts: &[SwcPoint],
+    par: &[usize],
+    by_id: &[usize],
+    children: &Children,
+    err: ErrAt,
+    warnings: &mut Vec<String>,
+) -> Result<usize, MorphError> {
+    let n = pts.len();
     // 5. Trees: which root each point hangs from, and tree sizes.
     let roots: Vec<usize> = (0..n).filter(|&k| par[k] == NONE).collect();
     let mut tree_of = vec![0usize; n];
@@ -429,7 +488,7 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
             while let Some(v) = stack.pop() {
                 tree_of[v] = t;
                 tree_size[t] += 1;
-                stack.extend_from_slice(children(v));
+                stack.extend_from_slice(children.of(v));
             }
         }
     }
@@ -475,15 +534,27 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
         ));
     }
 
-    // 8. Order: by id when that puts parents first and the main root first, else
-    // depth-first preorder from the main root, then from each fragment root by id.
-    let main_root = roots[main_tree];
+    Ok(roots[main_tree])
+}
+
+/// Step 8: the order of the points: by id when that puts parents first and the main
+/// root first, else depth-first preorder from the main root, then from each fragment
+/// root by id (said in a warning).
+fn point_order(
+    pts: &[SwcPoint],
+    par: &[usize],
+    by_id: Vec<usize>,
+    main_root: usize,
+    children: &Children,
+    warnings: &mut Vec<String>,
+) -> Vec<usize> {
+    let n = pts.len();
     let late_parent = by_id
         .iter()
         .copied()
         .filter(|&k| par[k] != NONE && pts[par[k]].id > pts[k].id)
         .min_by_key(|&k| pts[k].line);
-    let order = match late_parent {
+    match late_parent {
         None if by_id.first() == Some(&main_root) => by_id,
         _ => {
             match late_parent {
@@ -505,14 +576,24 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
                 let mut stack = vec![r];
                 while let Some(v) = stack.pop() {
                     order.push(v);
-                    stack.extend(children(v).iter().rev());
+                    stack.extend(children.of(v).iter().rev());
                 }
             }
             order
         }
-    };
+    }
+}
 
-    // 9. Output.
+/// Step 9: the points in their order with their parents' new indices, radii below the
+/// least raised to it (said in a warning).
+fn output(
+    file: &str,
+    pts: &[SwcPoint],
+    par: &[usize],
+    order: &[usize],
+    mut warnings: Vec<String>,
+) -> SwcData {
+    let n = pts.len();
     let mut new_index = vec![NONE; n];
     for (i, &k) in order.iter().enumerate() {
         new_index[k] = i;
@@ -534,7 +615,7 @@ fn parse_swc_limited(text: &str, file: &str, max_points: usize) -> Result<SwcDat
             plural(raised)
         ));
     }
-    Ok(SwcData { file: file.to_string(), points, parent, warnings })
+    SwcData { file: file.to_string(), points, parent, warnings }
 }
 
 /// The error for a parent cycle through point index `c`: reported at the line of the
