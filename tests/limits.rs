@@ -412,3 +412,35 @@ fn output_paths_are_checked_before_the_work() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("--traces names a folder"), "{}", stderr(&o));
 }
+
+/// A 4 KB file of 75 dendrites 99 mm long and 0.04 um thick: over a million compartments.
+/// `morph` measures it in seconds (one tree solve for the input resistance, a short run
+/// for the time constant; it took about 20 minutes), and `lesson check` refuses the
+/// lesson's runs on it at once with the work estimate (beyond the limit without --force).
+#[test]
+fn a_small_file_of_a_huge_cell_is_measured_quickly_or_refused_with_the_estimate() {
+    let mut text = String::from("1 1 0 0 0 10 -1\n");
+    for d in 0..75 {
+        let a = std::f64::consts::TAU * d as f64 / 75.0;
+        let kind = if d % 2 == 0 { 3 } else { 4 };
+        let (id, tip) = (2 + 2 * d, 3 + 2 * d);
+        text += &format!("{id} {kind} {:.3} {:.3} 0 0.02 1\n", 10.0 * a.cos(), 10.0 * a.sin());
+        text += &format!("{tip} {kind} {:.1} {:.1} 0 0.02 {id}\n", 99000.0 * a.cos(), 99000.0 * a.sin());
+    }
+    let f = temp("huge.swc");
+    std::fs::write(&f, text).unwrap();
+    let t0 = Instant::now();
+    let o = run(&["morph", f.to_str().unwrap(), "--json"], 120);
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["compartments"].as_u64().unwrap() > 1_000_000, "{v}");
+    assert!(v["rin_mohm"].as_f64().unwrap() > 0.0 && v["tau_ms"].as_f64().unwrap() > 0.0, "{v}");
+    eprintln!("morph of {} compartments: {:?}", v["compartments"], t0.elapsed());
+    let t0 = Instant::now();
+    let o = run(&["lesson", "check", "nmda-spike", "--morphology", f.to_str().unwrap()], 60);
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("compartment-steps") && stderr(&o).contains("--force"), "{}", stderr(&o));
+    assert!(t0.elapsed() < Duration::from_secs(20), "the refusal took {:?}", t0.elapsed());
+}
