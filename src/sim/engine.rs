@@ -208,10 +208,6 @@ impl Simulation {
     pub fn split_stats(&self) -> split::SplitStats {
         self.split_stats
     }
-    /// Threads stepping this cell.
-    pub fn threads(&self) -> usize {
-        self.threads
-    }
 
     /// Simulated time (ms).
     pub fn t(&self) -> f64 {

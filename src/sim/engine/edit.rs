@@ -134,35 +134,6 @@ impl Simulation {
         Ok(())
     }
 
-    /// Schedules a burst into synapse `synapse`: `n` spikes (at most 10000) at
-    /// `start_ms + k * 1000 / freq_hz` ms, k = 0..n, each of `weight` (uS), kept across
-    /// re-initialisations like [`Simulation::add_spike_times`].
-    pub fn add_burst(
-        &mut self,
-        synapse: usize,
-        start_ms: f64,
-        n: usize,
-        freq_hz: f64,
-        weight: f64,
-    ) -> Result<(), SimError> {
-        self.check_synapse(synapse)?;
-        if n > 10_000 {
-            return Err(SimError::TooMany { what: "spikes in a burst", count: n, limit: 10_000 });
-        }
-        if !(freq_hz.is_finite() && freq_hz > 0.0) {
-            return Err(SimError::Value {
-                what: "burst frequency",
-                value: freq_hz,
-                rule: "a finite number > 0 Hz",
-            });
-        }
-        if !start_ms.is_finite() || !weight.is_finite() {
-            return Err(SimError::NotFinite { what: "a burst's start (ms) and weight" });
-        }
-        let times: Vec<f64> = (0..n).map(|k| start_ms + k as f64 * 1000.0 / freq_hz).collect();
-        self.add_spike_times(synapse, &times, weight)
-    }
-
     /// Fires synapse `synapse` once at time `t` (ms), now only (not kept).
     pub fn fire(&mut self, synapse: usize, t: f64, weight: f64) {
         if synapse < self.synapses.len() {
