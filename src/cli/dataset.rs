@@ -9,7 +9,7 @@ use super::npz::{Array, Data, write_npz};
 use super::output::{CliError, write_stdout};
 use super::progress::{Progress, check_work};
 use crate::lab::lesson::Lesson;
-use crate::lab::lesson::run::{Action, Run};
+use crate::lab::lesson::run::{Action, Condition, Run};
 use crate::lab::scene::ResolvedScene;
 use crate::lab::scene::change::Amount;
 use crate::sim::limits::MAX_SAMPLES;
@@ -94,9 +94,11 @@ fn expected_inputs(built: &ResolvedScene, actions: &[Action], vars: &BTreeMap<St
         .sum()
 }
 
-pub fn run(args: DatasetArgs) -> Result<(), CliError> {
-    let lesson = Lesson::builtin(&args.lesson).map_err(|e| e.to_string())?;
-    let mut cond = match &args.condition {
+/// The lesson's condition `--condition` names (its first when none), refused when its
+/// actions need a figure's variable (a sweep's amplitude): the message lists the lessons'
+/// conditions that can make a data set alone.
+fn condition(lesson: &Lesson, args: &DatasetArgs) -> Result<Condition, CliError> {
+    let cond = match &args.condition {
         Some(name) => lesson.condition(name).cloned().ok_or_else(|| {
             let names: Vec<&str> = lesson.conditions.iter().map(|c| c.name.as_str()).collect();
             format!(
@@ -135,6 +137,29 @@ pub fn run(args: DatasetArgs) -> Result<(), CliError> {
         )
         .into());
     }
+    Ok(cond)
+}
+
+/// Everything a data set's runs need, checked before any runs: the scene on its cell, the
+/// condition (its length a whole number of bins), the dendritic places recorded, and the
+/// counts, held to the limits of memory and work.
+struct Plan {
+    lesson: Lesson,
+    built: ResolvedScene,
+    lab: crate::lab::Lab,
+    cond: Condition,
+    /// The run variables (the condition's length; the seed goes to each run as an integer).
+    vars: BTreeMap<String, f64>,
+    dend_places: Vec<String>,
+    runs: usize,
+    threads: usize,
+    bins: usize,
+    bin_steps: u64,
+}
+
+fn plan(args: &DatasetArgs) -> Result<Plan, CliError> {
+    let lesson = Lesson::builtin(&args.lesson).map_err(|e| e.to_string())?;
+    let mut cond = condition(&lesson, args)?;
     let max_s = crate::lab::lesson::run::MAX_RUN_MS / 1000.0;
     if !(args.seconds.is_finite() && args.seconds > 0.0 && args.seconds <= max_s) {
         return Err(
@@ -220,13 +245,14 @@ pub fn run(args: DatasetArgs) -> Result<(), CliError> {
     }
     let steps = runs as f64 * ((lesson.scene.settle_ms + cond.run_ms) / dt).ceil();
     check_work(steps, lab.sim.cell.compartment_count(), args.force)?;
-    // The file is made first, so that a bad path fails before the runs: a temporary file
-    // beside `--out`, renamed into place when the data set is complete. `--out` itself is
-    // never truncated or removed: a run that fails, Ctrl+C or SIGTERM before any run
-    // finished leave a previous file of that name as it was.
-    let file = SaveFile::create(&args.out)
-        .map_err(|e| CliError::Output { what: args.out.display().to_string(), source: e })?;
+    Ok(Plan { lesson, built, lab, cond, vars: vars0, dend_places, runs, threads, bins, bin_steps })
+}
 
+/// The runs, `threads` at a time (one seed each), with a progress line; Ctrl+C or SIGTERM
+/// stops them (the runs finished so far are kept). Returns each run's data (`None`: not
+/// finished), the first failure, and whether it was stopped.
+fn run_all(plan: &Plan, args: &DatasetArgs) -> (Vec<Option<RunData>>, Option<String>, bool) {
+    let Plan { runs, threads, bins, .. } = *plan;
     let results: Mutex<Vec<Option<RunData>>> = Mutex::new((0..runs).map(|_| None).collect());
     let failure: Mutex<Option<String>> = Mutex::new(None);
     let next = AtomicU64::new(0);
@@ -242,18 +268,7 @@ pub fn run(args: DatasetArgs) -> Result<(), CliError> {
                         if r >= runs || stop.load(Ordering::SeqCst) {
                             return;
                         }
-                        match one_run(
-                            &lesson,
-                            &built,
-                            &cond,
-                            &vars0,
-                            args.seed.wrapping_add(r as u64),
-                            &dend_places,
-                            bins,
-                            bin_steps,
-                            &stop,
-                            &done_bins,
-                        ) {
+                        match one_run(plan, args.seed.wrapping_add(r as u64), &stop, &done_bins) {
                             Ok(Some(d)) => {
                                 if let Ok(mut res) = results.lock() {
                                     res[r] = Some(d);
@@ -284,12 +299,25 @@ pub fn run(args: DatasetArgs) -> Result<(), CliError> {
         }
     });
     let interrupted = progress.finish();
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    (results, failure.into_inner().ok().flatten(), interrupted)
+}
+
+pub fn run(args: DatasetArgs) -> Result<(), CliError> {
+    let plan = plan(&args)?;
+    // The file is made first, so that a bad path fails before the runs: a temporary file
+    // beside `--out`, renamed into place when the data set is complete. `--out` itself is
+    // never truncated or removed: a run that fails, Ctrl+C or SIGTERM before any run
+    // finished leave a previous file of that name as it was.
+    let file = SaveFile::create(&args.out)
+        .map_err(|e| CliError::Output { what: args.out.display().to_string(), source: e })?;
+
+    let (results, failure, interrupted) = run_all(&plan, &args);
     // A failed data set leaves nothing behind: dropping `file` removes its temporary
     // file, and `--out` is as it was.
-    if let Some(e) = failure.into_inner().ok().flatten() {
+    if let Some(e) = failure {
         return Err(CliError::Input(e));
     }
-    let results = results.into_inner().map_err(|_| CliError::Input("a run failed".into()))?;
     let finished: Vec<(usize, RunData)> =
         results.into_iter().enumerate().filter_map(|(r, d)| Some((r, d?))).collect();
     if finished.is_empty() {
@@ -298,7 +326,8 @@ pub fn run(args: DatasetArgs) -> Result<(), CliError> {
             args.out.display()
         )));
     }
-    let arrays = assemble(&lesson, &built, &lab, &cond.name, &args, &dend_places, bins, &finished);
+    let arrays = assemble(&plan, &args, &finished);
+    let Plan { lesson, lab, cond, runs, .. } = &plan;
     let out_error = |e| CliError::Output { what: args.out.display().to_string(), source: e };
     let mut w = std::io::BufWriter::new(file);
     write_npz(&mut w, &arrays).map_err(out_error)?;
@@ -325,19 +354,14 @@ pub fn run(args: DatasetArgs) -> Result<(), CliError> {
 
 /// One run: the somatic (and dendritic) voltage at the end of every bin, the somatic
 /// spikes, the inputs. `None` when stopped.
-#[allow(clippy::too_many_arguments)]
 fn one_run(
-    lesson: &Lesson,
-    built: &ResolvedScene,
-    cond: &crate::lab::lesson::run::Condition,
-    vars: &BTreeMap<String, f64>,
+    plan: &Plan,
     seed: u64,
-    dend_places: &[String],
-    bins: usize,
-    bin_steps: u64,
     stop: &AtomicBool,
     done_bins: &AtomicU64,
 ) -> Result<Option<RunData>, String> {
+    let Plan { lesson, built, cond, vars, dend_places, bins, bin_steps, .. } = plan;
+    let (bins, bin_steps) = (*bins, *bin_steps);
     let mut run = Run::start_seeded(&lesson.scene, built, cond, vars, seed).map_err(|e| e.to_string())?;
     // Only what is written is kept: the lab's own traces sample rarely.
     run.lab.sample_every = u32::MAX;
@@ -389,17 +413,9 @@ fn one_run(
 }
 
 /// The arrays of docs/dataset.md.
-#[allow(clippy::too_many_arguments)]
-fn assemble(
-    lesson: &Lesson,
-    built: &ResolvedScene,
-    lab: &crate::lab::Lab,
-    condition: &str,
-    args: &DatasetArgs,
-    dend_places: &[String],
-    bins: usize,
-    finished: &[(usize, RunData)],
-) -> Vec<Array> {
+fn assemble(plan: &Plan, args: &DatasetArgs, finished: &[(usize, RunData)]) -> Vec<Array> {
+    let Plan { lesson, built, lab, dend_places, bins, .. } = plan;
+    let (bins, condition) = (*bins, plan.cond.name.as_str());
     let n = finished.len();
     let morph = &lab.sim.cell.morphology;
     let mut group_of = vec![String::new(); lab.synapses.len()];
