@@ -302,8 +302,44 @@ impl ModelSpec {
         serde_json::from_str(text).map_err(|e| SpecError::Json(e.to_string()))
     }
 
-    /// Checks the spec and builds the simulation, initialised and ready to run.
+    /// Checks the spec and builds the simulation, initialised and ready to run: its
+    /// values checked, its sections ordered parents first and laid out, the cell
+    /// discretised, then its mechanisms, inputs and recordings added.
     pub fn build(&self) -> Result<BuiltModel, SpecError> {
+        let by_name = self.check()?;
+        let order = self.section_order(&by_name)?;
+        let (sections, new_index) = self.sections_in(&order);
+        let morph = Morphology { file: self.name.clone(), sections, warnings: Vec::new() };
+        let specs: Vec<&SectionSpec> = order.iter().map(|&i| &self.sections[i]).collect();
+        let passive =
+            Passive { ra: specs.iter().map(|s| s.ra).collect(), cm: specs.iter().map(|s| s.cm).collect() };
+        let nseg = Nseg::PerSection(specs.iter().map(|s| s.nseg).collect());
+        let cell = Cell::new(morph, passive, &nseg)?;
+        let config = SimConfig {
+            dt: self.dt,
+            celsius: self.celsius,
+            v_init: self.v_init,
+            crank_nicolson: self.crank_nicolson,
+        };
+        let mut sim = Simulation::new(cell, config).map_err(|e| engine("", e))?;
+        self.insert_mechanisms(&mut sim, &specs, &order)?;
+        let (probes, columns) = self.add_inputs_and_probes(&mut sim, &new_index)?;
+        let samples_f = (self.tstop / self.dt / self.record_every as f64).ceil() + 2.0;
+        // Every recorded sample is kept in memory: refuse what would not fit.
+        if samples_f * (probes.len() + 1) as f64 > 5e7 {
+            return err(format!(
+                "{samples_f:.0} samples per trace are too many to keep; raise record_every or shorten tstop"
+            ));
+        }
+        let samples = samples_f as usize;
+        sim.record(&probes, self.record_every, samples).map_err(|e| engine("", e))?;
+        sim.init();
+        Ok(BuiltModel { sim, columns, tstop: self.tstop, section_index: new_index })
+    }
+
+    /// Every value within its bounds (the entry and field named), sections named once
+    /// with known mechanisms. Returns each section's index by name.
+    fn check(&self) -> Result<HashMap<&str, usize>, SpecError> {
         check_finite("tstop", self.tstop)?;
         if self.tstop < 0.0 || self.tstop > 1e7 {
             return err(format!("tstop must be within 0..1e7 ms, got {}", self.tstop));
@@ -357,6 +393,12 @@ impl ModelSpec {
                 TIME_RANGE.check(&what, &format!("times[{j}]"), t)?;
             }
         }
+        Ok(by_name)
+    }
+
+    /// The sections in an order where parents come first (they may be listed in any
+    /// order): exactly one root, known parents, no cycle.
+    fn section_order(&self, by_name: &HashMap<&str, usize>) -> Result<Vec<usize>, SpecError> {
         // Parents first (sections may be listed in any order): a breadth-first walk from
         // the root over child lists, linear in the number of sections.
         let mut roots = Vec::new();
@@ -404,10 +446,16 @@ impl ModelSpec {
                 .collect();
             return err(format!("the parents of sections {} form a cycle", stuck.join(", ")));
         }
+        Ok(order)
+    }
+
+    /// The sections in `order` as cylinders (children laid out in a fan so the model can
+    /// be drawn), and each one's new index by name.
+    fn sections_in(&self, order: &[usize]) -> (Vec<Section>, HashMap<String, usize>) {
         let mut new_index: HashMap<String, usize> = HashMap::new();
         let mut sections: Vec<Section> = Vec::with_capacity(order.len());
         let mut nchild: Vec<usize> = Vec::new();
-        for &i in &order {
+        for &i in order {
             let s = &self.sections[i];
             let (parent, start, dir) = match &s.parent {
                 None => (None, Point3::origin(), Vector3::x()),
@@ -437,22 +485,17 @@ impl ModelSpec {
             nchild.push(0);
             new_index.insert(s.name.clone(), sections.len() - 1);
         }
-        let morph = Morphology { file: self.name.clone(), sections, warnings: Vec::new() };
-        let specs: Vec<&SectionSpec> = order.iter().map(|&i| &self.sections[i]).collect();
-        let passive =
-            Passive { ra: specs.iter().map(|s| s.ra).collect(), cm: specs.iter().map(|s| s.cm).collect() };
-        let nseg = Nseg::PerSection(specs.iter().map(|s| s.nseg).collect());
-        let cell = Cell::new(morph, passive, &nseg)?;
-        let config = SimConfig {
-            dt: self.dt,
-            celsius: self.celsius,
-            v_init: self.v_init,
-            crank_nicolson: self.crank_nicolson,
-        };
-        let mut sim = Simulation::new(cell, config).map_err(|e| engine("", e))?;
+        (sections, new_index)
+    }
 
-        // Mechanisms: one instance per (mechanism, section), on the section's own
-        // segments (read from its node range: linear in the number of sections).
+    /// One instance per (mechanism, section), on the section's own segments (read from
+    /// its node range: linear in the number of sections), with the spec's parameters.
+    fn insert_mechanisms(
+        &self,
+        sim: &mut Simulation,
+        specs: &[&SectionSpec],
+        order: &[usize],
+    ) -> Result<(), SpecError> {
         for (si, s) in specs.iter().enumerate() {
             let what = section_entry(order[si], s);
             let sn = sim.cell.sec_nodes[si];
@@ -464,6 +507,16 @@ impl ModelSpec {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The current clamps and synapses (with their spike times) added, and the probes and
+    /// CSV columns of what is recorded.
+    fn add_inputs_and_probes(
+        &self,
+        sim: &mut Simulation,
+        new_index: &HashMap<String, usize>,
+    ) -> Result<(Vec<crate::sim::recording::Probe>, Vec<String>), SpecError> {
         let locate = |what: &str, sec: &str, x: f64| -> Result<u32, SpecError> {
             let Some(&si) = new_index.get(sec) else {
                 return err_at(what, format!("unknown section '{sec}'"));
@@ -515,17 +568,7 @@ impl ModelSpec {
             let k = sim.add_synapse(node, p).map_err(|e| engine(&what, e))?;
             sim.add_spike_times(k, &s.times, s.weight).map_err(|e| engine(&what, e))?;
         }
-        let samples_f = (self.tstop / self.dt / self.record_every as f64).ceil() + 2.0;
-        // Every recorded sample is kept in memory: refuse what would not fit.
-        if samples_f * (probes.len() + 1) as f64 > 5e7 {
-            return err(format!(
-                "{samples_f:.0} samples per trace are too many to keep; raise record_every or shorten tstop"
-            ));
-        }
-        let samples = samples_f as usize;
-        sim.record(&probes, self.record_every, samples).map_err(|e| engine("", e))?;
-        sim.init();
-        Ok(BuiltModel { sim, columns, tstop: self.tstop, section_index: new_index })
+        Ok((probes, columns))
     }
 }
 
