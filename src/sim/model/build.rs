@@ -135,6 +135,37 @@ pub(super) fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<B
         AxonRule::Keep => morph,
         AxonRule::HayStub => hay_axon_stub(morph),
     };
+    check_settings(desc, file)?;
+    let present = regions_present(&morph);
+    let (passive, cell_passive, nseg) = passive_and_nseg(desc, &morph, &present, file, &mut warnings)?;
+    let cell = Cell::new(morph, cell_passive, &nseg)
+        .map_err(|source| ModelError::Cell { file: file.to_string(), source })?;
+    let config = SimConfig {
+        dt: desc.dt,
+        celsius: desc.celsius,
+        v_init: desc.v_init,
+        crank_nicolson: desc.crank_nicolson,
+    };
+    let sim = Simulation::new(cell, config).map_err(|e| engine(file, e))?;
+    let mut b = Builder { file, sim, instances: Vec::new(), passive, present: present.clone() };
+    // pas where g_pas is given.
+    for (k, &r) in present.iter().enumerate() {
+        if b.passive[k].g_pas.is_some() {
+            b.instance("pas", r)?;
+        }
+    }
+    let mut origins = Origins::default();
+    for (k, rule) in desc.mechanisms.iter().enumerate() {
+        b.apply_rule(desc, k, rule, &mut origins, &mut warnings)?;
+    }
+    b.reversal_potentials(desc, &mut warnings)?;
+    let Builder { mut sim, instances, .. } = b;
+    sim.init();
+    Ok(BuiltCell { sim, instances, warnings })
+}
+
+/// The cell-wide settings: temperature, resting potential, where distances start.
+fn check_settings(desc: &CellModel, file: &str) -> Result<(), ModelError> {
     check_num(file, "celsius", desc.celsius, None, false)?;
     check_num(file, "v_init", desc.v_init, None, false)?;
     let origin_x = desc.distance.origin_x;
@@ -149,10 +180,19 @@ pub(super) fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<B
             ),
         );
     }
-    let present = regions_present(&morph);
+    Ok(())
+}
 
-    // Passive properties and nseg.
-    let passive_layers = layers(&desc.passive, "passive", file, &present, &mut warnings)?;
+/// The passive properties of each region present (checked), the cell's axial resistance
+/// and capacitance per section, and its nseg rule.
+fn passive_and_nseg(
+    desc: &CellModel,
+    morph: &Morphology,
+    present: &[Region],
+    file: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<PassiveProps>, Passive, Nseg), ModelError> {
+    let passive_layers = layers(&desc.passive, "passive", file, present, warnings)?;
     let passive: Vec<PassiveProps> = present.iter().map(|&r| merged_passive(&passive_layers, r)).collect();
     for (r, p) in present.iter().zip(&passive) {
         let who = format!("passive ({})", r.label());
@@ -188,29 +228,32 @@ pub(super) fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<B
         }
         NsegRule::Uniform(n) => Nseg::Uniform(n),
     };
-    let cell = Cell::new(morph, Passive { ra, cm }, &nseg)
-        .map_err(|source| ModelError::Cell { file: file.to_string(), source })?;
-    let config = SimConfig {
-        dt: desc.dt,
-        celsius: desc.celsius,
-        v_init: desc.v_init,
-        crank_nicolson: desc.crank_nicolson,
-    };
-    let sim = Simulation::new(cell, config).map_err(|e| engine(file, e))?;
-    let mut b = Builder { file, sim, instances: Vec::new(), passive, present: present.clone() };
+    Ok((passive, Passive { ra, cm }, nseg))
+}
 
-    // pas where g_pas is given.
-    for (k, &r) in present.iter().enumerate() {
-        if b.passive[k].g_pas.is_some() {
-            b.instance("pas", r)?;
-        }
-    }
+/// Each region's distances from the origin of its distributions, and its longest path,
+/// worked out when a rule first needs them.
+#[derive(Default)]
+struct Origins {
+    distances: BTreeMap<Region, Distances>,
+    longest: BTreeMap<Region, f64>,
+}
 
-    // Mechanism rules.
-    // Distances from the origin of each region's distributions.
-    let mut distances: BTreeMap<Region, Distances> = BTreeMap::new();
-    let mut longest: BTreeMap<Region, f64> = BTreeMap::new();
-    for (k, rule) in desc.mechanisms.iter().enumerate() {
+impl Builder<'_> {
+    /// Mechanism rule `k`: the mechanism inserted in the regions it names, each parameter
+    /// set uniformly or by its distribution along the path distance.
+    fn apply_rule(
+        &mut self,
+        desc: &CellModel,
+        k: usize,
+        rule: &super::MechanismRule,
+        origins: &mut Origins,
+        warnings: &mut Vec<String>,
+    ) -> Result<(), ModelError> {
+        let (file, present) = (self.file, self.present.clone());
+        let b = self;
+        let origin_x = desc.distance.origin_x;
+        let Origins { distances, longest } = origins;
         let mech = rule.mechanism.as_str();
         let who = format!("{file}: mechanisms[{k}] ({mech})");
         let Some(probe) = mechanisms::create(mech, vec![0]) else {
@@ -304,34 +347,42 @@ pub(super) fn build(desc: &CellModel, morph: Morphology, file: &str) -> Result<B
                 }
             }
         }
+        Ok(())
     }
 
-    // Reversal potentials.
-    let ion_layers = layers(&desc.ions, "ions", file, &present, &mut warnings)?;
-    let sec_regions: Vec<Region> = b.sim.cell.morphology.sections.iter().map(|s| s.region).collect();
-    for &r in &present {
-        let p = merged_ions(&ion_layers, r);
-        if p.ena.is_none() && p.ek.is_none() {
-            continue;
-        }
-        let who = format!("ions ({})", r.label());
-        if let Some(x) = p.ena {
-            check_num(file, &format!("{who}: ena (mV)"), x, None, false)?;
-        }
-        if let Some(x) = p.ek {
-            check_num(file, &format!("{who}: ek (mV)"), x, None, false)?;
-        }
-        for n in b.sim.cell.nodes_where(|i| sec_regions[i] == r) {
+    /// The reversal potentials given per region.
+    fn reversal_potentials(
+        &mut self,
+        desc: &CellModel,
+        warnings: &mut Vec<String>,
+    ) -> Result<(), ModelError> {
+        let (file, present) = (self.file, self.present.clone());
+        let b = self;
+        // Reversal potentials.
+        let ion_layers = layers(&desc.ions, "ions", file, &present, warnings)?;
+        let sec_regions: Vec<Region> = b.sim.cell.morphology.sections.iter().map(|s| s.region).collect();
+        for &r in &present {
+            let p = merged_ions(&ion_layers, r);
+            if p.ena.is_none() && p.ek.is_none() {
+                continue;
+            }
+            let who = format!("ions ({})", r.label());
             if let Some(x) = p.ena {
-                b.sim.ions.ena[n as usize] = x;
+                check_num(file, &format!("{who}: ena (mV)"), x, None, false)?;
             }
             if let Some(x) = p.ek {
-                b.sim.ions.ek[n as usize] = x;
+                check_num(file, &format!("{who}: ek (mV)"), x, None, false)?;
+            }
+            for n in b.sim.cell.nodes_where(|i| sec_regions[i] == r) {
+                if let Some(x) = p.ena {
+                    b.sim.ions.ena[n as usize] = x;
+                }
+                if let Some(x) = p.ek {
+                    b.sim.ions.ek[n as usize] = x;
+                }
             }
         }
-    }
 
-    let Builder { mut sim, instances, .. } = b;
-    sim.init();
-    Ok(BuiltCell { sim, instances, warnings })
+        Ok(())
+    }
 }
