@@ -23,7 +23,7 @@
 //!   without soma it connects at the root section's 1 end.
 
 use super::section::{Region, Section};
-use super::swc::SwcData;
+use super::swc::{SwcData, SwcPoint};
 use nalgebra::Point3;
 
 const ONE_CHILD: u32 = 100;
@@ -44,7 +44,10 @@ struct RawSection {
 }
 
 /// Builds NEURON's sections from a validated SWC tree. Returns the sections (parents
-/// before children, names as Import3d gives them) and warnings.
+/// before children, names as Import3d gives them) and warnings. Import3d's steps in
+/// order: branch points marked, a NeuroMorpho three-point soma recognised, soma chains
+/// kept whole, the points cut into sections, each section's attachment to its parent,
+/// `chk_valid`, then the sections instantiated.
 pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
     let pts = &swc.points;
     let n = pts.len();
@@ -53,42 +56,85 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
         return (Vec::new(), warnings);
     }
     let mut pix: Vec<Option<usize>> = swc.parent.clone();
-    let kind = |i: usize| pts[i].kind;
-    let diam = |i: usize| 2.0 * pts[i].radius;
+    let mut marks = Marks::new(pts, &pix);
+    let soma3 = three_point_soma(pts, &mut pix, &marks);
+    marks.keep_soma_chains(pts, &pix);
+    let (point2sec, ends) = section_ends(&marks.nchild);
+    let mut raws = raw_sections(pts, &pix, &marks, &point2sec, &ends, soma3);
+    chk_valid(pts, &mut raws, &mut warnings);
+    (instantiate(pts, &raws), warnings)
+}
 
-    // mark_branch: child counts (x100), +1 for a child that does not follow its parent
-    // directly, +1 for a change of type; connect2prox for NEURON's wire wrinkle.
-    let mut nchild = vec![0u32; n];
-    let mut connect2prox = vec![false; n];
-    for i in 0..n {
-        if let Some(p) = pix[i] {
-            nchild[p] += ONE_CHILD;
-            if p + 1 != i {
-                nchild[p] += 1;
-                // A fragment root's missing parent reads as point 0 in NEURON.
-                if p > 1 && kind(p) != 1 && kind(pix[p].unwrap_or(0)) == 1 {
-                    connect2prox[i] = true;
-                    nchild[p] = ONE_CHILD;
+/// What Import3d's `mark_branch` finds: child counts (x100), +1 for a child that does
+/// not follow its parent directly, +1 for a change of type; NEURON's wire wrinkle
+/// (`connect2prox`); each soma point's soma children.
+struct Marks {
+    nchild: Vec<u32>,
+    connect2prox: Vec<bool>,
+    nchild_soma: Vec<u32>,
+    nsoma: usize,
+}
+
+impl Marks {
+    fn new(pts: &[SwcPoint], pix: &[Option<usize>]) -> Marks {
+        let n = pts.len();
+        let kind = |i: usize| pts[i].kind;
+        let mut nchild = vec![0u32; n];
+        let mut connect2prox = vec![false; n];
+        for i in 0..n {
+            if let Some(p) = pix[i] {
+                nchild[p] += ONE_CHILD;
+                if p + 1 != i {
+                    nchild[p] += 1;
+                    // A fragment root's missing parent reads as point 0 in NEURON.
+                    if p > 1 && kind(p) != 1 && kind(pix[p].unwrap_or(0)) == 1 {
+                        connect2prox[i] = true;
+                        nchild[p] = ONE_CHILD;
+                    }
+                }
+                if kind(p) != kind(i) {
+                    nchild[p] += 1;
                 }
             }
-            if kind(p) != kind(i) {
-                nchild[p] += 1;
+        }
+        let mut nchild_soma = vec![0u32; n];
+        let mut nsoma = 0;
+        for i in 0..n {
+            if kind(i) == 1 {
+                nsoma += 1;
+                if let Some(p) = pix[i]
+                    && kind(p) == 1
+                {
+                    nchild_soma[p] += 1;
+                }
             }
         }
+        Marks { nchild, connect2prox, nchild_soma, nsoma }
     }
-    let mut nchild_soma = vec![0u32; n];
-    let mut nsoma = 0;
-    for i in 0..n {
-        if kind(i) == 1 {
-            nsoma += 1;
-            if let Some(p) = pix[i]
-                && kind(p) == 1
+
+    /// A chain of soma points is one section unless the soma branches there.
+    fn keep_soma_chains(&mut self, pts: &[SwcPoint], pix: &[Option<usize>]) {
+        let n = pts.len();
+        let kind = |i: usize| pts[i].kind;
+        for i in 0..n.saturating_sub(1) {
+            if kind(i) == 1
+                && kind(i + 1) == 1
+                && pix[i + 1] == Some(i)
+                && !(i != 0 && self.nchild_soma[i] > 1)
             {
-                nchild_soma[p] += 1;
+                self.nchild[i] = ONE_CHILD;
             }
         }
     }
-    // NeuroMorpho three-point soma: centre, then two points at distance r, no children.
+}
+
+/// NeuroMorpho's three-point soma (centre, then two points at distance r, no children):
+/// recognised, its third point re-parented to the second as Import3d does.
+fn three_point_soma(pts: &[SwcPoint], pix: &mut [Option<usize>], marks: &Marks) -> bool {
+    let n = pts.len();
+    let kind = |i: usize| pts[i].kind;
+    let diam = |i: usize| 2.0 * pts[i].radius;
+    let (nchild, nsoma) = (&marks.nchild, marks.nsoma);
     let mut soma3 = false;
     if nsoma == 3
         && n >= 3
@@ -106,13 +152,13 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
             pix[2] = Some(1);
         }
     }
-    // A chain of soma points is one section unless the soma branches there.
-    for i in 0..n.saturating_sub(1) {
-        if kind(i) == 1 && kind(i + 1) == 1 && pix[i + 1] == Some(i) && !(i != 0 && nchild_soma[i] > 1) {
-            nchild[i] = ONE_CHILD;
-        }
-    }
-    // Section ends and the section of each point.
+    soma3
+}
+
+/// Where each section ends (a point with other than one child, or the last), and the
+/// section of each point.
+fn section_ends(nchild: &[u32]) -> (Vec<usize>, Vec<usize>) {
+    let n = nchild.len();
     let mut point2sec = vec![0usize; n];
     let mut ends = Vec::new();
     for i in 0..n {
@@ -122,6 +168,22 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
         }
     }
 
+    (point2sec, ends)
+}
+
+/// The sections as Import3d holds them before instantiation: their points, diameters and
+/// where each attaches to its parent (`parent_x`, and whether its first point is a wire).
+fn raw_sections(
+    pts: &[SwcPoint],
+    pix: &[Option<usize>],
+    marks: &Marks,
+    point2sec: &[usize],
+    ends: &[usize],
+    soma3: bool,
+) -> Vec<RawSection> {
+    let kind = |i: usize| pts[i].kind;
+    let diam = |i: usize| 2.0 * pts[i].radius;
+    let (nchild_soma, connect2prox) = (&marks.nchild_soma, &marks.connect2prox);
     let mut raws: Vec<RawSection> = Vec::with_capacity(ends.len());
     let mut first = 0;
     for (isec, &last) in ends.iter().enumerate() {
@@ -200,11 +262,14 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
         raws.push(r);
         first = end;
     }
+    raws
+}
 
-    // chk_valid: remove one-point sections and two-point sections of zero length, and
-    // reattach their children to the removed section's parent at its parent_x (NEURON
-    // does this from the last section back; resolving in section order, parents first,
-    // gives the same result in linear time).
+/// `chk_valid`: remove one-point sections and two-point sections of zero length, and
+/// reattach their children to the removed section's parent at its parent_x (NEURON does
+/// this from the last section back; resolving in section order, parents first, gives the
+/// same result in linear time).
+fn chk_valid(pts: &[SwcPoint], raws: &mut [RawSection], warnings: &mut Vec<String>) {
     let mut removed = 0;
     for i in 1..raws.len() {
         let r = &raws[i];
@@ -232,9 +297,11 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
             "{removed} section(s) of one point or of zero length were removed and their children reattached (as NEURON's Import3d does)"
         ));
     }
+}
 
-    // Instantiate: names by type in section order, points (without a wire's first point),
-    // a one-point section drawn as a cylinder along x of length and diameter d.
+/// Instantiates the sections: names by type in section order, points (without a wire's
+/// first point), a one-point section drawn as a cylinder along x of length and diameter d.
+fn instantiate(pts: &[SwcPoint], raws: &[RawSection]) -> Vec<Section> {
     let mut new_index = vec![usize::MAX; raws.len()];
     let mut count_by_type: std::collections::BTreeMap<i32, usize> = Default::default();
     let mut out = Vec::with_capacity(raws.len());
@@ -264,7 +331,7 @@ pub fn sections_from_swc(swc: &SwcData) -> (Vec<Section>, Vec<String>) {
         new_index[i] = out.len();
         out.push(Section::new(name, region, parent, r.parent_x, points, diams, pts[r.first].line));
     }
-    (out, warnings)
+    out
 }
 
 fn dist(a: &[f64; 3], b: &[f64; 3]) -> f64 {
