@@ -19,7 +19,35 @@ pub(super) fn neuron_value(v: f64, long: bool) -> f64 {
 /// names, and the points each section is given.
 pub(super) fn build(p: &Parser) -> Result<(Vec<Section>, Vec<String>), MorphError> {
     let mut warnings = Vec::new();
-    let pts = &p.pts;
+    what_was_ignored(p, &mut warnings);
+    if p.secs.is_empty() {
+        return Err(MorphError::new(
+            p.file,
+            None,
+            "no soma contour and no tree: nothing to build a cell from",
+        ));
+    }
+
+    let (mut secs, nsoma) = soma_first(p);
+    let somas = stacks(&mut secs, nsoma, &p.pts, &mut warnings);
+    connect_roots(p, &mut secs, nsoma, &somas, &mut warnings)?;
+    let removed = chk_valid(&mut secs, &p.pts, &mut warnings);
+    let (out, thin_soma) = instantiate(p, &secs, &removed)?;
+    let thin = p.thin + thin_soma;
+    if thin > 0 {
+        warnings.push(format!(
+            "{thin} point{} with a diameter below {} um raised to it",
+            plural(thin),
+            2.0 * MIN_RADIUS_UM
+        ));
+    }
+    let out = keep_largest_cell(out, &mut warnings);
+    Ok((out, warnings))
+}
+
+/// Warnings about what NEURON ignores or counts otherwise: spines, contours that are not
+/// a soma, marker points that open a branch.
+fn what_was_ignored(p: &Parser, warnings: &mut Vec<String>) {
     if p.spines > 0 {
         warnings.push(format!("{} spine{} ignored (as NEURON ignores them)", p.spines, plural(p.spines)));
     }
@@ -39,14 +67,11 @@ pub(super) fn build(p: &Parser) -> Result<(Vec<Section>, Vec<String>), MorphErro
             plural(p.marker_points)
         ));
     }
-    if p.secs.is_empty() {
-        return Err(MorphError::new(
-            p.file,
-            None,
-            "no soma contour and no tree: nothing to build a cell from",
-        ));
-    }
+}
 
+/// The sections with the soma contours first, in file order (the others keep theirs),
+/// parents renumbered; and how many soma contours there are.
+fn soma_first(p: &Parser) -> (Vec<RawSec>, usize) {
     // Soma contours first, in file order; the others keep their order.
     let n = p.secs.len();
     let mut order: Vec<usize> = (0..n).filter(|&i| p.secs[i].contour).collect();
@@ -60,9 +85,13 @@ pub(super) fn build(p: &Parser) -> Result<(Vec<Section>, Vec<String>), MorphErro
     for s in &mut secs {
         s.parent = s.parent.map(|q| new_of[q]);
     }
-    let own = |s: &RawSec| &pts[s.begin..s.end];
+    (secs, nsoma)
+}
 
-    // Stacks: a contour whose x-y box overlaps the previous contour's joins the stack.
+/// Stacks: a contour whose x-y box overlaps the previous contour's joins the stack (a
+/// subsidiary of the stack's first). Returns the somas: each stack's first contour.
+fn stacks(secs: &mut [RawSec], nsoma: usize, pts: &[Pt], warnings: &mut Vec<String>) -> Vec<usize> {
+    let own = |s: &RawSec| &pts[s.begin..s.end];
     let mut somas: Vec<usize> = Vec::new();
     let mut prev_box = [0.0; 6];
     for i in 0..nsoma {
@@ -79,11 +108,24 @@ pub(super) fn build(p: &Parser) -> Result<(Vec<Section>, Vec<String>), MorphErro
     }
     for &s in &somas {
         if !secs[s].stack.is_empty() {
-            stack_checks(&secs, s, pts, &mut warnings);
+            stack_checks(secs, s, pts, warnings);
         }
     }
 
-    // Roots to the soma.
+    somas
+}
+
+/// Roots to the soma: a tree that starts inside a soma's box hangs from it at 0.5; one
+/// outside, from the nearest soma's centre (as NEURON does, said in a warning).
+fn connect_roots(
+    p: &Parser,
+    secs: &mut [RawSec],
+    nsoma: usize,
+    somas: &[usize],
+    warnings: &mut Vec<String>,
+) -> Result<(), MorphError> {
+    let (pts, n) = (&p.pts, secs.len());
+    let own = |s: &RawSec| &pts[s.begin..s.end];
     let mut roots: Vec<usize> = (nsoma..n).filter(|&i| secs[i].parent.is_none()).collect();
     // NEURON tries every tree against every soma; keep that work bounded.
     if somas.len().saturating_mul(roots.len()) > MAX_SOMA_TREE_PAIRS {
@@ -101,7 +143,7 @@ pub(super) fn build(p: &Parser) -> Result<(Vec<Section>, Vec<String>), MorphErro
         warnings.push("no soma contour (\"CellBody\"): the trees are not connected to a soma".into());
     } else {
         let mut centers = Vec::with_capacity(somas.len());
-        for &s in &somas {
+        for &s in somas {
             let (center, lo, hi) = if secs[s].stack.is_empty() {
                 let c = own(&secs[s]);
                 let mut x: Vec<f64> = c.iter().map(|p| p.v[0]).collect();
@@ -154,8 +196,13 @@ pub(super) fn build(p: &Parser) -> Result<(Vec<Section>, Vec<String>), MorphErro
         }
     }
 
-    // chk_valid: one-point sections and two-point sections of zero length go; their
-    // children take their parent and position.
+    Ok(())
+}
+
+/// `chk_valid`: one-point sections and two-point sections of zero length go; their
+/// children take their parent and position. Returns which sections went.
+fn chk_valid(secs: &mut [RawSec], pts: &[Pt], warnings: &mut Vec<String>) -> Vec<bool> {
+    let n = secs.len();
     let mut removed = vec![false; n];
     let mut nremoved = 0;
     for i in 0..n {
@@ -193,7 +240,15 @@ pub(super) fn build(p: &Parser) -> Result<(Vec<Section>, Vec<String>), MorphErro
         ));
     }
 
-    // Instantiate.
+    removed
+}
+
+/// The sections as NEURON instantiates them (names by type, a soma contour as its
+/// centroid line, a stack as a line of circles, values in NEURON's precision); and how
+/// many of the soma's diameters were raised to the least.
+fn instantiate(p: &Parser, secs: &[RawSec], removed: &[bool]) -> Result<(Vec<Section>, usize), MorphError> {
+    let (pts, n) = (&p.pts, secs.len());
+    let own = |s: &RawSec| &pts[s.begin..s.end];
     let mut out: Vec<Section> = Vec::with_capacity(n);
     let mut new_index = vec![usize::MAX; n];
     let mut count_by_kind: std::collections::BTreeMap<i32, usize> = Default::default();
@@ -273,16 +328,7 @@ pub(super) fn build(p: &Parser) -> Result<(Vec<Section>, Vec<String>), MorphErro
         out.push(Section::new(name, region, parent, s.parent_x, points, diams, line));
     }
 
-    let thin = p.thin + thin_soma;
-    if thin > 0 {
-        warnings.push(format!(
-            "{thin} point{} with a diameter below {} um raised to it",
-            plural(thin),
-            2.0 * MIN_RADIUS_UM
-        ));
-    }
-    let out = keep_largest_cell(out, &mut warnings);
-    Ok((out, warnings))
+    Ok((out, thin_soma))
 }
 
 /// NEURON's `somastack_makes_sense`: warnings about a stack that is not flat contours
