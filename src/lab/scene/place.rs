@@ -270,41 +270,7 @@ impl PlaceRule {
                 Ok(Place::point(s, 0.5))
             }
             PlaceRule::PathDistance { tree, um, min_path_diam_um } => {
-                // The same rule as the Hay protocols' recording sites (sim::sites).
-                let origin = crate::sim::sites::soma_centre(morph);
-                let regions: Vec<Region> = match tree {
-                    Tree::Apical => vec![Region::Apical],
-                    Tree::Basal => vec![Region::Basal],
-                    Tree::Any => vec![Region::Basal, Region::Apical],
-                };
-                let best = regions
-                    .iter()
-                    .filter_map(|&r| crate::sim::sites::nearest_segment(cell, r, origin, um))
-                    .min_by(|a, b| (a.distance_um - um).abs().total_cmp(&(b.distance_um - um).abs()));
-                let reach = morph
-                    .sections
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, sec)| tree.holds(sec.region))
-                    .map(|(s, _)| morph.path_distance(0.5, s, 1.0))
-                    .fold(0.0, f64::max);
-                match best {
-                    None => Err(PlaceError::NotOnCell(format!("the cell has no {} dendrite", tree.label()))),
-                    // Half a long compartment is tolerated; beyond the tree's reach is not.
-                    Some(site) if (site.distance_um - um).abs() > 50.0 => {
-                        Err(PlaceError::NotOnCell(format!(
-                            "no {} point near {um} um of path distance (the {} tree reaches {reach:.0} um)",
-                            tree.label(),
-                            tree.label()
-                        )))
-                    }
-                    Some(site) => match min_path_diam_um {
-                        Some(min) if path_mean_diam(morph, tree, site.section, site.x) < min => {
-                            thick_path_site(cell, &regions, tree, um, min)
-                        }
-                        _ => Ok(Place::point(site.section, site.x)),
-                    },
-                }
+                path_distance_site(cell, tree, um, min_path_diam_um)
             }
             PlaceRule::WidestApicalAt { um, min_diam_um } => {
                 let (site, diam) = crate::sim::sites::hay_epsp_site(cell, um).ok_or_else(|| {
@@ -351,51 +317,7 @@ impl PlaceRule {
                         PlaceError::NotOnCell(format!("the cell has no terminal {} branch", tree.label()))
                     })
             }
-            PlaceRule::TipPath { tree, length_um } => {
-                if !(length_um.is_finite() && length_um > 0.0) {
-                    return Err(PlaceError::Value { what: "length_um", value: length_um, rule: "positive" });
-                }
-                let tip = terminals(morph, tree)
-                    .into_iter()
-                    .max_by(|&a, &b| {
-                        morph.path_distance(0.5, a, 1.0).total_cmp(&morph.path_distance(0.5, b, 1.0))
-                    })
-                    .ok_or_else(|| {
-                        PlaceError::NotOnCell(format!("the cell has no terminal {} branch", tree.label()))
-                    })?;
-                let mut path = Vec::new();
-                let mut left = length_um;
-                let mut s = tip;
-                loop {
-                    let sec = &morph.sections[s];
-                    if !tree.holds(sec.region) {
-                        break;
-                    }
-                    let len = sec.length();
-                    if len >= left {
-                        path.push((s, 1.0 - left / len.max(1e-12), 1.0, left));
-                        left = 0.0;
-                        break;
-                    }
-                    path.push((s, 0.0, 1.0, len));
-                    left -= len;
-                    match sec.parent {
-                        Some(p) => s = p,
-                        None => break,
-                    }
-                }
-                if left > 1e-6 {
-                    return Err(PlaceError::NotOnCell(format!(
-                        "the {} path to the farthest tip is only {:.0} um long ({length_um} um asked)",
-                        tree.label(),
-                        length_um - left
-                    )));
-                }
-                path.reverse();
-                let (s0, x0, _, _) = path[0];
-                let &(_, _, x1, _) = path.last().expect("one stretch at least");
-                Ok(Place { section: s0, x0, x1, path })
-            }
+            PlaceRule::TipPath { tree, length_um } => tip_path(morph, tree, length_um),
             PlaceRule::NthTerminal { tree, index, min_length_um, from, to } => {
                 check_span(from, to)?;
                 let cands: Vec<usize> = terminals(morph, tree)
@@ -410,38 +332,134 @@ impl PlaceRule {
                     ))
                 })
             }
-            PlaceRule::Dendrites { tree, from_um, to_um } => {
-                let to_um = to_um.unwrap_or(f64::INFINITY);
-                if !(from_um.is_finite() && from_um >= 0.0 && to_um > from_um) {
-                    return Err(PlaceError::NotOnCell(format!(
-                        "from_um {from_um} and to_um {to_um} must satisfy 0 <= from_um < to_um"
-                    )));
-                }
-                let mut path = Vec::new();
-                for (s, sec) in morph.sections.iter().enumerate() {
-                    let len = sec.length();
-                    if !tree.holds(sec.region) || len <= 0.0 {
-                        continue;
-                    }
-                    // Path distance grows linearly along a dendritic section.
-                    let d0 = morph.path_distance(0.5, s, 0.0);
-                    let x0 = ((from_um - d0) / len).clamp(0.0, 1.0);
-                    let x1 = ((to_um - d0) / len).clamp(0.0, 1.0);
-                    if x1 > x0 {
-                        path.push((s, x0, x1, (x1 - x0) * len));
-                    }
-                }
-                let Some(&(s0, x0, _, _)) = path.first() else {
-                    return Err(PlaceError::NotOnCell(format!(
-                        "no {} dendrite lies between {from_um} and {to_um} um of path distance",
-                        tree.label()
-                    )));
-                };
-                let &(_, _, x1, _) = path.last().expect("one stretch at least");
-                Ok(Place { section: s0, x0, x1, path })
-            }
+            PlaceRule::Dendrites { tree, from_um, to_um } => dendrites_between(morph, tree, from_um, to_um),
         }
     }
+}
+
+/// The point of `tree` nearest `um` of path distance from the soma's centre, as the Hay
+/// protocols' recording sites are found (`sim::sites`); with `min_path_diam_um`, on a
+/// path from the soma thick enough on average.
+fn path_distance_site(
+    cell: &Cell,
+    tree: Tree,
+    um: f64,
+    min_path_diam_um: Option<f64>,
+) -> Result<Place, PlaceError> {
+    let morph = &cell.morphology;
+    // The same rule as the Hay protocols' recording sites (sim::sites).
+    let origin = crate::sim::sites::soma_centre(morph);
+    let regions: Vec<Region> = match tree {
+        Tree::Apical => vec![Region::Apical],
+        Tree::Basal => vec![Region::Basal],
+        Tree::Any => vec![Region::Basal, Region::Apical],
+    };
+    let best = regions
+        .iter()
+        .filter_map(|&r| crate::sim::sites::nearest_segment(cell, r, origin, um))
+        .min_by(|a, b| (a.distance_um - um).abs().total_cmp(&(b.distance_um - um).abs()));
+    let reach = morph
+        .sections
+        .iter()
+        .enumerate()
+        .filter(|(_, sec)| tree.holds(sec.region))
+        .map(|(s, _)| morph.path_distance(0.5, s, 1.0))
+        .fold(0.0, f64::max);
+    match best {
+        None => Err(PlaceError::NotOnCell(format!("the cell has no {} dendrite", tree.label()))),
+        // Half a long compartment is tolerated; beyond the tree's reach is not.
+        Some(site) if (site.distance_um - um).abs() > 50.0 => Err(PlaceError::NotOnCell(format!(
+            "no {} point near {um} um of path distance (the {} tree reaches {reach:.0} um)",
+            tree.label(),
+            tree.label()
+        ))),
+        Some(site) => match min_path_diam_um {
+            Some(min) if path_mean_diam(morph, tree, site.section, site.x) < min => {
+                thick_path_site(cell, &regions, tree, um, min)
+            }
+            _ => Ok(Place::point(site.section, site.x)),
+        },
+    }
+}
+
+/// The last `length_um` of the path to the farthest tip of `tree`.
+fn tip_path(morph: &Morphology, tree: Tree, length_um: f64) -> Result<Place, PlaceError> {
+    if !(length_um.is_finite() && length_um > 0.0) {
+        return Err(PlaceError::Value { what: "length_um", value: length_um, rule: "positive" });
+    }
+    let tip = terminals(morph, tree)
+        .into_iter()
+        .max_by(|&a, &b| morph.path_distance(0.5, a, 1.0).total_cmp(&morph.path_distance(0.5, b, 1.0)))
+        .ok_or_else(|| PlaceError::NotOnCell(format!("the cell has no terminal {} branch", tree.label())))?;
+    let mut path = Vec::new();
+    let mut left = length_um;
+    let mut s = tip;
+    loop {
+        let sec = &morph.sections[s];
+        if !tree.holds(sec.region) {
+            break;
+        }
+        let len = sec.length();
+        if len >= left {
+            path.push((s, 1.0 - left / len.max(1e-12), 1.0, left));
+            left = 0.0;
+            break;
+        }
+        path.push((s, 0.0, 1.0, len));
+        left -= len;
+        match sec.parent {
+            Some(p) => s = p,
+            None => break,
+        }
+    }
+    if left > 1e-6 {
+        return Err(PlaceError::NotOnCell(format!(
+            "the {} path to the farthest tip is only {:.0} um long ({length_um} um asked)",
+            tree.label(),
+            length_um - left
+        )));
+    }
+    path.reverse();
+    let (s0, x0, _, _) = path[0];
+    let &(_, _, x1, _) = path.last().expect("one stretch at least");
+    Ok(Place { section: s0, x0, x1, path })
+}
+
+/// Every stretch of `tree` between `from_um` and `to_um` of path distance.
+fn dendrites_between(
+    morph: &Morphology,
+    tree: Tree,
+    from_um: f64,
+    to_um: Option<f64>,
+) -> Result<Place, PlaceError> {
+    let to_um = to_um.unwrap_or(f64::INFINITY);
+    if !(from_um.is_finite() && from_um >= 0.0 && to_um > from_um) {
+        return Err(PlaceError::NotOnCell(format!(
+            "from_um {from_um} and to_um {to_um} must satisfy 0 <= from_um < to_um"
+        )));
+    }
+    let mut path = Vec::new();
+    for (s, sec) in morph.sections.iter().enumerate() {
+        let len = sec.length();
+        if !tree.holds(sec.region) || len <= 0.0 {
+            continue;
+        }
+        // Path distance grows linearly along a dendritic section.
+        let d0 = morph.path_distance(0.5, s, 0.0);
+        let x0 = ((from_um - d0) / len).clamp(0.0, 1.0);
+        let x1 = ((to_um - d0) / len).clamp(0.0, 1.0);
+        if x1 > x0 {
+            path.push((s, x0, x1, (x1 - x0) * len));
+        }
+    }
+    let Some(&(s0, x0, _, _)) = path.first() else {
+        return Err(PlaceError::NotOnCell(format!(
+            "no {} dendrite lies between {from_um} and {to_um} um of path distance",
+            tree.label()
+        )));
+    };
+    let &(_, _, x1, _) = path.last().expect("one stretch at least");
+    Ok(Place { section: s0, x0, x1, path })
 }
 
 #[cfg(test)]
