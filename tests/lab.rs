@@ -732,3 +732,19 @@ fn the_synapse_limit_counts_what_the_user_placed() {
     assert_eq!(lab.synapses.len(), 50_001);
     assert_eq!(lab.sim.synapses.len(), 100_002);
 }
+
+/// Firing while the lab is paused (as it stays after a trial) plays the spikes now: the
+/// lab runs again and says so, rather than reporting "fired" while nothing moves.
+#[test]
+fn firing_while_paused_runs_the_lab_and_says_so() {
+    let mut lab = ball_and_stick();
+    let d = dend(&lab);
+    lab.add_synapse(d, 0.5, SynapseKind::Ampa, 5.0).unwrap();
+    lab.paused = true;
+    let msg = lab.fire_and_say(FirePattern::Single);
+    assert!(!lab.paused, "{msg}");
+    assert!(msg.contains("paused") && msg.contains("runs again"), "{msg}");
+    // Not paused: nothing to say about it.
+    let msg = lab.fire_and_say(FirePattern::Single);
+    assert!(!msg.contains("paused"), "{msg}");
+}

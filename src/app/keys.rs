@@ -74,8 +74,7 @@ fn shortcuts(
         return;
     }
     let fire = |lab: &mut crate::lab::Lab, ui: &mut UiState, p: FirePattern| {
-        let n = lab.fire(p);
-        ui.say(lab.describe_fire(p, n));
+        ui.say(lab.fire_and_say(p));
     };
     if pressed(KeyCode::Enter) || pressed(KeyCode::NumpadEnter) {
         match hover.section {

@@ -127,8 +127,7 @@ fn synapse_controls(
         meter.start(lab, state);
     }
     if let Some(p) = fired {
-        let n = lab.fire(p);
-        state.say(lab.describe_fire(p, n));
+        state.say(lab.fire_and_say(p));
     }
 }
 

@@ -244,6 +244,20 @@ impl Lab {
         self.fire_from(pattern, t0)
     }
 
+    /// What the Space key and the panel's fire buttons do: fires with `pattern` and says
+    /// what was fired. A paused lab runs again, so that the spikes play now (after a
+    /// trial the lab stays paused, and spikes fired then waited for P to arrive all at
+    /// once); the message says so.
+    pub fn fire_and_say(&mut self, pattern: FirePattern) -> String {
+        let n = self.fire(pattern);
+        let mut msg = self.describe_fire(pattern, n);
+        if self.paused && n > 0 {
+            self.paused = false;
+            msg.push_str(" (the lab was paused: it runs again)");
+        }
+        msg
+    }
+
     /// As [`Lab::fire`], the first spikes at `t0` (ms).
     pub fn fire_from(&mut self, pattern: FirePattern, t0: f64) -> usize {
         let mut chosen: Vec<usize> =
