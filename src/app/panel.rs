@@ -327,7 +327,20 @@ fn draw(mut contexts: EguiContexts, mut w: PanelWorld, mut last_presenter: Local
     if state.show_help {
         help_window(ctx, state);
     }
+    keep_the_keys_for_the_lab(ctx);
     Ok(())
+}
+
+/// The lab's keys work whatever widget was last clicked or reached with Tab: a focused
+/// button would take Space (the Lessons button opened its window instead of firing) and
+/// make egui want the keyboard, so the lab's keys went dead. Only a text field being
+/// typed in keeps the keyboard.
+fn keep_the_keys_for_the_lab(ctx: &egui::Context) {
+    if let Some(id) = ctx.memory(|m| m.focused())
+        && !ctx.text_edit_focused()
+    {
+        ctx.memory_mut(|m| m.surrender_focus(id));
+    }
 }
 
 /// The panel's head: the title and the Lessons button, the cell, the status line and
@@ -484,4 +497,35 @@ fn help_window(ctx: &egui::Context, state: &mut UiState) {
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, draw);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A button keeps no focus after the panel is drawn; a text field being typed in does.
+    #[test]
+    fn only_a_text_field_keeps_the_keyboard() {
+        let ctx = egui::Context::default();
+        let mut text = String::from("a label");
+        // One frame: a button and a text field, `focus` given to one of them, then the
+        // panel's rule. Returns their ids.
+        let mut frame = |focus: Option<egui::Id>| {
+            let mut ids = (egui::Id::NULL, egui::Id::NULL);
+            ctx.run_ui(egui::RawInput::default(), |ui| {
+                ids = (ui.button("Lessons").id, ui.text_edit_singleline(&mut text).id);
+                if let Some(id) = focus {
+                    ui.ctx().memory_mut(|m| m.request_focus(id));
+                }
+                keep_the_keys_for_the_lab(ui.ctx());
+            })
+            .drop_without_applying_deltas();
+            ids
+        };
+        let (b, f) = frame(None);
+        frame(Some(b));
+        assert_eq!(ctx.memory(|m| m.focused()), None, "the button gave the keyboard back");
+        frame(Some(f));
+        assert_eq!(ctx.memory(|m| m.focused()), Some(f), "the text field keeps it");
+    }
 }
