@@ -364,9 +364,12 @@ fn header(
         lab.sim.cell.morphology.sections.len(),
         lab.sim.cell.compartment_count()
     ));
-    ui.colored_label(status_colour(state), &state.status);
+    // One line each, whatever their length (cut with "...", the whole on hover): a
+    // message that wrapped to two lines moved every control below it under the pointer
+    // (a click meant for "APV basal" ticked "Cd2+ basal").
+    ui.add(egui::Label::new(egui::RichText::new(&state.status).color(status_colour(state))).truncate());
     let text = super::picking::hover_text(lab, hover).unwrap_or_else(|| "(point at the tree)".into());
-    ui.label(text);
+    ui.add(egui::Label::new(text).truncate());
     ui.separator();
 }
 
@@ -527,5 +530,31 @@ mod tests {
         assert_eq!(ctx.memory(|m| m.focused()), None, "the button gave the keyboard back");
         frame(Some(f));
         assert_eq!(ctx.memory(|m| m.focused()), Some(f), "the text field keeps it");
+    }
+
+    /// The controls below the status line stay where they are whatever the message: a
+    /// long one is cut to one line, not wrapped to two.
+    #[test]
+    fn a_long_status_does_not_move_the_controls() {
+        let lab = Lab::builtin("ball_and_stick").unwrap();
+        let hover = super::super::picking::Hover::default();
+        let mut lessons = super::super::lessons::Lessons::default();
+        let ctx = egui::Context::default();
+        let mut below = |status: &str| {
+            let mut state = UiState::default();
+            state.fail(status.to_string());
+            let mut top = 0.0;
+            ctx.run_ui(egui::RawInput::default(), |ui| {
+                ui.set_max_width(330.0);
+                header(ui, &lab, &state, &hover, &mut lessons);
+                top = ui.button("APV basal").rect.top();
+            })
+            .drop_without_applying_deltas();
+            top
+        };
+        let short = below("saved");
+        let long =
+            below(&"could not open the lesson: a message much longer than the panel is wide ".repeat(4));
+        assert_eq!(short, long, "the controls moved down under a long message");
     }
 }
