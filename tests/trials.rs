@@ -93,6 +93,21 @@ fn two_trials_control_then_apv_are_kept_with_labels_and_compare() {
     }
     let cols = header.split(',').count();
     assert!(csv.lines().skip(1).all(|l| l.split(',').count() == cols));
+    // Each trial on its own time axis: its columns are full even when the live run has
+    // moved on past the trials' times (they were interpolated onto the live run's time
+    // axis, which no longer overlapped theirs, and came out empty).
+    lab.reset();
+    lab.advance((5.0 / lab.sim.config.dt) as u64);
+    let csv = lab.traces_csv();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col =
+        |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("{name}: {header:?}"));
+    let (t, v) = (col("control: t"), col("control: soma"));
+    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let filled = rows.iter().filter(|r| !r[v].is_empty()).count();
+    assert_eq!(filled, lab.trials[0].traces[0].t_ms.len(), "every sample of the trial exported");
+    let last_t: f64 = rows[filled - 1][t].parse().unwrap();
+    assert!((last_t - lab.trials[0].traces[0].t_ms.last().unwrap()).abs() < 1e-3);
     // Removing one.
     lab.remove_trial(0);
     assert_eq!(lab.trials.len(), 1);

@@ -176,47 +176,32 @@ impl Lab {
     }
 
     /// The probe traces as CSV: `t` and one column per probe (`section(x)` in mV), on the
-    /// soma probe's sample times, then one column per kept trial and probe
-    /// (`label: probe`, interpolated on the same times).
+    /// soma probe's sample times; then each kept trial on its own time axis (a trial's
+    /// times are since its own start, and never overlap the live run's): `label: t` and
+    /// one column per probe (`label: probe`). Blocks shorter than the longest end in
+    /// empty cells.
     pub fn traces_csv(&self) -> String {
         use std::fmt::Write;
         let mut out = String::from("t");
-        let names: Vec<String> = self
-            .probes
-            .iter()
-            .map(|p| format!("{}({:.3})", self.sim.cell.morphology.sections[p.section].name, p.x))
-            .collect();
-        for n in &names {
-            let _ = write!(out, ",{n}");
+        for p in &self.probes {
+            let _ = write!(out, ",{}({:.3})", self.sim.cell.morphology.sections[p.section].name, p.x);
         }
-        // Kept trials: columns `label: probe`, interpolated on the live time base (or, with
-        // no live samples, on the first trial's).
-        let live: Vec<f64> = self.probes.first().map(|p| p.t.iter().collect()).unwrap_or_default();
-        let base = if live.len() > 1 {
-            live
-        } else {
-            self.trials.first().and_then(|t| t.traces.first()).map(|tr| tr.t_ms.clone()).unwrap_or(live)
-        };
-        let (trial_names, trial_cols) = self.trial_columns(&base);
+        let (trial_names, trial_cols) = self.trial_columns();
         for n in &trial_names {
             let _ = write!(out, ",{}", n.replace(',', ";"));
         }
         out.push('\n');
-        let first_len = self.probes.first().map_or(0, |p| p.t.len());
-        for (k, &t) in base.iter().enumerate() {
-            let _ = write!(out, "{t:.4}");
-            let Some(first) = self.probes.first().filter(|_| first_len == base.len()) else {
-                for _ in &self.probes {
-                    out.push(',');
-                }
-                write_trial_cells(&mut out, &trial_cols, k);
-                continue;
-            };
+        let live_len = self.probes.first().map_or(0, |p| p.t.len());
+        let rows = trial_cols.iter().map(Vec::len).fold(live_len, usize::max);
+        for k in 0..rows {
+            if let Some(t) = self.probes.first().and_then(|p| p.t.get(k)) {
+                let _ = write!(out, "{t:.4}");
+            }
             for p in &self.probes {
                 // Probes added later have fewer samples: align from the end.
-                let off = first.t.len() as isize - p.t.len() as isize;
+                let off = live_len as isize - p.t.len() as isize;
                 let j = k as isize - off;
-                match (j >= 0).then(|| p.v.get(j as usize)).flatten() {
+                match (j >= 0 && k < live_len).then(|| p.v.get(j as usize)).flatten() {
                     Some(v) => {
                         let _ = write!(out, ",{v:.6}");
                     }

@@ -186,12 +186,18 @@ impl Lab {
             .unwrap_or(label)
     }
 
-    /// The kept trials' traces as extra CSV columns on the time base `t`: each trace
-    /// interpolated linearly (blank outside its span). Column names `label: probe`.
-    pub(super) fn trial_columns(&self, t: &[f64]) -> (Vec<String>, Vec<Vec<Option<f64>>>) {
+    /// The kept trials as extra CSV columns, each on its own time axis: `label: t`, then
+    /// `label: probe` for each of its traces (read at those times, interpolated linearly
+    /// where a trace was thinned differently).
+    pub(super) fn trial_columns(&self) -> (Vec<String>, Vec<Vec<Option<f64>>>) {
         let mut names = Vec::new();
         let mut cols = Vec::new();
         for trial in &self.trials {
+            // The trial's own time axis: its first trace's times (its traces were kept
+            // together; another probe's samples are read at those times).
+            let Some(t) = trial.traces.first().map(|tr| &tr.t_ms) else { continue };
+            names.push(format!("{}: t", trial.label));
+            cols.push(t.iter().map(|&x| Some(x)).collect());
             for tr in &trial.traces {
                 names.push(format!("{}: {}", trial.label, tr.probe));
                 cols.push(t.iter().map(|&x| interpolate(&tr.t_ms, &tr.v_mv, x)).collect());
