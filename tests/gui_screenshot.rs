@@ -312,6 +312,30 @@ fn a_lesson_opens_runs_and_shows_its_result() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// `--morphology X --lesson Y` runs the lesson on X (the lecturer's open cell), not on
+/// the lesson's own cell, as `dendra lesson check --morphology` does.
+#[test]
+fn a_lesson_runs_on_the_open_cell() {
+    let Some((_turn, dir)) = gui_test(&["xvfb-run"], "lesson-cell") else {
+        return;
+    };
+    let (shot, saved) = (dir.join("lesson.png"), dir.join("lesson.json"));
+    let out = dendra_in_xvfb()
+        .args(["--morphology", "ca1_pyramidal", "--lesson", "action-potential", "--screenshot"])
+        .arg(&shot)
+        .arg("--save-setup")
+        .arg(&saved)
+        .args(["--frames", "30"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "exit {:?}:\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    let v = read_json(&saved);
+    // The lesson's own cell is ball_and_stick.
+    assert_eq!(v["scene"]["cell"], "ca1_pyramidal", "{}", v["scene"]);
+    assert_eq!(v["lesson"]["morphology"], "builtin:ca1_pyramidal", "{}", v["lesson"]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Without a file-dialog service (none under Xvfb), Ctrl+S, Ctrl+E and Ctrl+P still write
 /// their files, to the documented folder (`DENDRA_SAVE_DIR`, else ~/Dendra) under
 /// time-stamped names.

@@ -19,6 +19,8 @@ type Started = (String, String, Result<Run, String>);
 /// A lesson open in the window.
 pub struct OpenLesson {
     pub lesson: Lesson,
+    /// The cell the lesson runs on, when not its own (the lecturer's open cell).
+    cell: Option<(crate::sim::morphology::Morphology, String)>,
     built: std::sync::Arc<ResolvedScene>,
     checking: Option<Job<Result<Report, String>>>,
     /// The next condition being built and settled on a thread: (condition, its label,
@@ -39,6 +41,9 @@ pub struct Lessons {
     pub show: bool,
     /// Start this lesson and run its protocol at once (`--lesson NAME`).
     pub autorun: Option<String>,
+    /// Run lessons on the cell that is open rather than on their own ("run on this
+    /// cell"; `--morphology X --lesson Y` sets it).
+    pub on_this_cell: bool,
     pub error: Option<String>,
     /// The lessons' (name, title), read once rather than parsed every frame.
     titles: Vec<(&'static str, String)>,
@@ -46,13 +51,24 @@ pub struct Lessons {
 
 impl Lessons {
     /// Loads `name`'s scene into the lab (the current cell stays on failure).
+    /// With [`Lessons::on_this_cell`], the lesson's places are found on the open cell
+    /// (said, with the place that does not exist there, when one does not).
     pub fn open(&mut self, name: &str, lab: &mut LabRes, ui: &mut UiState) {
+        let cell = self.on_this_cell.then(|| (lab.0.sim.cell.morphology.clone(), lab.0.source.clone()));
+        let on = cell.as_ref().map(|(_, source)| source.clone());
         let result = Lesson::builtin(name).map_err(|e| e.to_string()).and_then(|lesson| {
-            let (built, new) = ResolvedScene::with_lab(&lesson.scene, None).map_err(|e| e.to_string())?;
+            let (built, new) =
+                ResolvedScene::with_lab(&lesson.scene, cell.clone()).map_err(|e| match &on {
+                    Some(source) => format!("its places are not all on this cell ({source}): {e}"),
+                    None => e.to_string(),
+                })?;
             Ok((lesson, built, new))
         });
         match result {
             Ok((lesson, built, new)) => {
+                if let Some(source) = &on {
+                    ui.say(format!("lesson {name} on this cell: {source}"));
+                }
                 lab.swap(new, Swap::NewCell, ui);
                 // Frame what the lesson is about.
                 ui.pending_focus =
@@ -60,6 +76,7 @@ impl Lessons {
                 ui.say(format!("lesson: {}", lesson.title));
                 self.open = Some(OpenLesson {
                     lesson,
+                    cell,
                     built: std::sync::Arc::new(built),
                     starting: None,
                     checking: None,
@@ -80,8 +97,8 @@ impl Lessons {
     /// Checks the open lesson on a thread, then plays its conditions.
     pub fn run(&mut self, ui: &mut UiState) {
         let Some(open) = self.open.as_mut() else { return };
-        let lesson = open.lesson.clone();
-        let spawned = Job::answer("dendra-lesson", move || check(&lesson, None).map_err(|e| e.to_string()));
+        let (lesson, cell) = (open.lesson.clone(), open.cell.clone());
+        let spawned = Job::answer("dendra-lesson", move || check(&lesson, cell).map_err(|e| e.to_string()));
         match spawned {
             Ok(job) => {
                 open.checking = Some(job);
@@ -268,6 +285,7 @@ fn window(
     let mut choose = None;
     let mut run = false;
     let mut close = false;
+    let mut on_this_cell = lessons.on_this_cell;
     egui::Window::new("Lessons")
         .open(&mut show)
         .vscroll(true)
@@ -276,6 +294,7 @@ fn window(
         .show(ctx, |ui| match &lessons.open {
             None => {
                 ui.label("One click loads a lesson's scene; Run the protocol plays it.");
+                ui.checkbox(&mut on_this_cell, "run on this cell (the open cell, not the lesson's own)");
                 for (name, title) in &lessons.titles {
                     if ui.button(format!("{name}: {title}")).clicked() {
                         choose = Some(name.to_string());
@@ -364,6 +383,7 @@ fn window(
                 }
             }
         });
+    lessons.on_this_cell = on_this_cell;
     if let Some(name) = choose {
         lessons.open(&name, &mut lab, &mut ui_state);
     }

@@ -151,7 +151,10 @@ pub fn run(opts: AppOptions) -> ExitCode {
     }
     app.add_plugins(plugin);
     if let Some(name) = &opts.lesson {
-        app.world_mut().resource_mut::<Lessons>().autorun = Some(name.clone());
+        let mut lessons = app.world_mut().resource_mut::<Lessons>();
+        lessons.autorun = Some(name.clone());
+        // `--morphology X --lesson Y`: the lesson runs on X, as `lesson check --morphology`.
+        lessons.on_this_cell = opts.morphology.is_some();
     }
     {
         let mut ui = app.world_mut().resource_mut::<UiState>();
