@@ -47,18 +47,26 @@ impl Default for SimClock {
     }
 }
 
-/// What stepping found wrong, if anything: (message) for the status line.
-fn step_checked(lab: &mut Lab, k: u64) -> Result<(), String> {
-    if !lab.advance(k) {
-        return Err(
-            "the voltages stopped being finite numbers, so the run is paused; Reset (R) starts again".into(),
-        );
-    }
-    // The same check as the command line's: a voltage out of the sane range pauses the
-    // run and says where, when and why.
+/// Why the window's stepping stopped (the status line says it).
+#[derive(Debug, thiserror::Error)]
+enum StepError {
+    /// The engine's voltages left the sane range or stopped being numbers.
+    #[error("{0}; the run is paused, Reset (R) starts again")]
+    Sim(crate::sim::engine::SimError),
+    /// A step panicked on the simulation thread: a bug.
+    #[error(
+        "a simulation step failed (a bug: please report it); the run is paused, and the setup can still be saved"
+    )]
+    Panicked,
+}
+
+/// Steps `k` times; a voltage that is not a number, or out of the sane range (the same
+/// check as the command line's: where, when and why), pauses the run.
+fn step_checked(lab: &mut Lab, k: u64) -> Result<(), StepError> {
+    step_plain(lab, k)?;
     if let Some((node, v)) = lab.sim.insane_node() {
         lab.paused = true;
-        return Err(format!("{}; the run is paused, Reset (R) starts again", lab.sim.insane(node, v)));
+        return Err(StepError::Sim(lab.sim.insane(node, v)));
     }
     Ok(())
 }
@@ -138,7 +146,7 @@ struct Job {
 struct Back {
     lab: Lab,
     done: u64,
-    error: Option<String>,
+    error: Option<StepError>,
 }
 
 /// The simulation thread and the lab while it is away.
@@ -179,11 +187,7 @@ impl SimThread {
                     }
                 }));
                 if stepped.is_err() {
-                    error = Some(
-                        "a simulation step failed (a bug: please report it); the run is paused, and \
-                         the setup can still be saved"
-                            .into(),
-                    );
+                    error = Some(StepError::Panicked);
                 }
                 if back.send(Back { lab, done, error }).is_err() {
                     return; // the window has closed
@@ -195,11 +199,11 @@ impl SimThread {
 }
 
 /// Steps without the O(n) sanity scan (done every 40 steps).
-fn step_plain(lab: &mut Lab, k: u64) -> Result<(), String> {
+fn step_plain(lab: &mut Lab, k: u64) -> Result<(), StepError> {
     if lab.advance(k) {
         Ok(())
     } else {
-        Err("the voltages stopped being finite numbers, so the run is paused; Reset (R) starts again".into())
+        Err(StepError::Sim(crate::sim::engine::SimError::NotFinite { what: "the voltages" }))
     }
 }
 
