@@ -129,6 +129,17 @@ fn steady_dv(cell: &Cell, node: usize) -> f64 {
 mod tests {
     use super::*;
 
+    /// A cell without a soma reports a soma area of 0, never -0 (as JSON printed it).
+    #[test]
+    fn no_soma_is_zero_not_minus_zero() {
+        let m =
+            Morphology::from_swc_str("1 3 0 0 0 1 -1\n2 3 10 0 0 1 1\n3 3 20 0 0 1 2\n", "t.swc").unwrap();
+        let f = passive_figures(m).unwrap();
+        assert!(f.soma_area_um2 == 0.0 && f.soma_area_um2.is_sign_positive(), "{}", f.soma_area_um2);
+        let json = serde_json::to_string(&f).unwrap();
+        assert!(json.contains("\"soma_area_um2\":0.0"), "{json}");
+    }
+
     /// The steady solve gives what 500 ms of the step gave: the voltage at 499 ms.
     #[test]
     fn the_steady_solve_matches_a_long_run() {
