@@ -298,3 +298,25 @@ fn spikes_driven_through_the_engine_are_evoked() {
     let fired_alone = lab.fired_alone_at;
     assert_eq!(fired_alone, None, "{:?}", lab.take_notice());
 }
+
+/// A trial starts from the cell's rest, settled once under the present conditions and
+/// kept: its 10 ms baseline is flat (from v_init the default cell drifted by over 1 mV,
+/// more than the EPSPs being compared), and two trials share the same rest.
+#[test]
+fn a_trial_starts_from_rest_with_a_flat_baseline() {
+    let mut lab = Lab::builtin("l5_pyramidal").unwrap();
+    let drift = |lab: &mut Lab| {
+        lab.start_trial(TrialPlan { fire: None, run_ms: 5.0 });
+        play(lab);
+        let tr = &lab.trials.last().unwrap().traces[0];
+        let base: Vec<f64> =
+            tr.t_ms.iter().zip(&tr.v_mv).filter(|(t, _)| **t <= TRIAL_LEAD_MS).map(|(_, v)| *v).collect();
+        let (lo, hi) = base.iter().fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+        (hi - lo, base[0])
+    };
+    let (d1, v1) = drift(&mut lab);
+    let (d2, v2) = drift(&mut lab);
+    eprintln!("baseline drift {d1:.4} mV from {v1:.3} mV; again {d2:.4} mV from {v2:.3} mV");
+    assert!(d1 < 0.1 && d2 < 0.1, "drift {d1} and {d2} mV");
+    assert!((v1 - v2).abs() < 1e-9, "the same rest: {v1} and {v2}");
+}

@@ -53,6 +53,9 @@ pub struct Lab {
     pub trials: Vec<super::trials::Trial>,
     /// The trial in progress.
     pub trial: Option<super::trials::TrialRun>,
+    /// The cell settled at rest under the present conditions (and what they were), where
+    /// trials start from: settled once per set of conditions and kept.
+    pub(super) rest: Option<std::sync::Arc<(String, Simulation)>>,
     /// Something the lab has to tell (a trial kept, the cell firing by itself), once:
     /// (message, whether it is a warning).
     pub(super) notice: Option<(String, bool)>,
@@ -138,6 +141,7 @@ impl Lab {
             rng: Rng::new(1),
             trials: Vec::new(),
             trial: None,
+            rest: None,
             notice: None,
             peak_v: Vec::new(),
             peak_t: Vec::new(),

@@ -17,6 +17,13 @@ pub const MAX_TRIALS: usize = 12;
 pub const MAX_TRIAL_POINTS: usize = 4000;
 /// Baseline before the protocol starts (ms).
 pub const TRIAL_LEAD_MS: f64 = 10.0;
+/// Simulated time the cell is left at rest, once per set of conditions, before trials
+/// start from it (from `v_init`, Hay's cell drifts by over 1 mV in the first tens of ms).
+pub const REST_SETTLE_MS: f64 = 500.0;
+/// Most compartment-steps the settling may take (about a quarter of a second here), so
+/// that a trial on a large cell never freezes the window: a larger cell settles for
+/// less time.
+pub const REST_SETTLE_WORK: f64 = 5e7;
 /// Longest trial (ms of simulated time).
 pub const MAX_TRIAL_MS: f64 = 10_000.0;
 
@@ -73,7 +80,7 @@ impl Lab {
         let steps = (TRIAL_LEAD_MS + run_ms) / self.sim.config.dt;
         let every = (steps / (0.95 * super::session::TRACE_CAPACITY as f64)).ceil() as u32;
         self.sample_every = self.sample_every.max(every);
-        self.reset();
+        self.reset_to_rest();
         for c in &self.clamps {
             if let Some(ic) = self.sim.stimuli.iclamps.get_mut(c.engine) {
                 ic.delay = TRIAL_LEAD_MS;
@@ -97,6 +104,44 @@ impl Lab {
         let msg = format!("trial '{label}': {protocol}, {run_ms} ms");
         self.trial = Some(TrialRun { label, protocol, t_end: TRIAL_LEAD_MS + run_ms });
         msg
+    }
+
+    /// What the resting state depends on: drugs, densities set by hand, channels switched
+    /// off, [Mg2+], temperature, the time step.
+    fn rest_key(&self) -> String {
+        let on: Vec<bool> = self.sim.mechs.iter().map(|m| m.enabled).collect();
+        format!(
+            "{:?}|{:?}|{on:?}|{}|{}|{:?}",
+            self.drugs, self.density_edits, self.mg_mm, self.nmda_gamma, self.sim.config
+        )
+    }
+
+    /// Back to t = 0 at the cell's rest under the present conditions: settled once (on a
+    /// copy, with no input and no clamp, for [`REST_SETTLE_MS`], less on a cell so large
+    /// that this would take more than [`REST_SETTLE_WORK`]) and kept until the
+    /// conditions change. Where the copy cannot settle (its voltage leaves the numbers),
+    /// the trial starts from `v_init` as before.
+    pub(super) fn reset_to_rest(&mut self) {
+        self.reset();
+        let key = self.rest_key();
+        if self.rest.as_ref().is_none_or(|r| r.0 != key) {
+            let mut settle = self.sim.clone();
+            settle.events = crate::sim::events::EventQueue::default();
+            settle.stimuli = crate::sim::stimuli::Stimuli::default();
+            let most_ms = REST_SETTLE_WORK / settle.cell.compartment_count().max(1) as f64 * settle.config.dt;
+            settle.run_until(REST_SETTLE_MS.min(most_ms));
+            self.rest = settle.v.iter().all(|v| v.is_finite()).then(|| std::sync::Arc::new((key, settle)));
+        }
+        let Some(rest) = self.rest.clone() else { return };
+        if self.sim.start_from(&rest.1).is_ok() {
+            for p in &mut self.probes {
+                p.t.clear();
+                p.v.clear();
+                p.t.push(0.0);
+                p.v.push(self.sim.v[p.node as usize]);
+            }
+            self.reset_peaks();
+        }
     }
 
     /// Ends the trial in progress now, keeping what it recorded.

@@ -247,6 +247,37 @@ impl Simulation {
         self.events.deliver_until(half, |e| syn.deliver(e.synapse as usize, e.weight));
     }
 
+    /// Starts this simulation (just initialised) from the membrane state of `rest`, a copy
+    /// of it settled at rest: its voltages, ions and every mechanism's states, at t = 0.
+    /// What a trial starts from, so that its baseline is flat (from `v_init` the cell
+    /// drifts to rest over hundreds of ms). Refused when `rest` is not a copy of this
+    /// simulation (another cell, other mechanisms).
+    pub fn start_from(&mut self, rest: &Simulation) -> Result<(), SimError> {
+        let same = rest.v.len() == self.v.len()
+            && rest.mechs.len() == self.mechs.len()
+            && rest.mechs.iter().zip(&self.mechs).all(|(a, b)| a.mech.name() == b.mech.name());
+        if !same {
+            return Err(SimError::Value {
+                what: "the resting state's cell",
+                value: rest.v.len() as f64,
+                rule: "this simulation's own (the same nodes and mechanisms)",
+            });
+        }
+        self.v.copy_from_slice(&rest.v);
+        self.ions = rest.ions.clone();
+        for (mine, settled) in self.mechs.iter_mut().zip(&rest.mechs) {
+            mine.mech = settled.mech.clone();
+        }
+        self.grid.update(&self.v);
+        self.ions.begin_currents(self.config.celsius);
+        for d in &mut self.detectors {
+            d.above = self.v[d.node as usize] >= d.threshold;
+        }
+        self.recorder.clear();
+        self.sample();
+        Ok(())
+    }
+
     /// Advances one step of dt.
     pub fn step(&mut self) {
         let dt = self.config.dt;
