@@ -4,8 +4,9 @@
 //! was; two programs writing the same path leave one of the two complete files, never a
 //! mixture. Nothing but the temporary file this module made is ever removed.
 //!
-//! A path that exists and is not a regular file (`/dev/null`, a FIFO, a terminal) is
-//! written directly, as the user asked, and never replaced or removed.
+//! A device that exists at the path (`/dev/null`, a terminal) is written directly, as the
+//! user asked, and never replaced or removed; a FIFO or a socket is refused (opening one
+//! for writing waits for a reader, which would hang the program).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -43,7 +44,20 @@ impl SaveFile {
                 return Err(io::Error::new(io::ErrorKind::IsADirectory, "it is a directory"));
             }
             Ok(m) if !m.is_file() => {
-                // A device or a FIFO: written as it is, never renamed over or removed.
+                // A FIFO (or a socket) is refused: opening one for writing waits for a
+                // reader, and would hang the program (the window's check of `--screenshot`
+                // before it opens among others).
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::FileTypeExt;
+                    if !m.file_type().is_char_device() {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            "it is a pipe or a socket, not a file or a device",
+                        ));
+                    }
+                }
+                // A device (`/dev/null`): written as it is, never renamed over or removed.
                 let file = OpenOptions::new().write(true).open(&target)?;
                 return Ok(SaveFile { target, temp: None, file: Some(file) });
             }
@@ -208,30 +222,34 @@ mod tests {
         std::fs::remove_dir_all(&d).unwrap();
     }
 
-    /// Something that is not a regular file (here a FIFO in a scratch folder, read by
-    /// a thread) is written in place, never replaced or removed.
+    /// A FIFO in a scratch folder: refused at once (opening it for writing would wait for a
+    /// reader forever), and left where it was.
     #[cfg(unix)]
     #[test]
-    fn a_fifo_is_written_in_place_and_kept() {
-        use std::io::Read;
+    fn a_fifo_is_refused_without_blocking_and_kept() {
         use std::os::unix::fs::FileTypeExt;
         let d = scratch("fifo");
         let p = d.join("out.npz");
         if !std::process::Command::new("mkfifo").arg(&p).status().is_ok_and(|s| s.success()) {
             return;
         }
-        let reader = {
-            let p = p.clone();
-            std::thread::spawn(move || {
-                let mut got = Vec::new();
-                std::fs::File::open(&p).unwrap().read_to_end(&mut got).unwrap();
-                got
-            })
-        };
-        save(&p, b"through the pipe").unwrap();
-        assert_eq!(reader.join().unwrap(), b"through the pipe");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let q = p.clone();
+        std::thread::spawn(move || tx.send(SaveFile::create(&q).map(|_| ())).unwrap());
+        let got = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("creating on a FIFO blocked");
+        assert!(got.is_err_and(|e| e.to_string().contains("pipe")));
         assert!(std::fs::metadata(&p).unwrap().file_type().is_fifo(), "the FIFO is still there");
         assert_eq!(entries(&d), vec!["out.npz"]);
         std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// A device (`/dev/null`, which every machine has and no write can harm) is written in
+    /// place, never replaced.
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_in_place() {
+        use std::os::unix::fs::FileTypeExt;
+        save(Path::new("/dev/null"), b"discarded").unwrap();
+        assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
     }
 }
