@@ -61,7 +61,7 @@ pub fn run(cmd: LessonCommand) -> Result<(), CliError> {
                 ResolvedScene::new(&lesson.scene, morph).map_err(|e| format!("lesson {name}: {e}"))?;
             // Bounded work: the lesson's runs on this cell, estimated before any runs.
             let (runs, ms) = work_estimate(&lesson);
-            check_work(ms / 0.025, built.compartments, force)
+            check_work(ms / built.dt, built.compartments, force)
                 .map_err(|e| format!("lesson {name} ({runs} runs): {e}"))?;
             // A progress line on a terminal, by runs made (of about `runs`); Ctrl+C ends
             // the check as usual (there is nothing to save).

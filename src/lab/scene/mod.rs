@@ -83,6 +83,8 @@ pub struct ResolvedScene {
     /// Compartments of the cell as the scene's biophysics discretise it (what a run's
     /// work scales with).
     pub compartments: usize,
+    /// The time step the scene's biophysics run at (ms).
+    pub dt: f64,
 }
 
 impl ResolvedScene {
@@ -120,6 +122,7 @@ impl ResolvedScene {
             groups: BTreeMap::new(),
             probe_of: BTreeMap::new(),
             compartments: 0,
+            dt: 0.0,
         };
         // Every place is found by a search over the cell: as many as there can be synapses
         // and probes, no more (a setup's file could otherwise ask for millions).
@@ -136,6 +139,7 @@ impl ResolvedScene {
         let lab = Lab::with_biophysics(built.morphology.clone(), &built.source, &scene.biophysics)
             .map_err(|e| SceneError::Cell { message: e.to_string() })?;
         built.compartments = lab.sim.cell.compartment_count();
+        built.dt = lab.sim.config.dt;
         for (name, rule) in &scene.places {
             let p = rule
                 .find(&lab.sim.cell)
