@@ -291,17 +291,7 @@ fn a_lesson_opens_runs_and_shows_its_result() {
     let Some((_turn, dir)) = gui_test(&["xvfb-run"], "lesson") else {
         return;
     };
-    let (shot, saved) = (dir.join("lesson.png"), dir.join("lesson.json"));
-    let out = dendra_in_xvfb()
-        .args(["--lesson", "nmda-spike", "--screenshot"])
-        .arg(&shot)
-        .arg("--save-setup")
-        .arg(&saved)
-        .args(["--frames", "30"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "exit {:?}:\n{}", out.status, String::from_utf8_lossy(&out.stderr));
-    let v = read_json(&saved);
+    let (shot, v) = lesson_shot(&dir, &["--lesson", "nmda-spike"]);
     assert_eq!(v["lesson"]["lesson"], "nmda-spike", "{v}");
     assert_eq!(v["lesson"]["holds"], true, "{}", v["lesson"]);
     assert!(v["lesson"]["io_curve"].as_array().is_some_and(|a| a.len() >= 5));
@@ -312,16 +302,13 @@ fn a_lesson_opens_runs_and_shows_its_result() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// `--morphology X --lesson Y` runs the lesson on X (the lecturer's open cell), not on
-/// the lesson's own cell, as `dendra lesson check --morphology` does.
-#[test]
-fn a_lesson_runs_on_the_open_cell() {
-    let Some((_turn, dir)) = gui_test(&["xvfb-run"], "lesson-cell") else {
-        return;
-    };
+/// Runs Dendra with `args` (a lesson) to its picture, saving the setup with the lesson's
+/// result: the picture's path and the saved setup.
+fn lesson_shot(dir: &Path, args: &[&str]) -> (std::path::PathBuf, serde_json::Value) {
     let (shot, saved) = (dir.join("lesson.png"), dir.join("lesson.json"));
     let out = dendra_in_xvfb()
-        .args(["--morphology", "ca1_pyramidal", "--lesson", "action-potential", "--screenshot"])
+        .args(args)
+        .arg("--screenshot")
         .arg(&shot)
         .arg("--save-setup")
         .arg(&saved)
@@ -329,7 +316,17 @@ fn a_lesson_runs_on_the_open_cell() {
         .output()
         .unwrap();
     assert!(out.status.success(), "exit {:?}:\n{}", out.status, String::from_utf8_lossy(&out.stderr));
-    let v = read_json(&saved);
+    (shot, read_json(&saved))
+}
+
+/// `--morphology X --lesson Y` runs the lesson on X (the lecturer's open cell), not on
+/// the lesson's own cell, as `dendra lesson check --morphology` does.
+#[test]
+fn a_lesson_runs_on_the_open_cell() {
+    let Some((_turn, dir)) = gui_test(&["xvfb-run"], "lesson-cell") else {
+        return;
+    };
+    let (_, v) = lesson_shot(&dir, &["--morphology", "ca1_pyramidal", "--lesson", "action-potential"]);
     // The lesson's own cell is ball_and_stick.
     assert_eq!(v["scene"]["cell"], "ca1_pyramidal", "{}", v["scene"]);
     assert_eq!(v["lesson"]["morphology"], "builtin:ca1_pyramidal", "{}", v["lesson"]);
