@@ -4,6 +4,7 @@
 //! and the current cell stays.
 
 use super::camera::OrbitCamera;
+use super::error::AppError;
 use super::job::{Job, Poll};
 use super::loading::{LoadJob, Loader};
 use super::state::{LabRes, UiState};
@@ -103,7 +104,7 @@ fn dialog_service() -> bool {
 
 /// The folder files are saved in when no dialog can ask: `$DENDRA_SAVE_DIR`, else
 /// `~/Dendra` (created on first use).
-pub fn save_dir() -> Result<PathBuf, String> {
+pub fn save_dir() -> Result<PathBuf, AppError> {
     let dir = match std::env::var_os("DENDRA_SAVE_DIR") {
         Some(d) if !d.is_empty() => PathBuf::from(d),
         _ => match std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")) {
@@ -111,12 +112,12 @@ pub fn save_dir() -> Result<PathBuf, String> {
             _ => std::env::temp_dir().join("Dendra"),
         },
     };
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: cannot create the folder: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(|source| AppError::Folder { dir: dir.clone(), source })?;
     Ok(dir)
 }
 
 /// A time-stamped file in [`save_dir`] for `job` (UTC: `setup-2026-11-29-153012.json`).
-fn fallback_path(job: FileJob) -> Result<PathBuf, String> {
+fn fallback_path(job: FileJob) -> Result<PathBuf, AppError> {
     let (stem, ext) = match job {
         FileJob::SaveSetup => ("setup", "json"),
         FileJob::ExportCsv => ("traces", "csv"),

@@ -7,14 +7,14 @@
 use super::job::{Job, Poll};
 use super::state::{LabRes, Swap, UiState};
 use crate::lab::lesson::run::Run;
-use crate::lab::lesson::{LESSONS, Lesson, Report, check, play_list};
+use crate::lab::lesson::{LESSONS, Lesson, LessonError, Report, check, play_list};
 use crate::lab::scene::ResolvedScene;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use std::collections::BTreeMap;
 
 /// A condition built and settled on a thread: (condition, its label, the run).
-type Started = (String, String, Result<Run, String>);
+type Started = (String, String, Result<Run, LessonError>);
 
 /// A lesson open in the window.
 pub struct OpenLesson {
@@ -22,7 +22,7 @@ pub struct OpenLesson {
     /// The cell the lesson runs on, when not its own (the lecturer's open cell).
     cell: Option<(crate::sim::morphology::Morphology, String)>,
     built: std::sync::Arc<ResolvedScene>,
-    checking: Option<Job<Result<Report, String>>>,
+    checking: Option<Job<Result<Report, LessonError>>>,
     /// The next condition being built and settled on a thread: (condition, its label,
     /// the run), so that settling never stalls a frame.
     starting: Option<Job<Started>>,
@@ -98,7 +98,7 @@ impl Lessons {
     pub fn run(&mut self, ui: &mut UiState) {
         let Some(open) = self.open.as_mut() else { return };
         let (lesson, cell) = (open.lesson.clone(), open.cell.clone());
-        let spawned = Job::answer("dendra-lesson", move || check(&lesson, cell).map_err(|e| e.to_string()));
+        let spawned = Job::answer("dendra-lesson", move || check(&lesson, cell));
         match spawned {
             Ok(job) => {
                 open.checking = Some(job);
@@ -133,7 +133,11 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
         let got = match job.poll() {
             Poll::Waiting => None,
             Poll::Got(result) => Some(result),
-            Poll::Gone => Some(Err("the protocol's thread stopped unexpectedly".to_string())),
+            Poll::Gone => {
+                open.checking = None;
+                ui.fail("the protocol's thread stopped unexpectedly");
+                return;
+            }
         };
         if let Some(result) = got {
             open.checking = None;
@@ -163,7 +167,9 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
             Poll::Waiting => return,
             Poll::Got(started) => started,
             Poll::Gone => {
-                (String::new(), String::new(), Err("the condition's thread stopped unexpectedly".into()))
+                open.starting = None;
+                ui.fail("the condition's thread stopped unexpectedly");
+                return;
             }
         };
         open.starting = None;
@@ -185,7 +191,7 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
         let (scene, built) = (open.lesson.scene.clone(), open.built.clone());
         let spawned = Job::answer("dendra-lesson-run", move || {
             let label = if c.label.is_empty() { c.name.clone() } else { c.label.clone() };
-            let run = Run::start(&scene, &built, &c, &vars).map_err(|e| e.to_string());
+            let run = Run::start(&scene, &built, &c, &vars);
             (cond, label, run)
         });
         match spawned {

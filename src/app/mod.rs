@@ -3,6 +3,7 @@
 
 mod camera;
 mod colour;
+mod error;
 mod files;
 mod job;
 mod keys;

@@ -4,6 +4,7 @@
 //! the trials run first, one after the other, as the Trial button runs them; with
 //! `--layout FILE` a JSON report says where the window drew the traces and the tree.
 
+use super::error::AppError;
 use super::state::{LabRes, UiState};
 use crate::lab::{FirePattern, SynapseKind};
 use bevy::prelude::*;
@@ -12,21 +13,24 @@ use std::path::{Path, PathBuf};
 
 /// Writes a captured window to `path` as an 8-bit RGB PNG, whole or not at all
 /// ([`crate::sim::savefile`]): a failure is returned, never only logged.
-pub fn write_png(image: &Image, path: &Path) -> Result<(), String> {
-    let fail = |e: String| format!("{}: cannot save the picture: {e}", path.display());
+pub fn write_png(image: &Image, path: &Path) -> Result<(), AppError> {
+    let fail = |e: Box<dyn std::error::Error + Send + Sync>| AppError::Picture {
+        path: path.to_path_buf(),
+        source: e,
+    };
     // The alpha channel holds brightness with HDR: dropped, as Bevy's own saver does.
-    let rgb = image.clone().try_into_dynamic().map_err(|e| fail(e.to_string()))?.to_rgb8();
+    let rgb = image.clone().try_into_dynamic().map_err(|e| fail(e.into()))?.to_rgb8();
     let (w, h) = (rgb.width(), rgb.height());
     let mut bytes = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut bytes, w, h);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().map_err(|e| fail(e.to_string()))?;
-        writer.write_image_data(rgb.as_raw()).map_err(|e| fail(e.to_string()))?;
-        writer.finish().map_err(|e| fail(e.to_string()))?;
+        let mut writer = enc.write_header().map_err(|e| fail(e.into()))?;
+        writer.write_image_data(rgb.as_raw()).map_err(|e| fail(e.into()))?;
+        writer.finish().map_err(|e| fail(e.into()))?;
     }
-    crate::sim::savefile::save(path, &bytes).map_err(|e| fail(e.to_string()))
+    crate::sim::savefile::save(path, &bytes).map_err(|e| fail(e.into()))
 }
 
 /// The command line's request.

@@ -64,9 +64,14 @@ pub struct Args {
 /// Most frames `--frames` takes.
 pub const MAX_FRAMES: u32 = 1_000_000;
 
+/// A window size that is not `WIDTHxHEIGHT` with each side 200 to 8192.
+#[derive(Debug, thiserror::Error)]
+#[error("'{0}' is not a size such as 1280x720 (each side 200 to 8192)")]
+pub struct SizeError(String);
+
 /// `WIDTHxHEIGHT`, each 200 to 8192.
-fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let bad = || format!("'{s}' is not a size such as 1280x720 (each side 200 to 8192)");
+fn parse_size(s: &str) -> Result<(u32, u32), SizeError> {
+    let bad = || SizeError(s.to_string());
     let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
     let (w, h): (u32, u32) = (w.trim().parse().map_err(|_| bad())?, h.trim().parse().map_err(|_| bad())?);
     if !((200..=8192).contains(&w) && (200..=8192).contains(&h)) {

@@ -28,6 +28,13 @@ pub enum LabError {
     /// A number outside what it may be (`rule`, e.g. "within 0..1").
     #[error("{what} must be {rule}, got {value}")]
     Value { what: &'static str, value: f64, rule: &'static str },
+    /// A number outside the range it may take.
+    #[error("{what} must be within [{lo}, {hi}], got {value}")]
+    OutOfRange { what: &'static str, value: f64, lo: f64, hi: f64 },
+    /// A mechanism that is not in a region or at a place (`place` in words: "apical",
+    /// "place 'tuft'").
+    #[error("the cell has no {mechanism} in the {place}")]
+    NotHere { mechanism: String, place: String },
     /// More of something than the lab keeps.
     #[error("{}", too_many(.what, *.count, *.limit))]
     TooMany { what: &'static str, count: usize, limit: usize },

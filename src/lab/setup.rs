@@ -678,15 +678,11 @@ fn cell_for(setup: &Setup, path: &Path) -> Result<(Setup, Option<String>), LabEr
 ///
 /// [`MAX_NAME_CHARS`]: crate::sim::limits::MAX_NAME_CHARS
 /// [`MAX_PATH_CHARS`]: crate::sim::limits::MAX_PATH_CHARS
-fn check_names(v: &serde_json::Value, at: &mut String) -> Result<(), String> {
+fn check_names(v: &serde_json::Value, at: &mut String) -> Result<(), NameTooLong> {
     use crate::sim::limits::{MAX_NAME_CHARS, MAX_PATH_CHARS};
     let check = |s: &str, at: &str, limit: usize| {
-        let n = s.chars().count();
-        if n > limit {
-            Err(format!("{at}: {n} characters, more than the {limit} a name or label may have"))
-        } else {
-            Ok(())
-        }
+        let chars = s.chars().count();
+        if chars > limit { Err(NameTooLong { at: at.to_string(), chars, limit }) } else { Ok(()) }
     };
     match v {
         serde_json::Value::String(s) => {
@@ -721,6 +717,15 @@ fn check_names(v: &serde_json::Value, at: &mut String) -> Result<(), String> {
     }
 }
 
+/// A name, label or key of a setup longer than it may be (`at`: where in the file).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{at}: {chars} characters, more than the {limit} a name or label may have")]
+struct NameTooLong {
+    at: String,
+    chars: usize,
+    limit: usize,
+}
+
 /// Reads a setup file, version 1 or 2 (a version 1 file is read into version 2).
 pub fn read_setup(path: &Path) -> Result<Setup, LabError> {
     let file = |problem: String| LabError::File { path: path.to_path_buf(), problem };
@@ -733,7 +738,7 @@ pub fn read_setup(path: &Path) -> Result<Setup, LabError> {
     let bad = |e: serde_json::Error| file(format!("not a Dendra setup: {e}"));
     let v: Version = serde_json::from_str(&text).map_err(bad)?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(bad)?;
-    check_names(&value, &mut String::new()).map_err(file)?;
+    check_names(&value, &mut String::new()).map_err(|e| file(e.to_string()))?;
     match v.version {
         1 => Ok(serde_json::from_str::<SetupV1>(&text).map_err(bad)?.upgrade()),
         SETUP_VERSION => serde_json::from_str(&text).map_err(bad),

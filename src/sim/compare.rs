@@ -14,17 +14,29 @@ pub struct Table {
     pub rows: Vec<Vec<f64>>,
 }
 
+/// Why a CSV of traces cannot be read (lines counted from 1, blank lines included).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CsvError {
+    #[error("empty file")]
+    Empty,
+    #[error("line {line}: {source}")]
+    Number { line: usize, source: std::num::ParseFloatError },
+    #[error("line {line}: {values} values for {columns} columns")]
+    Width { line: usize, values: usize, columns: usize },
+}
+
 /// Parses a CSV of numbers with a header row.
-pub fn parse_csv(text: &str) -> Result<Table, String> {
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+pub fn parse_csv(text: &str) -> Result<Table, CsvError> {
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
     let header: Vec<String> =
-        lines.next().ok_or("empty file")?.split(',').map(|h| h.trim().replace(' ', "")).collect();
+        lines.next().ok_or(CsvError::Empty)?.1.split(',').map(|h| h.trim().replace(' ', "")).collect();
     let mut rows = Vec::new();
-    for (k, l) in lines.enumerate() {
+    for (k, l) in lines {
+        let line = k + 1;
         let row: Result<Vec<f64>, _> = l.split(',').map(|x| x.trim().parse::<f64>()).collect();
-        let row = row.map_err(|e| format!("line {}: {e}", k + 2))?;
+        let row = row.map_err(|source| CsvError::Number { line, source })?;
         if row.len() != header.len() {
-            return Err(format!("line {}: {} values for {} columns", k + 2, row.len(), header.len()));
+            return Err(CsvError::Width { line, values: row.len(), columns: header.len() });
         }
         rows.push(row);
     }

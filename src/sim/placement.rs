@@ -103,9 +103,29 @@ enum Tagged {
     Hay(Vec<f64>),
 }
 
+/// Why a distribution's numbers cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DistributionError {
+    /// `"hay"` with other than six numbers.
+    #[error("\"hay\" takes [type, a, b, c, d, base] (6 numbers), got {0} numbers")]
+    HayArity(usize),
+    /// A Hay distribution type other than 0..=4.
+    #[error("Hay distribution type must be 0, 1, 2, 3 or 4, got {0}")]
+    HayType(f64),
+    /// A number that is not finite (`what`: the distribution's kind).
+    #[error("{what}: every number must be finite, got {value}")]
+    NotFinite { what: &'static str, value: f64 },
+    /// A sigmoid of zero width.
+    #[error("sigmoid: d must not be 0")]
+    SigmoidWidth,
+    /// A step whose zone is empty.
+    #[error("step: the zone (c, d) = ({c}, {d}) um is empty: c must be < d")]
+    EmptyStep { c: f64, d: f64 },
+}
+
 impl TryFrom<Tagged> for Distribution {
-    type Error = String;
-    fn try_from(t: Tagged) -> Result<Distribution, String> {
+    type Error = DistributionError;
+    fn try_from(t: Tagged) -> Result<Distribution, DistributionError> {
         Ok(match t {
             Tagged::Uniform(v) => Distribution::Uniform(v),
             Tagged::Linear { a, b, base } => Distribution::Linear { a, b, base },
@@ -117,10 +137,7 @@ impl TryFrom<Tagged> for Distribution {
             }
             Tagged::Hay(v) => {
                 let &[t, a, b, c, d, base] = v.as_slice() else {
-                    return Err(format!(
-                        "\"hay\" takes [type, a, b, c, d, base] (6 numbers), got {} numbers",
-                        v.len()
-                    ));
+                    return Err(DistributionError::HayArity(v.len()));
                 };
                 Distribution::hay(t, a, b, c, d, base)?
             }
@@ -161,20 +178,27 @@ impl<'de> Deserialize<'de> for Distribution {
 impl Distribution {
     /// Hay's `calculate_distribution` arguments: `kind` 0 linear, 1 sigmoid,
     /// 2 exponential, 3 step on absolute um distance, 4 exponential then constant.
-    pub fn hay(kind: f64, a: f64, b: f64, c: f64, d: f64, base: f64) -> Result<Distribution, String> {
+    pub fn hay(
+        kind: f64,
+        a: f64,
+        b: f64,
+        c: f64,
+        d: f64,
+        base: f64,
+    ) -> Result<Distribution, DistributionError> {
         Ok(match kind {
             0.0 => Distribution::Linear { a, b, base },
             1.0 => Distribution::Sigmoid { a, b, c, d, base },
             2.0 => Distribution::Exponential { a, b, c, d, base },
             3.0 => Distribution::Step { a, b, c, d, base },
             4.0 => Distribution::ExpThenConst { a, b, c, d, base, x_max: HAY_TYPE4_X_MAX },
-            other => return Err(format!("Hay distribution type must be 0, 1, 2, 3 or 4, got {other}")),
+            other => return Err(DistributionError::HayType(other)),
         })
     }
 
     /// Checks the numbers: all finite, a sigmoid's d not 0, a step's c < d.
-    pub fn validate(&self) -> Result<(), String> {
-        let (nums, what): (&[f64], &str) = match self {
+    pub fn validate(&self) -> Result<(), DistributionError> {
+        let (nums, what): (&[f64], &'static str) = match self {
             Distribution::Uniform(v) => (&[*v], "uniform"),
             Distribution::Linear { a, b, base } => (&[*a, *b, *base], "linear"),
             Distribution::Sigmoid { a, b, c, d, base } => (&[*a, *b, *c, *d, *base], "sigmoid"),
@@ -184,14 +208,12 @@ impl Distribution {
                 (&[*a, *b, *c, *d, *base, *x_max], "exponential_then_constant")
             }
         };
-        if let Some(x) = nums.iter().find(|x| !x.is_finite()) {
-            return Err(format!("{what}: every number must be finite, got {x}"));
+        if let Some(&value) = nums.iter().find(|x| !x.is_finite()) {
+            return Err(DistributionError::NotFinite { what, value });
         }
         match *self {
-            Distribution::Sigmoid { d: 0.0, .. } => Err("sigmoid: d must not be 0".into()),
-            Distribution::Step { c, d, .. } if c >= d => {
-                Err(format!("step: the zone (c, d) = ({c}, {d}) um is empty: c must be < d"))
-            }
+            Distribution::Sigmoid { d: 0.0, .. } => Err(DistributionError::SigmoidWidth),
+            Distribution::Step { c, d, .. } if c >= d => Err(DistributionError::EmptyStep { c, d }),
             _ => Ok(()),
         }
     }

@@ -7,12 +7,13 @@
 pub mod figures;
 pub mod run;
 
+use crate::lab::error::LabError;
 use crate::lab::scene::{ResolvedScene, Scene, SceneError};
 use crate::sim::morphology::Morphology;
+use figures::{ClaimError, FigureError};
 use run::Condition;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// The lessons, in teaching order: (name, JSON).
 pub const LESSONS: &[(&str, &str)] = &[
@@ -27,49 +28,26 @@ pub const LESSONS: &[(&str, &str)] = &[
 ];
 
 /// Why a lesson could not be loaded or run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, thiserror::Error)]
 pub enum LessonError {
     /// No lesson of that name.
+    #[error("no lesson called '{name}' (lessons: {})", LESSONS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "))]
     Unknown { name: String },
     /// The lesson file is not valid (names the lesson and serde's line and column).
+    #[error("lesson {lesson}: {message}")]
     Format { lesson: String, message: String },
     /// The scene could not be resolved on the cell.
-    Scene(SceneError),
-    /// A run failed.
-    Run { condition: String, message: String },
+    #[error(transparent)]
+    Scene(#[from] SceneError),
+    /// A run of a condition failed.
+    #[error("condition '{condition}': {source}")]
+    Run { condition: String, source: LabError },
     /// A figure could not be computed.
-    Figure { figure: String, message: String },
-}
-
-impl fmt::Display for LessonError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LessonError::Unknown { name } => write!(
-                f,
-                "no lesson called '{name}' (lessons: {})",
-                LESSONS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-            ),
-            LessonError::Format { lesson, message } => write!(f, "lesson {lesson}: {message}"),
-            LessonError::Scene(e) => write!(f, "{e}"),
-            LessonError::Run { condition, message } => write!(f, "condition '{condition}': {message}"),
-            LessonError::Figure { figure, message } => write!(f, "figure '{figure}': {message}"),
-        }
-    }
-}
-
-impl From<SceneError> for LessonError {
-    fn from(e: SceneError) -> Self {
-        LessonError::Scene(e)
-    }
-}
-
-impl std::error::Error for LessonError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            LessonError::Scene(e) => Some(e),
-            _ => None,
-        }
-    }
+    #[error("figure '{figure}': {source}")]
+    Figure { figure: String, source: Box<FigureError> },
+    /// A claim could not be judged.
+    #[error("claim about '{figure}': {source}")]
+    Claim { figure: String, source: ClaimError },
 }
 
 /// A claim of the paper about a figure.

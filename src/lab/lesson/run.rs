@@ -5,6 +5,7 @@
 
 use super::LessonError;
 use crate::lab::Lab;
+use crate::lab::error::LabError;
 use crate::lab::pharmacology::Drug;
 use crate::lab::scene::change::{Amount, Change, apply_change, with_vars};
 use crate::lab::scene::place::Place;
@@ -170,7 +171,7 @@ impl Run {
             Some(&s) => {
                 return Err(LessonError::Run {
                     condition: cond.name.clone(),
-                    message: format!("seed must be a whole number from 0 to 2^53, got {s}"),
+                    source: LabError::Value { what: "seed", value: s, rule: "a whole number from 0 to 2^53" },
                 });
             }
             None => 1,
@@ -187,22 +188,28 @@ impl Run {
         vars: &BTreeMap<String, f64>,
         seed: u64,
     ) -> Result<Run, LessonError> {
-        let err = |m: String| LessonError::Run { condition: cond.name.clone(), message: m };
+        let err = |source: LabError| LessonError::Run { condition: cond.name.clone(), source };
         if !(cond.run_ms.is_finite() && cond.run_ms > 0.0 && cond.run_ms <= MAX_RUN_MS) {
-            return Err(err(format!("run_ms must be within (0, {MAX_RUN_MS}], got {}", cond.run_ms)));
+            return Err(err(LabError::OutOfRange {
+                what: "run_ms",
+                value: cond.run_ms,
+                lo: 0.0,
+                hi: MAX_RUN_MS,
+            }));
         }
-        let mut lab = built.lab(scene).map_err(|e| err(e.to_string()))?;
+        let mut lab = built.lab(scene).map_err(err)?;
         // Every step sampled when it fits the probes' memory (1000 ms at 0.025 ms).
         let steps = ((scene.settle_ms + cond.run_ms) / lab.sim.config.dt).ceil();
         lab.sample_every = ((steps / 38_000.0).ceil() as u32).max(1);
         for c in &cond.changes {
-            apply_change(&mut lab, built, &with_vars(c, vars).map_err(err)?)
-                .map_err(|e| err(e.to_string()))?;
+            apply_change(&mut lab, built, &with_vars(c, vars).map_err(err)?).map_err(err)?;
         }
         lab.reset();
         let settle_steps = (scene.settle_ms / lab.sim.config.dt).round() as u64;
         if !lab.advance(settle_steps) {
-            return Err(err("the cell did not settle: its voltage became non-finite".into()));
+            return Err(err(LabError::NotNow(
+                "the cell did not settle: its voltage became non-finite".into(),
+            )));
         }
         let t0 = lab.t();
         for p in &mut lab.probes {
@@ -264,25 +271,23 @@ fn schedule(
     vars: &BTreeMap<String, f64>,
     seed: u64,
     spikes: &mut [Vec<f64>],
-) -> Result<(), String> {
-    let time = |x: &Amount| -> Result<f64, String> {
+) -> Result<(), LabError> {
+    let time = |x: &Amount| -> Result<f64, LabError> {
         let v = x.get(vars)?;
         if !(v.is_finite() && v >= 0.0) {
-            return Err(format!("times must be 0 ms or later, got {v}"));
+            return Err(LabError::Value { what: "a time (ms)", value: v, rule: "0 or more" });
         }
         Ok(t0 + v)
     };
-    let place = |name: &str| -> Result<Place, String> {
-        built.places.get(name).cloned().ok_or_else(|| format!("no place called '{name}' in the scene"))
-    };
+    let place = |name: &str| -> Result<Place, LabError> { built.place(name).cloned() };
     match a {
         Action::Fire { group, at_ms, order, interval_ms, count, only } => {
-            let members = built.groups.get(group).ok_or_else(|| format!("no synapse group '{group}'"))?;
+            let members = built.group(group)?;
             let n = match count {
                 Some(c) => {
                     let n = c.get(vars)?;
                     if !(n.is_finite() && n >= 0.0) {
-                        return Err(format!("count must be 0 or more, got {n}"));
+                        return Err(LabError::Value { what: "count", value: n, rule: "0 or more" });
                     }
                     (n.round() as usize).min(members.len())
                 }
@@ -298,7 +303,8 @@ fn schedule(
                     let k = k.get(vars)?;
                     let i = k.round();
                     if !(i >= 0.0 && (i as usize) < members.len()) {
-                        return Err(format!("only: group '{group}' has no synapse {k}"));
+                        return Err(LabError::NoSynapse { index: k.max(0.0) as usize, count: members.len() }
+                            .at(format!("only (group '{group}')")));
                     }
                     &members[i as usize..i as usize + 1]
                 }
@@ -321,7 +327,7 @@ fn schedule(
             let dur = dur_ms.get(vars)?;
             let amp = amp_na.get(vars)?;
             let delay = time(at_ms)?;
-            lab.sim.add_iclamp(IClamp { node, delay, dur, amp }).map_err(|e| e.to_string())?;
+            lab.sim.add_iclamp(IClamp { node, delay, dur, amp })?;
         }
         Action::Epsp { place: p, at_ms, amp_na, tau0_ms, tau1_ms } => {
             let (s, x) = place(p)?.middle();
@@ -333,27 +339,26 @@ fn schedule(
                 tau1: *tau1_ms,
                 imax: amp_na.get(vars)?,
             };
-            lab.sim.add_epsp(e).map_err(|e| e.to_string())?;
+            lab.sim.add_epsp(e)?;
         }
         Action::DrugAt { at_ms, drug, region, on } => {
             let change =
                 crate::lab::session::TimedChange::Drug { drug: *drug, region: region.clone(), on: *on };
-            lab.schedule_change(time(at_ms)?, change).map_err(|e| e.to_string())?;
+            lab.schedule_change(time(at_ms)?, change)?;
         }
         Action::MgAt { at_ms, mm } => {
             let mm = mm.get(vars)?;
-            lab.schedule_change(time(at_ms)?, crate::lab::session::TimedChange::Mg { mm })
-                .map_err(|e| e.to_string())?;
+            lab.schedule_change(time(at_ms)?, crate::lab::session::TimedChange::Mg { mm })?;
         }
         Action::Poisson { group, at_ms, ms, rate_hz, vary_ms } => {
-            let members = built.groups.get(group).ok_or_else(|| format!("no synapse group '{group}'"))?;
+            let members = built.group(group)?;
             let start = time(at_ms)?;
             let (ms, hz) = (ms.get(vars)?, rate_hz.get(vars)?);
             if !(ms.is_finite() && (0.0..=MAX_RUN_MS).contains(&ms)) {
-                return Err(format!("ms must be within [0, {MAX_RUN_MS}], got {ms}"));
+                return Err(LabError::OutOfRange { what: "ms", value: ms, lo: 0.0, hi: MAX_RUN_MS });
             }
             if !(hz.is_finite() && hz >= 0.0) {
-                return Err(format!("rate_hz must be 0 Hz or more, got {hz}"));
+                return Err(LabError::Value { what: "rate_hz", value: hz, rule: "0 Hz or more" });
             }
             // Every spike is kept as a record of the inputs: bounded.
             // (Random rates reach twice `rate_hz` at most.)
@@ -361,10 +366,12 @@ fn schedule(
             let expected = members.len() as f64 * most * ms / 1000.0;
             let so_far: usize = spikes.iter().map(Vec::len).sum();
             if expected + so_far as f64 > MAX_INPUT_SPIKES as f64 {
-                return Err(format!(
-                    "the Poisson trains of group '{group}' could carry {expected:.3e} spikes, too many \
-                     (at most {MAX_INPUT_SPIKES} in one run; see docs/limits.md)"
-                ));
+                return Err(LabError::TooMany {
+                    what: "input spikes in one run",
+                    count: (expected + so_far as f64).min(usize::MAX as f64) as usize,
+                    limit: MAX_INPUT_SPIKES,
+                }
+                .at(format!("the Poisson trains of group '{group}'")));
             }
             match vary_ms {
                 None => {
@@ -373,9 +380,7 @@ fn schedule(
                         // The NMDA part of the same synapse gets the same spikes: the same seed.
                         let mut recorded = false;
                         for (e, w) in lab.engine_synapses(i) {
-                            lab.sim
-                                .add_poisson(e, hz, w, start, start + ms, sd)
-                                .map_err(|e| e.to_string())?;
+                            lab.sim.add_poisson(e, hz, w, start, start + ms, sd)?;
                             if !recorded {
                                 let source = lab.sim.events.sources.last().expect("a source was added");
                                 spikes[i].extend(source.times().into_iter().map(|t| t - t0));
@@ -387,7 +392,7 @@ fn schedule(
                 Some(vary) => {
                     let vary = vary.get(vars)?;
                     if !(vary.is_finite() && vary >= 1.0) {
-                        return Err(format!("vary_ms must be 1 ms or more, got {vary}"));
+                        return Err(LabError::Value { what: "vary_ms", value: vary, rule: "1 ms or more" });
                     }
                     // The group's rates, one per stretch of `vary` ms, then each synapse's
                     // train: exponential intervals at the stretch's rate (exact for a
@@ -636,8 +641,14 @@ mod tests {
         };
         let les = lesson("");
         let built = ResolvedScene::new(&les.scene, None).unwrap();
-        let e = Run::start(&les.scene, &built, &c, &BTreeMap::new()).err().unwrap().to_string();
-        assert!(e.contains("could carry 1.200e7 spikes, too many"), "{e}");
+        let e = Run::start(&les.scene, &built, &c, &BTreeMap::new()).err().unwrap();
+        assert!(
+            matches!(&e, LessonError::Run { source: LabError::Entry { source, .. }, .. }
+                if matches!(**source, LabError::TooMany { count: 12_000_000, .. })),
+            "{e:?}"
+        );
+        let e = e.to_string();
+        assert!(e.contains("12000000 input spikes in one run are too many"), "{e}");
         c.actions[0] = Action::Poisson {
             group: "g".into(),
             at_ms: Amount::Value(0.0),

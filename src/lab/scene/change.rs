@@ -19,12 +19,17 @@ pub enum Amount {
 }
 
 impl Amount {
-    pub fn get(&self, vars: &BTreeMap<String, f64>) -> Result<f64, String> {
+    /// The number, or the variable's value in `vars` (`$n` and `n` name the same one).
+    pub fn get(&self, vars: &BTreeMap<String, f64>) -> Result<f64, LabError> {
         match self {
             Amount::Value(v) => Ok(*v),
             Amount::Var(name) => {
                 let key = name.strip_prefix('$').unwrap_or(name);
-                vars.get(key).copied().ok_or_else(|| format!("no value for the variable '{name}'"))
+                vars.get(key).copied().ok_or_else(|| LabError::Unknown {
+                    what: "run variable",
+                    name: name.clone(),
+                    known: vars.keys().cloned().collect(),
+                })
             }
         }
     }
@@ -61,30 +66,29 @@ fn set_at(
     place: &str,
     param: &str,
     value: f64,
-) -> Result<(), String> {
+) -> Result<(), LabError> {
     if !value.is_finite() {
-        return Err(format!("set_at: the value of {param} must be finite, got {value}"));
+        return Err(LabError::Value { what: "set_at's value", value, rule: "finite" });
     }
-    let p =
-        built.places.get(place).ok_or_else(|| format!("set_at: no place called '{place}' in the scene"))?;
+    let p = built.place(place)?;
     let (s, x) = p.middle();
     let node = lab.sim.cell.node_at(s, x.clamp(1e-6, 1.0 - 1e-6));
     let region = lab.sim.cell.morphology.sections[s].region.label();
-    let slot = lab
-        .mechanism_slot(mechanism, &region)
-        .ok_or_else(|| format!("the cell has no {mechanism} in the {region} (at the place '{place}')"))?;
+    let slot = lab.mechanism_slot(mechanism, &region).ok_or_else(|| LabError::NotHere {
+        mechanism: mechanism.to_string(),
+        place: format!("{region} (at the place '{place}')"),
+    })?;
     let m = &lab.sim.mechs[slot].mech;
-    let i = m
-        .nodes()
-        .iter()
-        .position(|&n| n == node)
-        .ok_or_else(|| format!("{mechanism} is not inserted at the place '{place}'"))?;
-    m.param(param, i).ok_or_else(|| format!("{mechanism} has no parameter '{param}'"))?;
-    lab.sim.set_param_at(slot, param, i, value).map_err(|e| e.to_string())
+    let i = m.nodes().iter().position(|&n| n == node).ok_or_else(|| LabError::NotHere {
+        mechanism: mechanism.to_string(),
+        place: format!("place '{place}'"),
+    })?;
+    m.param(param, i).ok_or_else(|| no_param(mechanism, param))?;
+    Ok(lab.sim.set_param_at(slot, param, i, value)?)
 }
 
 /// `c` with its run variables replaced by their values in `vars`.
-pub fn with_vars(c: &Change, vars: &BTreeMap<String, f64>) -> Result<Change, String> {
+pub fn with_vars(c: &Change, vars: &BTreeMap<String, f64>) -> Result<Change, LabError> {
     Ok(match c {
         Change::Scale { mechanism, region, param, factor } => Change::Scale {
             mechanism: mechanism.clone(),
@@ -101,7 +105,7 @@ pub fn with_vars(c: &Change, vars: &BTreeMap<String, f64>) -> Result<Change, Str
 pub fn apply_change(lab: &mut Lab, built: &ResolvedScene, c: &Change) -> Result<(), LabError> {
     let slot_of = |lab: &Lab, mechanism: &str, region: &str| {
         lab.mechanism_slot(mechanism, region)
-            .ok_or_else(|| LabError::Invalid(format!("the cell has no {mechanism} in the {region}")))
+            .ok_or_else(|| LabError::NotHere { mechanism: mechanism.to_string(), place: region.to_string() })
     };
     match c {
         Change::Drug { drug, region } => {
@@ -114,21 +118,18 @@ pub fn apply_change(lab: &mut Lab, built: &ResolvedScene, c: &Change) -> Result<
             lab.set_mechanism_on(slot, false);
         }
         Change::Scale { mechanism, region, param, factor } => {
-            let factor = factor.get(&BTreeMap::new()).map_err(LabError::Invalid)?;
+            let factor = factor.get(&BTreeMap::new())?;
             if !(factor.is_finite() && factor >= 0.0) {
                 return Err(LabError::Value { what: "factor", value: factor, rule: "0 or more" });
             }
             let slot = slot_of(lab, mechanism, region)?;
             for i in 0..lab.sim.mechs[slot].mech.nodes().len() {
-                let v = lab.sim.mechs[slot]
-                    .mech
-                    .param(param, i)
-                    .ok_or_else(|| LabError::Invalid(format!("{mechanism} has no parameter '{param}'")))?;
+                let v = lab.sim.mechs[slot].mech.param(param, i).ok_or_else(|| no_param(mechanism, param))?;
                 lab.sim.set_param_at(slot, param, i, v * factor)?;
             }
         }
         Change::SetAt { mechanism, place, param, value } => {
-            set_at(lab, built, mechanism, place, param, *value).map_err(LabError::Invalid)?;
+            set_at(lab, built, mechanism, place, param, *value)?;
         }
         Change::Density { mechanism, region, param, value } => {
             let slot = slot_of(lab, mechanism, region)?;
@@ -137,11 +138,13 @@ pub fn apply_change(lab: &mut Lab, built: &ResolvedScene, c: &Change) -> Result<
                 .into_iter()
                 .find(|&(s, p)| s == slot && p == param)
                 .map(|(_, p)| p)
-                .ok_or_else(|| {
-                    LabError::Invalid(format!("{mechanism} in the {region} has no density '{param}'"))
-                })?;
+                .ok_or_else(|| no_param(mechanism, param))?;
             lab.set_density(slot, p, *value)?;
         }
     }
     Ok(())
+}
+
+fn no_param(mechanism: &str, param: &str) -> LabError {
+    LabError::Unknown { what: "parameter", name: format!("{mechanism}.{param}"), known: Vec::new() }
 }

@@ -88,6 +88,25 @@ pub struct ResolvedScene {
 }
 
 impl ResolvedScene {
+    /// The place called `name`, or an error listing the scene's places.
+    pub fn place(&self, name: &str) -> Result<&Place, LabError> {
+        self.places.get(name).ok_or_else(|| LabError::Unknown {
+            what: "place",
+            name: name.to_string(),
+            known: self.places.keys().cloned().collect(),
+        })
+    }
+
+    /// The lab synapses of the group called `name` (proximal to distal), or an error
+    /// listing the scene's groups.
+    pub fn group(&self, name: &str) -> Result<&[usize], LabError> {
+        self.groups.get(name).map(Vec::as_slice).ok_or_else(|| LabError::Unknown {
+            what: "synapse group",
+            name: name.to_string(),
+            known: self.groups.keys().cloned().collect(),
+        })
+    }
+
     /// Resolves `scene` on `morph` (the scene's own cell when `None`).
     pub fn new(scene: &Scene, morph: Option<(Morphology, String)>) -> Result<ResolvedScene, SceneError> {
         ResolvedScene::new_with_lab(scene, morph).map(|(built, _)| built)

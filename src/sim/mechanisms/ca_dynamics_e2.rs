@@ -9,7 +9,7 @@
 //! cai0 = 5e-5 mM, below minCai). At init it also makes `eca` follow cai by the Nernst
 //! equation (`ions.eca_nernst`), as NEURON does for an ion whose cai a mechanism writes.
 
-use super::params::{columns, mechanism_tables};
+use super::params::{TAU_MIN, columns, mechanism_tables, ms, p};
 use super::{Env, FARADAY, Ions, Mechanism, nernst};
 
 /// The calcium influx term of cai' (mM/ms) for a calcium current `ica` (mA/cm2).
@@ -19,15 +19,15 @@ pub fn drive(ica: f64, gamma: f64, depth: f64) -> f64 {
 
 columns! {
     /// Parameters of [`CaDynamicsE2`], per node.
-    pub struct Params {
+    pub params Params {
         /// Fraction of free (unbuffered) calcium (1); the mod file's default 0.05.
-        gamma = "gamma", 0.05, NonNegative;
+        gamma = p("gamma", "1", 0.05, 0.0, 1.0), NonNegative;
         /// Time constant of removal (ms); the mod file's default 80.
-        decay = "decay", 80.0, Positive;
+        decay = ms("decay", 80.0, TAU_MIN), Positive;
         /// Depth of the submembrane shell (um); default 0.1.
-        depth = "depth", 0.1, Positive;
+        depth = p("depth", "um", 0.1, 1e-6, 100.0), Positive;
         /// Resting calcium the pool decays to (mM); default 1e-4.
-        min_cai = "minCai", 1e-4, NonNegative;
+        min_cai = p("minCai", "mM", 1e-4, 0.0, 1.0), NonNegative;
     }
 }
 

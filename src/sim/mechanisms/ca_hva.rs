@@ -3,6 +3,7 @@
 //! `ions.ica`. No temperature factor.
 
 use super::gated::{GateKinetics, Gated, Reversal};
+use super::params::{Param, g};
 
 /// Steady states and time constants (ms) of m and h at `v` (mV):
 /// `[(minf, mtau), (hinf, htau)]`; v is nudged by +1e-4 mV at -27 mV like the mod file.
@@ -24,9 +25,8 @@ pub struct Kinetics;
 
 impl GateKinetics for Kinetics {
     const NAME: &'static str = "Ca_HVA";
-    const PARAMS: &'static [&'static str] = &["gCa_HVAbar"];
     /// The mod file's default conductance, 1e-5 S/cm2.
-    const DEFAULTS: &'static [f64] = &[0.00001];
+    const PARAMS: &'static [Param] = &[g("gCa_HVAbar", 0.00001)];
     const STATES: &'static [&'static str] = &["m", "h", "ica", "gCa_HVA"];
     const M: u32 = 2;
     const H: u32 = 1;

@@ -4,48 +4,12 @@
 //! and holds parameters to its bounds, the panel takes units and slider ranges from it,
 //! and cell-model files are checked against it.
 
-use super::{Mechanism, ParamError};
+use super::Mechanism;
+use super::gated::GateKinetics;
 use super::{ca_dynamics_e2, ca_hva, ca_lvast, dcaap, hh, ih, im, k_pst, k_tst, na_ta_t, na_ts2_t, nap_et2};
 use super::{pas, sk_e2, skv3_1, traub};
 
-/// A parameter of a mechanism: NEURON's name, unit, default and the values it takes
-/// (`min..=max`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Param {
-    pub name: &'static str,
-    /// NEURON's unit: `S/cm2`, `mV`, `ms`, `um`, `mM`, `mA/cm2`, or `1`.
-    pub unit: &'static str,
-    pub default: f64,
-    pub min: f64,
-    pub max: f64,
-}
-
-impl Param {
-    /// Whether this is a conductance density (S/cm2): what the panel's channel sliders
-    /// and the drugs act on.
-    pub fn is_density(&self) -> bool {
-        self.unit == "S/cm2"
-    }
-
-    /// Why `value` is refused, in words: `gnabar must not be negative, got -1`, `gnabar
-    /// must be within 0..=100 S/cm2, got 1200`.
-    pub fn refusal(&self, value: f64) -> String {
-        let name = self.name;
-        if value < 0.0 && self.min == 0.0 {
-            return format!("{name} must not be negative, got {value}");
-        }
-        let unit = if self.unit == "1" { String::new() } else { format!(" {}", self.unit) };
-        format!("{name} must be within {}..={}{unit}, got {value}", self.min, self.max)
-    }
-
-    /// Checks `value` against the bounds (`mechanism` names it in the error).
-    pub fn check(&self, mechanism: &str, value: f64) -> Result<(), ParamError> {
-        if value.is_finite() && value >= self.min && value <= self.max {
-            return Ok(());
-        }
-        Err(ParamError::Bounds { mechanism: mechanism.into(), param: *self, value })
-    }
-}
+pub use super::params::Param;
 
 /// What kind of current a channel passes, as a pharmacologist classes channels: what a
 /// drug's targets are worked out from (`crate::lab::pharmacology`).
@@ -116,36 +80,13 @@ impl Entry {
     }
 }
 
-const fn p(name: &'static str, unit: &'static str, default: f64, min: f64, max: f64) -> Param {
-    Param { name, unit, default, min, max }
-}
-
-/// A conductance density (S/cm2) from 0 to 100 S/cm2 (Hay's densest, the axon's Na+,
-/// is 3.1; a larger value is a typing error).
-const fn g(name: &'static str, default: f64) -> Param {
-    p(name, "S/cm2", default, 0.0, 100.0)
-}
-
-/// A potential (mV) within +-200 mV.
-const fn mv(name: &'static str, default: f64) -> Param {
-    p(name, "mV", default, -200.0, 200.0)
-}
-
-/// A time (ms) from `min` to 1e5 ms.
-const fn ms(name: &'static str, default: f64, min: f64) -> Param {
-    p(name, "ms", default, min, 1e5)
-}
-
-/// The smallest positive time constant (ms) a parameter may take.
-const TAU_MIN: f64 = 1e-6;
-
 /// Every mechanism, in NEURON's order (the order of `insert`: the order currents are
 /// computed and states advanced in).
 pub const CATALOGUE: &[Entry] = &[
     Entry {
         name: "pas",
         title: "passive leak",
-        params: &[g("g", 0.001), mv("e", -70.0)],
+        params: pas::PARAMS,
         reads: &[],
         writes: &[],
         nonspecific: true,
@@ -156,7 +97,7 @@ pub const CATALOGUE: &[Entry] = &[
     Entry {
         name: "hh",
         title: "Hodgkin-Huxley Na+, K+ and leak (squid axon, 6.3 degC)",
-        params: &[g("gnabar", 0.12), g("gkbar", 0.036), g("gl", 0.0003), mv("el", -54.3)],
+        params: hh::PARAMS,
         reads: &["ena", "ek"],
         writes: &[],
         nonspecific: false,
@@ -171,12 +112,7 @@ pub const CATALOGUE: &[Entry] = &[
     Entry {
         name: "CaDynamics_E2",
         title: "submembrane Ca2+ pool (Hay et al. 2011)",
-        params: &[
-            p("gamma", "1", 0.05, 0.0, 1.0),
-            ms("decay", 80.0, TAU_MIN),
-            p("depth", "um", 0.1, 1e-6, 100.0),
-            p("minCai", "mM", 1e-4, 0.0, 1.0),
-        ],
+        params: ca_dynamics_e2::Params::PARAMS,
         reads: &["ica"],
         writes: &["cai"],
         nonspecific: false,
@@ -185,9 +121,9 @@ pub const CATALOGUE: &[Entry] = &[
         make: |n| Box::new(ca_dynamics_e2::CaDynamicsE2::new(n)),
     },
     Entry {
-        name: "Ca_HVA",
+        name: ca_hva::Kinetics::NAME,
         title: "high-voltage-activated Ca2+ channel (Reuveni et al. 1993)",
-        params: &[g("gCa_HVAbar", 1e-5)],
+        params: ca_hva::Kinetics::PARAMS,
         reads: &["eca"],
         writes: &["ica"],
         nonspecific: false,
@@ -196,9 +132,9 @@ pub const CATALOGUE: &[Entry] = &[
         make: |n| Box::new(ca_hva::CaHva::new(n)),
     },
     Entry {
-        name: "Ca_LVAst",
+        name: ca_lvast::Kinetics::NAME,
         title: "low-voltage-activated (T-type) Ca2+ channel (Avery & Johnston 1996)",
-        params: &[g("gCa_LVAstbar", 1e-5)],
+        params: ca_lvast::Kinetics::PARAMS,
         reads: &["eca"],
         writes: &["ica"],
         nonspecific: false,
@@ -207,9 +143,9 @@ pub const CATALOGUE: &[Entry] = &[
         make: |n| Box::new(ca_lvast::CaLvast::new(n)),
     },
     Entry {
-        name: "Ih",
+        name: ih::Kinetics::NAME,
         title: "HCN channel, Ih (Kole, Hallermann & Stuart 2006)",
-        params: &[g("gIhbar", 1e-5), mv("ehcn", -45.0), mv("vshift", 0.0)],
+        params: ih::Kinetics::PARAMS,
         reads: &[],
         writes: &[],
         nonspecific: true,
@@ -218,9 +154,9 @@ pub const CATALOGUE: &[Entry] = &[
         make: |n| Box::new(ih::Ih::new(n)),
     },
     Entry {
-        name: "Im",
+        name: im::Kinetics::NAME,
         title: "M-type K+ channel (Adams et al. 1982)",
-        params: &[g("gImbar", 1e-5)],
+        params: im::Kinetics::PARAMS,
         reads: &["ek"],
         writes: &[],
         nonspecific: false,
@@ -229,9 +165,9 @@ pub const CATALOGUE: &[Entry] = &[
         make: |n| Box::new(im::Im::new(n)),
     },
     Entry {
-        name: "K_Pst",
+        name: k_pst::Kinetics::NAME,
         title: "slow/persistent K+ channel (Korngreen & Sakmann 2000)",
-        params: &[g("gK_Pstbar", 1e-5)],
+        params: k_pst::Kinetics::PARAMS,
         reads: &["ek"],
         writes: &[],
         nonspecific: false,
@@ -240,9 +176,9 @@ pub const CATALOGUE: &[Entry] = &[
         make: |n| Box::new(k_pst::KPst::new(n)),
     },
     Entry {
-        name: "K_Tst",
+        name: k_tst::Kinetics::NAME,
         title: "fast-inactivating K+ channel (Korngreen & Sakmann 2000)",
-        params: &[g("gK_Tstbar", 1e-5)],
+        params: k_tst::Kinetics::PARAMS,
         reads: &["ek"],
         writes: &[],
         nonspecific: false,
@@ -251,9 +187,9 @@ pub const CATALOGUE: &[Entry] = &[
         make: |n| Box::new(k_tst::KTst::new(n)),
     },
     Entry {
-        name: "NaTa_t",
+        name: na_ta_t::Kinetics::NAME,
         title: "transient Na+ channel (Colbert & Pan 2002)",
-        params: &[g("gNaTa_tbar", 1e-5)],
+        params: na_ta_t::Kinetics::PARAMS,
         reads: &["ena"],
         writes: &[],
         nonspecific: false,
@@ -262,9 +198,9 @@ pub const CATALOGUE: &[Entry] = &[
         make: |n| Box::new(na_ta_t::NaTaT::new(n)),
     },
     Entry {
-        name: "NaTs2_t",
+        name: na_ts2_t::Kinetics::NAME,
         title: "somatic transient Na+ channel (Hay/Shai, after Colbert & Pan 2002)",
-        params: &[g("gNaTs2_tbar", 1e-5)],
+        params: na_ts2_t::Kinetics::PARAMS,
         reads: &["ena"],
         writes: &[],
         nonspecific: false,
@@ -273,9 +209,9 @@ pub const CATALOGUE: &[Entry] = &[
         make: |n| Box::new(na_ts2_t::NaTs2T::new(n)),
     },
     Entry {
-        name: "Nap_Et2",
+        name: nap_et2::Kinetics::NAME,
         title: "persistent Na+ channel (Magistretti & Alonso 1999)",
-        params: &[g("gNap_Et2bar", 1e-5)],
+        params: nap_et2::Kinetics::PARAMS,
         reads: &["ena"],
         writes: &[],
         nonspecific: false,
@@ -286,7 +222,7 @@ pub const CATALOGUE: &[Entry] = &[
     Entry {
         name: "SK_E2",
         title: "small-conductance Ca2+-activated K+ channel (Koehler et al. 1996)",
-        params: &[g("gSK_E2bar", 1e-6), ms("zTau", 1.0, TAU_MIN)],
+        params: sk_e2::Params::PARAMS,
         reads: &["ek", "cai"],
         writes: &[],
         nonspecific: false,
@@ -295,9 +231,9 @@ pub const CATALOGUE: &[Entry] = &[
         make: |n| Box::new(sk_e2::SkE2::new(n)),
     },
     Entry {
-        name: "SKv3_1",
+        name: skv3_1::Kinetics::NAME,
         title: "Kv3.1 K+ channel (Rettig et al. 1992)",
-        params: &[g("gSKv3_1bar", 1e-5)],
+        params: skv3_1::Kinetics::PARAMS,
         reads: &["ek"],
         writes: &[],
         nonspecific: false,
@@ -308,15 +244,7 @@ pub const CATALOGUE: &[Entry] = &[
     Entry {
         name: "traub",
         title: "soma and axon Na+, K+ and leak with their own reversals (Gidon et al. 2020, Traub et al. 1991 rates)",
-        params: &[
-            g("gNabar", 0.03),
-            g("gKbar", 0.015),
-            g("gLbar", 0.00014),
-            mv("eNa", 90.0),
-            mv("eK", -80.0),
-            mv("eL", -62.0),
-            mv("v_shft", 49.2),
-        ],
+        params: traub::Params::PARAMS,
         reads: &[],
         writes: &[],
         nonspecific: true,
@@ -331,16 +259,7 @@ pub const CATALOGUE: &[Entry] = &[
     Entry {
         name: "dCaAP",
         title: "dendritic Ca2+ action potential, largest at threshold (Gidon et al. 2020)",
-        params: &[
-            p("w", "mA/cm2", 0.0, 0.0, 100.0),
-            mv("vth", -36.0),
-            mv("vrest", -75.0),
-            p("D", "1", 0.3, 1e-6, 100.0),
-            ms("tauA", 3.0, TAU_MIN),
-            ms("tauB", 0.4, TAU_MIN),
-            ms("sigma_diff", 21.0, 0.0),
-            ms("refract_period", 200.0, 0.0),
-        ],
+        params: dcaap::Params::PARAMS,
         reads: &[],
         writes: &[],
         nonspecific: true,
@@ -378,8 +297,7 @@ mod tests {
         for e in CATALOGUE {
             let m = e.make(vec![0, 1]);
             assert_eq!(m.name(), e.name);
-            let names: Vec<&str> = e.params.iter().map(|p| p.name).collect();
-            assert_eq!(m.param_names(), names.as_slice(), "{}", e.name);
+            assert_eq!(m.params(), e.params, "{}", e.name);
             for p in e.params {
                 assert_eq!(m.param(p.name, 1), Some(p.default), "{} {}", e.name, p.name);
                 assert!(p.min <= p.default && p.default <= p.max, "{} {}", e.name, p.name);

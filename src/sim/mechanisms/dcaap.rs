@@ -18,7 +18,7 @@
 //! It uses `env.t`, which the engine sets to t + dt/2 in `current`. Like the original it
 //! is only meaningful with a fixed step.
 
-use super::params::{columns, mechanism_tables};
+use super::params::{TAU_MIN, columns, mechanism_tables, ms, mv, p};
 use super::{Env, Ions, Mechanism};
 
 /// The value A or B is set to when it starts.
@@ -37,23 +37,23 @@ pub fn logistic_cnexp(x: f64, tau: f64, dt: f64) -> f64 {
 columns! {
     /// Parameters of [`DCaAP`], per node. Defaults other than w are Gidon's xor.hoc
     /// values (the mod file leaves them 0); w defaults to the mod file's 0 (inactive).
-    pub struct Params {
+    pub params Params {
         /// Weight (mA/cm2 at A - B = 1, K = 1); 0 disables. Gidon: 1.6 or 4.
-        w = "w", 0.0, NonNegative;
+        w = p("w", "mA/cm2", 0.0, 0.0, 100.0), NonNegative;
         /// Trigger threshold (mV); default -36.
-        vth = "vth", -36.0, Any;
+        vth = mv("vth", -36.0), Any;
         /// Resting potential that scales K (mV); default -75.
-        vrest = "vrest", -75.0, Any;
+        vrest = mv("vrest", -75.0), Any;
         /// Relative width of the K fall-off above vth (1); default 0.3.
-        d = "D", 0.3, Positive;
+        d = p("D", "1", 0.3, 1e-6, 100.0), Positive;
         /// Time constant of A (ms); default 3.
-        tau_a = "tauA", 3.0, Positive;
+        tau_a = ms("tauA", 3.0, TAU_MIN), Positive;
         /// Time constant of B (ms); default 0.4.
-        tau_b = "tauB", 0.4, Positive;
+        tau_b = ms("tauB", 0.4, TAU_MIN), Positive;
         /// Delay from the trigger to the start of B (ms); default 21.
-        sigma_diff = "sigma_diff", 21.0, NonNegative;
+        sigma_diff = ms("sigma_diff", 21.0, 0.0), NonNegative;
         /// Minimum time between triggers (ms); default 200.
-        refract_period = "refract_period", 200.0, NonNegative;
+        refract_period = ms("refract_period", 200.0, 0.0), NonNegative;
     }
 }
 

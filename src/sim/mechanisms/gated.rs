@@ -18,7 +18,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use super::layout::Layout;
-use super::params::{Range, Table, mechanism_tables};
+use super::params::{Named, Param, Range, Specified, Table, mechanism_tables};
 use super::rate_table::{OFF_GRID, RateTable, Rows, VoltageGrid, locate};
 use super::{Env, Ions, Mechanism, cnexp};
 
@@ -44,11 +44,10 @@ pub const NO_GATE: (f64, f64) = (1.0, f64::INFINITY);
 pub trait GateKinetics: fmt::Debug + Clone + Send + Sync + 'static {
     /// NEURON's SUFFIX, e.g. `NaTa_t`.
     const NAME: &'static str;
-    /// Parameter names: the maximal conductance first (S/cm2, not negative; `gbar` is
-    /// accepted for it too), then any others (any finite value).
-    const PARAMS: &'static [&'static str];
-    /// Default values of [`GateKinetics::PARAMS`], in the same order.
-    const DEFAULTS: &'static [f64];
+    /// The parameters (name, unit, default, bounds): the maximal conductance first
+    /// (S/cm2, not negative; `gbar` is accepted for it too), then any others (any finite
+    /// value). The one description of each: the catalogue lists these.
+    const PARAMS: &'static [Param];
     /// Recordable states: `m`, then `h` where H > 0, then the current (mA/cm2, e.g.
     /// `ina`), then the conductance (S/cm2, e.g. `gNaTa_t`; `g` is accepted for it too).
     const STATES: &'static [&'static str];
@@ -80,16 +79,16 @@ pub struct Params<K> {
 impl<K: GateKinetics> Params<K> {
     /// Defaults over the positions of `layout`; the padding has zero conductance.
     fn new(layout: &Layout) -> Self {
-        let cols = K::DEFAULTS
+        let cols = K::PARAMS
             .iter()
             .enumerate()
-            .map(|(j, &d)| layout.column(d, if j == 0 { 0.0 } else { d }))
+            .map(|(j, p)| layout.column(p.default, if j == 0 { 0.0 } else { p.default }))
             .collect();
         Params { cols, _k: PhantomData }
     }
 
     fn index(name: &str) -> Option<usize> {
-        if name == "gbar" { Some(0) } else { K::PARAMS.iter().position(|&p| p == name) }
+        if name == "gbar" { Some(0) } else { K::PARAMS.iter().position(|p| p.name == name) }
     }
 
     /// The maximal conductance (S/cm2), per storage position ([`Layout`]).
@@ -98,9 +97,15 @@ impl<K: GateKinetics> Params<K> {
     }
 }
 
-impl<K: GateKinetics> Table for Params<K> {
-    fn names(&self) -> &'static [&'static str] {
+impl<K: GateKinetics> Specified for Params<K> {
+    fn params(&self) -> &'static [Param] {
         K::PARAMS
+    }
+}
+
+impl<K: GateKinetics> Table for Params<K> {
+    fn known(&self) -> Vec<&'static str> {
+        K::PARAMS.iter().map(|p| p.name).collect()
     }
     fn column(&self, name: &str) -> Option<&[f64]> {
         Self::index(name).map(|j| &self.cols[j][..])
@@ -146,9 +151,15 @@ impl<K: GateKinetics> States<K> {
     }
 }
 
-impl<K: GateKinetics> Table for States<K> {
+impl<K: GateKinetics> Named for States<K> {
     fn names(&self) -> &'static [&'static str] {
         K::STATES
+    }
+}
+
+impl<K: GateKinetics> Table for States<K> {
+    fn known(&self) -> Vec<&'static str> {
+        K::STATES.to_vec()
     }
     fn column(&self, name: &str) -> Option<&[f64]> {
         let j = Self::index(name)?;
@@ -270,7 +281,7 @@ fn off_grid<K: GateKinetics>(v: f64, s: f64, dt: f64) -> [f64; 4] {
 impl<K: GateKinetics> Gated<K> {
     /// Consistency of `K`'s constants, checked when the type is first used.
     const CHECK: () = {
-        assert!(K::PARAMS.len() == K::DEFAULTS.len(), "one default per parameter");
+        assert!(!K::PARAMS.is_empty(), "a maximal conductance");
         assert!(K::M >= 1, "at least one gate");
         assert!(K::STATES.len() == 3 + (K::H > 0) as usize, "m, [h], current, conductance");
         if let Reversal::Param(j) = K::REVERSAL {
@@ -596,6 +607,7 @@ pub mod testing {
 #[cfg(test)]
 mod tests {
     use super::super::params::testing::{assert_plumbing, env};
+    use super::super::params::{g, mv, names_of};
     use super::super::{catalogue, create};
     use super::*;
 
@@ -604,8 +616,7 @@ mod tests {
     struct Odd;
     impl GateKinetics for Odd {
         const NAME: &'static str = "odd";
-        const PARAMS: &'static [&'static str] = &["godd", "eodd"];
-        const DEFAULTS: &'static [f64] = &[0.1, 10.0];
+        const PARAMS: &'static [Param] = &[g("godd", 0.1), mv("eodd", 10.0)];
         const STATES: &'static [&'static str] = &["m", "h", "iodd", "godd_"];
         const M: u32 = 5;
         const H: u32 = 2;
@@ -664,7 +675,7 @@ mod tests {
             assert!(catalogue::entry(name).is_some());
             let mut c = create(name, vec![0, 1]).unwrap();
             assert_eq!(c.name(), name);
-            assert_eq!(c.param_names()[0], gbar);
+            assert_eq!(c.params()[0].name, gbar);
             assert_eq!(c.state_names(), states);
             c.set_param("gbar", 0.5).unwrap();
             assert_eq!(c.param(gbar, 1), Some(0.5));
@@ -672,6 +683,6 @@ mod tests {
             assert!(c.state("g", 1).is_some() && c.state("h", 0).is_some() == states.contains(&"h"));
         }
         let ih = create("Ih", vec![0]).unwrap();
-        assert_eq!(ih.param_names(), &["gIhbar", "ehcn", "vshift"]);
+        assert_eq!(names_of(ih.params()), ["gIhbar", "ehcn", "vshift"]);
     }
 }

@@ -3,6 +3,7 @@
 //! for the state update (or evaluated exactly with `usetable = false`).
 
 use super::layout::Layout;
+use super::params::{Param, g, mv, names_of};
 use super::rate_table::{RateTable, VoltageGrid};
 use super::{Env, Ions, Mechanism, ParamError, check_value, cnexp, vtrap};
 
@@ -72,7 +73,8 @@ pub struct Hh {
     keep: bool,
 }
 
-const PARAMS: &[&str] = &["gnabar", "gkbar", "gl", "el"];
+/// The parameters: Hodgkin and Huxley's values as NEURON's hh.mod has them.
+pub const PARAMS: &[Param] = &[g("gnabar", 0.12), g("gkbar", 0.036), g("gl", 0.0003), mv("el", -54.3)];
 const STATES: &[&str] = &["m", "h", "n", "ina", "ik", "il"];
 
 impl Hh {
@@ -83,10 +85,10 @@ impl Hh {
         Hh {
             usetable: true,
             table: RateTable::new(),
-            gnabar: col(0.12, 0.0),
-            gkbar: col(0.036, 0.0),
-            gl: col(0.0003, 0.0),
-            el: col(-54.3, -54.3),
+            gnabar: col(PARAMS[0].default, 0.0),
+            gkbar: col(PARAMS[1].default, 0.0),
+            gl: col(PARAMS[2].default, 0.0),
+            el: col(PARAMS[3].default, PARAMS[3].default),
             m: col(0.0, 0.0),
             h: col(0.0, 0.0),
             n: col(0.0, 0.0),
@@ -229,7 +231,11 @@ impl Hh {
             "gkbar" => Ok((&mut self.gkbar, true)),
             "gl" => Ok((&mut self.gl, true)),
             "el" => Ok((&mut self.el, false)),
-            _ => Err(ParamError::UnknownParam { mechanism: "hh".into(), name: name.into(), known: PARAMS }),
+            _ => Err(ParamError::UnknownParam {
+                mechanism: "hh".into(),
+                name: name.into(),
+                known: names_of(PARAMS),
+            }),
         }
     }
 }
@@ -267,7 +273,7 @@ impl Mechanism for Hh {
     fn advance_on_grid(&mut self, v: &[f64], grid: &VoltageGrid, _ions: &mut Ions, env: &Env) {
         self.step_states(v, Some(grid), env);
     }
-    fn param_names(&self) -> &'static [&'static str] {
+    fn params(&self) -> &'static [Param] {
         PARAMS
     }
     fn set_param(&mut self, name: &str, value: f64) -> Result<(), ParamError> {

@@ -4,6 +4,7 @@
 //! No temperature factor.
 
 use super::gated::{GateKinetics, Gated, NO_GATE, Reversal};
+use super::params::{Param, g, mv};
 
 /// Half-activation constant of the alpha rate (mV).
 const VHALF: f64 = -154.9;
@@ -29,9 +30,8 @@ impl GateKinetics for Kinetics {
     const NAME: &'static str = "Ih";
     /// Maximal conductance (S/cm2), reversal potential (mV) and the shift of both rate
     /// curves (mV).
-    const PARAMS: &'static [&'static str] = &["gIhbar", "ehcn", "vshift"];
     /// The mod file's defaults: 1e-5 S/cm2, -45 mV, 0 mV.
-    const DEFAULTS: &'static [f64] = &[0.00001, -45.0, 0.0];
+    const PARAMS: &'static [Param] = &[g("gIhbar", 0.00001), mv("ehcn", -45.0), mv("vshift", 0.0)];
     const STATES: &'static [&'static str] = &["m", "ihcn", "gIh"];
     const M: u32 = 1;
     const H: u32 = 0;

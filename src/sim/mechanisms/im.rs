@@ -3,6 +3,7 @@
 
 use super::gated::{GateKinetics, Gated, NO_GATE, Reversal};
 use super::params::HAY_QT;
+use super::params::{Param, g};
 
 /// Steady state and time constant (ms) of m at `v` (mV): `(minf, mtau)`.
 pub fn rates(v: f64) -> (f64, f64) {
@@ -17,9 +18,8 @@ pub struct Kinetics;
 
 impl GateKinetics for Kinetics {
     const NAME: &'static str = "Im";
-    const PARAMS: &'static [&'static str] = &["gImbar"];
     /// The mod file's default conductance, 1e-5 S/cm2.
-    const DEFAULTS: &'static [f64] = &[0.00001];
+    const PARAMS: &'static [Param] = &[g("gImbar", 0.00001)];
     const STATES: &'static [&'static str] = &["m", "ik", "gIm"];
     const M: u32 = 1;
     const H: u32 = 0;

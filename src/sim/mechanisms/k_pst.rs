@@ -4,6 +4,7 @@
 
 use super::gated::{GateKinetics, Gated, Reversal};
 use super::params::HAY_QT;
+use super::params::{Param, g};
 
 /// Steady states and time constants (ms) of m and h at `v` (mV):
 /// `[(minf, mtau), (hinf, htau)]`.
@@ -26,9 +27,8 @@ pub struct Kinetics;
 
 impl GateKinetics for Kinetics {
     const NAME: &'static str = "K_Pst";
-    const PARAMS: &'static [&'static str] = &["gK_Pstbar"];
     /// The mod file's default conductance, 1e-5 S/cm2.
-    const DEFAULTS: &'static [f64] = &[0.00001];
+    const PARAMS: &'static [Param] = &[g("gK_Pstbar", 0.00001)];
     const STATES: &'static [&'static str] = &["m", "h", "ik", "gK_Pst"];
     const M: u32 = 2;
     const H: u32 = 1;

@@ -239,7 +239,7 @@ pub struct Env {
 pub enum ParamError {
     /// No parameter of that name (`known`: the ones it has).
     #[error("{mechanism} has no parameter '{name}' (it has {})", .known.join(", "))]
-    UnknownParam { mechanism: String, name: String, known: &'static [&'static str] },
+    UnknownParam { mechanism: String, name: String, known: Vec<&'static str> },
     /// No state or stored current of that name.
     #[error("{mechanism} has no state '{name}'")]
     UnknownState { mechanism: String, name: String },
@@ -248,7 +248,7 @@ pub enum ParamError {
     NodeIndex { mechanism: String, index: usize },
     /// A value outside the catalogue's bounds for the parameter.
     #[error("{mechanism}: {}", .param.refusal(*.value))]
-    Bounds { mechanism: String, param: catalogue::Param, value: f64 },
+    Bounds { mechanism: String, param: params::Param, value: f64 },
     /// A value outside what the parameter takes (`rule`: "be a finite number", "not be
     /// negative", "be positive").
     #[error("{mechanism}: {name} must {rule}, got {value}")]
@@ -306,8 +306,9 @@ pub trait Mechanism: Send + Sync + fmt::Debug + MechanismClone {
         let _ = grid;
         self.advance(v, ions, env);
     }
-    /// Names of the parameters `set_param` accepts (uniform over the nodes), e.g. `gbar`.
-    fn param_names(&self) -> &'static [&'static str];
+    /// The parameters `set_param` accepts (uniform over the nodes), e.g. `gbar`: the
+    /// mechanism's own description of each (what the catalogue lists).
+    fn params(&self) -> &'static [params::Param];
     /// Set a parameter on every node (e.g. `gbar` in S/cm2).
     fn set_param(&mut self, name: &str, value: f64) -> Result<(), ParamError>;
     /// Set a parameter on one node (by position in `nodes`), for distributions.
@@ -329,9 +330,9 @@ pub trait Mechanism: Send + Sync + fmt::Debug + MechanismClone {
     /// [`Simulation`](crate::sim::engine::Simulation) does when it splits a cell between
     /// threads and joins it back.
     fn copy_node(&mut self, index: usize, from: &dyn Mechanism, from_index: usize) -> Result<(), ParamError> {
-        for &name in self.param_names() {
-            if let Some(x) = from.param(name, from_index) {
-                self.set_param_at(name, index, x)?;
+        for p in self.params() {
+            if let Some(x) = from.param(p.name, from_index) {
+                self.set_param_at(p.name, index, x)?;
             }
         }
         for &name in self.state_names() {

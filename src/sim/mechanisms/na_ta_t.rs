@@ -3,6 +3,7 @@
 
 use super::gated::{GateKinetics, Gated, Reversal};
 use super::params::HAY_QT;
+use super::params::{Param, g};
 
 /// Steady states and time constants (ms) of m and h at `v` (mV), with both curves
 /// shifted by `shift` mV (0 for NaTa_t, +6 for NaTs2_t). As the mod files do, v is
@@ -32,9 +33,8 @@ pub struct Kinetics;
 
 impl GateKinetics for Kinetics {
     const NAME: &'static str = "NaTa_t";
-    const PARAMS: &'static [&'static str] = &["gNaTa_tbar"];
     /// The mod file's default conductance, 1e-5 S/cm2.
-    const DEFAULTS: &'static [f64] = &[0.00001];
+    const PARAMS: &'static [Param] = &[g("gNaTa_tbar", 0.00001)];
     const STATES: &'static [&'static str] = &["m", "h", "ina", "gNaTa_t"];
     const M: u32 = 3;
     const H: u32 = 1;

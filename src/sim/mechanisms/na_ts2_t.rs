@@ -3,6 +3,7 @@
 //! g = gNaTs2_tbar m^3 h (S/cm2), ina = g (v - ena) (mA/cm2); fixed qt = 2.953.
 
 use super::gated::{GateKinetics, Gated, Reversal};
+use super::params::{Param, g};
 
 /// The shift (mV) of both NaTa_t curves.
 pub const SHIFT: f64 = 6.0;
@@ -19,9 +20,8 @@ pub struct Kinetics;
 
 impl GateKinetics for Kinetics {
     const NAME: &'static str = "NaTs2_t";
-    const PARAMS: &'static [&'static str] = &["gNaTs2_tbar"];
     /// The mod file's default conductance, 1e-5 S/cm2.
-    const DEFAULTS: &'static [f64] = &[0.00001];
+    const PARAMS: &'static [Param] = &[g("gNaTs2_tbar", 0.00001)];
     const STATES: &'static [&'static str] = &["m", "h", "ina", "gNaTs2_t"];
     const M: u32 = 3;
     const H: u32 = 1;

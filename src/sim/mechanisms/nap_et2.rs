@@ -4,6 +4,7 @@
 
 use super::gated::{GateKinetics, Gated, Reversal};
 use super::params::HAY_QT;
+use super::params::{Param, g};
 
 /// Steady states and time constants (ms) of m and h at `v` (mV):
 /// `[(minf, mtau), (hinf, htau)]`. Follows the mod file's order: minf at the raw v,
@@ -36,9 +37,8 @@ pub struct Kinetics;
 
 impl GateKinetics for Kinetics {
     const NAME: &'static str = "Nap_Et2";
-    const PARAMS: &'static [&'static str] = &["gNap_Et2bar"];
     /// The mod file's default conductance, 1e-5 S/cm2.
-    const DEFAULTS: &'static [f64] = &[0.00001];
+    const PARAMS: &'static [Param] = &[g("gNap_Et2bar", 0.00001)];
     const STATES: &'static [&'static str] = &["m", "h", "ina", "gNap_Et2"];
     const M: u32 = 3;
     const H: u32 = 1;

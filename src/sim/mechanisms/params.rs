@@ -9,6 +9,75 @@
 
 use super::{ParamError, check_value};
 
+/// A parameter of a mechanism: NEURON's name, unit, default and the values it takes
+/// (`min..=max`). Each mechanism's file declares its own, once; the catalogue lists
+/// them from there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Param {
+    pub name: &'static str,
+    /// NEURON's unit: `S/cm2`, `mV`, `ms`, `um`, `mM`, `mA/cm2`, or `1`.
+    pub unit: &'static str,
+    pub default: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Param {
+    /// Whether this is a conductance density (S/cm2): what the panel's channel sliders
+    /// and the drugs act on.
+    pub fn is_density(&self) -> bool {
+        self.unit == "S/cm2"
+    }
+
+    /// Why `value` is refused, in words: `gnabar must not be negative, got -1`, `gnabar
+    /// must be within 0..=100 S/cm2, got 1200`.
+    pub fn refusal(&self, value: f64) -> String {
+        let name = self.name;
+        if value < 0.0 && self.min == 0.0 {
+            return format!("{name} must not be negative, got {value}");
+        }
+        let unit = if self.unit == "1" { String::new() } else { format!(" {}", self.unit) };
+        format!("{name} must be within {}..={}{unit}, got {value}", self.min, self.max)
+    }
+
+    /// Checks `value` against the bounds (`mechanism` names it in the error).
+    pub fn check(&self, mechanism: &str, value: f64) -> Result<(), ParamError> {
+        if value.is_finite() && value >= self.min && value <= self.max {
+            return Ok(());
+        }
+        Err(ParamError::Bounds { mechanism: mechanism.into(), param: *self, value })
+    }
+}
+
+/// A parameter `name` in `unit`, `default`, taking `min..=max`.
+pub const fn p(name: &'static str, unit: &'static str, default: f64, min: f64, max: f64) -> Param {
+    Param { name, unit, default, min, max }
+}
+
+/// A conductance density (S/cm2) from 0 to 100 S/cm2 (Hay's densest, the axon's Na+,
+/// is 3.1; a larger value is a typing error).
+pub const fn g(name: &'static str, default: f64) -> Param {
+    p(name, "S/cm2", default, 0.0, 100.0)
+}
+
+/// A potential (mV) within +-200 mV.
+pub const fn mv(name: &'static str, default: f64) -> Param {
+    p(name, "mV", default, -200.0, 200.0)
+}
+
+/// A time (ms) from `min` to 1e5 ms.
+pub const fn ms(name: &'static str, default: f64, min: f64) -> Param {
+    p(name, "ms", default, min, 1e5)
+}
+
+/// The smallest positive time constant (ms) a parameter may take.
+pub const TAU_MIN: f64 = 1e-6;
+
+/// The names of `params`, in order.
+pub fn names_of(params: &[Param]) -> Vec<&'static str> {
+    params.iter().map(|p| p.name).collect()
+}
+
 /// Temperature factor of every Hay et al. 2011 channel that has one:
 /// qt = 2.3^((34 - 21)/10), fixed at 34 degC whatever `celsius` is (docs/biophysics.md 5).
 /// It divides the time constants only.
@@ -25,10 +94,20 @@ pub enum Range {
     Positive,
 }
 
+/// A table of states: their NEURON names.
+pub trait Named {
+    fn names(&self) -> &'static [&'static str];
+}
+
+/// A table of parameters: their descriptions.
+pub trait Specified {
+    fn params(&self) -> &'static [Param];
+}
+
 /// A table of named per-node columns: what `columns!` generates.
 pub trait Table {
-    /// NEURON names of the columns, in declaration order.
-    fn names(&self) -> &'static [&'static str];
+    /// NEURON names of the columns, in declaration order (for a message).
+    fn known(&self) -> Vec<&'static str>;
     /// A column by NEURON name (or by the Rust field name).
     fn column(&self, name: &str) -> Option<&[f64]>;
     /// A column by NEURON name (or by the Rust field name), with the values it accepts.
@@ -49,9 +128,9 @@ fn column<'a, T: Table>(
     name: &str,
     value: f64,
 ) -> Result<&'a mut [f64], ParamError> {
-    let names = t.names();
+    let known = t.known();
     let Some((col, range)) = t.column_mut(name) else {
-        return Err(ParamError::UnknownParam { mechanism: mech.into(), name: name.into(), known: names });
+        return Err(ParamError::UnknownParam { mechanism: mech.into(), name: name.into(), known });
     };
     check(mech, name, value, range)?;
     Ok(col)
@@ -110,17 +189,28 @@ pub fn get<T: Table>(t: &T, name: &str, index: usize, positions: Option<&[u32]>)
 
 /// Declares a structure-of-arrays table and implements [`Table`] for it.
 ///
+/// States, each with its NEURON name, initial value and the values it takes:
 /// ```text
 /// columns! {
-///     /// Parameters of NaTa_t.
-///     pub struct Params {
-///         /// Maximal conductance (S/cm2).
-///         gbar = "gNaTa_tbar", 1e-5, NonNegative;
+///     /// Recordable states of SK_E2.
+///     pub struct States {
+///         /// Activation (1).
+///         z = "z", 0.0, Any;
 ///     }
 /// }
 /// ```
-/// Each entry is `field = "NEURON name", default, Range variant;`. Lookups accept the
-/// NEURON name or the field name.
+/// Parameters, each described once as a [`Param`] (name, unit, default, bounds; what the
+/// catalogue lists) with the values its column accepts:
+/// ```text
+/// columns! {
+///     /// Parameters of SK_E2.
+///     pub params Params {
+///         /// Maximal conductance (S/cm2).
+///         gbar = g("gSK_E2bar", 1e-6), NonNegative;
+///     }
+/// }
+/// ```
+/// Lookups accept the NEURON name or the field name.
 macro_rules! columns {
     (
         $(#[$meta:meta])*
@@ -137,50 +227,119 @@ macro_rules! columns {
         impl $ty {
             /// NEURON names, in declaration order.
             pub const NAMES: &'static [&'static str] = &[$($neuron),*];
+            const DEFAULTS: &'static [f64] = &[$($default),*];
+            const RANGES: &'static [$crate::sim::mechanisms::params::Range] =
+                &[$($crate::sim::mechanisms::params::Range::$range),*];
+        }
+
+        impl $crate::sim::mechanisms::params::Named for $ty {
+            fn names(&self) -> &'static [&'static str] {
+                Self::NAMES
+            }
+        }
+
+        $crate::sim::mechanisms::params::columns!(@body $ty, [$($field)*], states);
+    };
+    (
+        $(#[$meta:meta])*
+        pub params $ty:ident {
+            $( $(#[$fmeta:meta])* $field:ident = $param:expr, $range:ident; )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $ty {
+            $( $(#[$fmeta])* pub $field: Vec<f64>, )*
+        }
+
+        impl $ty {
+            /// The parameters, in declaration order: the one description of each.
+            pub const PARAMS: &'static [$crate::sim::mechanisms::params::Param] = &[$($param),*];
+            const RANGES: &'static [$crate::sim::mechanisms::params::Range] =
+                &[$($crate::sim::mechanisms::params::Range::$range),*];
+        }
+
+        impl $crate::sim::mechanisms::params::Specified for $ty {
+            fn params(&self) -> &'static [$crate::sim::mechanisms::params::Param] {
+                Self::PARAMS
+            }
+        }
+
+        $crate::sim::mechanisms::params::columns!(@body $ty, [$($field)*], params);
+    };
+    (@body $ty:ident, [$($field:ident)*], $kind:ident) => {
+        impl $ty {
+            const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// The column's NEURON name by position.
+            fn neuron_name(k: usize) -> &'static str {
+                $crate::sim::mechanisms::params::columns!(@name $kind, k)
+            }
+
+            /// The position of the column called `name` (NEURON's name or the field's).
+            fn position(name: &str) -> Option<usize> {
+                (0..Self::FIELDS.len()).find(|&k| Self::neuron_name(k) == name || Self::FIELDS[k] == name)
+            }
+
+            fn default_at(k: usize) -> f64 {
+                $crate::sim::mechanisms::params::columns!(@default $kind, k)
+            }
 
             /// Every column at its default, for `n` nodes.
+            #[allow(unused_assignments)]
             pub fn new(n: usize) -> Self {
-                $ty { $( $field: vec![$default; n], )* }
+                let mut k = 0;
+                $ty { $( $field: { let c = vec![Self::default_at(k); n]; k += 1; c }, )* }
             }
 
             /// Every column over the positions of `layout`: the default at its nodes;
             /// at the padding 0 for a non-negative column (a conductance, so that the
             /// padding passes no current), else the default.
-            #[allow(dead_code)]
+            #[allow(dead_code, unused_assignments)]
             pub fn with_layout(layout: &$crate::sim::mechanisms::layout::Layout) -> Self {
                 use $crate::sim::mechanisms::params::Range;
-                $ty { $( $field: layout.column(
-                    $default,
-                    if matches!(Range::$range, Range::NonNegative) { 0.0 } else { $default },
-                ), )* }
+                let mut k = 0;
+                $ty { $( $field: {
+                    let d = Self::default_at(k);
+                    let c = layout.column(d, if matches!(Self::RANGES[k], Range::NonNegative) { 0.0 } else { d });
+                    k += 1;
+                    c
+                }, )* }
             }
         }
 
         impl $crate::sim::mechanisms::params::Table for $ty {
-            fn names(&self) -> &'static [&'static str] {
-                Self::NAMES
+            fn known(&self) -> Vec<&'static str> {
+                (0..Self::FIELDS.len()).map(Self::neuron_name).collect()
             }
+            #[allow(unused_assignments)]
             fn column(&self, name: &str) -> Option<&[f64]> {
-                $( if name == $neuron || name == stringify!($field) {
-                    return Some(&self.$field);
-                } )*
+                let k = Self::position(name)?;
+                let mut at = 0;
+                $( if at == k { return Some(&self.$field[..]); } at += 1; )*
                 None
             }
+            #[allow(unused_assignments)]
             fn column_mut(
                 &mut self,
                 name: &str,
             ) -> Option<(&mut [f64], $crate::sim::mechanisms::params::Range)> {
-                $( if name == $neuron || name == stringify!($field) {
-                    return Some((&mut self.$field, $crate::sim::mechanisms::params::Range::$range));
-                } )*
+                let k = Self::position(name)?;
+                let range = Self::RANGES[k];
+                let mut at = 0;
+                $( if at == k { return Some((&mut self.$field[..], range)); } at += 1; )*
                 None
             }
         }
     };
+    (@name params, $k:ident) => { Self::PARAMS[$k].name };
+    (@name states, $k:ident) => { Self::NAMES[$k] };
+    (@default params, $k:ident) => { Self::PARAMS[$k].default };
+    (@default states, $k:ident) => { Self::DEFAULTS[$k] };
 }
 pub(crate) use columns;
 
-/// Writes `name`, `nodes`, `param_names`, `set_param`, `set_param_at`, `param`,
+/// Writes `name`, `nodes`, `params`, `set_param`, `set_param_at`, `param`,
 /// `state_names` and `state` inside an `impl Mechanism for X` block, for a struct with
 /// fields `nodes: Vec<u32>`, `p` (a `columns!` parameter table) and `s` (a
 /// `columns!` state table).
@@ -217,8 +376,8 @@ macro_rules! mechanism_tables {
         fn nodes(&self) -> &[u32] {
             $crate::sim::mechanisms::params::mechanism_tables!(@nodes self, $nodes)
         }
-        fn param_names(&self) -> &'static [&'static str] {
-            $crate::sim::mechanisms::params::Table::names(&self.p)
+        fn params(&self) -> &'static [$crate::sim::mechanisms::params::Param] {
+            $crate::sim::mechanisms::params::Specified::params(&self.p)
         }
         fn set_param(&mut self, name: &str, value: f64) -> Result<(), $crate::sim::mechanisms::ParamError> {
             let pos = $crate::sim::mechanisms::params::mechanism_tables!(@pos self, $nodes);
@@ -242,7 +401,7 @@ macro_rules! mechanism_tables {
             $crate::sim::mechanisms::params::get(&self.p, name, index, pos)
         }
         fn state_names(&self) -> &'static [&'static str] {
-            $crate::sim::mechanisms::params::Table::names(&self.s)
+            $crate::sim::mechanisms::params::Named::names(&self.s)
         }
         fn state(&self, name: &str, index: usize) -> Option<f64> {
             let pos = $crate::sim::mechanisms::params::mechanism_tables!(@pos self, $nodes);
@@ -316,8 +475,8 @@ pub mod testing {
         assert!(mech.set_param(param, f64::NAN).is_err());
         assert!(mech.set_param("no_such_parameter", 1.0).is_err());
         assert_eq!(mech.param("no_such_parameter", 0), None);
-        for p in mech.param_names() {
-            assert!(mech.param(p, 0).is_some(), "{p}");
+        for p in mech.params() {
+            assert!(mech.param(p.name, 0).is_some(), "{}", p.name);
         }
         for s in mech.state_names() {
             assert!(mech.state(s, 0).is_some(), "{s}");

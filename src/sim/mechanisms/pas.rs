@@ -1,6 +1,7 @@
 //! `pas`: NEURON's passive leak, i = g (v - e).
 
 use super::layout::Layout;
+use super::params::{Param, g, mv, names_of};
 use super::{Env, Ions, Mechanism, ParamError, check_value};
 
 /// Passive leak over a set of nodes. Per-node values are kept by storage position
@@ -18,13 +19,17 @@ pub struct Pas {
     keep: bool,
 }
 
+/// The parameters: NEURON's defaults, g 0.001 S/cm2 and e -70 mV.
+pub const PARAMS: &[Param] = &[g("g", 0.001), mv("e", -70.0)];
+
 impl Pas {
     pub fn new(nodes: Vec<u32>) -> Self {
         let layout = Layout::new(nodes);
         // The padding between nodes passes no current: zero conductance there.
+        let [g, e] = [PARAMS[0].default, PARAMS[1].default];
         Pas {
-            g: layout.column(0.001, 0.0),
-            e: layout.column(-70.0, -70.0),
+            g: layout.column(g, 0.0),
+            e: layout.column(e, e),
             i: layout.column(0.0, 0.0),
             keep: true,
             layout,
@@ -65,7 +70,7 @@ impl Pas {
             _ => Err(ParamError::UnknownParam {
                 mechanism: "pas".into(),
                 name: name.into(),
-                known: &["g", "e"],
+                known: names_of(PARAMS),
             }),
         }
     }
@@ -89,8 +94,8 @@ impl Mechanism for Pas {
         self.current_body(v, rhs, d);
     }
     fn advance(&mut self, _v: &[f64], _ions: &mut Ions, _env: &Env) {}
-    fn param_names(&self) -> &'static [&'static str] {
-        &["g", "e"]
+    fn params(&self) -> &'static [Param] {
+        PARAMS
     }
     fn set_param(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
         check_value("pas", name, value, self.array(name)?.1)?;

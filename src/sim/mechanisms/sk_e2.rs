@@ -5,7 +5,7 @@
 
 use super::layout::Layout;
 use super::log_table::LogTable;
-use super::params::{columns, mechanism_tables};
+use super::params::{TAU_MIN, columns, g, mechanism_tables, ms};
 use super::{Env, Ions, Mechanism};
 use std::sync::OnceLock;
 
@@ -55,11 +55,11 @@ unsafe fn relax_avx2(table: &LogTable, cai: &[f64], fac: &[f64], z: &mut [f64]) 
 
 columns! {
     /// Parameters of [`SkE2`], per node.
-    pub struct Params {
+    pub params Params {
         /// Maximal conductance (S/cm2); the mod file's default 1e-6.
-        gbar = "gSK_E2bar", 0.000001, NonNegative;
+        gbar = g("gSK_E2bar", 0.000001), NonNegative;
         /// Activation time constant (ms); default 1.
-        ztau = "zTau", 1.0, Positive;
+        ztau = ms("zTau", 1.0, TAU_MIN), Positive;
     }
 }
 

@@ -2,6 +2,7 @@
 //! g = gSKv3_1bar m (S/cm2), ik = g (v - ek) (mA/cm2). No temperature factor.
 
 use super::gated::{GateKinetics, Gated, NO_GATE, Reversal};
+use super::params::{Param, g};
 
 /// Steady state and time constant (ms) of m at `v` (mV): `(minf, mtau)`.
 pub fn rates(v: f64) -> (f64, f64) {
@@ -16,9 +17,8 @@ pub struct Kinetics;
 
 impl GateKinetics for Kinetics {
     const NAME: &'static str = "SKv3_1";
-    const PARAMS: &'static [&'static str] = &["gSKv3_1bar"];
     /// The mod file's default conductance, 1e-5 S/cm2.
-    const DEFAULTS: &'static [f64] = &[0.00001];
+    const PARAMS: &'static [Param] = &[g("gSKv3_1bar", 0.00001)];
     const STATES: &'static [&'static str] = &["m", "ik", "gSKv3_1"];
     const M: u32 = 1;
     const H: u32 = 0;

@@ -10,7 +10,7 @@
 //! this uses the exact functions, like `hh` with `usetable = 0`, with the mod file's
 //! limits at the three singular points.
 
-use super::params::{columns, mechanism_tables};
+use super::params::{columns, g, mechanism_tables, mv};
 use super::{Env, Ions, Mechanism, cnexp, vtrap};
 
 /// Temperature factor Q = 3^((35 - 32)/10), fixed in the mod file.
@@ -34,21 +34,21 @@ pub fn rates(v: f64, v_shft: f64) -> [(f64, f64); 3] {
 columns! {
     /// Parameters of [`Traub`], per node. Defaults are the mod file's; Gidon's cell
     /// (biophys.hoc) sets gNabar 0.1, gKbar 0.045, gLbar 2.7e-5, eL -74, v_shft 50.
-    pub struct Params {
+    pub params Params {
         /// Na+ conductance (S/cm2); default 0.03.
-        gnabar = "gNabar", 0.03, NonNegative;
+        gnabar = g("gNabar", 0.03), NonNegative;
         /// K+ conductance (S/cm2); default 0.015.
-        gkbar = "gKbar", 0.015, NonNegative;
+        gkbar = g("gKbar", 0.015), NonNegative;
         /// Leak conductance (S/cm2); default 0.00014.
-        glbar = "gLbar", 0.00014, NonNegative;
+        glbar = g("gLbar", 0.00014), NonNegative;
         /// Na+ reversal (mV); default 90.
-        ena = "eNa", 90.0, Any;
+        ena = mv("eNa", 90.0), Any;
         /// K+ reversal (mV); default -80.
-        ek = "eK", -80.0, Any;
+        ek = mv("eK", -80.0), Any;
         /// Leak reversal (mV); default -62.
-        el = "eL", -62.0, Any;
+        el = mv("eL", -62.0), Any;
         /// Shift added to v in every rate (mV); default 49.2.
-        v_shft = "v_shft", 49.2, Any;
+        v_shft = mv("v_shft", 49.2), Any;
     }
 }
 

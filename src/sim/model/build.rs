@@ -277,7 +277,7 @@ impl Builder<'_> {
         let mut params: Vec<(String, &Distribution)> = Vec::new();
         for (given, dist) in &rule.params {
             let Some(name) = resolve_param(probe.as_ref(), given) else {
-                let known = probe.param_names();
+                let known = mechanisms::params::names_of(probe.params());
                 let unknown = mechanisms::ParamError::UnknownParam {
                     mechanism: mech.into(),
                     name: given.clone(),
@@ -285,8 +285,8 @@ impl Builder<'_> {
                 };
                 return Err(engine(who, unknown.into()));
             };
-            if let Err(problem) = dist.validate() {
-                return err(format!("{who}: {given}"), problem);
+            if let Err(source) = dist.validate() {
+                return Err(ModelError::Distribution { at: format!("{who}: {given}"), source });
             }
             params.push((name, dist));
         }

@@ -67,7 +67,7 @@ use crate::sim::cell::CellError;
 use crate::sim::defaults;
 use crate::sim::engine::{SimError, Simulation};
 use crate::sim::morphology::{MorphError, Morphology, Region};
-use crate::sim::placement::Distribution;
+use crate::sim::placement::{Distribution, DistributionError};
 use crate::sim::textfile::ReadError;
 use build::build;
 use serde::{Deserialize, Serialize};
@@ -156,20 +156,23 @@ struct NsegRepr {
     uniform: Option<usize>,
 }
 
+/// An `nseg` entry that is none of the three rules.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "nseg takes one of {{\"d_lambda\": 0.1, \"freq_hz\": 100}}, {{\"per_length_um\": 40}} or {{\"uniform\": n}}"
+)]
+pub struct NsegError;
+
 impl TryFrom<NsegRepr> for NsegRule {
-    type Error = String;
-    fn try_from(r: NsegRepr) -> Result<NsegRule, String> {
+    type Error = NsegError;
+    fn try_from(r: NsegRepr) -> Result<NsegRule, NsegError> {
         let rule = match (r.d_lambda, r.per_length_um, r.uniform) {
             (d, None, None) => {
                 NsegRule::DLambda { d_lambda: d.unwrap_or(0.1), freq_hz: r.freq_hz.unwrap_or(100.0) }
             }
             (None, Some(um), None) if r.freq_hz.is_none() => NsegRule::PerLength(um),
             (None, None, Some(n)) if r.freq_hz.is_none() => NsegRule::Uniform(n),
-            _ => {
-                return Err("nseg takes one of {\"d_lambda\": 0.1, \"freq_hz\": 100}, \
-                            {\"per_length_um\": 40} or {\"uniform\": n}"
-                    .into());
-            }
+            _ => return Err(NsegError),
         };
         Ok(rule)
     }
@@ -299,6 +302,9 @@ pub enum ModelError {
     /// Its morphology file could not be loaded.
     #[error("{file}: morphology: {source}")]
     Morphology { file: String, source: MorphError },
+    /// A mechanism's distribution that cannot be used (`at` as for [`ModelError::Rule`]).
+    #[error("{at}: {source}")]
+    Distribution { at: String, source: DistributionError },
     /// A rule or setting (`at`: the file and the entry, e.g. `l5pc.json: mechanisms[3]
     /// (Ih) on apical`) and what is wrong with it.
     #[error("{at}: {problem}")]

@@ -164,51 +164,67 @@ fn quote(tok: &str) -> String {
     s
 }
 
+/// What is wrong with one line of samples (said with the file and line by the caller).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum LineError {
+    #[error("expected 7 columns (id type x y z radius parent), found {0}")]
+    Columns(usize),
+    #[error("{} is not a number (column {})", quote(.tok), COLUMNS[*.col])]
+    NotANumber { tok: String, col: usize },
+    #[error("{} is not a finite number (column {})", quote(.tok), COLUMNS[*.col])]
+    NotFinite { tok: String, col: usize },
+    #[error("{} is not an integer (column {})", quote(.tok), COLUMNS[*.col])]
+    NotAnInteger { tok: String, col: usize },
+    #[error("{} is out of range (column {})", quote(.tok), COLUMNS[*.col])]
+    OutOfRange { tok: String, col: usize },
+    #[error(
+        "{} is out of range (column {}; {} must be at most {:e} um in magnitude; is the file in um?)",
+        quote(.tok), COLUMNS[*.col], if *.col == 5 { "radii" } else { "coordinates" }, .max
+    )]
+    TooLarge { tok: String, col: usize, max: f64 },
+    #[error("point id {0} is negative (ids must be 0 or more)")]
+    NegativeId(i64),
+    #[error("point {id} has a negative radius {}", quote(.tok))]
+    NegativeRadius { id: i64, tok: String },
+}
+
 /// Parses one column as a finite number.
-fn number(tok: &str, col: usize) -> Result<f64, String> {
-    let v: f64 =
-        tok.parse().map_err(|_| format!("{} is not a number (column {})", quote(tok), COLUMNS[col]))?;
+fn number(tok: &str, col: usize) -> Result<f64, LineError> {
+    let v: f64 = tok.parse().map_err(|_| LineError::NotANumber { tok: tok.to_string(), col })?;
     if !v.is_finite() {
-        return Err(format!("{} is not a finite number (column {})", quote(tok), COLUMNS[col]));
+        return Err(LineError::NotFinite { tok: tok.to_string(), col });
     }
     Ok(v)
 }
 
 /// Parses one column as a number of at most `max` um in magnitude (the coordinates'
 /// [`MAX_ABS_VALUE_UM`], the radius' [`MAX_RADIUS_UM`]).
-fn length(tok: &str, col: usize, max: f64) -> Result<f64, String> {
+fn length(tok: &str, col: usize, max: f64) -> Result<f64, LineError> {
     let v = number(tok, col)?;
     if v.abs() > max {
-        let what = if col == 5 { "radii" } else { "coordinates" };
-        return Err(format!(
-            "{} is out of range (column {}; {what} must be at most {:e} um in magnitude; \
-             is the file in um?)",
-            quote(tok),
-            COLUMNS[col],
-            max
-        ));
+        return Err(LineError::TooLarge { tok: tok.to_string(), col, max });
     }
     Ok(v)
 }
 
 /// Parses one column as an integral value (`3` or `3.0`, not `3.5`).
-fn integer(tok: &str, col: usize) -> Result<i64, String> {
+fn integer(tok: &str, col: usize) -> Result<i64, LineError> {
     if let Ok(v) = tok.parse::<i64>() {
         return Ok(v);
     }
     let v = number(tok, col)?;
     if v.fract() != 0.0 {
-        return Err(format!("{} is not an integer (column {})", quote(tok), COLUMNS[col]));
+        return Err(LineError::NotAnInteger { tok: tok.to_string(), col });
     }
     if v.abs() > MAX_EXACT_INT {
-        return Err(format!("{} is out of range (column {})", quote(tok), COLUMNS[col]));
+        return Err(LineError::OutOfRange { tok: tok.to_string(), col });
     }
     Ok(v as i64)
 }
 
 /// Parses the data part of one line (comment removed, not blank). Returns the point
 /// and whether the line had more than 7 columns.
-fn parse_line(data: &str, line: usize) -> Result<(SwcPoint, bool), String> {
+fn parse_line(data: &str, line: usize) -> Result<(SwcPoint, bool), LineError> {
     let mut toks = data.split_whitespace();
     let mut cols = [""; 7];
     let mut found = 0;
@@ -222,23 +238,22 @@ fn parse_line(data: &str, line: usize) -> Result<(SwcPoint, bool), String> {
         }
     }
     if found < 7 {
-        return Err(format!("expected 7 columns (id type x y z radius parent), found {found}"));
+        return Err(LineError::Columns(found));
     }
     let extra = toks.next().is_some();
     let id = integer(cols[0], 0)?;
     let kind = integer(cols[1], 1)?;
-    let kind =
-        i32::try_from(kind).map_err(|_| format!("{} is out of range (column type)", quote(cols[1])))?;
+    let kind = i32::try_from(kind).map_err(|_| LineError::OutOfRange { tok: cols[1].to_string(), col: 1 })?;
     let x = length(cols[2], 2, MAX_ABS_VALUE_UM)?;
     let y = length(cols[3], 3, MAX_ABS_VALUE_UM)?;
     let z = length(cols[4], 4, MAX_ABS_VALUE_UM)?;
     let radius = length(cols[5], 5, MAX_RADIUS_UM)?;
     let parent_id = integer(cols[6], 6)?;
     if id < 0 {
-        return Err(format!("point id {id} is negative (ids must be 0 or more)"));
+        return Err(LineError::NegativeId(id));
     }
     if radius < 0.0 {
-        return Err(format!("point {id} has a negative radius {}", quote(cols[5])));
+        return Err(LineError::NegativeRadius { id, tok: cols[5].to_string() });
     }
     let point = SwcPoint { id, kind, pos: [x, y, z], radius, parent_id, line };
     Ok((point, extra))
@@ -306,7 +321,7 @@ fn read_points(
                         .into(),
                 )
             } else {
-                err(Some(line), m)
+                err(Some(line), m.to_string())
             }
         })?;
         if extra {

@@ -5,8 +5,8 @@ use super::*;
 
 /// Judges a claim on the figures.
 pub fn judge(c: &Claim, figures: &BTreeMap<String, Value>) -> Result<ClaimResult, LessonError> {
-    let fail = |m: String| LessonError::Figure { figure: c.figure.clone(), message: m };
-    let fig = figures.get(&c.figure).ok_or_else(|| fail("no such figure (claim)".into()))?;
+    let fail = |source: ClaimError| LessonError::Claim { figure: c.figure.clone(), source };
+    let fig = figures.get(&c.figure).ok_or_else(|| fail(ClaimError::NoFigure))?;
     let holds = match (fig, &c.than, &c.value) {
         (Value::Bool(b), None, Some(Value::Bool(want))) if c.op == "==" => b == want,
         (Value::Number(a), than, value) => {
@@ -16,14 +16,12 @@ pub fn judge(c: &Claim, figures: &BTreeMap<String, Value>) -> Result<ClaimResult
                     let o = figures
                         .get(other)
                         .and_then(Value::as_f64)
-                        .ok_or_else(|| fail(format!("'{other}' is not a number")))?;
+                        .ok_or_else(|| fail(ClaimError::NotANumber(other.clone())))?;
                     o * v.as_ref().and_then(Value::as_f64).unwrap_or(1.0)
                 }
-                (None, Some(v)) => {
-                    v.as_f64().ok_or_else(|| fail("the claim's value is not a number".into()))?
-                }
+                (None, Some(v)) => v.as_f64().ok_or_else(|| fail(ClaimError::Value))?,
                 (None, None) => {
-                    return Err(fail("the claim has neither a value nor a figure to compare with".into()));
+                    return Err(fail(ClaimError::Nothing));
                 }
             };
             match c.op.as_str() {
@@ -32,10 +30,10 @@ pub fn judge(c: &Claim, figures: &BTreeMap<String, Value>) -> Result<ClaimResult
                 "<" => a < b,
                 "<=" => a <= b,
                 "==" => a == b,
-                op => return Err(fail(format!("unknown comparison '{op}'"))),
+                op => return Err(fail(ClaimError::Op(op.to_string()))),
             }
         }
-        _ => return Err(fail("the claim does not fit the figure's kind".into())),
+        _ => return Err(fail(ClaimError::Kind)),
     };
     Ok(ClaimResult { claim: c.claim.clone(), figure: fig.clone(), holds })
 }

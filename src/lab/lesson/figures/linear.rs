@@ -29,19 +29,17 @@ pub fn fit_linear(
     y: &[f64],
     taus: &[f64],
     train_bins: usize,
-) -> Result<LinearModel, String> {
+) -> Result<LinearModel, FitError> {
     let n = y.len();
     if inputs.iter().any(|x| x.len() != n) {
-        return Err("every input needs one value per bin of the output".into());
+        return Err(FitError::Lengths);
     }
     if taus.is_empty() || taus.iter().any(|t| !(t.is_finite() && *t > 0.0)) {
-        return Err(format!("the time constants must be positive, got {taus:?}"));
+        return Err(FitError::Taus(taus.to_vec()));
     }
     let p = 1 + inputs.len() * taus.len();
     if train_bins < 2 * p || n < train_bins + 10 {
-        return Err(format!(
-            "{n} bins are too few to fit {p} weights on {train_bins} and judge them on the rest"
-        ));
+        return Err(FitError::TooFew { bins: n, weights: p, train: train_bins });
     }
     // The regressors, column by column (bins x weights).
     let mut x = nalgebra::DMatrix::<f64>::zeros(n, p);
@@ -71,7 +69,7 @@ pub fn fit_linear(
         a.column_mut(c).unscale_mut(*sc);
     }
     let b = nalgebra::DVector::from_column_slice(&y[..train_bins]);
-    let w = a.svd(true, true).solve(&b, 1e-10).map_err(|e| format!("least squares failed: {e}"))?;
+    let w = a.svd(true, true).solve(&b, 1e-10).map_err(FitError::Solve)?;
     let weights: Vec<f64> = w.iter().zip(&scale).map(|(w, s)| w / s).collect();
     let prediction: Vec<f64> = (0..n).map(|t| (0..p).map(|c| x[(t, c)] * weights[c]).sum()).collect();
     let r2 = |range: std::ops::Range<usize>| {

@@ -5,12 +5,12 @@
 use super::*;
 
 /// Measures `what` on (t, v) between `from` and `to` ms.
-pub fn measure(t: &[f64], v: &[f64], p: &Probe) -> Result<f64, String> {
+pub fn measure(t: &[f64], v: &[f64], p: &Probe) -> Result<f64, FigureError> {
     let to = p.to_ms.unwrap_or(f64::INFINITY);
     let idx: Vec<usize> = (0..t.len()).filter(|&k| t[k] >= p.from_ms - 1e-9 && t[k] <= to + 1e-9).collect();
     let (&first, &last) = match (idx.first(), idx.last()) {
         (Some(a), Some(b)) => (a, b),
-        _ => return Err(format!("no samples between {} and {to} ms", p.from_ms)),
+        _ => return Err(FigureError::NoSamples { from_ms: p.from_ms, to_ms: to }),
     };
     let w = &v[first..=last];
     let tw = &t[first..=last];

@@ -7,6 +7,7 @@
 //! Runs are cached by condition and variables; the runs of a sweep go in parallel, one
 //! per core.
 
+mod error;
 mod evaluator;
 mod judge;
 mod linear;
@@ -15,6 +16,7 @@ mod measure;
 use super::run::{Run, RunId, Traces};
 use super::{Claim, ClaimResult, Lesson, LessonError};
 use crate::lab::scene::ResolvedScene;
+pub use error::{ClaimError, FigureError, FitError};
 use evaluator::*;
 pub use judge::judge;
 pub use linear::{LinearModel, fit_linear};
@@ -72,10 +74,7 @@ impl RunRef {
     /// with `figure` (`Err` names the figure that has no value). The one way a run's
     /// variables are worked out: for the runs a check makes, the runs it makes ahead,
     /// and the runs the window plays.
-    pub fn resolve(
-        &self,
-        figure: impl Fn(&str) -> Result<f64, String>,
-    ) -> Result<BTreeMap<String, f64>, String> {
+    pub fn resolve<E>(&self, figure: impl Fn(&str) -> Result<f64, E>) -> Result<BTreeMap<String, f64>, E> {
         self.vars.iter().map(|(k, v)| Ok((k.clone(), v.resolve(&figure)?))).collect()
     }
 }
@@ -83,7 +82,7 @@ impl RunRef {
 impl VarValue {
     /// The value: the number, or the figure's value (looked up with `figure`) times
     /// `times`.
-    pub fn resolve(&self, figure: impl Fn(&str) -> Result<f64, String>) -> Result<f64, String> {
+    pub fn resolve<E>(&self, figure: impl Fn(&str) -> Result<f64, E>) -> Result<f64, E> {
         match self {
             VarValue::Value(x) => Ok(*x),
             VarValue::Figure { figure: name, times } => Ok(figure(name)? * times),
@@ -92,6 +91,31 @@ impl VarValue {
 }
 
 impl Expr {
+    /// The runs a figure of fixed runs measures (a measure, a linear fit, a sweep): each
+    /// run's variables, the figures they name looked up with `figure`; a sweep's values
+    /// scaled by its `times` figure. `None` for a threshold search (its runs depend on
+    /// one another) and for arithmetic. The one place a figure's runs are worked out:
+    /// the runs made ahead in parallel and the runs measured are the same.
+    pub fn fixed_runs<E>(
+        &self,
+        figure: impl Fn(&str) -> Result<f64, E>,
+    ) -> Option<Result<Vec<BTreeMap<String, f64>>, E>> {
+        let runs = |run: &RunRef, sweep: Option<(&String, &[f64], &Option<String>)>| {
+            let base = run.resolve(&figure)?;
+            let Some((var, values, times)) = sweep else { return Ok(vec![base]) };
+            let scale = match times {
+                Some(f) => figure(f)?,
+                None => 1.0,
+            };
+            Ok(values.iter().map(|x| with_var(&base, var, x * scale)).collect())
+        };
+        match self {
+            Expr::Measure { run, .. } | Expr::LinearFit { run, .. } => Some(runs(run, None)),
+            Expr::Sweep { run, var, values, times, .. } => Some(runs(run, Some((var, values, times)))),
+            _ => None,
+        }
+    }
+
     /// The run a figure measures, and for a sweep or a threshold search the variable it
     /// varies: `None` for arithmetic on other figures.
     pub fn run(&self) -> Option<(&RunRef, Option<&str>)> {
@@ -103,6 +127,13 @@ impl Expr {
             _ => None,
         }
     }
+}
+
+/// `vars` with `name` set to `x`.
+pub(crate) fn with_var(vars: &BTreeMap<String, f64>, name: &str, x: f64) -> BTreeMap<String, f64> {
+    let mut v = vars.clone();
+    v.insert(name.to_string(), x);
+    v
 }
 
 /// Where and what to measure.
@@ -332,7 +363,7 @@ pub fn evaluate_with(
     ev.prefetch();
     let mut measured = Vec::new();
     for f in &lesson.figures {
-        let fail = |message| LessonError::Figure { figure: f.name.clone(), message };
+        let fail = |source| LessonError::Figure { figure: f.name.clone(), source: Box::new(source) };
         let v = ev.eval(&f.of).map_err(fail)?;
         if let Expr::Measure { run, .. } | Expr::LinearFit { run, .. } = &f.of {
             measured.push((f.name.clone(), RunId::new(&run.condition, &ev.vars(run).map_err(fail)?)));
@@ -426,7 +457,9 @@ mod tests {
         assert!(m.r2_test < 0.02, "{}", m.r2_test);
         // Too few bins for the weights is an error, not a wild fit.
         let short: Vec<Vec<f64>> = inputs.iter().map(|x| x[..60].to_vec()).collect();
-        assert!(fit_linear(&short, &y[..60], &taus, 40).unwrap_err().contains("too few"));
-        assert!(fit_linear(&short, &y[..50], &taus, 40).unwrap_err().contains("one value per bin"));
+        let e = fit_linear(&short, &y[..60], &taus, 40).unwrap_err();
+        assert!(matches!(e, FitError::TooFew { bins: 60, train: 40, .. }), "{e:?}");
+        assert!(e.to_string().contains("too few"), "{e}");
+        assert_eq!(fit_linear(&short, &y[..50], &taus, 40).unwrap_err(), FitError::Lengths);
     }
 }
