@@ -117,10 +117,10 @@ impl Evaluator<'_> {
         let mut wanted: Vec<(&str, BTreeMap<String, f64>)> = Vec::new();
         for f in &self.lesson.figures {
             let Some((run, _)) = f.of.run() else { continue };
-            if let Some(Ok(all)) = f.of.fixed_runs(|_| Err(())) {
-                if all.len() <= MAX_RUNS_PER_FIGURE {
-                    wanted.extend(all.into_iter().map(|v| (run.condition.as_str(), v)));
-                }
+            if let Some(Ok(all)) = f.of.fixed_runs(|_| Err(()))
+                && all.len() <= MAX_RUNS_PER_FIGURE
+            {
+                wanted.extend(all.into_iter().map(|v| (run.condition.as_str(), v)));
             }
         }
         let refs: Vec<(&str, &BTreeMap<String, f64>)> = wanted.iter().map(|(c, v)| (*c, v)).collect();
@@ -272,10 +272,10 @@ impl Evaluator<'_> {
         let reaches = |x: f64| -> Result<bool, FigureError> {
             Ok(self.measure_runs(&run.condition, &[with_var(&base, var, x)], probe)?[0] >= *at_least)
         };
-        if !(lo < hi) {
+        if lo.partial_cmp(hi) != Some(std::cmp::Ordering::Less) {
             return Err(FigureError::Option { what: "threshold's lo", rule: "below hi", value: *lo });
         }
-        if !(*tol > 0.0) {
+        if tol.is_nan() || *tol <= 0.0 {
             return Err(FigureError::Option { what: "threshold's tol", rule: "above 0", value: *tol });
         }
         let not_reached = || -> Result<Value, FigureError> {
