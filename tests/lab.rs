@@ -748,3 +748,42 @@ fn firing_while_paused_runs_the_lab_and_says_so() {
     let msg = lab.fire_and_say(FirePattern::Single);
     assert!(!msg.contains("paused"), "{msg}");
 }
+
+/// The recording holds, frame by frame, the voltages the simulation had at those steps
+/// (to its 16-bit quantisation), starts again at a reset, and a copy of the lab records
+/// nothing.
+#[test]
+fn the_recording_holds_the_simulations_voltages_at_its_frames() {
+    let mut lab = ball_and_stick();
+    let d = dend(&lab);
+    lab.add_synapse(d, 0.8, SynapseKind::AmpaNmda, 5.0).unwrap();
+    let said = lab.record(true, 8 << 20).unwrap();
+    assert!(said.starts_with("recording the last"), "{said}");
+    lab.fire(FirePattern::Single);
+    let every = lab.recording().unwrap().every_ms();
+    let mut seen = Vec::new();
+    let steps_per_frame = (every / lab.sim.config.dt).round() as u64;
+    for _ in 0..40 {
+        lab.advance(steps_per_frame);
+        seen.push((lab.t(), lab.sim.v.clone()));
+    }
+    let r = lab.recording().unwrap();
+    assert_eq!(r.nodes(), lab.sim.v.len());
+    for (t, v) in &seen {
+        let k = r.frame_at(*t).unwrap();
+        assert!((r.time(k).unwrap() - t).abs() < 1e-9, "a frame at {t}");
+        for (node, want) in v.iter().enumerate() {
+            let got = r.value(k, node).unwrap();
+            assert!((got - want).abs() <= 0.002, "t {t} node {node}: {got} vs {want}");
+        }
+    }
+    // The EPSP is in the frames: the dendrite's node rose by more than 1 mV.
+    let node = lab.sim.cell.compartment_at(d, 0.8) as usize;
+    let rise =
+        (0..r.len()).map(|k| r.value(k, node).unwrap()).fold(f64::MIN, f64::max) - r.value(0, node).unwrap();
+    assert!(rise > 1.0, "{rise}");
+    assert!(lab.clone().recording().is_none());
+    lab.reset();
+    assert_eq!(lab.recording().unwrap().len(), 1);
+    assert!(lab.record(false, 0).is_ok() && lab.recording().is_none());
+}

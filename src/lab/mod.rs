@@ -10,6 +10,7 @@ pub mod lesson;
 pub mod linearity;
 pub mod pharmacology;
 pub mod probes;
+pub mod recording;
 pub mod scene;
 pub mod session;
 pub mod setup;

@@ -69,6 +69,9 @@ pub struct Lab {
     /// Changes a protocol made for later (a drug applied or washed out, [Mg2+] set), by
     /// time (ms), applied by [`Lab::advance`] when their time comes; a reset drops them.
     pub(super) timed: Vec<(f64, TimedChange)>,
+    /// The whole cell's voltage over the last stretch of time, when recording
+    /// ([`Lab::record`]): what the window scrubs, replays and exports.
+    pub(super) recording: super::recording::Recorder,
 }
 
 /// A change a protocol makes during a run (see [`Lab::schedule_change`]).
@@ -148,6 +151,7 @@ impl Lab {
             soma_above: false,
             fired_alone_at: None,
             timed: Vec::new(),
+            recording: Default::default(),
         };
         lab.reset_peaks();
         let soma = lab.sim.cell.morphology.soma();
@@ -197,6 +201,47 @@ impl Lab {
         Ok(())
     }
 
+    /// Starts recording the whole cell's voltage (a ring of at most `budget` bytes; see
+    /// [`super::recording`]), or stops and forgets it. Returns what the ring holds, in
+    /// words, or why it cannot record.
+    pub fn record(&mut self, on: bool, budget: usize) -> Result<String, LabError> {
+        if !on {
+            self.recording.0 = None;
+            return Ok("not recording".into());
+        }
+        let r = super::recording::Recording::new(self.sim.v.len(), self.sim.config.dt, budget).ok_or_else(
+            || {
+                LabError::NotNow(format!(
+                    "the cell's {} compartments are too many to record a second of them in {} MB",
+                    self.sim.v.len(),
+                    budget >> 20
+                ))
+            },
+        )?;
+        let said = format!(
+            "recording the last {:.0} s (a frame every {} ms, {} MB)",
+            r.seconds(),
+            r.every_ms(),
+            r.bytes().div_ceil(1 << 20)
+        );
+        self.recording.0 = Some(r);
+        if let Some(r) = &mut self.recording.0 {
+            r.offer(self.sim.t(), &self.sim.v);
+        }
+        Ok(said)
+    }
+
+    /// The recording, when recording ([`Lab::record`]).
+    pub fn recording(&self) -> Option<&super::recording::Recording> {
+        self.recording.0.as_ref()
+    }
+
+    /// Takes the recording out (a kept trial's, a clip's), leaving the lab recording
+    /// nothing.
+    pub fn take_recording(&mut self) -> Option<super::recording::Recording> {
+        self.recording.0.take()
+    }
+
     /// Takes `steps` fixed steps, sampling the probes. Stops early (and returns false) if
     /// the voltages become non-finite, after pausing.
     pub fn advance(&mut self, steps: u64) -> bool {
@@ -210,6 +255,9 @@ impl Lab {
                 self.apply_due_changes();
             }
             self.sim.step();
+            if let Some(r) = &mut self.recording.0 {
+                r.offer(self.sim.t(), &self.sim.v);
+            }
             if self.sim.steps().is_multiple_of(self.sample_every as u64) {
                 let t = self.sim.t();
                 for p in &mut self.probes {
@@ -257,6 +305,10 @@ impl Lab {
     pub fn reset(&mut self) {
         self.sim.events = crate::sim::events::EventQueue::default();
         self.sim.init();
+        if let Some(r) = &mut self.recording.0 {
+            r.clear();
+            r.offer(self.sim.t(), &self.sim.v);
+        }
         self.trial = None;
         self.timed.clear();
         self.reset_peaks();
