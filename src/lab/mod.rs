@@ -9,6 +9,7 @@ pub mod geometry;
 pub mod lesson;
 pub mod linearity;
 pub mod pharmacology;
+pub mod playhead;
 pub mod probes;
 pub mod recording;
 pub mod scene;

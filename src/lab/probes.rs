@@ -149,6 +149,31 @@ impl Lab {
         }
     }
 
+    /// The value of `q` at every node at the recorded moment `t` (ms), for colouring a
+    /// scrubbed or replayed instant. Returns what was shown: `q` when it follows from the
+    /// voltage (voltage, peak hold, Mg2+ unblock), else the voltage; `None` when nothing
+    /// is recorded.
+    pub fn node_values_at(&self, q: Quantity, t: f64, out: &mut Vec<f32>) -> Option<Quantity> {
+        let r = self.recording()?;
+        let k = r.frame_at(t)?;
+        Some(match q {
+            Quantity::PeakVoltage => {
+                r.peaks(k, PEAK_HOLD_MS, out);
+                q
+            }
+            Quantity::MgUnblock => {
+                r.values(k, out);
+                let b = self.mg_block();
+                out.iter_mut().for_each(|v| *v = b.unblocked(*v as f64) as f32);
+                q
+            }
+            _ => {
+                r.values(k, out);
+                Quantity::Voltage
+            }
+        })
+    }
+
     /// The value of `q` at every node, for colouring.
     pub fn node_values(&self, q: Quantity, out: &mut Vec<f32>) {
         let n = self.sim.v.len();

@@ -219,6 +219,32 @@ impl Recording {
         }
     }
 
+    /// The fastest change of any node's voltage between frame `k - 1` and frame `k`
+    /// (mV/ms; 0 for the oldest frame).
+    pub fn activity(&self, k: usize) -> f64 {
+        if k == 0 || k >= self.len() {
+            return 0.0;
+        }
+        let (a, b) = (self.slot(k - 1) * self.nodes, self.slot(k) * self.nodes);
+        let dt = self.times[self.slot(k)] - self.times[self.slot(k - 1)];
+        let most = (0..self.nodes)
+            .map(|i| (self.data[b + i] as i32 - self.data[a + i] as i32).unsigned_abs())
+            .max()
+            .unwrap_or(0);
+        most as f64 / LEVELS * (V_HI - V_LO) / dt.max(1e-9)
+    }
+
+    /// The first frame after `k` (up to the newest) at which a node's voltage rises
+    /// through `level` mV: a spike, a bAP arriving, an NMDA plateau or a Ca2+ spike
+    /// starting, where the level is about -30 mV.
+    pub fn next_crossing(&self, k: usize, level: f64) -> Option<usize> {
+        let q = ((level.clamp(V_LO, V_HI) - V_LO) / (V_HI - V_LO) * LEVELS).round() as u16;
+        (k + 1..self.len()).find(|&j| {
+            let (a, b) = (self.slot(j - 1) * self.nodes, self.slot(j) * self.nodes);
+            (0..self.nodes).any(|i| self.data[a + i] < q && self.data[b + i] >= q)
+        })
+    }
+
     /// The frames from `from` to `to` ms as a recording of their own (a trial's), at
     /// most `budget` bytes of them (the latest kept).
     pub fn segment(&self, from: f64, to: f64, budget: usize) -> Recording {
