@@ -787,3 +787,43 @@ fn the_recording_holds_the_simulations_voltages_at_its_frames() {
     assert_eq!(lab.recording().unwrap().len(), 1);
     assert!(lab.record(false, 0).is_ok() && lab.recording().is_none());
 }
+
+/// A recorded moment is coloured as the live lab was at that moment: voltage, peak hold
+/// and the Mg2+ unblock from the recording equal the live values to the recording's
+/// quantisation; a quantity the recording does not hold is shown as the voltage.
+#[test]
+fn a_recorded_moment_colours_the_tree_as_it_was_live() {
+    use dendra::lab::Quantity;
+    let mut lab = ball_and_stick();
+    let d = dend(&lab);
+    lab.add_synapse(d, 0.5, SynapseKind::AmpaNmda, 8.0).unwrap();
+    lab.record(true, 8 << 20).unwrap();
+    lab.fire(FirePattern::Single);
+    let every = lab.recording().unwrap().every_ms();
+    let steps = (every / lab.sim.config.dt).round() as u64;
+    let mut live = Vec::new();
+    for _ in 0..30 {
+        lab.advance(steps);
+        let mut v = Vec::new();
+        let mut peak = Vec::new();
+        let mut unblock = Vec::new();
+        lab.node_values(Quantity::Voltage, &mut v);
+        lab.node_values(Quantity::PeakVoltage, &mut peak);
+        lab.node_values(Quantity::MgUnblock, &mut unblock);
+        live.push((lab.t(), v, peak, unblock));
+    }
+    let mut got = Vec::new();
+    for (t, v, peak, unblock) in &live {
+        for (q, want, tol) in [
+            (Quantity::Voltage, v, 0.002),
+            (Quantity::PeakVoltage, peak, 0.002),
+            (Quantity::MgUnblock, unblock, 1e-4),
+        ] {
+            assert_eq!(lab.node_values_at(q, *t, &mut got), Some(q));
+            for (a, b) in got.iter().zip(want) {
+                assert!((a - b).abs() <= tol, "{q:?} at {t}: {a} vs {b}");
+            }
+        }
+    }
+    assert_eq!(lab.node_values_at(Quantity::Calcium, live[3].0, &mut got), Some(Quantity::Voltage));
+}

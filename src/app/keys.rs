@@ -26,6 +26,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("F / G", "frame the cell / the selection"),
     ("Arrows, + and -", "orbit and zoom (mouse: right drag, middle drag, wheel)"),
     ("Shift+arrows", "pan the view"),
+    (", and .", "step the recording back / forward (the tree and the traces show that moment)"),
+    ("Home / End", "the oldest recorded moment / back to the live present"),
+    ("K", "replay the recording from the moment shown (again: stop)"),
+    ("S", "slow motion: spikes, bAPs, NMDA and Ca2+ spikes shown again at 1 ms/s"),
     ("Ctrl+O / Ctrl+S / Ctrl+L", "open an SWC / save the setup / load a setup"),
     ("Ctrl+E / Ctrl+P", "export the traces (CSV) / save the view (PNG)"),
     ("F11", "presenter mode (large, high contrast, dark background)"),
@@ -36,7 +40,7 @@ pub const HELP: &[(&str, &str)] = &[
 /// Whether Ctrl is part of this frame's keys. A chord pressed and released within one
 /// frame (Ctrl down, P down, both up) shows Ctrl as just pressed or just released, not
 /// as held: it is still Ctrl+P (save the view), not P (pause).
-fn ctrl_held(keys: &ButtonInput<KeyCode>) -> bool {
+pub(super) fn ctrl_held(keys: &ButtonInput<KeyCode>) -> bool {
     [KeyCode::ControlLeft, KeyCode::ControlRight]
         .into_iter()
         .any(|k| keys.pressed(k) || keys.just_pressed(k) || keys.just_released(k))

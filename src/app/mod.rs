@@ -17,6 +17,7 @@ mod scene;
 mod screenshot;
 mod simulation;
 mod state;
+mod timeline;
 mod traces;
 
 pub use camera::OrbitCamera;
@@ -197,6 +198,7 @@ pub fn plugin(app: &mut App) {
         lessons::plugin,
         linearity::plugin,
         screenshot::plugin,
+        timeline::plugin,
         simulation::threaded_plugin,
     ));
 }

@@ -275,6 +275,7 @@ struct PanelWorld<'w> {
     layout: ResMut<'w, super::camera::PanelLayout>,
     hover: Res<'w, super::picking::Hover>,
     meter: ResMut<'w, super::linearity::Meter>,
+    timeline: ResMut<'w, super::timeline::Timeline>,
 }
 
 /// The panel on the left, the traces below, the colour scale over the view while the
@@ -322,7 +323,10 @@ fn draw(mut contexts: EguiContexts, mut w: PanelWorld, mut last_presenter: Local
     } else {
         strip.resizable(true).default_size(230.0).max_size((viewport_h * 0.6).max(120.0))
     };
-    let bottom = strip.show(&mut root, |ui| trace_strip(ui, &mut w.lab.0, state, &mut w.layout, zoom));
+    let bottom = strip.show(&mut root, |ui| {
+        super::timeline::time_bar(ui, &mut w.lab.0, state, &mut w.timeline);
+        trace_strip(ui, &mut w.lab.0, state, &mut w.layout, zoom)
+    });
     w.layout.bottom = bottom.response.rect.height() * zoom;
     if state.show_help {
         help_window(ctx, state);

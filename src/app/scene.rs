@@ -163,7 +163,11 @@ fn recolour(
     mut materials: ResMut<Assets<VoltageMaterial>>,
 ) {
     let a = &mut *applied;
-    lab.0.node_values(ui.quantity, &mut a.values);
+    // A recorded moment (scrubbed, replayed, in slow motion), or the live present.
+    let recorded = ui.playhead.at.and_then(|t| lab.0.node_values_at(ui.quantity, t, &mut a.values));
+    if recorded.is_none() {
+        lab.0.node_values(ui.quantity, &mut a.values);
+    }
     let new_tree = a.generation != view.generation;
     let mut coloured = !new_tree;
     if (new_tree || a.values != a.previous)

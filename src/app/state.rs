@@ -139,6 +139,9 @@ pub struct UiState {
     /// Points (section, x) to frame instead of the whole cell when the next cell is drawn
     /// (a lesson's focus).
     pub pending_focus: Option<Vec<(usize, f64)>>,
+    /// Which instant the tree and the traces show (live, or a recorded moment) and how
+    /// it moves ([`crate::lab::playhead`]).
+    pub playhead: crate::lab::playhead::Playhead,
 }
 
 impl Default for UiState {
@@ -170,6 +173,7 @@ impl Default for UiState {
             generation: 0,
             pending_camera: None,
             pending_focus: None,
+            playhead: Default::default(),
         }
     }
 }

@@ -9,7 +9,7 @@ use super::state::UiState;
 use crate::lab::Lab;
 use bevy::prelude::*;
 use bevy_egui::egui;
-use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoint, PlotPoints, PlotUi};
+use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoint, PlotPoints, PlotUi, VLine};
 
 /// Most points drawn per line.
 const MAX_POINTS: usize = 2000;
@@ -162,6 +162,15 @@ pub fn show(ui: &mut egui::Ui, lab: &Lab, state: &UiState) -> egui::Rect {
         let bounds = fit(lines);
         plot.show(ui, |p| {
             draw(p, lines, width);
+            // The recorded moment shown on the tree: a cursor, kept in view.
+            if let Some(at) = state.playhead.at {
+                p.vline(VLine::new("shown", at).color(egui::Color32::WHITE).width(width));
+                let b = p.plot_bounds();
+                if at < b.min()[0] || at > b.max()[0] {
+                    let w = (b.max()[0] - b.min()[0]).max(1.0);
+                    p.set_plot_bounds_x(at - 0.75 * w..=at + 0.25 * w);
+                }
+            }
             if !lab.paused {
                 p.set_plot_bounds_x(t0..=t1);
                 match bounds {

@@ -1,0 +1,208 @@
+//! The timeline: the lab records the whole cell as it runs, and the window can show any
+//! recorded moment again. A time bar under the traces scrubs (the tree and a cursor on
+//! the traces follow), replays at 1/1000x to 1x real time, loops between two marks, and
+//! slow motion replays each event (a spike, a bAP, an NMDA or Ca2+ spike) at 1 ms/s.
+//! The live lab pauses while a recorded moment is shown and goes on from its own present.
+//! The logic is the lab's ([`crate::lab::playhead`], [`crate::lab::recording`]); this
+//! file holds the keys, the clock and the bar.
+
+use super::state::{LabRes, UiState};
+use crate::lab::Lab;
+use crate::lab::playhead::{RATES, Tick};
+use crate::lab::recording::MAX_RECORDING_BYTES;
+use bevy::prelude::*;
+use bevy_egui::egui;
+use bevy_egui::input::EguiWantsInput;
+
+/// Whether the live lab was running when a recorded moment was first shown (it runs
+/// again when the present is shown again), and the lab the recording was started for.
+#[derive(Resource, Default)]
+pub struct Timeline {
+    resume: bool,
+    /// (source, compartments) of a lab that could not record, so that it is asked once.
+    asked: Option<(String, usize)>,
+}
+
+/// Applies what a move of the playhead asks of the lab.
+fn apply(tick: Tick, lab: &mut Lab, timeline: &mut Timeline) {
+    match tick {
+        Tick::Stay => {}
+        Tick::Hold => {
+            timeline.resume = !lab.paused;
+            lab.paused = true;
+        }
+        Tick::Live => {
+            if timeline.resume {
+                lab.paused = false;
+            }
+            timeline.resume = false;
+        }
+    }
+}
+
+/// Every lab the window shows records (a new cell, a setup, a lesson's condition); a
+/// cell too large to record is said once.
+fn keep_recording(mut lab: ResMut<LabRes>, mut timeline: ResMut<Timeline>, mut ui: ResMut<UiState>) {
+    if lab.0.recording().is_some() {
+        return;
+    }
+    // A new lab: a recorded moment shown belonged to the old one.
+    if ui.playhead.at.is_some() {
+        ui.playhead.live();
+        timeline.resume = false;
+    }
+    let who = (lab.0.source.clone(), lab.0.sim.v.len());
+    if timeline.asked.as_ref() == Some(&who) {
+        return;
+    }
+    match lab.0.record(true, MAX_RECORDING_BYTES) {
+        Ok(_) => timeline.asked = None,
+        Err(e) => {
+            ui.fail(e);
+            timeline.asked = Some(who);
+        }
+    }
+}
+
+/// , and . step; Home and End; K replays; S slow motion.
+fn keys(
+    keys: Res<ButtonInput<KeyCode>>,
+    egui: Option<Res<EguiWantsInput>>,
+    mut lab: ResMut<LabRes>,
+    mut ui: ResMut<UiState>,
+    mut timeline: ResMut<Timeline>,
+) {
+    if egui.as_ref().is_some_and(|e| e.wants_any_keyboard_input()) || super::keys::ctrl_held(&keys) {
+        return;
+    }
+    let pressed = |k| keys.just_pressed(k);
+    let ui = &mut *ui;
+    if pressed(KeyCode::KeyS) {
+        ui.playhead.slow_motion = !ui.playhead.slow_motion;
+        ui.say(if ui.playhead.slow_motion {
+            "slow motion: each spike, bAP, NMDA or Ca2+ spike is shown again at 1 ms/s"
+        } else {
+            "slow motion off"
+        });
+    }
+    let lab = &mut lab.0;
+    let Some(rec) = lab.recording() else { return };
+    let head = &mut ui.playhead;
+    let tick = if pressed(KeyCode::Comma) {
+        head.step(rec, -1)
+    } else if pressed(KeyCode::Period) {
+        head.step(rec, 1)
+    } else if pressed(KeyCode::Home) {
+        head.scrub(rec, f64::NEG_INFINITY)
+    } else if pressed(KeyCode::End) {
+        head.live()
+    } else if pressed(KeyCode::KeyK) {
+        if head.playing { head.scrub(rec, head.at.unwrap_or(0.0)) } else { head.play(rec) }
+    } else {
+        Tick::Stay
+    };
+    apply(tick, lab, &mut timeline);
+}
+
+/// Moves the playhead with the frame's wall time; the live lab resumed by hand (P)
+/// shows the present again.
+fn tick(time: Res<Time>, mut lab: ResMut<LabRes>, mut ui: ResMut<UiState>, mut timeline: ResMut<Timeline>) {
+    let lab = &mut lab.0;
+    if ui.playhead.at.is_some() && !lab.paused {
+        ui.playhead.live();
+        timeline.resume = false;
+        return;
+    }
+    let wall = time.delta_secs_f64().min(0.1);
+    let t = ui.playhead.tick(lab.recording(), wall, lab.speed);
+    apply(t, lab, &mut timeline);
+}
+
+/// The time bar: where the shown moment is in the recording, and the controls to move it.
+pub fn time_bar(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState, timeline: &mut Timeline) {
+    let Some(rec) = lab.recording() else {
+        ui.label("not recording");
+        return;
+    };
+    let Some((first, last)) = rec.span() else { return };
+    let head = &mut state.playhead;
+    let mut tick = Tick::Stay;
+    ui.horizontal(|ui| {
+        let shown = head.at.unwrap_or(last);
+        let live = head.at.is_none();
+        if ui.button("|<").on_hover_text("the oldest recorded moment (Home)").clicked() {
+            tick = head.scrub(rec, first);
+        }
+        if ui.button("<").on_hover_text("one frame back (,)").clicked() {
+            tick = head.step(rec, -1);
+        }
+        let play = if head.playing && !head.auto { "pause replay" } else { "replay" };
+        if ui.button(play).on_hover_text("replay from the moment shown (K)").clicked() {
+            tick = if head.playing { head.scrub(rec, shown) } else { head.play(rec) };
+        }
+        if ui.button(">").on_hover_text("one frame forward (.)").clicked() {
+            tick = head.step(rec, 1);
+        }
+        if ui
+            .add_enabled(!live, egui::Button::new("live"))
+            .on_hover_text("back to the present (End)")
+            .clicked()
+        {
+            tick = head.live();
+        }
+        let mut at = shown;
+        let width = (ui.available_width() - 420.0).max(120.0);
+        ui.spacing_mut().slider_width = width;
+        let slider = egui::Slider::new(&mut at, first..=last.max(first + 1e-6))
+            .show_value(false)
+            .clamping(egui::SliderClamping::Always);
+        if ui.add(slider).on_hover_text("drag to any recorded moment").changed() {
+            tick = head.scrub(rec, at);
+        }
+        let what = if live {
+            format!("live, t = {last:.1} ms")
+        } else if head.auto {
+            format!("slow motion, t = {shown:.2} ms")
+        } else {
+            format!("t = {shown:.2} ms (recorded)")
+        };
+        ui.label(egui::RichText::new(what).monospace());
+        egui::ComboBox::from_id_salt("replay rate")
+            .selected_text(rate_label(head.rate))
+            .show_ui(ui, |ui| {
+                for r in RATES {
+                    ui.selectable_value(&mut head.rate, r, rate_label(r));
+                }
+            })
+            .response
+            .on_hover_text("replay speed, of real time");
+        for (k, name) in ["A", "B"].into_iter().enumerate() {
+            let set = head.marks[k].is_some();
+            let b = ui.selectable_label(set, name).on_hover_text(match head.marks[k] {
+                Some(t) => format!("loop mark at {t:.2} ms (click: clear)"),
+                None => "mark the moment shown as a loop's end".into(),
+            });
+            if b.clicked() {
+                head.marks[k] = if set { None } else { Some(shown) };
+            }
+        }
+        ui.checkbox(&mut head.slow_motion, "slow motion (S)")
+            .on_hover_text("each spike, bAP, NMDA or Ca2+ spike is shown again at 1 ms/s, then live goes on");
+        ui.label(format!("{:.0} s kept", rec.seconds())).on_hover_text(format!(
+            "the last {:.1} s of the whole cell, a frame every {} ms ({} MB at most)",
+            rec.seconds(),
+            rec.every_ms(),
+            rec.bytes().div_ceil(1 << 20)
+        ));
+    });
+    apply(tick, lab, timeline);
+}
+
+fn rate_label(r: f64) -> String {
+    if r >= 1.0 { "1x".into() } else { format!("1/{:.0}x", 1.0 / r) }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Timeline>();
+    app.add_systems(Update, (keep_recording, keys, tick).chain().in_set(super::LabSet::Input));
+}
