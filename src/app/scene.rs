@@ -206,31 +206,11 @@ fn background(ui: Res<UiState>, mut clear: ResMut<ClearColor>) {
     }
 }
 
-/// The rotation that stands the cell upright: its apical dendrites (or, without them,
-/// its dendrites) point up (+y).
+/// The rotation that stands the cell upright ([`crate::lab::geometry::upright`]), as
+/// Bevy's.
 pub fn upright(cell: &crate::sim::cell::Cell) -> Quat {
-    use crate::sim::morphology::Region;
-    let m = &cell.morphology;
-    let (centre, _) = m.sections[m.soma()].at(0.5);
-    let mean_of = |pred: &dyn Fn(Region) -> bool| {
-        let mut sum = nalgebra::Vector3::zeros();
-        let mut n = 0.0;
-        for s in m.sections.iter().filter(|s| pred(s.region)) {
-            for p in &s.points {
-                sum += p - centre;
-                n += 1.0;
-            }
-        }
-        (n > 0.0).then(|| sum / n)
-    };
-    let dir = mean_of(&|r| r == Region::Apical).or_else(|| mean_of(&|r| r.is_dendrite()));
-    match dir {
-        Some(d) if d.norm() > 1e-6 => {
-            let d = d.normalize();
-            Quat::from_rotation_arc(Vec3::new(d.x as f32, d.y as f32, d.z as f32), Vec3::Y)
-        }
-        _ => Quat::IDENTITY,
-    }
+    let q = crate::lab::geometry::upright(cell);
+    Quat::from_xyzw(q.i as f32, q.j as f32, q.k as f32, q.w as f32)
 }
 
 pub(super) fn plugin(app: &mut App) {

@@ -3,6 +3,7 @@
 //! Thin wrappers over [`crate::sim`].
 
 pub mod bench;
+pub mod clip;
 pub mod dataset;
 pub mod lesson;
 pub mod morph;
@@ -53,6 +54,27 @@ pub struct Args {
     /// bounding box on screen) to this JSON file.
     #[arg(long, requires = "screenshot")]
     pub layout: Option<PathBuf>,
+    /// Render a clip (an animated GIF) of the lesson's condition (`--lesson`,
+    /// `--condition`) or of a setup's first kept trial (`--setup`) from `--from` to `--to`
+    /// ms after the protocol's start, and exit. No window opens (`--size` is the clip's,
+    /// default 640x640).
+    #[arg(long, conflicts_with = "screenshot")]
+    pub clip: Option<PathBuf>,
+    /// With --clip: the lesson's condition (default: its first).
+    #[arg(long, requires = "clip")]
+    pub condition: Option<String>,
+    /// With --clip: the stretch's start (ms after the protocol's start).
+    #[arg(long, requires = "clip", default_value_t = 0.0)]
+    pub from: f64,
+    /// With --clip: the stretch's end (ms after the protocol's start; default: the run's end).
+    #[arg(long, requires = "clip")]
+    pub to: Option<f64>,
+    /// With --clip: frames per second (1 to 60).
+    #[arg(long, requires = "clip", default_value_t = 20.0)]
+    pub fps: f64,
+    /// With --clip: how many times slower than real time (100: 1 ms of the cell takes 0.1 s).
+    #[arg(long, requires = "clip", default_value_t = 100.0)]
+    pub slow: f64,
     /// The window's size in logical pixels, WIDTHxHEIGHT (default 1280x800).
     #[arg(long, value_parser = parse_size)]
     pub size: Option<(u32, u32)>,
@@ -175,6 +197,11 @@ pub fn run_command(command: Command) -> ExitCode {
         Command::Lesson { which } => lesson::run(which),
         Command::Dataset(args) => dataset::run(args),
     };
+    finish(result)
+}
+
+/// The exit status of a command's result, with its message on stderr.
+pub fn finish(result: Result<(), CliError>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (`| head`): stop quietly, as command-line tools do.

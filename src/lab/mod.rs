@@ -4,6 +4,8 @@
 
 pub mod biophysics;
 pub mod channels;
+pub mod clip;
+pub mod colour;
 pub mod error;
 pub mod geometry;
 pub mod lesson;
