@@ -124,6 +124,12 @@ fn fallback_path(job: FileJob) -> Result<PathBuf, AppError> {
         FileJob::SavePng => ("view", "png"),
         FileJob::OpenSwc | FileJob::OpenSetup => ("file", "txt"),
     };
+    stamped_path(stem, ext)
+}
+
+/// A new time-stamped file `STEM-DATE-TIME.EXT` in [`save_dir`] (UTC), numbered when one
+/// of that second exists.
+pub fn stamped_path(stem: &str, ext: &str) -> Result<PathBuf, AppError> {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
     // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).

@@ -265,7 +265,7 @@ fn style(ctx: &egui::Context, presenter: bool) {
 #[allow(clippy::too_many_arguments)]
 /// What the panel reads and changes.
 #[derive(bevy::ecs::system::SystemParam)]
-struct PanelWorld<'w> {
+struct PanelWorld<'w, 's> {
     lab: ResMut<'w, LabRes>,
     state: ResMut<'w, UiState>,
     clock: ResMut<'w, SimClock>,
@@ -276,12 +276,29 @@ struct PanelWorld<'w> {
     hover: Res<'w, super::picking::Hover>,
     meter: ResMut<'w, super::linearity::Meter>,
     timeline: ResMut<'w, super::timeline::Timeline>,
+    tree: Res<'w, super::scene::TreeView>,
+    cams: Query<'w, 's, &'static super::camera::OrbitCamera>,
+}
+
+impl PanelWorld<'_, '_> {
+    /// How the window shows the cell: the camera's view of the upright cell (cell to
+    /// view coordinates), for a clip seen as the window sees it.
+    fn view_rotation(&self) -> nalgebra::UnitQuaternion<f64> {
+        let Some(cam) = self.cams.iter().next() else {
+            return crate::lab::geometry::upright(&self.lab.0.sim.cell);
+        };
+        let r = cam.transform().rotation.inverse() * self.tree.transform.rotation;
+        nalgebra::UnitQuaternion::from_quaternion(nalgebra::Quaternion::new(
+            r.w as f64, r.x as f64, r.y as f64, r.z as f64,
+        ))
+    }
 }
 
 /// The panel on the left, the traces below, the colour scale over the view while the
 /// panel is away, and the help window: each drawn by its own function with what it needs.
 fn draw(mut contexts: EguiContexts, mut w: PanelWorld, mut last_presenter: Local<Option<bool>>) -> Result {
     let ctx = contexts.ctx_mut()?;
+    let view = w.view_rotation();
     let state = &mut *w.state;
     if *last_presenter != Some(state.presenter) {
         style(ctx, state.presenter);
@@ -324,7 +341,7 @@ fn draw(mut contexts: EguiContexts, mut w: PanelWorld, mut last_presenter: Local
         strip.resizable(true).default_size(230.0).max_size((viewport_h * 0.6).max(120.0))
     };
     let bottom = strip.show(&mut root, |ui| {
-        super::timeline::time_bar(ui, &mut w.lab.0, state, &mut w.timeline);
+        super::timeline::time_bar(ui, &mut w.lab.0, state, &mut w.timeline, view);
         trace_strip(ui, &mut w.lab.0, state, &mut w.layout, zoom)
     });
     w.layout.bottom = bottom.response.rect.height() * zoom;

@@ -14,6 +14,9 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 use bevy_egui::input::EguiWantsInput;
 
+/// A clip being rendered (its path, and its answer: frames or why not).
+type ClipJob = super::job::Job<Result<usize, String>>;
+
 /// Whether the live lab was running when a recorded moment was first shown (it runs
 /// again when the present is shown again), and the lab the recording was started for.
 #[derive(Resource, Default)]
@@ -21,6 +24,8 @@ pub struct Timeline {
     resume: bool,
     /// (source, compartments) of a lab that could not record, so that it is asked once.
     asked: Option<(String, usize)>,
+    /// A clip being rendered, and where it goes.
+    clip: Option<(std::path::PathBuf, ClipJob)>,
 }
 
 /// Applies what a move of the playhead asks of the lab.
@@ -119,7 +124,13 @@ fn tick(time: Res<Time>, mut lab: ResMut<LabRes>, mut ui: ResMut<UiState>, mut t
 }
 
 /// The time bar: where the shown moment is in the recording, and the controls to move it.
-pub fn time_bar(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState, timeline: &mut Timeline) {
+pub fn time_bar(
+    ui: &mut egui::Ui,
+    lab: &mut Lab,
+    state: &mut UiState,
+    timeline: &mut Timeline,
+    view: nalgebra::UnitQuaternion<f64>,
+) {
     let Some(rec) = lab.recording() else {
         ui.label("not recording");
         return;
@@ -127,6 +138,7 @@ pub fn time_bar(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState, timeline:
     let Some((first, last)) = rec.span() else { return };
     let head = &mut state.playhead;
     let mut tick = Tick::Stay;
+    let mut clip_request = None;
     ui.horizontal(|ui| {
         let shown = head.at.unwrap_or(last);
         let live = head.at.is_none();
@@ -188,6 +200,17 @@ pub fn time_bar(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState, timeline:
         }
         ui.checkbox(&mut head.slow_motion, "slow motion (S)")
             .on_hover_text("each spike, bAP, NMDA or Ca2+ spike is shown again at 1 ms/s, then live goes on");
+        let busy = timeline.clip.is_some();
+        if ui
+            .add_enabled(!busy, egui::Button::new(if busy { "clip..." } else { "clip" }))
+            .on_hover_text("save the stretch between A and B (or the 20 ms shown) as a GIF, 100x slower")
+            .clicked()
+        {
+            clip_request = Some(match head.marks {
+                [Some(a), Some(b)] if b > a => (a, b),
+                _ => ((shown - 10.0).max(first), (shown + 10.0).min(last)),
+            });
+        }
         ui.label(format!("{:.0} s kept", rec.seconds())).on_hover_text(format!(
             "the last {:.1} s of the whole cell, a frame every {} ms ({} MB at most)",
             rec.seconds(),
@@ -196,6 +219,76 @@ pub fn time_bar(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState, timeline:
         ));
     });
     apply(tick, lab, timeline);
+    if let Some((from, to)) = clip_request {
+        start_clip(lab, state, timeline, from, to, view);
+    }
+}
+
+/// Renders the stretch `from`..`to` ms of the recording as a GIF on a thread, seen as the
+/// window shows the cell (`view`: the camera's rotation of the upright cell), into the
+/// save folder.
+fn start_clip(
+    lab: &Lab,
+    state: &mut UiState,
+    timeline: &mut Timeline,
+    from: f64,
+    to: f64,
+    view: nalgebra::UnitQuaternion<f64>,
+) {
+    use crate::lab::clip::{ClipSpec, View, render_gif};
+    let Some(rec) = lab.recording() else { return };
+    let path = match super::files::stamped_path("clip", "gif") {
+        Ok(p) => p,
+        Err(e) => return state.fail(e),
+    };
+    let segment = rec.segment(from, to, MAX_RECORDING_BYTES);
+    let cell = lab.sim.cell.clone();
+    let spec = ClipSpec {
+        from_ms: from,
+        to_ms: to,
+        fps: 20.0,
+        slow: 100.0,
+        width: 720,
+        height: 720,
+        map: state.colormap,
+        lo: state.range.0,
+        hi: state.range.1,
+        label: lab.source.rsplit('/').next().unwrap_or("").to_string(),
+        t0: 0.0,
+    };
+    let out = path.clone();
+    let job = super::job::Job::answer("dendra-clip", move || {
+        let view = View::framing(&cell, view, spec.width, spec.height);
+        let (bytes, frames) = render_gif(&segment, &cell, view, &spec).map_err(|e| e.to_string())?;
+        crate::sim::savefile::save(&out, &bytes)
+            .map_err(|e| format!("{}: cannot write: {e}", out.display()))?;
+        Ok(frames)
+    });
+    match job {
+        Ok(job) => {
+            state.say(format!("rendering a clip of {from:.1} to {to:.1} ms..."));
+            timeline.clip = Some((path, job));
+        }
+        Err(e) => state.fail(format!("could not start the clip: {e}")),
+    }
+}
+
+/// Says where a finished clip went.
+fn clip_done(mut timeline: ResMut<Timeline>, mut ui: ResMut<UiState>) {
+    let Some((path, job)) = &timeline.clip else { return };
+    let said = match job.poll() {
+        super::job::Poll::Waiting => return,
+        super::job::Poll::Got(Ok(frames)) => {
+            Ok(format!("saved a clip of {frames} frames to {}", path.display()))
+        }
+        super::job::Poll::Got(Err(e)) => Err(e),
+        super::job::Poll::Gone => Err("the clip's thread stopped unexpectedly".into()),
+    };
+    match said {
+        Ok(m) => ui.say(m),
+        Err(e) => ui.fail(e),
+    }
+    timeline.clip = None;
 }
 
 fn rate_label(r: f64) -> String {
@@ -205,4 +298,5 @@ fn rate_label(r: f64) -> String {
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Timeline>();
     app.add_systems(Update, (keep_recording, keys, tick).chain().in_set(super::LabSet::Input));
+    app.add_systems(Update, clip_done);
 }
