@@ -17,6 +17,7 @@ pub mod recording;
 pub mod scene;
 pub mod session;
 pub mod setup;
+pub mod space;
 pub mod stimuli;
 pub mod synapses;
 pub mod trials;

@@ -41,7 +41,7 @@ impl Clone for Recorder {
 }
 
 /// The last stretch of a run's voltages, every node, frame by frame.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Recording {
     nodes: usize,
     every_ms: f64,

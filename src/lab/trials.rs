@@ -49,7 +49,16 @@ pub struct Trial {
     #[serde(default)]
     pub protocol: String,
     pub traces: Vec<TrialTrace>,
+    /// The whole cell over the trial (from its reset), when the lab was recording: what
+    /// the space plot draws as a ghost and the difference colouring subtracts. Not saved
+    /// in setups; at most [`TRIAL_RECORDING_BYTES`].
+    #[serde(skip)]
+    pub recording: Option<std::sync::Arc<super::recording::Recording>>,
 }
+
+/// Most memory one kept trial's recording takes (the latest part of a longer trial is
+/// kept): 12 trials take 96 MB at most.
+pub const TRIAL_RECORDING_BYTES: usize = 8 << 20;
 
 /// What a trial plays after the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -164,7 +173,11 @@ impl Lab {
         if self.trials.len() >= MAX_TRIALS {
             self.trials.remove(0);
         }
-        self.trials.push(Trial { label: run.label.clone(), protocol: run.protocol, traces });
+        let recording = self
+            .recording()
+            .map(|r| std::sync::Arc::new(r.segment(0.0, run.t_end, TRIAL_RECORDING_BYTES)))
+            .filter(|r| !r.is_empty());
+        self.trials.push(Trial { label: run.label.clone(), protocol: run.protocol, traces, recording });
         self.paused = true;
         self.notice = Some((
             format!(
