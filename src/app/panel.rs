@@ -348,6 +348,7 @@ fn draw(mut contexts: EguiContexts, mut w: PanelWorld, mut last_presenter: Local
     if state.show_help {
         help_window(ctx, state);
     }
+    super::timeline::space_plot_window(ctx, &w.lab.0, state);
     keep_the_keys_for_the_lab(ctx);
     Ok(())
 }
@@ -423,7 +424,7 @@ fn sections(
         densities(ui, &mut lab.0, state);
     });
     egui::CollapsingHeader::new("Colour").default_open(true).show(ui, |ui| {
-        colour_controls(ui, state);
+        colour_controls(ui, state, &lab.0);
     });
     egui::CollapsingHeader::new("Files and cells").default_open(true).show(ui, |ui| {
         file_controls(ui, lab, state, dialogs, loader);

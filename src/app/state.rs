@@ -142,6 +142,11 @@ pub struct UiState {
     /// Which instant the tree and the traces show (live, or a recorded moment) and how
     /// it moves ([`crate::lab::playhead`]).
     pub playhead: crate::lab::playhead::Playhead,
+    /// Colour by the difference from this kept trial (its recording), at the same time
+    /// after its start.
+    pub difference_from: Option<usize>,
+    /// The space plot's path, between these two probes (0: the soma's).
+    pub space_plot: Option<[usize; 2]>,
 }
 
 impl Default for UiState {
@@ -174,6 +179,8 @@ impl Default for UiState {
             pending_camera: None,
             pending_focus: None,
             playhead: Default::default(),
+            difference_from: None,
+            space_plot: None,
         }
     }
 }

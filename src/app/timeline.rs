@@ -136,6 +136,7 @@ pub fn time_bar(
         return;
     };
     let Some((first, last)) = rec.span() else { return };
+    let lab_probes = lab.probes.len();
     let head = &mut state.playhead;
     let mut tick = Tick::Stay;
     let mut clip_request = None;
@@ -200,6 +201,14 @@ pub fn time_bar(
         }
         ui.checkbox(&mut head.slow_motion, "slow motion (S)")
             .on_hover_text("each spike, bAP, NMDA or Ca2+ spike is shown again at 1 ms/s, then live goes on");
+        let space = state.space_plot.is_some();
+        if ui
+            .selectable_label(space, "space plot")
+            .on_hover_text("voltage along a path against distance (V)")
+            .clicked()
+        {
+            state.space_plot = if space { None } else { Some([0, lab_probes.saturating_sub(1)]) };
+        }
         let busy = timeline.clip.is_some();
         if ui
             .add_enabled(!busy, egui::Button::new(if busy { "clip..." } else { "clip" }))
@@ -291,6 +300,102 @@ fn clip_done(mut timeline: ResMut<Timeline>, mut ui: ResMut<UiState>) {
     timeline.clip = None;
 }
 
+/// The space plot: the voltage along the path between two probes against path distance,
+/// at the moment shown (live or recorded), with the kept trials' at the same time after
+/// their starts as ghosts.
+pub fn space_plot_window(ctx: &egui::Context, lab: &Lab, state: &mut UiState) {
+    let Some([mut a, mut b]) = state.space_plot else { return };
+    let n = lab.probes.len();
+    (a, b) = (a.min(n.saturating_sub(1)), b.min(n.saturating_sub(1)));
+    let mut open = true;
+    egui::Window::new("Space plot").open(&mut open).default_size([520.0, 300.0]).show(ctx, |ui| {
+        ui.horizontal(|ui| {
+            for (which, k) in [("from", &mut a), ("to", &mut b)] {
+                egui::ComboBox::from_id_salt(which)
+                    .selected_text(format!("{which} {}", lab.probe_label(*k)))
+                    .show_ui(ui, |ui| {
+                        for i in 0..n {
+                            ui.selectable_value(k, i, lab.probe_label(i));
+                        }
+                    });
+            }
+            if n < 2 {
+                ui.label("place a probe (tool 2) to draw a path from the soma");
+            }
+        });
+        let (Some(pa), Some(pb)) = (lab.probes.get(a), lab.probes.get(b)) else { return };
+        let path = crate::lab::space::path_nodes(&lab.sim.cell, pa.node, pb.node);
+        let at = state.playhead.at;
+        let t = at.unwrap_or(lab.t());
+        let live = lab.voltage_along(&path, at);
+        let label = match at {
+            Some(t) => format!("t = {t:.2} ms (recorded)"),
+            None => format!("live, t = {t:.1} ms"),
+        };
+        let mut ghosts = Vec::new();
+        for (k, trial) in lab.trials.iter().enumerate() {
+            if let Some(pts) = lab.trial_voltage_along(k, &path, t) {
+                ghosts.push((trial.label.clone(), pts));
+            }
+        }
+        egui_plot::Plot::new("space plot")
+            .legend(egui_plot::Legend::default().position(egui_plot::Corner::RightTop))
+            .x_axis_label(format!("path distance from {} (um)", lab.probe_label(a)))
+            .y_axis_label("v (mV)")
+            .include_y(-80.0)
+            .include_y(20.0)
+            .show(ui, |p| {
+                for (name, pts) in &ghosts {
+                    p.line(
+                        egui_plot::Line::new(name.as_str(), egui_plot::PlotPoints::from(pts.clone()))
+                            .style(egui_plot::LineStyle::Dashed { length: 8.0 })
+                            .width(1.5),
+                    );
+                }
+                p.line(
+                    egui_plot::Line::new(label.as_str(), egui_plot::PlotPoints::from(live))
+                        .color(egui::Color32::WHITE)
+                        .width(2.5),
+                );
+            });
+    });
+    state.space_plot = open.then_some([a, b]);
+}
+
+/// The space plot's path, drawn over the tree (projected through the camera, painted on
+/// egui's foreground so that it is never hidden inside the branches).
+fn draw_path(
+    mut contexts: bevy_egui::EguiContexts,
+    lab: Res<LabRes>,
+    ui: Res<UiState>,
+    tree: Res<super::scene::TreeView>,
+    views: Query<(&Camera, &GlobalTransform), With<super::camera::OrbitCamera>>,
+) -> Result {
+    let Some([a, b]) = ui.space_plot else { return Ok(()) };
+    let lab = &lab.0;
+    let (Some(pa), Some(pb)) = (lab.probes.get(a), lab.probes.get(b)) else { return Ok(()) };
+    let Some((cam, at)) = views.iter().next() else { return Ok(()) };
+    let ctx = contexts.ctx_mut()?;
+    let cell = &lab.sim.cell;
+    let path = crate::lab::space::path_nodes(cell, pa.node, pb.node);
+    let zoom = ctx.zoom_factor();
+    // Viewport coordinates are from the viewport's corner (right of the panel).
+    let origin = cam.logical_viewport_rect().map_or(Vec2::ZERO, |r| r.min);
+    let points: Vec<egui::Pos2> = path
+        .iter()
+        .filter_map(|&(n, _)| {
+            let s = cell.node_section[n as usize] as usize;
+            let w = tree.to_world(cell.morphology.sections[s].at(cell.node_x[n as usize]).0);
+            let p = cam.world_to_viewport(at, w).ok()? + origin;
+            Some(egui::pos2(p.x / zoom, p.y / zoom))
+        })
+        .collect();
+    let width = if ui.presenter { 5.0 } else { 3.0 };
+    ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, "space plot path".into()))
+        .add(egui::Shape::line(points, egui::Stroke::new(width, egui::Color32::from_rgb(255, 240, 80))));
+    Ok(())
+}
+
 fn rate_label(r: f64) -> String {
     if r >= 1.0 { "1x".into() } else { format!("1/{:.0}x", 1.0 / r) }
 }
@@ -299,4 +404,5 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Timeline>();
     app.add_systems(Update, (keep_recording, keys, tick).chain().in_set(super::LabSet::Input));
     app.add_systems(Update, clip_done);
+    app.add_systems(bevy_egui::EguiPrimaryContextPass, draw_path);
 }

@@ -57,7 +57,48 @@ pub fn colour_bar(ui: &mut egui::Ui, map: usize, lo: f64, hi: f64, width: f32) {
     }
 }
 
-pub(super) fn colour_controls(ui: &mut egui::Ui, state: &mut UiState) {
+pub(super) fn colour_controls(ui: &mut egui::Ui, state: &mut UiState, lab: &crate::lab::Lab) {
+    // The difference from a kept trial (its recording), blue where lower, red where
+    // higher: where a drug changed the cell.
+    let recorded: Vec<(usize, &str)> = lab
+        .trials
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.recording.is_some())
+        .map(|(k, t)| (k, t.label.as_str()))
+        .collect();
+    if state.difference_from.is_some_and(|k| !recorded.iter().any(|&(j, _)| j == k)) {
+        state.difference_from = None;
+        state.range = state.quantity.default_range();
+    }
+    if !recorded.is_empty() {
+        let shown = match state.difference_from {
+            Some(k) => format!("minus trial '{}'", lab.trials[k].label),
+            None => "no difference".into(),
+        };
+        egui::ComboBox::from_id_salt("difference")
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                if ui.selectable_label(state.difference_from.is_none(), "no difference").clicked() {
+                    state.difference_from = None;
+                    state.range = state.quantity.default_range();
+                }
+                for &(k, label) in &recorded {
+                    if ui
+                        .selectable_label(state.difference_from == Some(k), format!("minus trial '{label}'"))
+                        .clicked()
+                    {
+                        state.difference_from = Some(k);
+                        state.range = (-30.0, 30.0);
+                        state.colormap = colour::MAPS.len() - 1;
+                    }
+                }
+            })
+            .response
+            .on_hover_text(
+                "colour by the voltage now minus a kept trial's at the same time after its start (mV)",
+            );
+    }
     egui::ComboBox::from_id_salt("quantity").selected_text(state.quantity.label()).show_ui(ui, |ui| {
         for q in Quantity::ALL {
             if ui.selectable_value(&mut state.quantity, q, q.label()).changed() {
