@@ -164,7 +164,8 @@ pub fn time_bar(
             tick = head.live();
         }
         let mut at = shown;
-        let width = (ui.available_width() - 420.0).max(120.0);
+        // The controls after it take about 640 points.
+        let width = (ui.available_width() - 640.0).max(100.0);
         ui.spacing_mut().slider_width = width;
         let slider = egui::Slider::new(&mut at, first..=last.max(first + 1e-6))
             .show_value(false)

@@ -74,6 +74,10 @@ pub enum BenchCommand {
         /// Run even when the work estimate is beyond the limit (docs/limits.md).
         #[arg(long)]
         force: bool,
+        /// Record the whole cell as the window does (every frame into the ring): what
+        /// recording costs.
+        #[arg(long)]
+        record: bool,
     },
 }
 
@@ -86,11 +90,31 @@ const MAX_RATE_HZ: f64 = 1000.0;
 /// Steps `sim` to `tstop` in slices of 100 ms (the sanity check and the progress line
 /// stay out of the timing, nearly); returns the wall time (s).
 fn timed_run(sim: &mut Simulation, tstop: f64, what: &str) -> Result<f64, CliError> {
+    timed_run_recording(sim, tstop, what, None)
+}
+
+/// As [`timed_run`], offering every step to `rec` (the window's recording) when given:
+/// what recording costs the simulation.
+fn timed_run_recording(
+    sim: &mut Simulation,
+    tstop: f64,
+    what: &str,
+    mut rec: Option<&mut crate::lab::recording::Recording>,
+) -> Result<f64, CliError> {
     let mut progress = Progress::new(what);
     let t0 = Instant::now();
     let half = sim.config.dt / 2.0;
     while sim.t() + half < tstop {
-        sim.run_until((sim.t() + 100.0).min(tstop));
+        match rec.as_deref_mut() {
+            None => sim.run_until((sim.t() + 100.0).min(tstop)),
+            Some(r) => {
+                let end = (sim.t() + 100.0).min(tstop);
+                while sim.t() + half < end {
+                    sim.step();
+                    r.offer(sim.t(), &sim.v);
+                }
+            }
+        }
         if let Some((node, v)) = sim.insane_node() {
             return Err(sim.insane(node, v).into());
         }
@@ -134,7 +158,7 @@ fn cell(
     (dt, method): (Option<f64>, Option<&str>),
     threads: usize,
     (amp, delay, dur): (f64, f64, f64),
-    force: bool,
+    (force, record): (bool, bool),
 ) -> Result<(), CliError> {
     let preset = crate::lab::biophysics::find_preset(preset).map_err(|e| e.at("--preset"))?;
     if !(tstop.is_finite() && tstop >= 0.0) {
@@ -163,7 +187,19 @@ fn cell(
     sim.add_spike_detector(soma, 0.0).map_err(|e| e.to_string())?;
     sim.set_threads(threads);
     sim.init();
-    let wall = timed_run(&mut sim, tstop, "bench cell")?;
+    let mut rec = if record {
+        Some(
+            crate::lab::recording::Recording::new(
+                sim.v.len(),
+                sim.config.dt,
+                crate::lab::recording::MAX_RECORDING_BYTES,
+            )
+            .ok_or("--record: the cell is too large to record")?,
+        )
+    } else {
+        None
+    };
+    let wall = timed_run_recording(&mut sim, tstop, "bench cell", rec.as_mut())?;
     let method = if sim.config.crank_nicolson { "cn" } else { "be" };
     report(
         &sim,
@@ -179,15 +215,36 @@ fn cell(
             // because the threads kept waiting for each other (a busy core).
             ("split_steps", sim.split_stats().split_steps.into()),
             ("split_stepped_back", sim.split_stats().stepped_back.into()),
+            // With --record: the recording's frame interval (ms) and its size (MB).
+            ("record_every_ms", rec.as_ref().map(|r| (r.every_ms() * 1e4).round() / 1e4).into()),
+            ("record_mb", rec.as_ref().map(|r| r.bytes() >> 20).into()),
         ],
     )
 }
 
 pub fn run(cmd: BenchCommand) -> Result<(), CliError> {
     match cmd {
-        BenchCommand::Cell { morphology, preset, tstop, dt, method, threads, amp, delay, dur, force } => {
-            cell(morphology, &preset, tstop, (dt, method.as_deref()), threads, (amp, delay, dur), force)
-        }
+        BenchCommand::Cell {
+            morphology,
+            preset,
+            tstop,
+            dt,
+            method,
+            threads,
+            amp,
+            delay,
+            dur,
+            force,
+            record,
+        } => cell(
+            morphology,
+            &preset,
+            tstop,
+            (dt, method.as_deref()),
+            threads,
+            (amp, delay, dur),
+            (force, record),
+        ),
         BenchCommand::Tree { depth, nseg, syn, rate, tstop, seed, force } => {
             if !(0..=16).contains(&depth) {
                 return Err(format!("--depth must be within 0..=16, got {depth}").into());
