@@ -153,11 +153,20 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
             }
         }
     }
+    // A declared moment shown in slow motion: said in words.
+    if let (Some((cond, t0, _)), Some(at)) = (&open.playing, ui.playhead.at)
+        && let Some(m) =
+            open.lesson.moments.iter().find(|m| &m.condition == cond && (at - (t0 + m.at_ms)).abs() < 1.0)
+        && ui.status != m.label
+    {
+        ui.say(m.label.clone());
+    }
     if let Some((cond, _t0, t_end)) = &open.playing {
         if lab.0.t() + lab.0.sim.config.dt / 2.0 >= *t_end {
             open.played.push(cond.clone());
             open.playing = None;
             lab.0.paused = true;
+            ui.playhead.moments.clear();
         } else {
             return;
         }
@@ -178,6 +187,16 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
                 let (t0, t_end) = (run.t0, run.t_end);
                 lab.swap(run.lab, Swap::SameCell, &mut ui);
                 lab.0.paused = false;
+                // The room sees each event slowly: slow motion while a lesson plays, at
+                // the events found and at the moments the lesson declares.
+                ui.playhead.slow_motion = true;
+                ui.playhead.moments = open
+                    .lesson
+                    .moments
+                    .iter()
+                    .filter(|m| m.condition == cond)
+                    .map(|m| t0 + m.at_ms)
+                    .collect();
                 // Same cell: the drawn tree stays; the markers and traces follow the lab.
                 ui.say(format!("playing: {label}"));
                 open.playing = Some((cond, t0, t_end));

@@ -42,6 +42,9 @@ pub struct Playhead {
     checked_to: f64,
     /// When the last fast change was shown (ms).
     last_fast: f64,
+    /// Moments declared to be worth seeing (ms, the recording's times), shown in slow
+    /// motion like the events found.
+    pub moments: Vec<f64>,
 }
 
 impl Default for Playhead {
@@ -55,6 +58,7 @@ impl Default for Playhead {
             auto: false,
             checked_to: f64::NEG_INFINITY,
             last_fast: f64::NEG_INFINITY,
+            moments: Vec::new(),
         }
     }
 }
@@ -121,9 +125,12 @@ impl Playhead {
                 return Tick::Stay;
             }
             let from = rec.frame_at(self.checked_to.max(first)).unwrap_or(0);
+            let checked = self.checked_to;
             self.checked_to = last;
-            let Some(j) = rec.next_crossing(from, EVENT_LEVEL_MV) else { return Tick::Stay };
-            let t = rec.time(j).unwrap_or(last);
+            let found = rec.next_crossing(from, EVENT_LEVEL_MV).and_then(|j| rec.time(j));
+            let declared =
+                self.moments.iter().copied().filter(|&m| m > checked && m <= last).reduce(f64::min);
+            let Some(t) = [found, declared].into_iter().flatten().reduce(f64::min) else { return Tick::Stay };
             self.at = Some((t - LEAD_MS).max(first));
             self.playing = true;
             self.auto = true;
@@ -215,6 +222,25 @@ mod tests {
         // No new event: it stays live.
         assert_eq!(p.tick(Some(&rec), 1.0 / 60.0, 50.0), Tick::Stay);
         assert!(p.at.is_none());
+    }
+
+    #[test]
+    fn a_declared_moment_is_shown_slowly_though_nothing_crosses() {
+        // Rest throughout: no event of its own.
+        let mut r = Recording::new(3, 0.025, 4 << 20).unwrap();
+        let mut p = Playhead { slow_motion: true, moments: vec![30.0], ..Default::default() };
+        for s in 0..=1000 {
+            r.offer(s as f64 * 0.025, &[-70.0; 3]);
+        }
+        assert_eq!(p.tick(Some(&r), 0.016, 50.0), Tick::Stay, "not yet reached");
+        for s in 1001..=1600 {
+            r.offer(s as f64 * 0.025, &[-70.0; 3]);
+        }
+        assert_eq!(p.tick(Some(&r), 0.016, 50.0), Tick::Hold);
+        assert!((p.at.unwrap() - (30.0 - LEAD_MS)).abs() < 0.11, "{:?}", p.at);
+        // Shown once: back live, it is not shown again.
+        p.live();
+        assert_eq!(p.tick(Some(&r), 0.016, 50.0), Tick::Stay);
     }
 
     #[test]

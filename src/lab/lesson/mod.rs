@@ -90,6 +90,23 @@ pub struct Lesson {
     /// The place the window frames when the lesson opens (the whole cell when absent).
     #[serde(default)]
     pub focus: Option<String>,
+    /// The moments the room must see, which the window shows in slow motion as the
+    /// lesson plays (besides the events it finds itself), and a picture of the first is
+    /// the lesson's key moment (`--moment`).
+    #[serde(default)]
+    pub moments: Vec<Moment>,
+}
+
+/// A moment of a condition's run worth seeing slowly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Moment {
+    /// The condition whose run it is in.
+    pub condition: String,
+    /// When (ms after the protocol's start).
+    pub at_ms: f64,
+    /// What it shows, in words (said while it plays).
+    pub label: String,
 }
 
 /// One line of a result plot or one row of a result table: a figure with its label.
@@ -159,6 +176,17 @@ impl Lesson {
             && !lesson.scene.places.contains_key(f)
         {
             return Err(bad(format!("focus: no place called '{f}'")));
+        }
+        for (i, m) in lesson.moments.iter().enumerate() {
+            let Some(c) = lesson.condition(&m.condition) else {
+                return Err(bad(format!("moments[{i}]: no condition called '{}'", m.condition)));
+            };
+            if !(m.at_ms.is_finite() && (0.0..=c.run_ms).contains(&m.at_ms)) {
+                return Err(bad(format!(
+                    "moments[{i}].at_ms: {} is not within the condition's run (0 to {} ms)",
+                    m.at_ms, c.run_ms
+                )));
+            }
         }
         for (i, r) in lesson.results.iter().enumerate() {
             for s in r.curves.iter().chain(&r.table) {
