@@ -902,3 +902,42 @@ fn difference_colouring_shows_where_apical_ttx_acted() {
     let ghost = lab.trial_voltage_along(0, &path, at).unwrap();
     assert_eq!(ghost.len(), path.len());
 }
+
+/// A setup keeps the replay's settings and its trials' recordings (beside it, in
+/// NAME.recordings): reopened, the trials are scrubbable again with the same frames; a
+/// damaged recordings file leaves the trials without, and the setup still opens.
+#[test]
+fn a_saved_setup_keeps_its_trials_recordings_and_replay_settings() {
+    use dendra::lab::setup::{ReplaySetup, recordings_path};
+    use dendra::lab::trials::TrialPlan;
+    let dir = std::env::temp_dir().join(format!("dendra-rec-setup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("kept.json");
+    let mut lab = ball_and_stick();
+    let d = dend(&lab);
+    lab.add_synapse(d, 0.5, SynapseKind::AmpaNmda, 5.0).unwrap();
+    lab.record(true, 8 << 20).unwrap();
+    lab.start_trial(TrialPlan { fire: Some(FirePattern::Single), run_ms: 30.0 });
+    while lab.trial.is_some() {
+        lab.advance(50);
+    }
+    let kept = lab.trials[0].recording.clone().unwrap();
+    let mut setup = lab.to_setup(None, None);
+    setup.replay = Some(ReplaySetup { rate: 0.01, marks: [Some(10.0), Some(20.0)], slow_motion: true });
+    write_setup(&path, &setup).unwrap();
+    assert!(recordings_path(&path).is_file());
+    let back = read_setup(&path).unwrap();
+    assert_eq!(back.replay, setup.replay);
+    let reopened = Lab::from_setup(&back, &dir).unwrap();
+    let r = reopened.trials[0].recording.as_ref().expect("scrubbable again");
+    assert_eq!(**r, *kept);
+    // Damaged: the setup opens, its trial without a recording.
+    std::fs::write(recordings_path(&path), b"DNDRTRS1\x01\x00\x00\x00garbage").unwrap();
+    let back = read_setup(&path).unwrap();
+    assert!(back.trials[0].recording.is_none());
+    // A replay rate out of range is brought within 1/1000..1.
+    let text = std::fs::read_to_string(&path).unwrap().replace("\"rate\": 0.01", "\"rate\": 1e9");
+    std::fs::write(&path, text).unwrap();
+    assert_eq!(read_setup(&path).unwrap().replay.unwrap().rate, 1.0);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -218,7 +218,13 @@ fn answers(
                 max: ui.range.1,
                 map: ui.colormap as u32,
             };
-            let setup = lab.0.to_setup(camera_setup(&cams), Some(colour));
+            let mut setup = lab.0.to_setup(camera_setup(&cams), Some(colour));
+            let head = &ui.playhead;
+            setup.replay = Some(crate::lab::setup::ReplaySetup {
+                rate: head.rate,
+                marks: head.marks,
+                slow_motion: head.slow_motion,
+            });
             match write_setup(&path, &setup) {
                 Ok(None) => ui.say(format!("saved {}", path.display())),
                 Ok(Some(note)) => ui.say(format!("saved {}; {note}", path.display())),

@@ -94,6 +94,11 @@ pub fn restore_view(ui: &mut UiState, setup: &Setup) {
         ui.colormap = (c.map as usize).min(super::colour::MAPS.len() - 1);
     }
     ui.pending_camera = setup.camera.and_then(|c| c.checked(&mut Vec::new()));
+    if let Some(r) = setup.replay {
+        ui.playhead.rate = r.rate;
+        ui.playhead.marks = r.marks;
+        ui.playhead.slow_motion = r.slow_motion;
+    }
 }
 
 /// Replaces the lab by `loaded` (or reports why not, leaving the current cell).

@@ -271,6 +271,57 @@ impl Recording {
     }
 }
 
+/// The bytes of a recording file's start.
+const MAGIC: &[u8; 8] = b"DNDRREC1";
+
+impl Recording {
+    /// The frames as bytes (little-endian): `DNDRREC1`, nodes (u32), the interval (f64),
+    /// frames (u32), each frame's time (f64), then each frame's quantised voltages (u16).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(24 + self.len() * (8 + 2 * self.nodes));
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(self.nodes as u32).to_le_bytes());
+        out.extend_from_slice(&self.every_ms.to_le_bytes());
+        out.extend_from_slice(&(self.len() as u32).to_le_bytes());
+        for k in 0..self.len() {
+            out.extend_from_slice(&self.times[self.slot(k)].to_le_bytes());
+        }
+        for k in 0..self.len() {
+            let s = self.slot(k) * self.nodes;
+            for q in &self.data[s..s + self.nodes] {
+                out.extend_from_slice(&q.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// A recording read back from [`Recording::to_bytes`]; `None` when the bytes are not
+    /// one (wrong length, sizes past the limits, times not finite and increasing).
+    pub fn from_bytes(b: &[u8]) -> Option<Recording> {
+        let u32_at = |k: usize| Some(u32::from_le_bytes(b.get(k..k + 4)?.try_into().ok()?) as usize);
+        let f64_at = |k: usize| Some(f64::from_le_bytes(b.get(k..k + 8)?.try_into().ok()?));
+        if b.get(..8)? != MAGIC {
+            return None;
+        }
+        let (nodes, every_ms, frames) = (u32_at(8)?, f64_at(12)?, u32_at(20)?);
+        if nodes == 0 || nodes > MAX_COMPARTMENTS || !(every_ms.is_finite() && every_ms > 0.0) {
+            return None;
+        }
+        if frames.checked_mul(nodes * 2 + 8)? > MAX_RECORDING_BYTES
+            || b.len() != 24 + frames * (8 + 2 * nodes)
+        {
+            return None;
+        }
+        let times: Vec<f64> = (0..frames).map(|k| f64_at(24 + 8 * k)).collect::<Option<_>>()?;
+        if times.iter().any(|t| !t.is_finite()) || times.windows(2).any(|w| w[1] <= w[0]) {
+            return None;
+        }
+        let start = 24 + 8 * frames;
+        let data = b[start..].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        Some(Recording { nodes, every_ms, capacity: frames, times, data, head: 0, next_t: f64::NEG_INFINITY })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,6 +392,16 @@ mod tests {
         let seg = r.segment(2.0, 3.0, 1 << 20);
         assert_eq!(seg.len(), 11);
         assert!((seg.time(0).unwrap() - 2.0).abs() < 1e-9 && seg.value(3, 0) == r.value(23, 0));
+        // Bytes and back: the same frames; bytes that are not a recording, refused.
+        let back = Recording::from_bytes(&seg.to_bytes()).unwrap();
+        assert_eq!(back, seg);
+        let bytes = r.to_bytes();
+        assert_eq!(Recording::from_bytes(&bytes).unwrap().value(42, 1), r.value(42, 1));
+        assert!(Recording::from_bytes(&bytes[..bytes.len() - 1]).is_none());
+        assert!(Recording::from_bytes(b"DNDRREC1").is_none());
+        let mut huge = bytes.clone();
+        huge[20..24].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(Recording::from_bytes(&huge).is_none());
         // Time going back (a reset) starts again.
         r.offer(0.0, &at(0.0));
         assert_eq!(r.len(), 1);

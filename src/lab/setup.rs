@@ -129,6 +129,78 @@ pub struct ColourSetup {
     pub map: u32,
 }
 
+/// The replay's settings ([`crate::lab::playhead::Playhead`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaySetup {
+    /// The replay's pace, a fraction of real time (1/1000 to 1).
+    pub rate: f64,
+    /// The loop's marks (ms).
+    #[serde(default)]
+    pub marks: [Option<f64>; 2],
+    #[serde(default)]
+    pub slow_motion: bool,
+}
+
+impl ReplaySetup {
+    /// The settings within what they may be: the rate within 1/1000..1, marks finite.
+    pub fn checked(self) -> ReplaySetup {
+        let rate = if self.rate.is_finite() { self.rate.clamp(0.001, 1.0) } else { 0.05 };
+        ReplaySetup {
+            rate,
+            marks: self.marks.map(|m| m.filter(|t| t.is_finite())),
+            slow_motion: self.slow_motion,
+        }
+    }
+}
+
+/// Where a setup's trial recordings go: beside it, `NAME.recordings`.
+pub fn recordings_path(setup: &Path) -> std::path::PathBuf {
+    setup.with_extension("recordings")
+}
+
+const TRIALS_MAGIC: &[u8; 8] = b"DNDRTRS1";
+
+/// The kept trials' recordings as bytes: `DNDRTRS1`, their count (u32), then each as its
+/// length (u64, 0 for none) and [`super::recording::Recording::to_bytes`].
+fn recordings_bytes(trials: &[super::trials::Trial]) -> Vec<u8> {
+    let mut out = TRIALS_MAGIC.to_vec();
+    out.extend_from_slice(&(trials.len() as u32).to_le_bytes());
+    for t in trials {
+        let b = t.recording.as_ref().map(|r| r.to_bytes()).unwrap_or_default();
+        out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+        out.extend_from_slice(&b);
+    }
+    out
+}
+
+/// Gives `trials` the recordings in `bytes` (in order); what is not a recording is left
+/// out. Returns how many were read.
+fn read_recordings(bytes: &[u8], trials: &mut [super::trials::Trial]) -> usize {
+    if bytes.get(..8) != Some(TRIALS_MAGIC.as_slice()) {
+        return 0;
+    }
+    let Some(count) = bytes.get(8..12).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes) else {
+        return 0;
+    };
+    let (mut at, mut read) = (12usize, 0);
+    for t in trials.iter_mut().take(count as usize) {
+        let Some(len) = bytes.get(at..at + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes) else {
+            break;
+        };
+        at += 8;
+        let Some(b) = usize::try_from(len).ok().and_then(|l| bytes.get(at..at.checked_add(l)?)) else {
+            break;
+        };
+        at += b.len();
+        if let Some(r) = super::recording::Recording::from_bytes(b) {
+            t.recording = Some(std::sync::Arc::new(r));
+            read += 1;
+        }
+    }
+    read
+}
+
 /// Everything needed to reopen a lab as it was (version 2). Unknown fields are refused
 /// with their name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,9 +233,13 @@ pub struct Setup {
     /// `dendra lesson check --json` prints it); not read back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lesson: Option<serde_json::Value>,
-    /// Kept trials, each with its label and traces.
+    /// Kept trials, each with its label and traces. Their recordings (the whole cell over
+    /// each trial) go beside the setup, in `NAME.recordings` ([`write_setup`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trials: Vec<super::trials::Trial>,
+    /// How recorded moments were replayed: the speed, the loop's marks, slow motion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplaySetup>,
     /// Densities of a version 1 file (sampled at one node even where they vary): applied
     /// only where they differ from the preset's. Never written.
     #[serde(skip)]
@@ -304,6 +380,7 @@ impl SetupV1 {
             colour: self.colour,
             lesson: self.lesson,
             trials: self.trials,
+            replay: None,
             legacy_densities: self.densities,
         }
     }
@@ -367,6 +444,7 @@ impl Lab {
             colour,
             lesson: None,
             trials: self.trials.clone(),
+            replay: None,
             legacy_densities: Vec::new(),
         }
     }
@@ -522,6 +600,13 @@ impl Lab {
             notes.push(format!("speed {} set to {} ms/s", num(setup.speed), num(lab.speed)));
         }
         lab.trials = checked_trials(&setup.trials)?;
+        // A recording of another cell (the setup's cell file changed) is of no use here.
+        let nodes = lab.sim.v.len();
+        for t in &mut lab.trials {
+            if t.recording.as_ref().is_some_and(|r| r.nodes() != nodes) {
+                t.recording = None;
+            }
+        }
         if let Some(c) = &setup.camera {
             c.checked(&mut notes);
         }
@@ -739,13 +824,27 @@ pub fn read_setup(path: &Path) -> Result<Setup, LabError> {
     let v: Version = serde_json::from_str(&text).map_err(bad)?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(bad)?;
     check_names(&value, &mut String::new()).map_err(|e| file(e.to_string()))?;
-    match v.version {
-        1 => Ok(serde_json::from_str::<SetupV1>(&text).map_err(bad)?.upgrade()),
-        SETUP_VERSION => serde_json::from_str(&text).map_err(bad),
-        n => Err(file(format!(
-            "setup version {n} is not supported (this program reads versions 1 and {SETUP_VERSION})"
-        ))),
+    let mut setup: Setup = match v.version {
+        1 => serde_json::from_str::<SetupV1>(&text).map_err(bad)?.upgrade(),
+        SETUP_VERSION => serde_json::from_str(&text).map_err(bad)?,
+        n => {
+            return Err(file(format!(
+                "setup version {n} is not supported (this program reads versions 1 and {SETUP_VERSION})"
+            )));
+        }
+    };
+    setup.replay = setup.replay.map(ReplaySetup::checked);
+    // The trials' recordings, when saved beside it (a regular file within the bound of
+    // twelve trials' recordings); a missing or damaged file leaves the trials without.
+    let side = recordings_path(path);
+    let most = (super::trials::MAX_TRIALS * (super::trials::TRIAL_RECORDING_BYTES + 64) + 64) as u64;
+    if !setup.trials.is_empty()
+        && std::fs::metadata(&side).is_ok_and(|m| m.is_file() && m.len() <= most)
+        && let Ok(bytes) = std::fs::read(&side)
+    {
+        read_recordings(&bytes, &mut setup.trials);
     }
+    Ok(setup)
 }
 
 /// Writes a setup file (pretty JSON), whole or not at all ([`crate::sim::savefile`]).
@@ -761,5 +860,15 @@ pub fn write_setup(path: &Path, setup: &Setup) -> Result<Option<String>, LabErro
         return Err(file(format!("not written: the setup would not read back ({e})")));
     }
     crate::sim::savefile::save(path, text.as_bytes()).map_err(|e| file(format!("cannot write: {e}")))?;
+    // The trials' recordings beside it (a stale file of an earlier save goes).
+    let side = recordings_path(path);
+    if setup.trials.iter().any(|t| t.recording.is_some()) {
+        crate::sim::savefile::save(&side, &recordings_bytes(&setup.trials)).map_err(|e| LabError::File {
+            path: side.clone(),
+            problem: format!("cannot write the trials' recordings: {e}"),
+        })?;
+    } else if side.is_file() {
+        let _ = std::fs::remove_file(&side);
+    }
     Ok(note)
 }
