@@ -931,6 +931,15 @@ fn a_saved_setup_keeps_its_trials_recordings_and_replay_settings() {
     let reopened = Lab::from_setup(&back, &dir).unwrap();
     let r = reopened.trials[0].recording.as_ref().expect("scrubbable again");
     assert_eq!(**r, *kept);
+    // The tree coloured at a moment of the reopened trial: its recorded voltages.
+    let mut v = Vec::new();
+    let t = kept.time(kept.len() / 2).unwrap();
+    assert_eq!(
+        reopened.node_values_in(Some(0), dendra::lab::Quantity::Voltage, t, &mut v),
+        Some(dendra::lab::Quantity::Voltage)
+    );
+    assert_eq!(v[3] as f64, kept.value(kept.len() / 2, 3).unwrap() as f32 as f64);
+    assert!(reopened.shown_recording(Some(1)).is_none());
     // Damaged: the setup opens, its trial without a recording.
     std::fs::write(recordings_path(&path), b"DNDRTRS1\x01\x00\x00\x00garbage").unwrap();
     let back = read_setup(&path).unwrap();

@@ -166,9 +166,9 @@ fn recolour(
     // A recorded moment (scrubbed, replayed, in slow motion), or the live present.
     let difference =
         ui.difference_from.and_then(|k| lab.0.difference_from_trial(k, ui.playhead.at, &mut a.values));
-    let recorded = difference
-        .map(|_| ui.quantity)
-        .or_else(|| ui.playhead.at.and_then(|t| lab.0.node_values_at(ui.quantity, t, &mut a.values)));
+    let recorded = difference.map(|_| ui.quantity).or_else(|| {
+        ui.playhead.at.and_then(|t| lab.0.node_values_in(ui.playhead.trial, ui.quantity, t, &mut a.values))
+    });
     if recorded.is_none() {
         lab.0.node_values(ui.quantity, &mut a.values);
     }

@@ -91,8 +91,8 @@ fn keys(
         });
     }
     let lab = &mut lab.0;
-    let Some(rec) = lab.recording() else { return };
     let head = &mut ui.playhead;
+    let Some(rec) = lab.shown_recording(head.trial) else { return };
     let tick = if pressed(KeyCode::Comma) {
         head.step(rec, -1)
     } else if pressed(KeyCode::Period) {
@@ -119,7 +119,8 @@ fn tick(time: Res<Time>, mut lab: ResMut<LabRes>, mut ui: ResMut<UiState>, mut t
         return;
     }
     let wall = time.delta_secs_f64().min(0.1);
-    let t = ui.playhead.tick(lab.recording(), wall, lab.speed);
+    let shown = ui.playhead.trial;
+    let t = ui.playhead.tick(lab.shown_recording(shown), wall, lab.speed);
     apply(t, lab, &mut timeline);
 }
 
@@ -131,7 +132,57 @@ pub fn time_bar(
     timeline: &mut Timeline,
     view: nalgebra::UnitQuaternion<f64>,
 ) {
-    let Some(rec) = lab.recording() else {
+    // Which recording: the lab's own, or a kept trial's (a reopened setup's trials too).
+    let recorded: Vec<(usize, String)> = lab
+        .trials
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.recording.is_some())
+        .map(|(k, t)| (k, t.label.clone()))
+        .collect();
+    let mut pick = None;
+    if !recorded.is_empty() {
+        let shown = match state.playhead.trial {
+            Some(k) => {
+                format!("trial '{}'", recorded.iter().find(|r| r.0 == k).map_or("?", |r| r.1.as_str()))
+            }
+            None => "this run".into(),
+        };
+        ui.horizontal(|ui| {
+            ui.label("recording:");
+            egui::ComboBox::from_id_salt("recording shown").selected_text(shown).show_ui(ui, |ui| {
+                if ui.selectable_label(state.playhead.trial.is_none(), "this run").clicked() {
+                    pick = Some(None);
+                }
+                for (k, label) in &recorded {
+                    if ui
+                        .selectable_label(state.playhead.trial == Some(*k), format!("trial '{label}'"))
+                        .clicked()
+                    {
+                        pick = Some(Some(*k));
+                    }
+                }
+            });
+        });
+    }
+    if let Some(p) = pick {
+        let tick = match p {
+            None => state.playhead.live(),
+            Some(k) => {
+                state.playhead.trial = Some(k);
+                match lab.shown_recording(Some(k)) {
+                    Some(r) => state.playhead.scrub(r, f64::NEG_INFINITY),
+                    None => state.playhead.live(),
+                }
+            }
+        };
+        apply(tick, lab, timeline);
+    }
+    if state.playhead.trial.is_some_and(|k| lab.shown_recording(Some(k)).is_none()) {
+        let tick = state.playhead.live();
+        apply(tick, lab, timeline);
+    }
+    let Some(rec) = lab.shown_recording(state.playhead.trial) else {
         ui.label("not recording");
         return;
     };
@@ -246,7 +297,7 @@ fn start_clip(
     view: nalgebra::UnitQuaternion<f64>,
 ) {
     use crate::lab::clip::{ClipSpec, View, render_gif};
-    let Some(rec) = lab.recording() else { return };
+    let Some(rec) = lab.shown_recording(state.playhead.trial) else { return };
     let path = match super::files::stamped_path("clip", "gif") {
         Ok(p) => p,
         Err(e) => return state.fail(e),

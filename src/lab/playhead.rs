@@ -42,6 +42,8 @@ pub struct Playhead {
     checked_to: f64,
     /// When the last fast change was shown (ms).
     last_fast: f64,
+    /// Whose recording is shown: kept trial `k`'s, or the lab's own (`None`).
+    pub trial: Option<usize>,
     /// Moments declared to be worth seeing (ms, the recording's times), shown in slow
     /// motion like the events found.
     pub moments: Vec<f64>,
@@ -59,6 +61,7 @@ impl Default for Playhead {
             checked_to: f64::NEG_INFINITY,
             last_fast: f64::NEG_INFINITY,
             moments: Vec::new(),
+            trial: None,
         }
     }
 }
@@ -92,8 +95,9 @@ impl Playhead {
         self.scrub(rec, rec.time(j).unwrap_or(0.0))
     }
 
-    /// Back to the live present.
+    /// Back to the live present (and the lab's own recording).
     pub fn live(&mut self) -> Tick {
+        self.trial = None;
         let was = self.at.take().is_some();
         self.playing = false;
         self.auto = false;

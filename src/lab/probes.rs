@@ -154,7 +154,27 @@ impl Lab {
     /// voltage (voltage, peak hold, Mg2+ unblock), else the voltage; `None` when nothing
     /// is recorded.
     pub fn node_values_at(&self, q: Quantity, t: f64, out: &mut Vec<f32>) -> Option<Quantity> {
-        let r = self.recording()?;
+        self.node_values_in(None, q, t, out)
+    }
+
+    /// The recording shown: kept trial `trial`'s, or the lab's own (`None`).
+    pub fn shown_recording(&self, trial: Option<usize>) -> Option<&super::recording::Recording> {
+        match trial {
+            Some(k) => self.trials.get(k)?.recording.as_deref(),
+            None => self.recording(),
+        }
+    }
+
+    /// As [`Lab::node_values_at`], in kept trial `trial`'s recording (its times from its
+    /// start) or the lab's own (`None`).
+    pub fn node_values_in(
+        &self,
+        trial: Option<usize>,
+        q: Quantity,
+        t: f64,
+        out: &mut Vec<f32>,
+    ) -> Option<Quantity> {
+        let r = self.shown_recording(trial)?;
         let k = r.frame_at(t)?;
         Some(match q {
             Quantity::PeakVoltage => {
