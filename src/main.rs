@@ -41,6 +41,7 @@ fn open_lab(args: Args) -> ExitCode {
         trials: args.trial,
         size: args.size,
         layout: args.layout,
+        moment: args.moment,
     })
 }
 

@@ -36,8 +36,13 @@ static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// `timeout 600 xvfb-run ...`: a fresh X server (1280x800) for what follows.
 fn xvfb() -> Command {
+    xvfb_sized("1280x800")
+}
+
+/// As [`xvfb`], with a screen of `size` (`1920x1080`).
+fn xvfb_sized(size: &str) -> Command {
     let mut c = Command::new("timeout");
-    c.args(["600", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]);
+    c.args(["600", "xvfb-run", "-a", "-s", &format!("-screen 0 {size}x24")]);
     c
 }
 
@@ -427,5 +432,55 @@ fn presenter_mode_shows_the_tree_and_two_overlaid_trials() {
     assert_eq!((pw, ph), (1280, 720));
     let dark = px.iter().take(pw * ph / 2).filter(|p| p.iter().all(|&c| c < 16)).count();
     assert!(dark > pw * ph / 4, "presenter mode draws on black ({dark} dark pixels in the top half)");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A lesson's key moment, seen from the back of a hall: `--lesson bap --presenter --size
+/// 1920x1080 --screenshot --moment` stops the slow-motion replay at the moment the lesson
+/// declares (the bAP halfway up the trunk) and takes the picture. In it the tree shows
+/// the bAP: more than a quarter of the tree's pixels (its box from `--layout`, the black
+/// background left out) are far from the colour of rest (-70 mV on viridis over -80..0:
+/// a summed RGB difference above 90; 52% when this was written), the lesson's strip
+/// does not cover the tree, and every text is at least 24 pixels tall.
+#[test]
+fn a_lessons_key_moment_shows_its_phenomenon_on_the_tree_in_presenter_mode() {
+    let Some((_turn, dir)) = gui_test(&["xvfb-run"], "moment") else {
+        return;
+    };
+    let (shot, layout) = (dir.join("moment.png"), dir.join("moment.json"));
+    let out = xvfb_sized("1920x1080")
+        .arg(env!("CARGO_BIN_EXE_dendra"))
+        .args(["--lesson", "bap", "--presenter", "--size", "1920x1080", "--moment", "--screenshot"])
+        .arg(&shot)
+        .arg("--layout")
+        .arg(&layout)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "exit {:?}:\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    let l = read_json(&layout);
+    assert!(l["text_px"]["smallest"].as_f64().unwrap() >= 24.0, "{}", l["text_px"]);
+    let (t, vp) = (&l["tree"], &l["viewport"]);
+    let f = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap();
+    // The tree is within the view, which the lesson's strip on the right leaves free.
+    assert!(f(vp, "right") < 1920.0 * 0.8, "{vp}");
+    assert!(f(t, "left") >= f(vp, "left") && f(t, "right") <= f(vp, "right"), "{t} in {vp}");
+    let (w, _h, px) = decode(&shot);
+    let rest = [0x46_u8, 0x33, 0x7e]; // viridis at 0.125, near (0x48, 0x28, 0x78)..(0x3E, 0x4A, 0x89)
+    let (mut tree, mut lit) = (0usize, 0usize);
+    for y in f(t, "top").max(0.0) as usize..f(t, "bottom") as usize {
+        for x in f(t, "left").max(0.0) as usize..f(t, "right") as usize {
+            let p = px[y * w + x];
+            if p.iter().map(|&c| c as u32).sum::<u32>() < 40 {
+                continue;
+            }
+            tree += 1;
+            let d: u32 = (0..3).map(|j| (p[j] as i32 - rest[j] as i32).unsigned_abs()).sum();
+            if d > 90 {
+                lit += 1;
+            }
+        }
+    }
+    assert!(tree > 5000, "{tree} tree pixels");
+    assert!(lit as f64 > 0.25 * tree as f64, "{lit} of {tree} tree pixels away from rest");
     std::fs::remove_dir_all(&dir).ok();
 }

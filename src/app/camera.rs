@@ -14,8 +14,12 @@ use bevy_egui::input::EguiWantsInput;
 pub struct PanelLayout {
     pub left: f32,
     pub bottom: f32,
+    /// The lesson's strip on the right in presenter mode (logical pixels; 0 without).
+    pub right: f32,
     /// Where the trace plots were drawn (logical pixels), for the layout report.
     pub traces: Option<bevy_egui::egui::Rect>,
+    /// The smallest and the body text's size (pixels), for the layout report.
+    pub text_px: Option<(f32, f32)>,
 }
 
 /// Gives the camera the part of the window the panels leave free, so the cell is
@@ -30,7 +34,8 @@ fn fit_viewport(
     let (w, h) = (window.physical_width(), window.physical_height());
     let left = ((layout.left * s) as u32).min(w.saturating_sub(1));
     let bottom = ((layout.bottom * s) as u32).min(h.saturating_sub(1));
-    let size = UVec2::new(w - left, h - bottom);
+    let right = ((layout.right * s) as u32).min(w.saturating_sub(left + 1));
+    let size = UVec2::new(w - left - right, h - bottom);
     if size.x < 8 || size.y < 8 {
         return;
     }

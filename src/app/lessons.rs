@@ -34,6 +34,17 @@ pub struct OpenLesson {
     pub played: Vec<String>,
 }
 
+impl Lessons {
+    /// The open lesson's key moment (its first declared moment) in simulated ms of the
+    /// lab, once the condition it is in plays.
+    pub fn key_moment(&self) -> Option<f64> {
+        let open = self.open.as_ref()?;
+        let m = open.lesson.moments.first()?;
+        let (cond, t0, _) = open.playing.as_ref()?;
+        (cond == &m.condition).then_some(t0 + m.at_ms)
+    }
+}
+
 /// The lessons' state in the window.
 #[derive(Resource, Default)]
 pub struct Lessons {
@@ -295,9 +306,11 @@ fn window(
     mut lessons: ResMut<Lessons>,
     mut lab: ResMut<LabRes>,
     mut ui_state: ResMut<UiState>,
+    mut layout: ResMut<super::camera::PanelLayout>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if !lessons.show {
+        layout.right = 0.0;
         return Ok(());
     }
     if lessons.titles.is_empty() {
@@ -311,103 +324,117 @@ fn window(
     let mut run = false;
     let mut close = false;
     let mut on_this_cell = lessons.on_this_cell;
-    egui::Window::new("Lessons")
-        .open(&mut show)
-        .vscroll(true)
-        .default_size([440.0, 640.0])
-        .default_pos([8.0, 20.0])
-        .show(ctx, |ui| match &lessons.open {
-            None => {
-                ui.label("One click loads a lesson's scene; Run the protocol plays it.");
-                ui.checkbox(&mut on_this_cell, "run on this cell (the open cell, not the lesson's own)");
-                for (name, title) in &lessons.titles {
-                    if ui.button(format!("{name}: {title}")).clicked() {
-                        choose = Some(name.to_string());
-                    }
+    // In presenter mode the lesson takes a strip on the right, beside the tree (the view
+    // narrows to leave it room), never over the branch it talks about.
+    let zoom = ctx.zoom_factor();
+    let screen = ctx.viewport_rect();
+    let presenter = ui_state.presenter;
+    let strip_w = (screen.width() * 0.3).clamp(260.0, 640.0);
+    let strip_h = (screen.height() - layout.bottom / zoom - 8.0).max(200.0);
+    let mut win = egui::Window::new("Lessons").open(&mut show).vscroll(true);
+    win = if presenter {
+        win.anchor(egui::Align2::RIGHT_TOP, egui::vec2(0.0, 0.0))
+            .fixed_size([strip_w - 16.0, strip_h - 40.0])
+            .collapsible(false)
+    } else {
+        win.default_size([440.0, 640.0]).default_pos([8.0, 20.0])
+    };
+    let shown = win.show(ctx, |ui| match &lessons.open {
+        None => {
+            ui.label("One click loads a lesson's scene; Run the protocol plays it.");
+            ui.checkbox(&mut on_this_cell, "run on this cell (the open cell, not the lesson's own)");
+            for (name, title) in &lessons.titles {
+                if ui.button(format!("{name}: {title}")).clicked() {
+                    choose = Some(name.to_string());
                 }
             }
-            Some(open) => {
-                let l = &open.lesson;
-                ui.heading(&l.title);
-                // Once there is a result, it comes first and the story folds away.
-                egui::CollapsingHeader::new("Story and steps")
-                    .id_salt(("story", l.name.as_str(), open.report.is_some()))
-                    .default_open(open.report.is_none())
-                    .show(ui, |ui| {
-                        ui.label(&l.story);
-                        for (i, s) in l.steps.iter().enumerate() {
-                            ui.label(format!("{}. {s}", i + 1));
+        }
+        Some(open) => {
+            let l = &open.lesson;
+            ui.heading(&l.title);
+            // Once there is a result, it comes first and the story folds away.
+            egui::CollapsingHeader::new("Story and steps")
+                .id_salt(("story", l.name.as_str(), open.report.is_some()))
+                .default_open(open.report.is_none())
+                .show(ui, |ui| {
+                    ui.label(&l.story);
+                    for (i, s) in l.steps.iter().enumerate() {
+                        ui.label(format!("{}. {s}", i + 1));
+                    }
+                    ui.small(&l.reference);
+                });
+            ui.horizontal(|ui| {
+                let busy = open.checking.is_some()
+                    || open.playing.is_some()
+                    || open.starting.is_some()
+                    || !open.queue.is_empty();
+                if ui.add_enabled(!busy, egui::Button::new("Run the protocol")).clicked() {
+                    run = true;
+                }
+                if ui.button("Other lessons").clicked() {
+                    close = true;
+                }
+                if busy {
+                    ui.spinner();
+                }
+            });
+            if let Some(r) = &open.report {
+                ui.separator();
+                ui.strong(if r.holds() { "Every claim holds" } else { "A claim does not hold" });
+                for c in &r.claims {
+                    let mark = if c.holds { "holds" } else { "FAILS" };
+                    ui.label(format!("[{mark}] {} ({})", c.claim, c.figure));
+                }
+                egui::CollapsingHeader::new("Figures").default_open(false).show(ui, |ui| {
+                    for (k, v) in &r.figures {
+                        // Curves are drawn below; numbers, booleans and tables listed.
+                        if v.is_number() || v.is_boolean() || v.is_object() {
+                            ui.label(format!("{k}: {v}"));
                         }
-                        ui.small(&l.reference);
-                    });
-                ui.horizontal(|ui| {
-                    let busy = open.checking.is_some()
-                        || open.playing.is_some()
-                        || open.starting.is_some()
-                        || !open.queue.is_empty();
-                    if ui.add_enabled(!busy, egui::Button::new("Run the protocol")).clicked() {
-                        run = true;
-                    }
-                    if ui.button("Other lessons").clicked() {
-                        close = true;
-                    }
-                    if busy {
-                        ui.spinner();
                     }
                 });
-                if let Some(r) = &open.report {
-                    ui.separator();
-                    ui.strong(if r.holds() { "Every claim holds" } else { "A claim does not hold" });
-                    for c in &r.claims {
-                        let mark = if c.holds { "holds" } else { "FAILS" };
-                        ui.label(format!("[{mark}] {} ({})", c.claim, c.figure));
+                if !l.results.is_empty() {
+                    for (i, plot) in l.results.iter().enumerate() {
+                        result_plot(ui, r, plot, i);
                     }
-                    egui::CollapsingHeader::new("Figures").default_open(false).show(ui, |ui| {
-                        for (k, v) in &r.figures {
-                            // Curves are drawn below; numbers, booleans and tables listed.
-                            if v.is_number() || v.is_boolean() || v.is_object() {
-                                ui.label(format!("{k}: {v}"));
+                    return;
+                }
+                let curves: Vec<(&String, Vec<[f64; 2]>)> =
+                    r.figures.iter().filter_map(|(k, v)| Some((k, curve_points(v)?))).collect();
+                let tables: Vec<(&String, Vec<[f64; 2]>)> = r
+                    .figures
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        let o = v.as_object()?;
+                        let pts: Option<Vec<[f64; 2]>> =
+                            o.iter().map(|(x, y)| Some([x.parse::<f64>().ok()?, y.as_f64()?])).collect();
+                        Some((k, pts?))
+                    })
+                    .collect();
+                let plotted: Vec<(&String, Vec<[f64; 2]>)> = curves.into_iter().chain(tables).collect();
+                if !plotted.is_empty() {
+                    egui_plot::Plot::new("lesson-result")
+                        .height(180.0)
+                        .legend(egui_plot::Legend::default())
+                        .allow_drag(false)
+                        .allow_zoom(false)
+                        .allow_scroll(false)
+                        .show(ui, |p| {
+                            for (name, pts) in plotted {
+                                p.line(
+                                    egui_plot::Line::new(name.as_str(), egui_plot::PlotPoints::new(pts))
+                                        .width(2.0),
+                                );
                             }
-                        }
-                    });
-                    if !l.results.is_empty() {
-                        for (i, plot) in l.results.iter().enumerate() {
-                            result_plot(ui, r, plot, i);
-                        }
-                        return;
-                    }
-                    let curves: Vec<(&String, Vec<[f64; 2]>)> =
-                        r.figures.iter().filter_map(|(k, v)| Some((k, curve_points(v)?))).collect();
-                    let tables: Vec<(&String, Vec<[f64; 2]>)> = r
-                        .figures
-                        .iter()
-                        .filter_map(|(k, v)| {
-                            let o = v.as_object()?;
-                            let pts: Option<Vec<[f64; 2]>> =
-                                o.iter().map(|(x, y)| Some([x.parse::<f64>().ok()?, y.as_f64()?])).collect();
-                            Some((k, pts?))
-                        })
-                        .collect();
-                    let plotted: Vec<(&String, Vec<[f64; 2]>)> = curves.into_iter().chain(tables).collect();
-                    if !plotted.is_empty() {
-                        egui_plot::Plot::new("lesson-result")
-                            .height(180.0)
-                            .legend(egui_plot::Legend::default())
-                            .allow_drag(false)
-                            .allow_zoom(false)
-                            .allow_scroll(false)
-                            .show(ui, |p| {
-                                for (name, pts) in plotted {
-                                    p.line(
-                                        egui_plot::Line::new(name.as_str(), egui_plot::PlotPoints::new(pts))
-                                            .width(2.0),
-                                    );
-                                }
-                            });
-                    }
+                        });
                 }
             }
-        });
+        }
+    });
+    layout.right = match (presenter, &shown) {
+        (true, Some(r)) => r.response.rect.width() * zoom,
+        _ => 0.0,
+    };
     lessons.on_this_cell = on_this_cell;
     if let Some(name) = choose {
         lessons.open(&name, &mut lab, &mut ui_state);

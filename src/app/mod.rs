@@ -57,6 +57,8 @@ pub struct AppOptions {
     pub layout: Option<PathBuf>,
     /// The window's size (logical pixels).
     pub size: Option<(u32, u32)>,
+    /// With `screenshot` and `lesson`: the picture at the lesson's key moment.
+    pub moment: bool,
 }
 
 /// Loads the cell, opens the window and runs until it is closed. A file that cannot be
@@ -149,6 +151,7 @@ pub fn run(opts: AppOptions) -> ExitCode {
             save_setup: opts.save_setup.clone(),
             trials: opts.trials.clone(),
             layout: opts.layout.clone(),
+            moment: opts.moment,
         });
     }
     app.add_plugins(plugin);

@@ -252,14 +252,44 @@ fn trial_controls(ui: &mut egui::Ui, lab: &mut Lab, state: &mut UiState) {
     }
 }
 
+/// Presenter mode's zoom, and the text size it gives every style (points): at 1.4, 17.5
+/// points are 24.5 pixels, legible from the back of a hall at 1080p.
+const PRESENTER_ZOOM: f32 = 1.4;
+const PRESENTER_TEXT_PT: f32 = 17.5;
+
 fn style(ctx: &egui::Context, presenter: bool) {
-    ctx.set_zoom_factor(if presenter { 1.4 } else { 1.0 });
+    ctx.set_zoom_factor(if presenter { PRESENTER_ZOOM } else { 1.0 });
     let mut v = egui::Visuals::dark();
     if presenter {
         v.override_text_color = Some(egui::Color32::WHITE);
         v.panel_fill = egui::Color32::BLACK;
     }
     ctx.set_visuals(v);
+    // Every text style, the small ones (the colour bar's ticks, hints) included.
+    ctx.global_style_mut(|s| {
+        let defaults = egui::Style::default().text_styles;
+        for (k, font) in s.text_styles.iter_mut() {
+            let base = defaults.get(k).map_or(font.size, |f| f.size);
+            font.size = if presenter {
+                if *k == egui::TextStyle::Heading {
+                    base.max(PRESENTER_TEXT_PT * 1.3)
+                } else {
+                    PRESENTER_TEXT_PT
+                }
+            } else {
+                base
+            };
+        }
+    });
+}
+
+/// The smallest and the body text's size on screen (pixels): the layout report's.
+fn text_px(ctx: &egui::Context) -> (f32, f32) {
+    let zoom = ctx.zoom_factor();
+    let s = ctx.global_style();
+    let smallest = s.text_styles.values().map(|f| f.size).fold(f32::INFINITY, f32::min);
+    let body = s.text_styles.get(&egui::TextStyle::Body).map_or(smallest, |f| f.size);
+    (smallest * zoom, body * zoom)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -327,16 +357,20 @@ fn draw(mut contexts: EguiContexts, mut w: PanelWorld, mut last_presenter: Local
     );
     state.hide_panel = !expanded;
     if state.hide_panel {
-        colour_scale_over_the_view(ctx, state);
+        // Beside the lesson's strip, when it has one (presenter mode).
+        colour_scale_over_the_view(ctx, state, w.layout.right / ctx.zoom_factor());
     }
     // egui measures in points: the window's logical pixels over the zoom factor.
     let zoom = ctx.zoom_factor();
     w.layout.left = left.map_or(0.0, |l| l.response.rect.width()) * zoom;
+    w.layout.text_px = Some(text_px(ctx));
     let viewport_h = ctx.viewport_rect().height();
     let strip = egui::Panel::bottom("traces");
     // Presenter mode: a strip across the bottom, a third of the window at most.
     let strip = if state.presenter {
-        strip.exact_size((viewport_h * 0.3).max(90.0))
+        // (At least what the time bar, the trial row, the legend and a plot need at
+        // presenter's text size: 196 points, 274 pixels.)
+        strip.exact_size((viewport_h * 0.3).max(196.0))
     } else {
         strip.resizable(true).default_size(230.0).max_size((viewport_h * 0.6).max(120.0))
     };
@@ -439,9 +473,9 @@ fn sections(
 
 /// With the panel away, the colour scale and the status stay on screen (top right of
 /// the view).
-fn colour_scale_over_the_view(ctx: &egui::Context, state: &UiState) {
+fn colour_scale_over_the_view(ctx: &egui::Context, state: &UiState, right: f32) {
     egui::Area::new("colour scale".into())
-        .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0, 12.0))
+        .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0 - right, 12.0))
         .interactable(false)
         .show(ctx, |ui| {
             egui::Frame::new().fill(egui::Color32::from_black_alpha(170)).inner_margin(6.0).show(ui, |ui| {

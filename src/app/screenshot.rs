@@ -44,6 +44,8 @@ pub struct ScreenshotRequest {
     pub trials: Vec<String>,
     /// Write the layout report here.
     pub layout: Option<PathBuf>,
+    /// Take the picture at the lesson's key moment (its first declared moment).
+    pub moment: bool,
 }
 
 #[derive(Resource, Default)]
@@ -131,7 +133,26 @@ fn drive(
             progress.trials_done_at = Some(progress.frame);
         }
     }
+    // The lesson's key moment: when the slow-motion replay (or, without it, the live run)
+    // reaches it, the playhead stops there and the picture is that moment.
+    let at_moment = req.moment
+        && match lessons.key_moment() {
+            Some(t) => match ui.playhead.at {
+                Some(a) if a >= t - 1e-9 && ui.playhead.trial.is_none() => {
+                    if let Some(r) = lab.0.recording() {
+                        ui.playhead.scrub(r, t);
+                    }
+                    true
+                }
+                // Live: only without slow motion (with it, the replay will show it; a
+                // slow frame may step past the moment before the replay starts).
+                None => !ui.playhead.slow_motion && lab.0.t() >= t,
+                _ => false,
+            },
+            None => false,
+        };
     let ready = match (trials, progress.trials_done_at) {
+        _ if req.moment => at_moment && progress.frame >= req.frames.min(3),
         (false, _) => progress.frame >= req.frames,
         (true, Some(done)) => progress.frame >= done.saturating_add(req.frames.min(30)),
         (true, None) => false,
@@ -193,8 +214,11 @@ fn drive(
         );
     }
     // A screenshot that never arrives must not hang a test or a script.
-    let give_up =
-        req.frames.saturating_add(600).saturating_add((req.trials.len() as u32).saturating_mul(3000));
+    // (A lesson's key moment waits for the check and the conditions before it: long.)
+    let give_up = req
+        .frames
+        .saturating_add(if req.moment { 60_000 } else { 600 })
+        .saturating_add((req.trials.len() as u32).saturating_mul(3000));
     if progress.frame > give_up {
         error!("the screenshot was not captured after 600 more frames");
         commands.write_message(AppExit::error());
@@ -219,6 +243,9 @@ fn layout_report(
     });
     if let Some(t) = layout.traces {
         out["traces"] = rect([t.left(), t.top(), t.right(), t.bottom()]);
+    }
+    if let Some((small, body)) = layout.text_px {
+        out["text_px"] = serde_json::json!({"smallest": small, "body": body});
     }
     if let Some((cam, gt)) = view {
         let (pos, size) = cam

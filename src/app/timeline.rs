@@ -214,16 +214,6 @@ pub fn time_bar(
         {
             tick = head.live();
         }
-        let mut at = shown;
-        // The controls after it take about 640 points.
-        let width = (ui.available_width() - 640.0).max(100.0);
-        ui.spacing_mut().slider_width = width;
-        let slider = egui::Slider::new(&mut at, first..=last.max(first + 1e-6))
-            .show_value(false)
-            .clamping(egui::SliderClamping::Always);
-        if ui.add(slider).on_hover_text("drag to any recorded moment").changed() {
-            tick = head.scrub(rec, at);
-        }
         let what = if live {
             format!("live, t = {last:.1} ms")
         } else if head.auto {
@@ -231,7 +221,21 @@ pub fn time_bar(
         } else {
             format!("t = {shown:.2} ms (recorded)")
         };
+        // The slider takes the row's width but what the time's label needs.
+        let label_w = 15.0 * ui.text_style_height(&egui::TextStyle::Monospace);
+        let mut at = shown;
+        ui.spacing_mut().slider_width = (ui.available_width() - label_w).max(80.0);
+        let slider = egui::Slider::new(&mut at, first..=last.max(first + 1e-6))
+            .show_value(false)
+            .clamping(egui::SliderClamping::Always);
+        if ui.add(slider).on_hover_text("drag to any recorded moment").changed() {
+            tick = head.scrub(rec, at);
+        }
         ui.label(egui::RichText::new(what).monospace());
+    });
+    // The replay's settings and the other views, on a row of their own.
+    ui.horizontal(|ui| {
+        let shown = head.at.unwrap_or(last);
         egui::ComboBox::from_id_salt("replay rate")
             .selected_text(rate_label(head.rate))
             .show_ui(ui, |ui| {

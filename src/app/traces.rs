@@ -9,7 +9,7 @@ use super::state::UiState;
 use crate::lab::Lab;
 use bevy::prelude::*;
 use bevy_egui::egui;
-use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoint, PlotPoints, PlotUi, VLine};
+use egui_plot::{Line, LineStyle, Plot, PlotPoint, PlotPoints, PlotUi, VLine};
 
 /// Most points drawn per line.
 const MAX_POINTS: usize = 2000;
@@ -145,7 +145,6 @@ pub fn show(ui: &mut egui::Ui, lab: &Lab, state: &UiState) -> egui::Rect {
     let x_label = if trial_axis { "t from the trial's start (ms)" } else { "t (ms)" };
     let make = |id: &str| {
         let mut plot = Plot::new(id.to_string())
-            .legend(Legend::default())
             .x_axis_label(x_label)
             .y_axis_label("v (mV)")
             .y_axis_min_width(36.0)
@@ -182,6 +181,18 @@ pub fn show(ui: &mut egui::Ui, lab: &Lab, state: &UiState) -> egui::Rect {
         .response
         .rect
     };
+    // The legend above the plots, never over the newest data: each line's name in its
+    // colour, a ghost's dashed.
+    ui.horizontal_wrapped(|ui| {
+        let mut seen = std::collections::BTreeSet::new();
+        for s in &all {
+            if !seen.insert((s.name.clone(), s.ghost.is_some())) {
+                continue;
+            }
+            let mark = if s.ghost.is_some() { "- - " } else { "—— " };
+            ui.label(egui::RichText::new(format!("{mark}{}", s.name)).color(s.color).strong());
+        }
+    });
     let h = ui.available_height().max(40.0);
     if inset {
         let w = ui.available_width();

@@ -119,14 +119,28 @@ fn play_lesson(name: &str, a: &ClipArgs) -> Result<Played, CliError> {
         })?,
         None => lesson.conditions.first().ok_or("the lesson has no condition")?,
     };
-    // The variables the lesson plays it with (those fixed in its figures).
-    let vars = play_list(&lesson, &BTreeMap::new())
-        .into_iter()
-        .find(|(c, _)| *c == cond.name)
-        .map(|(_, v)| v)
-        .unwrap_or_default();
-    let mut run =
-        Run::start(&lesson.scene, &built, cond, &vars).map_err(|e| CliError::Input(e.to_string()))?;
+    // The variables the lesson plays it with: those fixed in its figures, or, where they
+    // come from figures (a threshold found), those the lesson's check finds.
+    let vars_from = |figures: &BTreeMap<String, serde_json::Value>| {
+        play_list(&lesson, figures)
+            .into_iter()
+            .find(|(c, _)| *c == cond.name)
+            .map(|(_, v)| v)
+            .unwrap_or_default()
+    };
+    let mut run = match Run::start(&lesson.scene, &built, cond, &vars_from(&BTreeMap::new())) {
+        Ok(run) => run,
+        Err(_) => {
+            eprintln!(
+                "dendra: condition '{}' takes its variables from the lesson's figures: checking the lesson first...",
+                cond.name
+            );
+            let report = crate::lab::lesson::check_built(&lesson, built.clone(), None)
+                .map_err(|e| CliError::Input(e.to_string()))?;
+            Run::start(&lesson.scene, &built, cond, &vars_from(&report.figures))
+                .map_err(|e| CliError::Input(e.to_string()))?
+        }
+    };
     run.lab.record(true, MAX_RECORDING_BYTES)?;
     let steps = ((run.t_end - run.lab.t()) / run.lab.sim.config.dt).ceil().max(0.0) as u64;
     run.lab.advance(steps);

@@ -81,6 +81,11 @@ pub struct Args {
     /// Start in presenter mode (large fonts and lines, high contrast; F11 toggles it).
     #[arg(long)]
     pub presenter: bool,
+    /// With --screenshot and --lesson: take the picture at the lesson's key moment (its
+    /// first declared moment, reached in slow motion as the lesson plays) instead of after
+    /// --frames frames.
+    #[arg(long, requires = "screenshot", requires = "lesson")]
+    pub moment: bool,
 }
 
 /// Most frames `--frames` takes.

@@ -185,6 +185,33 @@ impl TreeMesh {
     }
 }
 
+/// The rotation that stands the cell upright: its apical dendrites (or, without them,
+/// its dendrites) point up (+y). The window and the clips show the cell so.
+pub fn upright(cell: &Cell) -> nalgebra::UnitQuaternion<f64> {
+    use crate::sim::morphology::Region;
+    let m = &cell.morphology;
+    let (centre, _) = m.sections[m.soma()].at(0.5);
+    let mean_of = |pred: &dyn Fn(Region) -> bool| {
+        let mut sum = nalgebra::Vector3::zeros();
+        let mut n = 0.0;
+        for s in m.sections.iter().filter(|s| pred(s.region)) {
+            for p in &s.points {
+                sum += p - centre;
+                n += 1.0;
+            }
+        }
+        (n > 0.0).then(|| sum / n)
+    };
+    let dir = mean_of(&|r| r == Region::Apical).or_else(|| mean_of(&|r| r.is_dendrite()));
+    match dir {
+        Some(d) if d.norm() > 1e-6 => nalgebra::UnitQuaternion::rotation_between(&d, &nalgebra::Vector3::y())
+            .unwrap_or_else(|| {
+                nalgebra::UnitQuaternion::from_axis_angle(&nalgebra::Vector3::x_axis(), std::f64::consts::PI)
+            }),
+        _ => nalgebra::UnitQuaternion::identity(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,32 +244,5 @@ mod tests {
         for k in 0..5 {
             assert!(m.node.contains(&c.compartment_at(1, (k as f64 + 0.5) / 5.0)));
         }
-    }
-}
-
-/// The rotation that stands the cell upright: its apical dendrites (or, without them,
-/// its dendrites) point up (+y). The window and the clips show the cell so.
-pub fn upright(cell: &Cell) -> nalgebra::UnitQuaternion<f64> {
-    use crate::sim::morphology::Region;
-    let m = &cell.morphology;
-    let (centre, _) = m.sections[m.soma()].at(0.5);
-    let mean_of = |pred: &dyn Fn(Region) -> bool| {
-        let mut sum = nalgebra::Vector3::zeros();
-        let mut n = 0.0;
-        for s in m.sections.iter().filter(|s| pred(s.region)) {
-            for p in &s.points {
-                sum += p - centre;
-                n += 1.0;
-            }
-        }
-        (n > 0.0).then(|| sum / n)
-    };
-    let dir = mean_of(&|r| r == Region::Apical).or_else(|| mean_of(&|r| r.is_dendrite()));
-    match dir {
-        Some(d) if d.norm() > 1e-6 => nalgebra::UnitQuaternion::rotation_between(&d, &nalgebra::Vector3::y())
-            .unwrap_or_else(|| {
-                nalgebra::UnitQuaternion::from_axis_angle(&nalgebra::Vector3::x_axis(), std::f64::consts::PI)
-            }),
-        _ => nalgebra::UnitQuaternion::identity(),
     }
 }

@@ -114,10 +114,7 @@ mod tests {
         assert!(path.iter().any(|&(n, _)| n == soma), "through the soma");
         for w in path.windows(2) {
             assert!(w[1].1 > w[0].1 - 1e-9, "distances grow: {:?}", w);
-            assert_eq!(
-                cell.parent[w[0].0 as usize] == w[1].0 || cell.parent[w[1].0 as usize] == w[0].0,
-                true
-            );
+            assert!(cell.parent[w[0].0 as usize] == w[1].0 || cell.parent[w[1].0 as usize] == w[0].0);
         }
         let total = crate::sim::sites::path_between(
             m,

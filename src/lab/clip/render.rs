@@ -54,11 +54,14 @@ impl View {
     }
 }
 
+/// A piece on the picture: (x0, y0, x1, y1, radius in px, node).
+type Drawn = (f32, f32, f32, f32, f32, u32);
+
 /// The tree's pieces, sorted back to front for one view.
 pub struct TreePainter {
     pieces: Vec<Piece>,
-    /// Projected pieces: (x0, y0, x1, y1, radius in px, node), back to front.
-    drawn: Vec<(f32, f32, f32, f32, f32, u32)>,
+    /// Projected pieces, back to front.
+    drawn: Vec<Drawn>,
     view: View,
 }
 
@@ -102,7 +105,7 @@ impl TreePainter {
     /// Projects the pieces for `view` and sorts them back to front.
     pub fn set_view(&mut self, view: View) {
         self.view = view;
-        let mut d: Vec<(f64, (f32, f32, f32, f32, f32, u32))> = self
+        let mut d: Vec<(f64, Drawn)> = self
             .pieces
             .iter()
             .map(|p| {

@@ -72,6 +72,7 @@ pub struct Scene {
 /// A scene resolved on one morphology: its places found on that cell, its groups' synapses
 /// and its probes numbered as a lab built from it has them. Lessons run their conditions
 /// on it; a setup opens as one.
+#[derive(Debug, Clone)]
 pub struct ResolvedScene {
     pub morphology: Morphology,
     pub source: String,
