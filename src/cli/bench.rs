@@ -200,6 +200,17 @@ fn cell(
         None
     };
     let wall = timed_run_recording(&mut sim, tstop, "bench cell", rec.as_mut())?;
+    // What a scrubbed moment costs the window: the colours of one recorded frame, with
+    // the 150 ms peak hold (the costliest colouring), over 50 moments across the ring.
+    let scrub_ms = rec.as_ref().filter(|r| r.len() > 1).map(|r| {
+        let mut out = Vec::new();
+        let t = Instant::now();
+        for i in 0..50 {
+            let k = (i * (r.len() - 1)) / 49;
+            r.peaks(k, crate::lab::probes::PEAK_HOLD_MS, &mut out);
+        }
+        (t.elapsed().as_secs_f64() * 1000.0 / 50.0 * 1e3).round() / 1e3
+    });
     let method = if sim.config.crank_nicolson { "cn" } else { "be" };
     report(
         &sim,
@@ -218,6 +229,8 @@ fn cell(
             // With --record: the recording's frame interval (ms) and its size (MB).
             ("record_every_ms", rec.as_ref().map(|r| (r.every_ms() * 1e4).round() / 1e4).into()),
             ("record_mb", rec.as_ref().map(|r| r.bytes() >> 20).into()),
+            // With --record: one scrubbed moment's colours, peak hold included (ms).
+            ("scrub_ms", scrub_ms.into()),
         ],
     )
 }
