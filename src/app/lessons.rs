@@ -259,8 +259,25 @@ fn cell_text(v: Option<&serde_json::Value>) -> String {
     }
 }
 
+/// The colour of line `k` of `n` in a result plot: apart along the hue circle, bright on
+/// the dark panel.
+fn result_colour(k: usize, n: usize) -> egui::Color32 {
+    const PALETTE: [egui::Color32; 8] = [
+        egui::Color32::from_rgb(255, 170, 60),
+        egui::Color32::from_rgb(90, 200, 255),
+        egui::Color32::from_rgb(255, 100, 140),
+        egui::Color32::from_rgb(120, 230, 120),
+        egui::Color32::from_rgb(200, 150, 255),
+        egui::Color32::from_rgb(255, 240, 100),
+        egui::Color32::from_rgb(80, 230, 210),
+        egui::Color32::from_rgb(240, 240, 240),
+    ];
+    let _ = n;
+    PALETTE[k % PALETTE.len()]
+}
+
 /// One of the lesson's own result plots (curves, traces) or tables.
-fn result_plot(ui: &mut egui::Ui, r: &Report, plot: &crate::lab::lesson::ResultPlot, i: usize) {
+fn result_plot(ui: &mut egui::Ui, r: &Report, plot: &crate::lab::lesson::ResultPlot, i: usize, height: f32) {
     ui.separator();
     ui.strong(&plot.title);
     if !plot.table.is_empty() {
@@ -286,17 +303,34 @@ fn result_plot(ui: &mut egui::Ui, r: &Report, plot: &crate::lab::lesson::ResultP
     if lines.is_empty() {
         return;
     }
+    // In the order a reader expects: "99 um" before "795 um" (by the number a label
+    // starts with, else as given).
+    let lead = |s: &str| {
+        s.split(|c: char| !(c.is_ascii_digit() || c == '.')).next().and_then(|n| n.parse::<f64>().ok())
+    };
+    if lines.iter().all(|(name, _)| lead(name).is_some()) {
+        lines.sort_by(|a, b| lead(&a.0).unwrap_or(0.0).total_cmp(&lead(&b.0).unwrap_or(0.0)));
+    }
+    // Each line in its own colour, named above the plot (never over a curve).
+    let colours: Vec<egui::Color32> = (0..lines.len()).map(|k| result_colour(k, lines.len())).collect();
+    ui.horizontal_wrapped(|ui| {
+        for ((name, _), c) in lines.iter().zip(&colours) {
+            ui.label(egui::RichText::new(format!("—— {name}")).color(*c).strong());
+        }
+    });
     egui_plot::Plot::new(("result plot", i))
-        .height(170.0)
-        .legend(egui_plot::Legend::default())
+        .height(height)
         .x_axis_label(plot.x_label.as_str())
         .y_axis_label(plot.y_label.as_str())
+        .y_axis_min_width(40.0)
+        .x_grid_spacer(egui_plot::log_grid_spacer(5))
+        .y_grid_spacer(egui_plot::log_grid_spacer(5))
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
         .show(ui, |p| {
-            for (name, pts) in lines {
-                p.line(egui_plot::Line::new(name, egui_plot::PlotPoints::new(pts)).width(2.0));
+            for ((name, pts), c) in lines.into_iter().zip(colours) {
+                p.line(egui_plot::Line::new(name, egui_plot::PlotPoints::new(pts)).color(c).width(2.5));
             }
         });
 }
@@ -380,11 +414,18 @@ fn window(
             });
             if let Some(r) = &open.report {
                 ui.separator();
-                ui.strong(if r.holds() { "Every claim holds" } else { "A claim does not hold" });
-                for c in &r.claims {
-                    let mark = if c.holds { "holds" } else { "FAILS" };
-                    ui.label(format!("[{mark}] {} ({})", c.claim, c.figure));
-                }
+                // The claims, folded in presenter mode where the result plots need the room.
+                let held = r.claims.iter().filter(|c| c.holds).count();
+                let verdict = if r.holds() { "Every claim holds" } else { "A claim does not hold" };
+                egui::CollapsingHeader::new(format!("{verdict} ({held} of {})", r.claims.len()))
+                    .id_salt(("claims", l.name.as_str(), presenter))
+                    .default_open(!presenter)
+                    .show(ui, |ui| {
+                        for c in &r.claims {
+                            let mark = if c.holds { "holds" } else { "FAILS" };
+                            ui.label(format!("[{mark}] {} ({})", c.claim, c.figure));
+                        }
+                    });
                 egui::CollapsingHeader::new("Figures").default_open(false).show(ui, |ui| {
                     for (k, v) in &r.figures {
                         // Curves are drawn below; numbers, booleans and tables listed.
@@ -394,8 +435,14 @@ fn window(
                     }
                 });
                 if !l.results.is_empty() {
+                    // Every plot in view without scrolling where the room allows.
+                    let plots =
+                        l.results.iter().filter(|p| !p.curves.is_empty() || !p.traces.is_empty()).count();
+                    let height = ((ui.available_height() - 60.0 * l.results.len() as f32)
+                        / plots.max(1) as f32)
+                        .clamp(110.0, 200.0);
                     for (i, plot) in l.results.iter().enumerate() {
-                        result_plot(ui, r, plot, i);
+                        result_plot(ui, r, plot, i, height);
                     }
                     return;
                 }

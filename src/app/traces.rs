@@ -80,7 +80,13 @@ fn series(lab: &Lab, t0: f64, t1: f64) -> Vec<Series> {
             let [r, g, b] = tr.color;
             out.push(Series {
                 name: trial.label.clone(),
-                color: egui::Color32::from_rgba_unmultiplied(r, g, b, 170),
+                // Paler than the live line of the same probe, and dashed: told apart at a
+                // glance as well as by the dashes.
+                color: egui::Color32::from_rgb(
+                    (r as u16 + 2 * 235).div_ceil(3) as u8,
+                    (g as u16 + 2 * 235).div_ceil(3) as u8,
+                    (b as u16 + 2 * 235).div_ceil(3) as u8,
+                ),
                 ghost: Some(k),
                 soma: j == 0,
                 points: thin(
@@ -123,7 +129,7 @@ fn draw<'a>(p: &mut PlotUi<'a>, series: &[&'a Series], width: f32) {
     for s in series.iter().filter(|s| s.ghost.is_some()).chain(series.iter().filter(|s| s.ghost.is_none())) {
         let mut line = Line::new(s.name.as_str(), PlotPoints::Borrowed(&s.points)).color(s.color);
         line = match s.ghost {
-            Some(k) => line.width(width * 0.8).style(STYLES[k % STYLES.len()]),
+            Some(k) => line.width(width).style(STYLES[k % STYLES.len()]),
             None => line.width(width),
         };
         p.line(line);
