@@ -6,8 +6,9 @@
 
 use super::job::{Job, Poll};
 use super::state::{LabRes, Swap, UiState};
+use crate::lab::lesson::figures::work_estimate;
 use crate::lab::lesson::run::Run;
-use crate::lab::lesson::{LESSONS, Lesson, LessonError, Report, check, play_list};
+use crate::lab::lesson::{LESSONS, Lesson, LessonError, Report, check_built, play_list};
 use crate::lab::scene::ResolvedScene;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
@@ -16,13 +17,19 @@ use std::collections::BTreeMap;
 /// A condition built and settled on a thread: (condition, its label, the run).
 type Started = (String, String, Result<Run, LessonError>);
 
+/// What the check's thread says: the runs made so far, then its answer.
+enum Checked {
+    Runs(usize),
+    Done(Result<Report, LessonError>),
+}
+
 /// A lesson open in the window.
 pub struct OpenLesson {
     pub lesson: Lesson,
-    /// The cell the lesson runs on, when not its own (the lecturer's open cell).
-    cell: Option<(crate::sim::morphology::Morphology, String)>,
     built: std::sync::Arc<ResolvedScene>,
-    checking: Option<Job<Result<Report, LessonError>>>,
+    checking: Option<Job<Checked>>,
+    /// Runs the check has made, and about how many it will make.
+    check_runs: (usize, usize),
     /// The next condition being built and settled on a thread: (condition, its label,
     /// the run), so that settling never stalls a frame.
     starting: Option<Job<Started>>,
@@ -32,6 +39,8 @@ pub struct OpenLesson {
     /// The condition playing: (name, protocol start, end) in simulated ms.
     playing: Option<(String, f64, f64)>,
     pub played: Vec<String>,
+    /// The conditions taken from the queue to play (whether or not they could start).
+    begun: Vec<String>,
 }
 
 impl Lessons {
@@ -69,7 +78,7 @@ impl Lessons {
         let on = cell.as_ref().map(|(_, source)| source.clone());
         let result = Lesson::builtin(name).map_err(|e| e.to_string()).and_then(|lesson| {
             let (built, new) =
-                ResolvedScene::with_lab(&lesson.scene, cell.clone()).map_err(|e| match &on {
+                ResolvedScene::with_lab(&lesson.scene, cell).map_err(|e| match &on {
                     Some(source) => format!("its places are not all on this cell ({source}): {e}"),
                     None => e.to_string(),
                 })?;
@@ -87,14 +96,15 @@ impl Lessons {
                 ui.say(format!("lesson: {}", lesson.title));
                 self.open = Some(OpenLesson {
                     lesson,
-                    cell,
                     built: std::sync::Arc::new(built),
                     starting: None,
                     checking: None,
+                    check_runs: (0, 0),
                     report: None,
                     queue: Vec::new(),
                     playing: None,
                     played: Vec::new(),
+                    begun: Vec::new(),
                 });
                 self.error = None;
             }
@@ -108,14 +118,29 @@ impl Lessons {
     /// Checks the open lesson on a thread, then plays its conditions.
     pub fn run(&mut self, ui: &mut UiState) {
         let Some(open) = self.open.as_mut() else { return };
-        let (lesson, cell) = (open.lesson.clone(), open.cell.clone());
-        let spawned = Job::answer("dendra-lesson", move || check(&lesson, cell));
+        let lesson = open.lesson.clone();
+        let built = (*open.built).clone();
+        let spawned = Job::spawn("dendra-lesson", move |tx| {
+            let tell = std::sync::Mutex::new(tx.clone());
+            let progress = move |n: usize| {
+                if let Ok(t) = tell.lock() {
+                    let _ = t.send(Checked::Runs(n));
+                }
+            };
+            let result = check_built(&lesson, built, Some(&progress));
+            let _ = tx.send(Checked::Done(result));
+        });
         match spawned {
             Ok(job) => {
                 open.checking = Some(job);
+                open.check_runs = (0, work_estimate(&open.lesson).0);
                 open.report = None;
                 open.played.clear();
-                ui.say("running the protocol...");
+                open.begun.clear();
+                // The room need not wait for the check: the first condition plays at once
+                // (when its variables need no figure), the rest once the check is done.
+                open.queue = play_list(&open.lesson, &BTreeMap::new()).into_iter().take(1).collect();
+                ui.say("running the protocol: the first condition plays while the claims are checked...");
             }
             Err(e) => ui.fail(format!("could not start the protocol: {e}")),
         }
@@ -143,7 +168,11 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
     if let Some(job) = &open.checking {
         let got = match job.poll() {
             Poll::Waiting => None,
-            Poll::Got(result) => Some(result),
+            Poll::Got(Checked::Runs(n)) => {
+                open.check_runs.0 = n;
+                None
+            }
+            Poll::Got(Checked::Done(result)) => Some(result),
             Poll::Gone => {
                 open.checking = None;
                 ui.fail("the protocol's thread stopped unexpectedly");
@@ -154,8 +183,17 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
             open.checking = None;
             match result {
                 Ok(report) => {
-                    open.queue = play_list(&open.lesson, &report.figures);
-                    open.queue.reverse();
+                    // Every condition not begun yet, in the lesson's order, after what is
+                    // queued already (the queue is taken from its end).
+                    let queued: Vec<String> = open.queue.iter().map(|q| q.0.clone()).collect();
+                    let mut rest: Vec<(String, BTreeMap<String, f64>)> =
+                        play_list(&open.lesson, &report.figures)
+                            .into_iter()
+                            .filter(|(c, _)| !open.begun.contains(c) && !queued.contains(c))
+                            .collect();
+                    rest.reverse();
+                    rest.append(&mut open.queue);
+                    open.queue = rest;
                     let verdict = if report.holds() { "every claim holds" } else { "a claim does not hold" };
                     ui.say(format!("{}: {verdict}; now playing each condition", open.lesson.name));
                     open.report = Some(report);
@@ -212,11 +250,18 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
                 ui.say(format!("playing: {label}"));
                 open.playing = Some((cond, t0, t_end));
             }
+            // Played ahead of the check, a condition whose variables are the check's
+            // figures waits for them.
+            Err(_) if open.checking.is_some() => {
+                open.begun.retain(|c| c != &cond);
+                ui.say("the conditions play once the claims are checked...");
+            }
             Err(e) => ui.fail(e),
         }
         return;
     }
     if let Some((cond, vars)) = open.queue.pop() {
+        open.begun.push(cond.clone());
         let Some(c) = open.lesson.condition(&cond).cloned() else { return };
         let (scene, built) = (open.lesson.scene.clone(), open.built.clone());
         let spawned = Job::answer("dendra-lesson-run", move || {
@@ -410,6 +455,10 @@ fn window(
                 }
                 if busy {
                     ui.spinner();
+                }
+                if open.checking.is_some() {
+                    let (made, about) = open.check_runs;
+                    ui.label(format!("checking: {made} of about {about} runs"));
                 }
             });
             if let Some(r) = &open.report {
