@@ -950,3 +950,37 @@ fn a_saved_setup_keeps_its_trials_recordings_and_replay_settings() {
     assert_eq!(read_setup(&path).unwrap().replay.unwrap().rate, 1.0);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The lab's defaults teach the textbook result by hand: ten AMPA+NMDA synapses placed
+/// with the default weight and NMDA ratio on a thin basal dendrite of the default cell
+/// fire together supralinearly (the linearity meter above x1.5 at the soma), and APV
+/// removes most of the somatic EPSP.
+#[test]
+fn lab_defaults_teach_the_nmda_spike() {
+    use dendra::lab::synapses::{HAND_NMDA_RATIO, HAND_WEIGHT_NS};
+    let mut lab = Lab::builtin("l5_pyramidal").unwrap();
+    let m = &lab.sim.cell.morphology;
+    let mut thin: Vec<usize> = (0..m.sections.len())
+        .filter(|&s| {
+            m.sections[s].region == dendra::sim::morphology::Region::Basal
+                && m.sections[s].diams[0] < 1.2
+                && m.sections[s].length() > 60.0
+        })
+        .collect();
+    thin.sort_by(|&a, &b| m.path_distance(0.5, a, 0.5).total_cmp(&m.path_distance(0.5, b, 0.5)));
+    let sec = thin[thin.len() / 2];
+    for k in 0..10 {
+        let i = lab.add_synapse(sec, 0.55 + 0.03 * k as f64, SynapseKind::AmpaNmda, HAND_WEIGHT_NS).unwrap();
+        lab.set_nmda_ratio(i, HAND_NMDA_RATIO);
+        lab.synapses[i].selected = true;
+    }
+    lab.advance(4000);
+    let with = dendra::lab::linearity::measure(&lab, FirePattern::Single, 100.0, 1).unwrap();
+    let mut apv = lab.clone_without_traces();
+    apv.set_drug(Drug::Apv, "basal", true);
+    let without = dendra::lab::linearity::measure(&apv, FirePattern::Single, 100.0, 1).unwrap();
+    let soma = with.ratio(0).unwrap();
+    assert!(soma > 1.5, "the meter reads x{soma:.2} at the soma");
+    let (a, b) = (with.probes[0].actual_peak_mv, without.probes[0].actual_peak_mv);
+    assert!(b < 0.5 * a, "APV leaves {b:.2} of {a:.2} mV at the soma");
+}

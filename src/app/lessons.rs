@@ -77,11 +77,10 @@ impl Lessons {
         let cell = self.on_this_cell.then(|| (lab.0.sim.cell.morphology.clone(), lab.0.source.clone()));
         let on = cell.as_ref().map(|(_, source)| source.clone());
         let result = Lesson::builtin(name).map_err(|e| e.to_string()).and_then(|lesson| {
-            let (built, new) =
-                ResolvedScene::with_lab(&lesson.scene, cell).map_err(|e| match &on {
-                    Some(source) => format!("its places are not all on this cell ({source}): {e}"),
-                    None => e.to_string(),
-                })?;
+            let (built, new) = ResolvedScene::with_lab(&lesson.scene, cell).map_err(|e| match &on {
+                Some(source) => format!("its places are not all on this cell ({source}): {e}"),
+                None => e.to_string(),
+            })?;
             Ok((lesson, built, new))
         });
         match result {

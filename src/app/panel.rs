@@ -69,6 +69,17 @@ fn synapse_controls(
             }
         });
         ui.add(egui::Slider::new(&mut state.syn_weight_ns, 0.05..=20.0).logarithmic(true).text("nS"));
+        if state.syn_kind == SynapseKind::AmpaNmda {
+            ui.add(
+                egui::DragValue::new(&mut state.syn_nmda_ratio)
+                    .range(0.0..=10.0)
+                    .speed(0.05)
+                    .prefix("NMDA/AMPA "),
+            )
+            .on_hover_text(
+                "the NMDA receptor's peak conductance over the AMPA receptor's, for synapses placed",
+            );
+        }
     });
     let selected = lab.synapses.iter().filter(|s| s.selected).count();
     ui.label(format!("{} synapses, {} selected", lab.synapses.len(), selected));

@@ -15,6 +15,7 @@ pub fn apply_tool_at(lab: &mut Lab, ui: &mut UiState, section: usize, x: f64, ad
     match ui.tool {
         Tool::Synapse => match lab.add_synapse(section, x, ui.syn_kind, ui.syn_weight_ns) {
             Ok(i) => {
+                lab.set_nmda_ratio(i, ui.syn_nmda_ratio);
                 // Placing adds to the selection (Esc clears it), so that Space after
                 // placing ten fires the ten.
                 lab.synapses[i].selected = true;

@@ -107,6 +107,8 @@ pub struct UiState {
     pub tool: Tool,
     pub syn_kind: SynapseKind,
     pub syn_weight_ns: f64,
+    /// NMDA over AMPA peak conductance of the AMPA+NMDA synapses placed.
+    pub syn_nmda_ratio: f64,
     pub burst_n: u32,
     pub burst_hz: f64,
     pub poisson_hz: f64,
@@ -154,7 +156,8 @@ impl Default for UiState {
         UiState {
             tool: Tool::Synapse,
             syn_kind: SynapseKind::AmpaNmda,
-            syn_weight_ns: 1.0,
+            syn_weight_ns: crate::lab::synapses::HAND_WEIGHT_NS,
+            syn_nmda_ratio: crate::lab::synapses::HAND_NMDA_RATIO,
             burst_n: 5,
             burst_hz: 50.0,
             poisson_hz: 20.0,

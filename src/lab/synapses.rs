@@ -58,6 +58,18 @@ pub enum FirePattern {
     Sequence { inward: bool, interval_ms: f64 },
 }
 
+/// The peak conductance a synapse placed by hand gets (nS): small, so that one synapse
+/// gives a small EPSP and a cluster's response is the cell's, not the sum of saturated
+/// AMPA currents. With [`HAND_NMDA_RATIO`], ten clustered on a thin dendrite of the
+/// default cell fire an NMDA spike: the linearity meter reads about x2.4 at the soma, and
+/// APV removes two thirds of the somatic EPSP (the test `lab_defaults_teach_the_nmda_spike`).
+/// At 1 nS AMPA alone drove the branch near its reversal: APV barely changed the peak and
+/// the meter read the cluster as sublinear.
+pub const HAND_WEIGHT_NS: f64 = 0.25;
+/// The NMDA over AMPA peak conductance of an AMPA+NMDA synapse placed by hand: 3, as
+/// Branco et al. 2010's model has it (AMPA 0.5 nS, NMDA about 1.6 nS).
+pub const HAND_NMDA_RATIO: f64 = 3.0;
+
 impl Lab {
     pub(super) fn nmda_params(&self) -> SynapseParams {
         SynapseParams { tau1: 2.0, tau2: 70.0, e: 0.0, mg_block: Some(self.mg_block()) }
