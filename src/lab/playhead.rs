@@ -122,6 +122,12 @@ impl Playhead {
             return if self.at.is_some() { self.live() } else { Tick::Stay };
         };
         let (first, last) = rec.span().unwrap_or((0.0, 0.0));
+        // A new recording (a new lab, a reset: its times are behind what was looked at):
+        // look at it from its start.
+        if self.checked_to > last + 1e-9 {
+            self.checked_to = f64::NEG_INFINITY;
+            self.last_fast = f64::NEG_INFINITY;
+        }
         let Some(at) = self.at else {
             // Live: slow motion looks for an event among the frames recorded since.
             if !self.slow_motion {
@@ -245,6 +251,14 @@ mod tests {
         // Shown once: back live, it is not shown again.
         p.live();
         assert_eq!(p.tick(Some(&r), 0.016, 50.0), Tick::Stay);
+        // A new recording whose times are behind what was looked at (a lesson's next
+        // condition, a new lab): its moments are found from its start.
+        let mut fresh = Recording::new(3, 0.025, 4 << 20).unwrap();
+        for s in 0..=1600 {
+            fresh.offer(s as f64 * 0.025, &[-70.0; 3]);
+        }
+        p.checked_to = 1e6;
+        assert_eq!(p.tick(Some(&fresh), 0.016, 50.0), Tick::Hold, "the moment at 30 ms of the new run");
     }
 
     #[test]
