@@ -92,6 +92,11 @@ impl Lessons {
                 // Frame what the lesson is about.
                 ui.pending_focus =
                     lesson.focus.as_ref().and_then(|f| built.places.get(f)).map(|p| p.spread(9));
+                // The lesson's colour range: its phenomenon in the colours' middle.
+                if let Some([lo, hi]) = lesson.colour_mv {
+                    ui.quantity = crate::lab::Quantity::Voltage;
+                    ui.range = (lo, hi);
+                }
                 ui.say(format!("lesson: {}", lesson.title));
                 self.open = Some(OpenLesson {
                     lesson,

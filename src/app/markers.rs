@@ -23,7 +23,7 @@ enum Shape {
 
 #[derive(Resource, Default)]
 struct MarkerCache {
-    key: Vec<(i64, i64, i64, u32, u8, u8)>,
+    key: Vec<(i64, i64, i64, u32, i64, u8)>,
     entity: Option<Entity>,
     mesh: Option<Handle<Mesh>>,
     /// The markers' size for the drawn cell (um), with the tree's generation it is for:
@@ -114,10 +114,18 @@ fn markers_mesh(items: &[(Vec3, Color, f32, Shape)]) -> Mesh {
     .with_inserted_indices(Indices::U32(idx))
 }
 
+/// The least size of a marker on screen (pixels across): seen from the back of a hall
+/// in presenter mode, and clearly elsewhere.
+const MIN_MARKER_PX: f32 = 8.0;
+const MIN_MARKER_PX_PRESENTER: f32 = 14.0;
+
+#[allow(clippy::too_many_arguments)]
 fn sync(
     mut commands: Commands,
     lab: Res<LabRes>,
     view: Res<TreeView>,
+    ui: Res<super::state::UiState>,
+    cams: Query<(&super::camera::OrbitCamera, &Projection, &Camera)>,
     mut cache: ResMut<MarkerCache>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
@@ -132,6 +140,20 @@ fn sync(
             cache.size = Some((view.generation, size));
             size
         }
+    };
+    // Never smaller on screen than MIN_MARKER_PX across, however far the camera: the
+    // world size of a pixel at the camera's target, from its distance and field of view.
+    let least_px = if ui.presenter { MIN_MARKER_PX_PRESENTER } else { MIN_MARKER_PX };
+    let size = match cams.iter().next() {
+        Some((orbit, Projection::Perspective(p), cam)) => {
+            let h = cam.logical_viewport_size().map_or(800.0, |s| s.y).max(1.0);
+            let per_px = 2.0 * orbit.distance * (p.fov / 2.0).tan() / h;
+            // (The ball's radius is `size`: half the width.) In steps of 10%, so that a
+            // zoom rebuilds the markers now and then, not every frame.
+            let want = least_px / 2.0 * per_px;
+            if want > size { 1.1f32.powf((want.ln() / 1.1f32.ln()).ceil()) } else { size }
+        }
+        _ => size,
     };
     let mut items: Vec<(Vec3, Color, f32, Shape)> = Vec::with_capacity(lab.synapses.len() + lab.probes.len());
     for s in &lab.synapses {
@@ -148,13 +170,13 @@ fn sync(
         let at = view.to_world(morph.sections[c.section].at(c.x).0);
         items.push((at, Color::srgb(0.9, 0.1, 0.1), size * 1.6, Shape::Cube));
     }
-    let key: Vec<(i64, i64, i64, u32, u8, u8)> = items
+    let key: Vec<(i64, i64, i64, u32, i64, u8)> = items
         .iter()
         .map(|(p, c, s, sh)| {
             let l = c.to_srgba();
             let code =
                 ((l.red * 255.0) as u32) << 16 | ((l.green * 255.0) as u32) << 8 | (l.blue * 255.0) as u32;
-            (p.x as i64, p.y as i64, p.z as i64, code, (*s * 10.0) as u8, *sh as u8)
+            (p.x as i64, p.y as i64, p.z as i64, code, (*s * 10.0) as i64, *sh as u8)
         })
         .collect();
     if key == cache.key && !view.is_changed() {

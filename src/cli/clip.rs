@@ -36,6 +36,8 @@ struct Played {
     t0: f64,
     t_end: f64,
     label: String,
+    /// The lesson's colour range (mV), when it has one.
+    colour_mv: Option<[f64; 2]>,
 }
 
 pub fn run(a: &ClipArgs) -> Result<(), CliError> {
@@ -78,6 +80,9 @@ pub fn run(a: &ClipArgs) -> Result<(), CliError> {
     spec.from_ms = played.t0 + a.from_ms;
     spec.to_ms = played.t0 + to;
     spec.label = played.label.clone();
+    if let Some([lo, hi]) = played.colour_mv {
+        (spec.lo, spec.hi) = (lo, hi);
+    }
     spec.t0 = played.t0;
     let cell = &played.lab.sim.cell;
     let view = View::framing(cell, crate::lab::geometry::upright(cell), a.size.0, a.size.1);
@@ -145,7 +150,13 @@ fn play_lesson(name: &str, a: &ClipArgs) -> Result<Played, CliError> {
     let steps = ((run.t_end - run.lab.t()) / run.lab.sim.config.dt).ceil().max(0.0) as u64;
     run.lab.advance(steps);
     let label = if cond.label.is_empty() { cond.name.clone() } else { cond.label.clone() };
-    Ok(Played { lab: run.lab, t0: run.t0, t_end: run.t_end, label: format!("{}: {label}", lesson.name) })
+    Ok(Played {
+        lab: run.lab,
+        t0: run.t0,
+        t_end: run.t_end,
+        label: format!("{}: {label}", lesson.name),
+        colour_mv: lesson.colour_mv,
+    })
 }
 
 /// Replays a setup's first kept trial (its conditions read from its label; the plain
@@ -171,5 +182,5 @@ fn play_setup(path: &Path) -> Result<Played, CliError> {
     let end = lab.trial.as_ref().map_or(TRIAL_LEAD_MS + plan.run_ms, |r| r.t_end);
     let steps = (end / lab.sim.config.dt).ceil() as u64 + 1;
     lab.advance(steps);
-    Ok(Played { lab, t0: TRIAL_LEAD_MS, t_end: end, label })
+    Ok(Played { lab, t0: TRIAL_LEAD_MS, t_end: end, label, colour_mv: None })
 }

@@ -95,6 +95,10 @@ pub struct Lesson {
     /// the lesson's key moment (`--moment`).
     #[serde(default)]
     pub moments: Vec<Moment>,
+    /// The voltage range the tree's colours span while the lesson is open (mV), when
+    /// the default -80..0 would hide its phenomenon (EPSPs of a few mV).
+    #[serde(default)]
+    pub colour_mv: Option<[f64; 2]>,
 }
 
 /// A moment of a condition's run worth seeing slowly.
@@ -176,6 +180,11 @@ impl Lesson {
             && !lesson.scene.places.contains_key(f)
         {
             return Err(bad(format!("focus: no place called '{f}'")));
+        }
+        if let Some([lo, hi]) = lesson.colour_mv
+            && !(lo.is_finite() && hi.is_finite() && lo < hi && lo >= -200.0 && hi <= 200.0)
+        {
+            return Err(bad(format!("colour_mv: [{lo}, {hi}] is not a range within -200..200 mV")));
         }
         for (i, m) in lesson.moments.iter().enumerate() {
             let Some(c) = lesson.condition(&m.condition) else {
