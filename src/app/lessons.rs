@@ -44,6 +44,22 @@ pub struct OpenLesson {
 }
 
 impl Lessons {
+    /// Where the open lesson's playing stands, in words (for the log).
+    pub fn playing_words(&self) -> String {
+        match &self.open {
+            None => "no lesson open".into(),
+            Some(o) => format!(
+                "playing {:?}, queued {:?}, begun {:?}, played {:?}, checking {}, starting {}",
+                o.playing.as_ref().map(|p| &p.0),
+                o.queue.iter().map(|q| &q.0).collect::<Vec<_>>(),
+                o.begun,
+                o.played,
+                o.checking.is_some(),
+                o.starting.is_some()
+            ),
+        }
+    }
+
     /// The open lesson's key moment (its first declared moment) in simulated ms of the
     /// lab, once the condition it is in plays.
     pub fn key_moment(&self) -> Option<f64> {
@@ -213,6 +229,11 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
         && ui.status != m.label
     {
         ui.say(m.label.clone());
+    }
+    // A moment being shown again (slow motion) holds the lesson: the condition ends, and
+    // the next one starts, once the present is shown again.
+    if open.playing.is_some() && ui.playhead.at.is_some() {
+        return;
     }
     if let Some((cond, _t0, t_end)) = &open.playing {
         if lab.0.t() + lab.0.sim.config.dt / 2.0 >= *t_end {
@@ -551,6 +572,8 @@ fn window(
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Lessons>();
-    app.add_systems(Update, progress);
+    // After the timeline has looked for events this frame (a moment found at a
+    // condition's very end holds the lesson before it moves on).
+    app.add_systems(Update, progress.after(super::LabSet::Input).before(super::LabSet::Scene));
     app.add_systems(EguiPrimaryContextPass, window);
 }

@@ -151,6 +151,16 @@ fn drive(
             },
             None => false,
         };
+    if req.moment && progress.frame.is_multiple_of(300) {
+        info!(
+            "waiting for the lesson's key moment: at {:?} ms ({}); shown {:?}, live t = {:.2} ms, slow motion {}",
+            lessons.key_moment(),
+            lessons.playing_words(),
+            ui.playhead.at,
+            lab.0.t(),
+            ui.playhead.slow_motion
+        );
+    }
     let ready = match (trials, progress.trials_done_at) {
         _ if req.moment => at_moment && progress.frame >= req.frames.min(3),
         (false, _) => progress.frame >= req.frames,

@@ -42,6 +42,8 @@ pub struct Playhead {
     checked_to: f64,
     /// When the last fast change was shown (ms).
     last_fast: f64,
+    /// The recording looked at ([`Recording::id`]).
+    seen: Option<u64>,
     /// Whose recording is shown: kept trial `k`'s, or the lab's own (`None`).
     pub trial: Option<usize>,
     /// Moments declared to be worth seeing (ms, the recording's times), shown in slow
@@ -62,6 +64,7 @@ impl Default for Playhead {
             last_fast: f64::NEG_INFINITY,
             moments: Vec::new(),
             trial: None,
+            seen: None,
         }
     }
 }
@@ -122,9 +125,10 @@ impl Playhead {
             return if self.at.is_some() { self.live() } else { Tick::Stay };
         };
         let (first, last) = rec.span().unwrap_or((0.0, 0.0));
-        // A new recording (a new lab, a reset: its times are behind what was looked at):
-        // look at it from its start.
-        if self.checked_to > last + 1e-9 {
+        // A new recording (a new lab, a lesson's next condition, a reset): look at it
+        // from its start.
+        if self.seen != Some(rec.id()) {
+            self.seen = Some(rec.id());
             self.checked_to = f64::NEG_INFINITY;
             self.last_fast = f64::NEG_INFINITY;
         }
@@ -257,7 +261,8 @@ mod tests {
         for s in 0..=1600 {
             fresh.offer(s as f64 * 0.025, &[-70.0; 3]);
         }
-        p.checked_to = 1e6;
+        // (Its times even ahead of what was looked at in the old one, but its moment not.)
+        p.checked_to = 35.0;
         assert_eq!(p.tick(Some(&fresh), 0.016, 50.0), Tick::Hold, "the moment at 30 ms of the new run");
     }
 

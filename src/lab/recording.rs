@@ -40,8 +40,9 @@ impl Clone for Recorder {
     }
 }
 
-/// The last stretch of a run's voltages, every node, frame by frame.
-#[derive(Debug, Clone, PartialEq)]
+/// The last stretch of a run's voltages, every node, frame by frame. (Equal: the same
+/// frames, whatever their identities.)
+#[derive(Debug, Clone)]
 pub struct Recording {
     nodes: usize,
     every_ms: f64,
@@ -53,6 +54,27 @@ pub struct Recording {
     head: usize,
     /// The time from which the next frame is due (ms).
     next_t: f64,
+    /// Which recording this is (new at every start and every clear): what a playhead
+    /// tells a new run by.
+    id: u64,
+}
+
+impl PartialEq for Recording {
+    fn eq(&self, o: &Self) -> bool {
+        (self.nodes, self.every_ms, self.len()) == (o.nodes, o.every_ms, o.len())
+            && (0..self.len()).all(|k| {
+                let (a, b) = (self.slot(k), o.slot(k));
+                self.times[a] == o.times[b]
+                    && self.data[a * self.nodes..(a + 1) * self.nodes]
+                        == o.data[b * o.nodes..(b + 1) * o.nodes]
+            })
+    }
+}
+
+/// A new recording's identity.
+fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Recording {
@@ -79,7 +101,13 @@ impl Recording {
             data: Vec::new(),
             head: 0,
             next_t: f64::NEG_INFINITY,
+            id: next_id(),
         })
+    }
+
+    /// Which recording this is: another run's, or this one's after a clear, has another.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The interval between frames (ms).
@@ -118,6 +146,7 @@ impl Recording {
 
     /// Forgets every frame (a reset: time starts again).
     pub fn clear(&mut self) {
+        self.id = next_id();
         self.times.clear();
         self.data.clear();
         self.head = 0;
@@ -256,6 +285,7 @@ impl Recording {
             data: Vec::new(),
             head: 0,
             next_t: f64::NEG_INFINITY,
+            id: next_id(),
         };
         let (Some(a), Some(b)) = (self.frame_at(from), self.frame_at(to)) else { return out };
         let a = if self.time(a).is_some_and(|t| t < from - 1e-9) { a + 1 } else { a };
@@ -318,7 +348,16 @@ impl Recording {
         }
         let start = 24 + 8 * frames;
         let data = b[start..].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-        Some(Recording { nodes, every_ms, capacity: frames, times, data, head: 0, next_t: f64::NEG_INFINITY })
+        Some(Recording {
+            nodes,
+            every_ms,
+            capacity: frames,
+            times,
+            data,
+            head: 0,
+            next_t: f64::NEG_INFINITY,
+            id: next_id(),
+        })
     }
 }
 
