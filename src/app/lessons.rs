@@ -260,6 +260,10 @@ fn progress(mut lessons: ResMut<Lessons>, mut lab: ResMut<LabRes>, mut ui: ResMu
             Ok(run) => {
                 let (t0, t_end) = (run.t0, run.t_end);
                 lab.swap(run.lab, Swap::SameCell, &mut ui);
+                // Recorded from its first step (not a frame later): its moments are kept.
+                if let Err(e) = lab.0.record(true, crate::lab::recording::MAX_RECORDING_BYTES) {
+                    ui.fail(e);
+                }
                 lab.0.paused = false;
                 // The room sees each event slowly: slow motion while a lesson plays, at
                 // the events found and at the moments the lesson declares.

@@ -56,6 +56,8 @@ struct Progress {
     trials_started: usize,
     /// The frame the last trial ended on.
     trials_done_at: Option<u32>,
+    /// The frame since which the lesson's key moment is shown (`--moment`).
+    moment_since: Option<u32>,
 }
 
 /// Places a cluster of AMPA+NMDA synapses on the most distal thin dendrite and fires
@@ -99,8 +101,10 @@ fn drive(
 ) {
     progress.frame = progress.frame.saturating_add(1);
     let lesson = lessons.open.is_some() || lessons.autorun.is_some();
-    // A lesson's picture waits for its result.
-    if lessons.open.as_ref().is_some_and(|o| o.report.is_none())
+    // A lesson's picture waits for its result (not its key moment's: the first condition
+    // plays while the claims are checked).
+    if !req.moment
+        && lessons.open.as_ref().is_some_and(|o| o.report.is_none())
         && progress.frame <= req.frames.saturating_add(500)
     {
         return;
@@ -135,34 +139,48 @@ fn drive(
     }
     // The lesson's key moment: when the slow-motion replay (or, without it, the live run)
     // reaches it, the playhead stops there and the picture is that moment.
+    // The lesson's key moment: once the condition it is in has run past it, the playhead
+    // shows it from the recording (the lab pausing, as any recorded moment does) and the
+    // picture is that moment, whatever slow motion was showing.
     let at_moment = req.moment
-        && match lessons.key_moment() {
-            Some(t) => match ui.playhead.at {
-                Some(a) if a >= t - 1e-9 && ui.playhead.trial.is_none() => {
-                    if let Some(r) = lab.0.recording() {
-                        ui.playhead.scrub(r, t);
-                    }
-                    true
+        && match (lessons.key_moment(), lab.0.recording().and_then(|r| r.span())) {
+            // (A recording that began just after the moment shows its first frame.)
+            (Some(t), Some((_, last))) if ui.playhead.trial.is_none() && t <= last => {
+                if ui.playhead.at.is_none() || ui.playhead.playing {
+                    let rec = lab.0.recording().expect("a span is of a recording");
+                    ui.playhead.scrub(rec, t);
+                    ui.playhead.slow_motion = false;
+                    lab.0.paused = true;
                 }
-                // Live: only without slow motion (with it, the replay will show it; a
-                // slow frame may step past the moment before the replay starts).
-                None => !ui.playhead.slow_motion && lab.0.t() >= t,
-                _ => false,
-            },
-            None => false,
+                true
+            }
+            _ => false,
         };
-    if req.moment && progress.frame.is_multiple_of(300) {
+    if req.moment && (progress.frame.is_multiple_of(300) || std::env::var_os("DENDRA_TRACE_MOMENT").is_some())
+    {
         info!(
-            "waiting for the lesson's key moment: at {:?} ms ({}); shown {:?}, live t = {:.2} ms, slow motion {}",
+            "waiting for the lesson's key moment: at {:?} ms ({}); shown {:?}, live t = {:.2} ms, slow motion {}, moments {:?}, paused {}, recorded {:?}",
             lessons.key_moment(),
             lessons.playing_words(),
             ui.playhead.at,
             lab.0.t(),
-            ui.playhead.slow_motion
+            ui.playhead.slow_motion,
+            ui.playhead.moments,
+            lab.0.paused,
+            lab.0.recording().and_then(|r| r.span())
         );
     }
     let ready = match (trials, progress.trials_done_at) {
-        _ if req.moment => at_moment && progress.frame >= req.frames.min(3),
+        // (Two frames after the moment is shown, so that the tree drawn is of it.)
+        _ if req.moment => {
+            if !at_moment {
+                progress.moment_since = None;
+            } else if progress.moment_since.is_none() {
+                progress.moment_since = Some(progress.frame);
+            }
+            progress.moment_since.is_some_and(|f| progress.frame >= f + 2)
+                && progress.frame >= req.frames.min(3)
+        }
         (false, _) => progress.frame >= req.frames,
         (true, Some(done)) => progress.frame >= done.saturating_add(req.frames.min(30)),
         (true, None) => false,

@@ -222,7 +222,7 @@ pub fn time_bar(
             format!("t = {shown:.2} ms (recorded)")
         };
         // The slider takes the row's width but what the time's label needs.
-        let label_w = 15.0 * ui.text_style_height(&egui::TextStyle::Monospace);
+        let label_w = 18.0 * ui.text_style_height(&egui::TextStyle::Monospace);
         let mut at = shown;
         ui.spacing_mut().slider_width = (ui.available_width() - label_w).max(80.0);
         let slider = egui::Slider::new(&mut at, first..=last.max(first + 1e-6))
