@@ -69,6 +69,9 @@ fn synapse_controls(
             }
         });
         ui.add(egui::Slider::new(&mut state.syn_weight_ns, 0.05..=20.0).logarithmic(true).text("nS"));
+    });
+    // (A row of its own: the panel keeps its width.)
+    ui.horizontal(|ui| {
         if state.syn_kind == SynapseKind::AmpaNmda {
             ui.add(
                 egui::DragValue::new(&mut state.syn_nmda_ratio)
