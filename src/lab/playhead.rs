@@ -157,7 +157,8 @@ impl Playhead {
         let k = rec.frame_at(at).unwrap_or(0);
         // Fast now, or an event about to come: slow.
         let soon = rec.frame_at(at + LEAD_MS).unwrap_or(k);
-        let event_soon = (k..soon).any(|j| rec.next_crossing(j, EVENT_LEVEL_MV) == Some(j + 1));
+        // (The frames of the next LEAD_MS only: a replay tick never scans the ring.)
+        let event_soon = (k + 1..=soon).any(|j| rec.crosses_at(j, EVENT_LEVEL_MV));
         if rec.activity(k) > FAST_MV_PER_MS || rec.activity(k + 1) > FAST_MV_PER_MS || event_soon {
             self.last_fast = at;
         }
@@ -291,5 +292,32 @@ mod tests {
         assert!(p.playing);
         assert_eq!(p.live(), Tick::Live);
         assert_eq!(p.at, None);
+    }
+}
+
+#[cfg(test)]
+mod cost {
+    use super::*;
+
+    /// A replay tick on a full ring of Hay's cell 2's size with no crossing ahead: it
+    /// must look at the next few frames only, not the whole ring (printed for the note).
+    #[test]
+    fn a_replay_tick_looks_ahead_only_a_few_frames() {
+        let mut r = Recording::new(715, 0.025, super::super::recording::MAX_RECORDING_BYTES).unwrap();
+        let v = vec![-70.0; 715];
+        let steps = (r.seconds() * 1000.0 / 0.025) as usize;
+        for s in 0..steps {
+            r.offer(s as f64 * 0.025, &v);
+        }
+        let mut p = Playhead::default();
+        p.scrub(&r, 10.0);
+        p.play(&r);
+        let t = std::time::Instant::now();
+        for _ in 0..20 {
+            p.tick(Some(&r), 1.0 / 60.0, 50.0);
+        }
+        let ms = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
+        eprintln!("replay tick on {} frames of 715 nodes: {ms:.3} ms", r.len());
+        assert!(ms < 5.0, "{ms} ms a tick");
     }
 }

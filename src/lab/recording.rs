@@ -267,11 +267,18 @@ impl Recording {
     /// through `level` mV: a spike, a bAP arriving, an NMDA plateau or a Ca2+ spike
     /// starting, where the level is about -30 mV.
     pub fn next_crossing(&self, k: usize, level: f64) -> Option<usize> {
+        (k + 1..self.len()).find(|&j| self.crosses_at(j, level))
+    }
+
+    /// Whether a node's voltage rises through `level` mV between frame `j - 1` and frame
+    /// `j` (false for the oldest frame and past the newest).
+    pub fn crosses_at(&self, j: usize, level: f64) -> bool {
+        if j == 0 || j >= self.len() {
+            return false;
+        }
         let q = ((level.clamp(V_LO, V_HI) - V_LO) / (V_HI - V_LO) * LEVELS).round() as u16;
-        (k + 1..self.len()).find(|&j| {
-            let (a, b) = (self.slot(j - 1) * self.nodes, self.slot(j) * self.nodes);
-            (0..self.nodes).any(|i| self.data[a + i] < q && self.data[b + i] >= q)
-        })
+        let (a, b) = (self.slot(j - 1) * self.nodes, self.slot(j) * self.nodes);
+        (0..self.nodes).any(|i| self.data[a + i] < q && self.data[b + i] >= q)
     }
 
     /// The frames from `from` to `to` ms as a recording of their own (a trial's), at
