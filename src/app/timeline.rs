@@ -133,13 +133,7 @@ pub fn time_bar(
     view: nalgebra::UnitQuaternion<f64>,
 ) {
     // Which recording: the lab's own, or a kept trial's (a reopened setup's trials too).
-    let recorded: Vec<(usize, String)> = lab
-        .trials
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.recording.is_some())
-        .map(|(k, t)| (k, t.label.clone()))
-        .collect();
+    let recorded = lab.recorded_trials();
     let mut pick = None;
     if !recorded.is_empty() {
         let shown = match state.playhead.trial {

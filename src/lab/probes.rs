@@ -157,6 +157,16 @@ impl Lab {
         self.node_values_in(None, q, t, out)
     }
 
+    /// The kept trials that were recorded: (index, label), oldest first.
+    pub fn recorded_trials(&self) -> Vec<(usize, String)> {
+        self.trials
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.recording.is_some())
+            .map(|(k, t)| (k, t.label.clone()))
+            .collect()
+    }
+
     /// The recording shown: kept trial `trial`'s, or the lab's own (`None`).
     pub fn shown_recording(&self, trial: Option<usize>) -> Option<&super::recording::Recording> {
         match trial {

@@ -237,13 +237,15 @@ impl Recording {
     pub fn peaks(&self, k: usize, hold_ms: f64, out: &mut Vec<f32>) {
         self.values(k, out);
         let Some(t) = self.time(k) else { return };
+        // The highest level per node over the held frames (no buffer: a scrubbed frame
+        // is drawn every frame of the window).
+        let scale = (V_HI - V_LO) / LEVELS;
         let mut j = k;
-        let mut frame = Vec::new();
         while j > 0 && self.time(j - 1).is_some_and(|tj| t - tj <= hold_ms) {
             j -= 1;
-            self.values(j, &mut frame);
-            for (o, &x) in out.iter_mut().zip(&frame) {
-                *o = o.max(x);
+            let s = self.slot(j) * self.nodes;
+            for (o, &q) in out.iter_mut().zip(&self.data[s..s + self.nodes]) {
+                *o = o.max((V_LO + q as f64 * scale) as f32);
             }
         }
     }

@@ -60,13 +60,7 @@ pub fn colour_bar(ui: &mut egui::Ui, map: usize, lo: f64, hi: f64, width: f32) {
 pub(super) fn colour_controls(ui: &mut egui::Ui, state: &mut UiState, lab: &crate::lab::Lab) {
     // The difference from a kept trial (its recording), blue where lower, red where
     // higher: where a drug changed the cell.
-    let recorded: Vec<(usize, &str)> = lab
-        .trials
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.recording.is_some())
-        .map(|(k, t)| (k, t.label.as_str()))
-        .collect();
+    let recorded = lab.recorded_trials();
     if state.difference_from.is_some_and(|k| !recorded.iter().any(|&(j, _)| j == k)) {
         state.difference_from = None;
         state.range = state.quantity.default_range();
@@ -83,7 +77,8 @@ pub(super) fn colour_controls(ui: &mut egui::Ui, state: &mut UiState, lab: &crat
                     state.difference_from = None;
                     state.range = state.quantity.default_range();
                 }
-                for &(k, label) in &recorded {
+                for (k, label) in &recorded {
+                    let k = *k;
                     if ui
                         .selectable_label(state.difference_from == Some(k), format!("minus trial '{label}'"))
                         .clicked()
